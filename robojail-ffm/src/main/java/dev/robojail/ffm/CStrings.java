@@ -1,0 +1,26 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/** NUL-terminated strings and NULL-terminated arrays of them, as execve wants them. */
+public final class CStrings {
+  private CStrings() {}
+
+  /** A {@code char *[]} of the strings, ending with NULL, allocated in {@code arena}. */
+  public static MemorySegment array(Arena arena, List<String> strings) {
+    MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+    for (int i = 0; i < strings.size(); i++) {
+      String s = strings.get(i);
+      if (s.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s);
+      }
+      array.setAtIndex(ADDRESS, i, arena.allocateFrom(s));
+    }
+    array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+    return array;
+  }
+}

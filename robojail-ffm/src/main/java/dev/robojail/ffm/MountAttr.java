@@ -1,0 +1,41 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/**
+ * {@code struct mount_attr} for {@code mount_setattr(2)}: attributes to set and to clear.
+ *
+ * @param set MOUNT_ATTR_* bits to set
+ * @param clear MOUNT_ATTR_* bits to clear
+ */
+public record MountAttr(long set, long clear) {
+  public static final long MOUNT_ATTR_RDONLY = 0x1;
+  public static final long MOUNT_ATTR_NOSUID = 0x2;
+  public static final long MOUNT_ATTR_NODEV = 0x4;
+  public static final long MOUNT_ATTR_NOEXEC = 0x8;
+
+  public static final StructLayout LAYOUT =
+      MemoryLayout.structLayout(
+          JAVA_LONG.withName("attr_set"),
+          JAVA_LONG.withName("attr_clr"),
+          JAVA_LONG.withName("propagation"),
+          JAVA_LONG.withName("userns_fd"));
+
+  /** Writes the struct into {@code arena}. */
+  public MemorySegment allocate(Arena arena) {
+    MemorySegment s = arena.allocate(LAYOUT);
+    s.set(JAVA_LONG, 0, set);
+    s.set(JAVA_LONG, 8, clear);
+    return s;
+  }
+
+  @Override
+  public String toString() {
+    return "{attr_set=0x" + Long.toHexString(set) + ", attr_clr=0x" + Long.toHexString(clear) + "}";
+  }
+}

@@ -1,0 +1,312 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * What a freshly cloned child does before it becomes the jailed command: an ordered list of raw
+ * system calls with their arguments, decided entirely in Java beforehand. The {@link
+ * SetupRunner} executes it in the child with machine code, never Java. A program is plain data:
+ * it can be printed, compared and tested without privileges.
+ *
+ * @param steps the calls, in order; the last is normally {@code execve}
+ */
+public record SetupProgram(List<Step> steps) {
+  /** Size in bytes of one step as the runner reads it. */
+  static final int STEP_SIZE = 88;
+
+  private static final int FLAG_EXPECT = 1 << 8;
+
+  public SetupProgram {
+    steps = List.copyOf(steps);
+  }
+
+  /** A program of these steps. */
+  public static SetupProgram of(List<Step> steps) {
+    return new SetupProgram(steps);
+  }
+
+  /** The program followed by more steps. */
+  public SetupProgram then(List<Step> more) {
+    List<Step> all = new ArrayList<>(steps);
+    all.addAll(more);
+    return new SetupProgram(all);
+  }
+
+  /** One line per step, numbered from 0, for {@code --dry-run} and test failures. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < steps.size(); i++) {
+      sb.append(i).append(": ").append(steps.get(i)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** A place in which one step leaves its result for later steps ({@link Arg#result}). */
+  public static final class Slot {
+    private final String name;
+
+    /** @param name how arguments that use the result are shown, such as {@code fd(newroot)} */
+    public Slot(String name) {
+      this.name = Objects.requireNonNull(name);
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** One argument of a step, marshalled into a 64-bit register value in the child. */
+  public sealed interface Arg {
+    /** An integer, shown as its number. */
+    static Arg of(long value) {
+      return new Int(value, Long.toString(value));
+    }
+
+    /** An integer shown symbolically, such as {@code MS_BIND|MS_REC}. */
+    static Arg of(long value, String shown) {
+      return new Int(value, shown);
+    }
+
+    /** A NUL-terminated string, or NULL. */
+    static Arg str(String s) {
+      if (s != null && s.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s);
+      }
+      return s == null ? new Int(0, "NULL") : new Str(s);
+    }
+
+    /** A NULL-terminated {@code char *[]}. */
+    static Arg strings(List<String> strings) {
+      return new Strings(List.copyOf(strings));
+    }
+
+    /** A pointer to a copy of these bytes (a struct, say). */
+    static Arg bytes(byte[] data, String shown) {
+      return new Bytes(data.clone(), shown);
+    }
+
+    /** A pointer to a scratch buffer of {@code size} bytes that the call may write. */
+    static Arg buffer(int size) {
+      return new Buffer(size);
+    }
+
+    /** The result that an earlier step stored in {@code slot}. */
+    static Arg result(Slot slot) {
+      return new Result(slot);
+    }
+
+    /** An integer argument. */
+    record Int(long value, String shown) implements Arg {
+      @Override
+      public String toString() {
+        return shown;
+      }
+    }
+
+    /** A string argument. */
+    record Str(String value) implements Arg {
+      @Override
+      public String toString() {
+        return Syscalls.quote(value);
+      }
+    }
+
+    /** An array of strings. */
+    record Strings(List<String> values) implements Arg {
+      @Override
+      public String toString() {
+        return values.stream().map(Syscalls::quote).collect(Collectors.joining(", ", "[", "]"));
+      }
+    }
+
+    /** Bytes the call reads. */
+    record Bytes(byte[] data, String shown) implements Arg {
+      @Override
+      public String toString() {
+        return shown;
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Bytes b && java.util.Arrays.equals(data, b.data) && shown.equals(b.shown);
+      }
+
+      @Override
+      public int hashCode() {
+        return java.util.Arrays.hashCode(data) * 31 + shown.hashCode();
+      }
+    }
+
+    /** A buffer the call writes. */
+    record Buffer(int size) implements Arg {
+      @Override
+      public String toString() {
+        return "buf[" + size + "]";
+      }
+    }
+
+    /** An earlier step's result. */
+    record Result(Slot slot) implements Arg {
+      @Override
+      public String toString() {
+        return slot.toString();
+      }
+    }
+  }
+
+  /**
+   * One system call.
+   *
+   * @param name the call's name, such as {@code mount}
+   * @param nr its number
+   * @param args up to six arguments
+   * @param tolerated errno values (below 64) that do not fail the program, as a bit mask
+   * @param resultTo where to keep the result for later steps, or null
+   * @param expected the one result that counts as success, or null for any non-error result
+   */
+  public record Step(
+      String name, int nr, List<Arg> args, long tolerated, Slot resultTo, Long expected) {
+    public Step {
+      Objects.requireNonNull(name);
+      args = List.copyOf(args);
+      if (args.size() > 6) {
+        throw new IllegalArgumentException(name + ": a system call takes at most 6 arguments");
+      }
+    }
+
+    /** A call that must succeed. */
+    public static Step of(String name, int nr, Arg... args) {
+      return new Step(name, nr, List.of(args), 0, null, null);
+    }
+
+    /** The same call, not failing the program with these errno values (each below 64). */
+    public Step tolerating(int... errnos) {
+      long mask = tolerated;
+      for (int e : errnos) {
+        if (e <= 0 || e >= 64) {
+          throw new IllegalArgumentException("only errno values 1-63 can be tolerated: " + e);
+        }
+        mask |= 1L << e;
+      }
+      return new Step(name, nr, args, mask, resultTo, expected);
+    }
+
+    /** The same call, keeping its result in {@code slot}. */
+    public Step into(Slot slot) {
+      return new Step(name, nr, args, tolerated, slot, expected);
+    }
+
+    /** The same call, failing unless it returns exactly {@code value}. */
+    public Step expecting(long value) {
+      return new Step(name, nr, args, tolerated, resultTo, value);
+    }
+
+    /** Whether the errno value is tolerated. */
+    public boolean tolerates(int errno) {
+      return errno > 0 && errno < 64 && (tolerated & (1L << errno)) != 0;
+    }
+
+    @Override
+    public String toString() {
+      String call =
+          name + args.stream().map(Arg::toString).collect(Collectors.joining(", ", "(", ")"));
+      if (resultTo != null) {
+        call = resultTo + " = " + call;
+      }
+      if (tolerated != 0) {
+        List<String> names = new ArrayList<>();
+        for (int e = 1; e < 64; e++) {
+          if (tolerates(e)) {
+            names.add(Errno.name(e));
+          }
+        }
+        call += " [ok: " + String.join(", ", names) + "]";
+      }
+      return call;
+    }
+  }
+
+  /**
+   * Writes the program in the layout the runner reads (see {@code runner-x86_64.s}): a header
+   * followed by the steps, with every string, array and buffer allocated in {@code arena}.
+   *
+   * @param cloneArgs the {@code struct clone_args} for the runner's clone3
+   * @return the header
+   */
+  MemorySegment marshal(Arena arena, MemorySegment cloneArgs) {
+    Map<Slot, MemorySegment> slots = new IdentityHashMap<>();
+    for (Step s : steps) {
+      if (s.resultTo() != null) {
+        slots.putIfAbsent(s.resultTo(), arena.allocate(JAVA_LONG));
+      }
+    }
+    MemorySegment table = arena.allocate((long) STEP_SIZE * Math.max(1, steps.size()), 16);
+    for (int i = 0; i < steps.size(); i++) {
+      Step s = steps.get(i);
+      MemorySegment e = table.asSlice((long) i * STEP_SIZE, STEP_SIZE);
+      e.set(JAVA_LONG, 0, s.nr());
+      long flags = 0;
+      for (int a = 0; a < s.args().size(); a++) {
+        Arg arg = s.args().get(a);
+        long value =
+            switch (arg) {
+              case Arg.Int n -> n.value();
+              case Arg.Str str -> arena.allocateFrom(str.value()).address();
+              case Arg.Strings ss -> CStrings.array(arena, ss.values()).address();
+              case Arg.Bytes b -> arena.allocateFrom(JAVA_BYTE, b.data()).address();
+              case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
+              case Arg.Result r -> {
+                MemorySegment slot = slots.get(r.slot());
+                if (slot == null) {
+                  throw new IllegalArgumentException(
+                      "step " + i + " uses " + r.slot() + ", which no step produces");
+                }
+                flags |= 1L << a;
+                yield slot.address();
+              }
+            };
+        e.set(JAVA_LONG, 8 + 8L * a, value);
+      }
+      e.set(JAVA_LONG, 56, s.tolerated());
+      e.set(JAVA_LONG, 64, s.resultTo() == null ? 0 : slots.get(s.resultTo()).address());
+      if (s.expected() != null) {
+        flags |= FLAG_EXPECT;
+        e.set(JAVA_LONG, 80, s.expected());
+      }
+      e.set(JAVA_LONG, 72, flags);
+    }
+    MemorySegment header = arena.allocate(Header.SIZE, 16);
+    header.set(JAVA_LONG, Header.CLONE_ARGS, cloneArgs.address());
+    header.set(JAVA_LONG, Header.CLONE_ARGS_SIZE, cloneArgs.byteSize());
+    header.set(JAVA_LONG, Header.STEP_COUNT, steps.size());
+    header.set(JAVA_LONG, Header.STEPS, table.address());
+    header.set(JAVA_LONG, Header.FAILED_STEP, -1);
+    return header;
+  }
+
+  /** Offsets in the program header; they must match {@code runner-x86_64.s}. */
+  static final class Header {
+    static final long CLONE_ARGS = 0;
+    static final long CLONE_ARGS_SIZE = 8;
+    static final long STEP_COUNT = 16;
+    static final long STEPS = 24;
+    static final long FAILED_STEP = 32;
+    static final long FAILED_ERRNO = 40;
+    static final long FAILED_RESULT = 48;
+    static final long SIZE = 56;
+
+    private Header() {}
+  }
+}

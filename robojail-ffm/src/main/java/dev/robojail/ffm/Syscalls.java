@@ -1,0 +1,367 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Typed Linux system calls. Each failure throws a {@link SyscallException} that names the call,
+ * its arguments and the errno. Calls that must only ever happen in a freshly cloned child
+ * ({@code clone3}, and {@code execve} of a jailed command) are made by the {@link SetupRunner},
+ * never from Java: Java code must not run in a cloned child of the JVM.
+ */
+public final class Syscalls {
+  public static final int AT_FDCWD = -100;
+  public static final int AT_RECURSIVE = 0x8000;
+  public static final int AT_EMPTY_PATH = 0x1000;
+  public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+  public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_RDWR = 2;
+  public static final int O_CREAT = 0x40;
+  public static final int O_EXCL = 0x80;
+  public static final int O_NOCTTY = 0x100;
+  public static final int O_TRUNC = 0x200;
+  public static final int O_APPEND = 0x400;
+  public static final int O_NONBLOCK = 0x800;
+  public static final int O_DIRECTORY = 0x10000;
+  public static final int O_NOFOLLOW = 0x20000;
+  public static final int O_CLOEXEC = 0x80000;
+  public static final int O_PATH = 0x200000;
+
+  public static final long CLONE_NEWNS = 0x00020000L;
+  public static final long CLONE_NEWCGROUP = 0x02000000L;
+  public static final long CLONE_NEWUTS = 0x04000000L;
+  public static final long CLONE_NEWIPC = 0x08000000L;
+  public static final long CLONE_NEWUSER = 0x10000000L;
+  public static final long CLONE_NEWPID = 0x20000000L;
+  public static final long CLONE_NEWNET = 0x40000000L;
+  public static final long CLONE_VM = 0x00000100L;
+  public static final long CLONE_PIDFD = 0x00001000L;
+  public static final long CLONE_CLEAR_SIGHAND = 0x100000000L;
+
+  public static final int MNT_DETACH = 2;
+
+  public static final int PR_SET_PDEATHSIG = 1;
+  public static final int PR_GET_DUMPABLE = 3;
+  public static final int PR_SET_DUMPABLE = 4;
+  public static final int PR_CAPBSET_READ = 23;
+  public static final int PR_CAPBSET_DROP = 24;
+  public static final int PR_SET_NO_NEW_PRIVS = 38;
+  public static final int PR_GET_NO_NEW_PRIVS = 39;
+
+  public static final int SIGHUP = 1;
+  public static final int SIGINT = 2;
+  public static final int SIGKILL = 9;
+  public static final int SIGUSR1 = 10;
+  public static final int SIGTERM = 15;
+  public static final int SIGCHLD = 17;
+
+  public static final int SIG_BLOCK = 0;
+  public static final int SIG_UNBLOCK = 1;
+  public static final int SIG_SETMASK = 2;
+
+  public static final int P_PID = 1;
+  public static final int P_PIDFD = 3;
+  public static final int WNOHANG = 1;
+  public static final int WEXITED = 4;
+  public static final int WNOWAIT = 0x01000000;
+
+  public static final int CLOSE_RANGE_CLOEXEC = 4;
+
+  private Syscalls() {}
+
+  private static long check(long r, String call) {
+    if (r < 0) {
+      throw new SyscallException(call, (int) -r);
+    }
+    return r;
+  }
+
+  private static long sys(int nr, long... a) {
+    long[] v = new long[6];
+    System.arraycopy(a, 0, v, 0, a.length);
+    return Native.syscall(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+  }
+
+  private static MemorySegment cstr(Arena arena, String s) {
+    return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
+  }
+
+  static String quote(String s) {
+    return s == null ? "NULL" : '"' + s + '"';
+  }
+
+  /** {@code openat(2)}; returns the new descriptor. */
+  public static int openat(int dirfd, String path, int flags, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      return (int)
+          check(
+              sys(Sysno.OPENAT, dirfd, cstr(a, path).address(), flags, mode),
+              "openat(" + dirfd(dirfd) + ", " + quote(path) + ", " + Flags.open(flags)
+                  + ", 0" + Integer.toOctalString(mode) + ")");
+    }
+  }
+
+  /** {@code close(2)}. */
+  public static void close(int fd) {
+    check(sys(Sysno.CLOSE, fd), "close(" + fd + ")");
+  }
+
+  /** {@code close_range(2)}. */
+  public static void closeRange(int first, int last, int flags) {
+    check(
+        sys(Sysno.CLOSE_RANGE, first, Integer.toUnsignedLong(last), flags),
+        "close_range(" + first + ", " + Integer.toUnsignedString(last) + ", " + flags + ")");
+  }
+
+  /** {@code dup3(2)}; returns {@code newFd}. */
+  public static int dup3(int oldFd, int newFd, int flags) {
+    return (int)
+        check(sys(Sysno.DUP3, oldFd, newFd, flags), "dup3(" + oldFd + ", " + newFd + ", " + flags + ")");
+  }
+
+  /** {@code pipe2(2)}; returns {read end, write end}. */
+  public static int[] pipe2(int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment fds = a.allocate(JAVA_INT, 2);
+      check(sys(Sysno.PIPE2, fds.address(), flags), "pipe2(" + Flags.open(flags) + ")");
+      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+  }
+
+  /** {@code read(2)} into a native buffer; 0 means end of file. Retries on EINTR. */
+  public static int read(int fd, MemorySegment buffer, long count) {
+    while (true) {
+      long r = sys(Sysno.READ, fd, buffer.address(), Math.min(count, buffer.byteSize()));
+      if (r != -Errno.EINTR) {
+        return (int) check(r, "read(" + fd + ", " + count + ")");
+      }
+    }
+  }
+
+  /** {@code write(2)} from a native buffer; returns how many bytes were written. */
+  public static int write(int fd, MemorySegment buffer, long count) {
+    while (true) {
+      long r = sys(Sysno.WRITE, fd, buffer.address(), Math.min(count, buffer.byteSize()));
+      if (r != -Errno.EINTR) {
+        return (int) check(r, "write(" + fd + ", " + count + ")");
+      }
+    }
+  }
+
+  /** Writes all of {@code bytes}. */
+  public static void writeFully(int fd, byte[] bytes) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment buf = a.allocateFrom(JAVA_BYTE, bytes);
+      long done = 0;
+      while (done < bytes.length) {
+        done += write(fd, buf.asSlice(done), bytes.length - done);
+      }
+    }
+  }
+
+  /** {@code mount(2)}. */
+  public static void mount(String source, String target, String fstype, long flags, String data) {
+    try (Arena a = Arena.ofConfined()) {
+      check(
+          sys(
+              Sysno.MOUNT,
+              cstr(a, source).address(),
+              cstr(a, target).address(),
+              cstr(a, fstype).address(),
+              flags,
+              cstr(a, data).address()),
+          "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype) + ", "
+              + Flags.mount(flags) + ", " + quote(data) + ")");
+    }
+  }
+
+  /** {@code umount2(2)}. */
+  public static void umount2(String target, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      check(
+          sys(Sysno.UMOUNT2, cstr(a, target).address(), flags),
+          "umount2(" + quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : flags) + ")");
+    }
+  }
+
+  /** {@code pivot_root(2)}. */
+  public static void pivotRoot(String newRoot, String putOld) {
+    try (Arena a = Arena.ofConfined()) {
+      check(
+          sys(Sysno.PIVOT_ROOT, cstr(a, newRoot).address(), cstr(a, putOld).address()),
+          "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")");
+    }
+  }
+
+  /** {@code mkdirat(2)}. */
+  public static void mkdirat(int dirfd, String path, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      check(
+          sys(Sysno.MKDIRAT, dirfd, cstr(a, path).address(), mode),
+          "mkdirat(" + dirfd(dirfd) + ", " + quote(path) + ", 0" + Integer.toOctalString(mode)
+              + ")");
+    }
+  }
+
+  /** {@code unshare(2)}. Fails with EINVAL for a user or mount namespace in a JVM (threads). */
+  public static void unshare(long flags) {
+    check(sys(Sysno.UNSHARE, flags), "unshare(" + Flags.clone(flags) + ")");
+  }
+
+  /** {@code setns(2)}. */
+  public static void setns(int fd, long nstype) {
+    check(sys(Sysno.SETNS, fd, nstype), "setns(" + fd + ", " + Flags.clone(nstype) + ")");
+  }
+
+  /** {@code sethostname(2)}. */
+  public static void sethostname(String name) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = a.allocateFrom(name);
+      check(
+          sys(Sysno.SETHOSTNAME, s.address(), s.byteSize() - 1), "sethostname(" + quote(name) + ")");
+    }
+  }
+
+  /** {@code prctl(2)}; returns the call's result. */
+  public static long prctl(int option, long a2, long a3, long a4, long a5) {
+    return check(
+        sys(Sysno.PRCTL, option, a2, a3, a4, a5),
+        "prctl(" + option + ", " + a2 + ", " + a3 + ", " + a4 + ", " + a5 + ")");
+  }
+
+  /**
+   * {@code execve(2)}: replaces this whole JVM with {@code path}. Only returns by throwing. Jailed
+   * commands are never started this way; see {@link SetupRunner}.
+   */
+  public static void execve(String path, List<String> argv, List<String> envp) {
+    try (Arena a = Arena.ofConfined()) {
+      check(
+          sys(
+              Sysno.EXECVE,
+              a.allocateFrom(path).address(),
+              CStrings.array(a, argv).address(),
+              CStrings.array(a, envp).address()),
+          "execve(" + quote(path) + ", " + argv + ", [" + envp.size() + " variables])");
+    }
+    throw new AssertionError("execve returned");
+  }
+
+  /** {@code pidfd_open(2)}. */
+  public static int pidfdOpen(int pid, int flags) {
+    return (int) check(sys(Sysno.PIDFD_OPEN, pid, flags), "pidfd_open(" + pid + ", " + flags + ")");
+  }
+
+  /** {@code pidfd_send_signal(2)}. */
+  public static void pidfdSendSignal(int pidfd, int signal) {
+    check(
+        sys(Sysno.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0),
+        "pidfd_send_signal(" + pidfd + ", " + signal + ", NULL, 0)");
+  }
+
+  /** {@code kill(2)}. */
+  public static void kill(int pid, int signal) {
+    check(sys(Sysno.KILL, pid, signal), "kill(" + pid + ", " + signal + ")");
+  }
+
+  /**
+   * {@code waitid(2)}; returns what happened to the child, or {@code null} with {@link #WNOHANG}
+   * when it has not changed state. Retries on EINTR.
+   */
+  public static SigInfo waitid(int idType, int id, int options) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment info = a.allocate(SigInfo.LAYOUT);
+      while (true) {
+        long r = sys(Sysno.WAITID, idType, id, info.address(), options, 0);
+        if (r == -Errno.EINTR) {
+          continue;
+        }
+        check(r, "waitid(" + idType + ", " + id + ", " + options + ")");
+        SigInfo s = SigInfo.read(info);
+        return s.pid() == 0 ? null : s;
+      }
+    }
+  }
+
+  /** {@code rt_sigprocmask(2)} for this thread; returns the previous mask. */
+  public static long rtSigprocmask(int how, long set) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment next = a.allocateFrom(JAVA_LONG, set);
+      MemorySegment old = a.allocate(JAVA_LONG);
+      check(
+          sys(Sysno.RT_SIGPROCMASK, how, next.address(), old.address(), 8),
+          "rt_sigprocmask(" + how + ", 0x" + Long.toHexString(set) + ")");
+      return old.get(JAVA_LONG, 0);
+    }
+  }
+
+  /** {@code ioctl(2)} with a pointer argument; returns the call's result. */
+  public static int ioctl(int fd, long request, MemorySegment arg) {
+    return (int)
+        check(
+            sys(Sysno.IOCTL, fd, request, arg.address()),
+            "ioctl(" + fd + ", 0x" + Long.toHexString(request) + ")");
+  }
+
+  /** {@code ioctl(2)} with an integer argument. */
+  public static int ioctl(int fd, long request, long arg) {
+    return (int)
+        check(
+            sys(Sysno.IOCTL, fd, request, arg),
+            "ioctl(" + fd + ", 0x" + Long.toHexString(request) + ", " + arg + ")");
+  }
+
+  /** {@code mount_setattr(2)}: change attributes of a mount (and, with AT_RECURSIVE, below). */
+  public static void mountSetattr(int dirfd, String path, int flags, MountAttr attr) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = attr.allocate(a);
+      check(
+          sys(
+              Sysno.MOUNT_SETATTR,
+              dirfd,
+              cstr(a, path).address(),
+              flags,
+              s.address(),
+              s.byteSize()),
+          "mount_setattr(" + dirfd(dirfd) + ", " + quote(path) + ", " + flags + ", " + attr + ")");
+    }
+  }
+
+  public static int getuid() {
+    return (int) sys(Sysno.GETUID);
+  }
+
+  public static int getgid() {
+    return (int) sys(Sysno.GETGID);
+  }
+
+  public static int geteuid() {
+    return (int) sys(Sysno.GETEUID);
+  }
+
+  public static int getegid() {
+    return (int) sys(Sysno.GETEGID);
+  }
+
+  public static int getpid() {
+    return (int) sys(Sysno.GETPID);
+  }
+
+  /** The raw interface, for callers that interpret {@code -errno} themselves. */
+  public static long raw(int nr, long... args) {
+    if (args.length > 6) {
+      throw new IllegalArgumentException("a system call takes at most 6 arguments");
+    }
+    return sys(nr, args);
+  }
+
+  private static String dirfd(int fd) {
+    return fd == AT_FDCWD ? "AT_FDCWD" : Integer.toString(fd);
+  }
+}
