@@ -24,6 +24,8 @@ public final class Errno {
   public static final int ELOOP = 40;
   public static final int EOPNOTSUPP = 95;
   public static final int EXDEV = 18;
+  public static final int ENOTTY = 25;
+  public static final int ENXIO = 6;
 
   // Generated from the C library's table; index = errno.
   private static final String[] NAMES = {

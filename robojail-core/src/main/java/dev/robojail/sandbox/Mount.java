@@ -1,0 +1,131 @@
+package dev.robojail.sandbox;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One element of the sandbox's root filesystem. The root itself is a fresh tmpfs; mounts are
+ * applied in the order they were added, so a mount may go inside an earlier one.
+ *
+ * <p>Paths inside the sandbox ({@code target}) are absolute, in normal form, without {@code .}
+ * or {@code ..} segments; this is checked when the spec is built.
+ */
+public sealed interface Mount {
+  /** Where the element appears inside the sandbox. */
+  String target();
+
+  /**
+   * A host file or directory made visible inside.
+   *
+   * @param source absolute host path
+   * @param target path inside
+   * @param readOnly whether writes are refused (recursively, for every mount below it too)
+   */
+  record Bind(Path source, String target, boolean readOnly) implements Mount {
+    public Bind {
+      Objects.requireNonNull(source);
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * An empty in-memory filesystem.
+   *
+   * @param target path inside
+   * @param sizeBytes its size limit, or 0 for the kernel's default (half of the RAM)
+   * @param mode permissions of its root, such as {@code 01777} for {@code /tmp}
+   */
+  record Tmpfs(String target, long sizeBytes, int mode) implements Mount {
+    public Tmpfs {
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * A fresh {@code proc} for the sandbox's own PID namespace.
+   *
+   * @param target path inside, normally {@code /proc}
+   */
+  record Proc(String target) implements Mount {
+    public Proc {
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * A minimal {@code /dev}: {@code null}, {@code zero}, {@code full}, {@code random}, {@code
+   * urandom}, {@code tty}, a private {@code pts} instance with {@code ptmx}, {@code shm}, and the
+   * {@code fd}, {@code stdin}, {@code stdout}, {@code stderr} links.
+   *
+   * @param target path inside, normally {@code /dev}
+   */
+  record Dev(String target) implements Mount {
+    public Dev {
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * An empty directory.
+   *
+   * @param target path inside
+   * @param mode its permissions
+   */
+  record Dir(String target, int mode) implements Mount {
+    public Dir {
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * A symbolic link.
+   *
+   * @param linkTarget what the link points to, as seen inside
+   * @param target where the link is
+   */
+  record Symlink(String linkTarget, String target) implements Mount {
+    public Symlink {
+      Objects.requireNonNull(linkTarget);
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * A small file with the given content, such as a generated {@code /etc/passwd}.
+   *
+   * @param target path inside
+   * @param content its bytes
+   * @param mode its permissions
+   */
+  record File(String target, byte[] content, int mode) implements Mount {
+    public File {
+      Objects.requireNonNull(target);
+      content = content.clone();
+    }
+
+    @Override
+    public byte[] content() {
+      return content.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof File f
+          && target.equals(f.target)
+          && mode == f.mode
+          && Arrays.equals(content, f.content);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(target, mode, Arrays.hashCode(content));
+    }
+
+    @Override
+    public String toString() {
+      return "File[target=" + target + ", " + content.length + " bytes, mode=0"
+          + Integer.toOctalString(mode) + "]";
+    }
+  }
+}

@@ -1,0 +1,492 @@
+package dev.robojail.sandbox;
+
+import dev.robojail.ffm.SetupProgram;
+import dev.robojail.ffm.Syscalls;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An immutable description of a sandboxed command: its namespaces, ids, root filesystem,
+ * environment and standard streams. {@link #start()} runs it and returns a live {@link
+ * SandboxProcess}.
+ *
+ * <pre>{@code
+ * Process p = Sandbox.builder()
+ *     .minimalSystem()                // read-only /usr, /bin, /lib…, fresh /proc, /dev, /tmp
+ *     .bind(project, "/workspace")    // read-write
+ *     .workingDirectory("/workspace")
+ *     .command("make", "test")
+ *     .start();
+ * }</pre>
+ *
+ * <p>Defaults are the safe ones: every namespace including the network (so only loopback),
+ * the caller's own uid and gid inside, an empty environment, no new privileges, a new session,
+ * a read-only root, and the sandbox killed if the JVM dies.
+ */
+public final class Sandbox {
+  /** The PATH used to find the command when the environment sets none. */
+  public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+  /** What {@link Builder#minimalSystem()} takes of the host's {@code /etc}, where present. */
+  static final List<String> ETC = List.of(
+      "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
+      "hosts", "resolv.conf", "ssl", "ca-certificates", "pki", "crypto-policies");
+
+  private final List<String> command;
+  private final Set<Namespace> namespaces;
+  private final int uid;
+  private final int gid;
+  private final String hostname;
+  private final List<Mount> mounts;
+  private final String workingDirectory;
+  private final Map<String, String> environment;
+  private final Stdio stdin;
+  private final Stdio stdout;
+  private final Stdio stderr;
+  private final boolean redirectErrorStream;
+  private final boolean noNewPrivs;
+  private final boolean newSession;
+  private final boolean dieWithParent;
+  private final boolean writableRoot;
+
+  private Sandbox(Builder b) {
+    command = List.copyOf(b.command);
+    namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
+    uid = b.uid;
+    gid = b.gid;
+    hostname = b.hostname;
+    mounts = List.copyOf(b.mounts);
+    workingDirectory = b.workingDirectory;
+    environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+    stdin = b.stdin;
+    stdout = b.stdout;
+    stderr = b.stderr;
+    redirectErrorStream = b.redirectErrorStream;
+    noNewPrivs = b.noNewPrivs;
+    newSession = b.newSession;
+    dieWithParent = b.dieWithParent;
+    writableRoot = b.writableRoot;
+  }
+
+  /** A builder with the safe defaults and nothing mounted. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts as a copy of this spec. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Starts the command. Blocks until it has exec'd, or its setup has failed. */
+  public SandboxProcess start() {
+    return Spawner.start(this);
+  }
+
+  /**
+   * The system calls the child will make between clone and exec, with placeholders for the
+   * standard stream descriptors that {@link #start()} creates. For printing and tests.
+   */
+  public SetupProgram plan() {
+    return SetupPlan.program(
+        this,
+        stdin instanceof Stdio.Inherit ? -1 : 1000,
+        stdout instanceof Stdio.Inherit ? -1 : 1001,
+        stderr instanceof Stdio.Inherit ? -1 : 1002);
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  public Set<Namespace> namespaces() {
+    return namespaces;
+  }
+
+  /** The uid inside the sandbox; it is the caller's own uid outside. */
+  public int uid() {
+    return uid;
+  }
+
+  /** The gid inside the sandbox; it is the caller's own gid outside. */
+  public int gid() {
+    return gid;
+  }
+
+  /** The hostname inside, or null to keep the host's. */
+  public String hostname() {
+    return hostname;
+  }
+
+  public List<Mount> mounts() {
+    return mounts;
+  }
+
+  public String workingDirectory() {
+    return workingDirectory;
+  }
+
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  public Stdio stdin() {
+    return stdin;
+  }
+
+  public Stdio stdout() {
+    return stdout;
+  }
+
+  public Stdio stderr() {
+    return stderr;
+  }
+
+  public boolean redirectErrorStream() {
+    return redirectErrorStream;
+  }
+
+  public boolean noNewPrivs() {
+    return noNewPrivs;
+  }
+
+  public boolean newSession() {
+    return newSession;
+  }
+
+  public boolean dieWithParent() {
+    return dieWithParent;
+  }
+
+  public boolean writableRoot() {
+    return writableRoot;
+  }
+
+  /**
+   * Builds a {@link Sandbox}. Not thread-safe; {@link #build()} checks the whole spec before
+   * anything is touched.
+   */
+  public static final class Builder {
+    private final List<String> command = new ArrayList<>();
+    private final Set<Namespace> namespaces = EnumSet.of(
+        Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.IPC, Namespace.UTS,
+        Namespace.NET);
+    private int uid = Syscalls.getuid();
+    private int gid = Syscalls.getgid();
+    private String hostname = "sandbox";
+    private final List<Mount> mounts = new ArrayList<>();
+    private String workingDirectory = "/";
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Stdio stdin = Stdio.inherit();
+    private Stdio stdout = Stdio.inherit();
+    private Stdio stderr = Stdio.inherit();
+    private boolean redirectErrorStream;
+    private boolean noNewPrivs = true;
+    private boolean newSession = true;
+    private boolean dieWithParent = true;
+    private boolean writableRoot;
+
+    private Builder() {}
+
+    private Builder(Sandbox s) {
+      command.addAll(s.command);
+      namespaces.clear();
+      namespaces.addAll(s.namespaces);
+      uid = s.uid;
+      gid = s.gid;
+      hostname = s.hostname;
+      mounts.addAll(s.mounts);
+      workingDirectory = s.workingDirectory;
+      environment.putAll(s.environment);
+      stdin = s.stdin;
+      stdout = s.stdout;
+      stderr = s.stderr;
+      redirectErrorStream = s.redirectErrorStream;
+      noNewPrivs = s.noNewPrivs;
+      newSession = s.newSession;
+      dieWithParent = s.dieWithParent;
+      writableRoot = s.writableRoot;
+    }
+
+    /** The command and its arguments; a name without {@code /} is looked up on PATH inside. */
+    public Builder command(String... command) {
+      return command(List.of(command));
+    }
+
+    /** The command and its arguments. */
+    public Builder command(List<String> command) {
+      this.command.clear();
+      this.command.addAll(command);
+      return this;
+    }
+
+    /** Also gives the sandbox these namespaces of its own. */
+    public Builder unshare(Namespace... ns) {
+      namespaces.addAll(List.of(ns));
+      return this;
+    }
+
+    /**
+     * Shares these namespaces with the host instead ({@code USER} and {@code MOUNT} cannot be).
+     * Sharing {@code UTS} keeps the host's hostname.
+     */
+    public Builder share(Namespace... ns) {
+      for (Namespace n : ns) {
+        namespaces.remove(n);
+        if (n == Namespace.UTS) {
+          hostname = null; // the host's own name stays; setting one now is an error
+        }
+      }
+      return this;
+    }
+
+    /** Whether the sandbox uses the host's network ({@code true}) or only its own loopback. */
+    public Builder network(boolean shareHostNetwork) {
+      return shareHostNetwork ? share(Namespace.NET) : unshare(Namespace.NET);
+    }
+
+    /** The uid inside; outside it is always the caller's. */
+    public Builder uid(int uid) {
+      this.uid = uid;
+      return this;
+    }
+
+    /** The gid inside; outside it is always the caller's. */
+    public Builder gid(int gid) {
+      this.gid = gid;
+      return this;
+    }
+
+    /** Root (uid and gid 0) inside; still only the caller's own ids outside. */
+    public Builder rootInside() {
+      return uid(0).gid(0);
+    }
+
+    /** The hostname inside (needs the UTS namespace), or null to keep the host's. */
+    public Builder hostname(String hostname) {
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** Adds a mount; mounts apply in the order they were added. */
+    public Builder mount(Mount mount) {
+      mounts.add(Objects.requireNonNull(mount));
+      return this;
+    }
+
+    /** Binds a host path read-write at {@code target}. */
+    public Builder bind(Path source, String target) {
+      return mount(new Mount.Bind(source, target, false));
+    }
+
+    /** Binds a host path read-only at {@code target}. */
+    public Builder readOnlyBind(Path source, String target) {
+      return mount(new Mount.Bind(source, target, true));
+    }
+
+    /** Binds a host path read-only at the same path inside. */
+    public Builder readOnlyBind(Path source) {
+      return readOnlyBind(source, source.toString());
+    }
+
+    /** An empty tmpfs, mode 0755, default size. */
+    public Builder tmpfs(String target) {
+      return mount(new Mount.Tmpfs(target, 0, 0755));
+    }
+
+    /** An empty tmpfs with a size limit and mode. */
+    public Builder tmpfs(String target, long sizeBytes, int mode) {
+      return mount(new Mount.Tmpfs(target, sizeBytes, mode));
+    }
+
+    /** A fresh proc for the sandbox's PID namespace. */
+    public Builder proc(String target) {
+      return mount(new Mount.Proc(target));
+    }
+
+    /** A minimal /dev. */
+    public Builder dev(String target) {
+      return mount(new Mount.Dev(target));
+    }
+
+    /** An empty directory. */
+    public Builder dir(String target, int mode) {
+      return mount(new Mount.Dir(target, mode));
+    }
+
+    /** A symbolic link at {@code target} pointing to {@code linkTarget}. */
+    public Builder symlink(String linkTarget, String target) {
+      return mount(new Mount.Symlink(linkTarget, target));
+    }
+
+    /** A small file with this content. */
+    public Builder file(String target, String content, int mode) {
+      return mount(new Mount.File(target, content.getBytes(StandardCharsets.UTF_8), mode));
+    }
+
+    /**
+     * The usual base: {@code /usr} and {@code /bin}, {@code /sbin}, {@code /lib*} read-only
+     * (as the symbolic links they are on merged-/usr systems), the parts of {@code /etc} that
+     * programs need to run (dynamic linker cache, alternatives, name service, time zone, TLS
+     * certificates; not the host's users, groups or secrets) read-only, a fresh
+     * {@code /proc}, a minimal {@code /dev} and a private {@code /tmp}.
+     */
+    public Builder minimalSystem() {
+      readOnlyBind(Path.of("/usr"));
+      for (String dir : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
+        Path p = Path.of(dir);
+        if (Files.isSymbolicLink(p)) {
+          try {
+            symlink(Files.readSymbolicLink(p).toString(), dir);
+          } catch (IOException e) {
+            throw new SandboxException.InvalidSpec("cannot read the link " + dir + ": " + e);
+          }
+        } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          readOnlyBind(p);
+        }
+      }
+      for (String name : ETC) {
+        Path p = Path.of("/etc", name);
+        if (Files.exists(p)) {
+          readOnlyBind(p);
+        }
+      }
+      proc("/proc");
+      dev("/dev");
+      return tmpfs("/tmp", 0, 01777);
+    }
+
+    public Builder workingDirectory(String dir) {
+      this.workingDirectory = dir;
+      return this;
+    }
+
+    /** Sets one environment variable (the environment starts empty). */
+    public Builder env(String name, String value) {
+      environment.put(name, value);
+      return this;
+    }
+
+    /** Sets these environment variables. */
+    public Builder environment(Map<String, String> env) {
+      environment.putAll(env);
+      return this;
+    }
+
+    /** Copies these variables from the JVM's environment, where set. */
+    public Builder passEnv(String... names) {
+      for (String n : names) {
+        String v = System.getenv(n);
+        if (v != null) {
+          environment.put(n, v);
+        }
+      }
+      return this;
+    }
+
+    public Builder stdin(Stdio stdin) {
+      this.stdin = Objects.requireNonNull(stdin);
+      return this;
+    }
+
+    public Builder stdout(Stdio stdout) {
+      this.stdout = Objects.requireNonNull(stdout);
+      return this;
+    }
+
+    public Builder stderr(Stdio stderr) {
+      this.stderr = Objects.requireNonNull(stderr);
+      return this;
+    }
+
+    /** Sends standard error wherever standard output goes. */
+    public Builder redirectErrorStream(boolean redirect) {
+      this.redirectErrorStream = redirect;
+      return this;
+    }
+
+    /** {@code PR_SET_NO_NEW_PRIVS} (default on): exec can never gain privileges (setuid…). */
+    public Builder noNewPrivs(boolean on) {
+      this.noNewPrivs = on;
+      return this;
+    }
+
+    /** A session of its own (default on), detached from the caller's terminal. */
+    public Builder newSession(boolean on) {
+      this.newSession = on;
+      return this;
+    }
+
+    /** Killed when the JVM dies (default on). */
+    public Builder dieWithParent(boolean on) {
+      this.dieWithParent = on;
+      return this;
+    }
+
+    /** Whether the root tmpfs stays writable (default: read-only once built). */
+    public Builder writableRoot(boolean on) {
+      this.writableRoot = on;
+      return this;
+    }
+
+    /** Checks the spec and freezes it. */
+    public Sandbox build() {
+      Validation.check(this);
+      List<Mount> resolved = new ArrayList<>();
+      for (Mount m : mounts) {
+        resolved.add(m instanceof Mount.Bind b ? Validation.resolve(b) : m);
+      }
+      mounts.clear();
+      mounts.addAll(resolved);
+      return new Sandbox(this);
+    }
+
+    /** {@code build().start()}. */
+    public SandboxProcess start() {
+      return build().start();
+    }
+
+    List<String> commandList() {
+      return command;
+    }
+
+    Set<Namespace> namespaceSet() {
+      return namespaces;
+    }
+
+    List<Mount> mountList() {
+      return mounts;
+    }
+
+    Map<String, String> environmentMap() {
+      return environment;
+    }
+
+    String hostnameValue() {
+      return hostname;
+    }
+
+    String workingDirectoryValue() {
+      return workingDirectory;
+    }
+
+    int uidValue() {
+      return uid;
+    }
+
+    int gidValue() {
+      return gid;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.robojail.sandbox;
+
+import dev.robojail.ffm.SigInfo;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running sandbox: a {@link Process} whose {@link #pid()} is the command's pid as seen from
+ * the host. Its exit value is the command's exit code, or 128 + the signal that ended it.
+ *
+ * <p>{@link #destroy()} kills the sandbox's PID 1; with a PID namespace of its own (the default)
+ * the kernel then kills every process of the sandbox.
+ */
+public final class SandboxProcess extends Process {
+  private final int pid;
+  private final int pidfd;
+  private final OutputStream stdin;
+  private final InputStream stdout;
+  private final InputStream stderr;
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  private final Object lock = new Object();
+  private boolean reaped;
+
+  SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
+    this.pid = pid;
+    this.pidfd = pidfd;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    // One small thread per sandbox blocks in waitid; a blocking native call would pin a
+    // virtual thread's carrier instead.
+    Thread.ofPlatform()
+        .daemon()
+        .name("robojail-reaper-" + pid)
+        .stackSize(256 * 1024)
+        .start(this::reap);
+  }
+
+  private void reap() {
+    try {
+      SigInfo info = Syscalls.waitid(Syscalls.P_PIDFD, pidfd, Syscalls.WEXITED);
+      synchronized (lock) {
+        reaped = true;
+        Syscalls.close(pidfd);
+      }
+      exit.complete(info.exitStatus());
+    } catch (RuntimeException e) {
+      exit.completeExceptionally(e);
+    }
+  }
+
+  @Override
+  public long pid() {
+    return pid;
+  }
+
+  @Override
+  public OutputStream getOutputStream() {
+    return stdin;
+  }
+
+  @Override
+  public InputStream getInputStream() {
+    return stdout;
+  }
+
+  @Override
+  public InputStream getErrorStream() {
+    return stderr;
+  }
+
+  @Override
+  public int waitFor() throws InterruptedException {
+    try {
+      return exit.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for sandbox " + pid + " failed", e.getCause());
+    }
+  }
+
+  @Override
+  public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+    try {
+      exit.get(timeout, unit);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("waiting for sandbox " + pid + " failed", e.getCause());
+    }
+  }
+
+  @Override
+  public int exitValue() {
+    Integer v = exit.getNow(null);
+    if (v == null) {
+      throw new IllegalThreadStateException("sandbox " + pid + " has not exited");
+    }
+    return v;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return !exit.isDone();
+  }
+
+  @Override
+  public CompletableFuture<Process> onExit() {
+    return exit.handle((v, e) -> this);
+  }
+
+  /** Kills the sandbox with SIGKILL: its PID 1, and so every process in its PID namespace. */
+  @Override
+  public void destroy() {
+    synchronized (lock) {
+      if (reaped) {
+        return;
+      }
+      try {
+        Syscalls.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
+      } catch (SyscallException e) {
+        // ESRCH: it exited and awaits reaping; nothing to kill
+      }
+    }
+  }
+
+  @Override
+  public Process destroyForcibly() {
+    destroy();
+    return this;
+  }
+
+  /** {@code false}: a sandbox is always ended with SIGKILL. */
+  @Override
+  public boolean supportsNormalTermination() {
+    return false;
+  }
+
+  @Override
+  public ProcessHandle toHandle() {
+    return ProcessHandle.of(pid)
+        .orElseThrow(() -> new IllegalStateException("sandbox " + pid + " has exited"));
+  }
+
+  @Override
+  public String toString() {
+    Integer v = exit.getNow(null);
+    return "SandboxProcess[pid=" + pid + (v == null ? ", alive]" : ", exitValue=" + v + "]");
+  }
+}

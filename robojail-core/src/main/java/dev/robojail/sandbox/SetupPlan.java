@@ -1,0 +1,317 @@
+package dev.robojail.sandbox;
+
+import static dev.robojail.ffm.SetupProgram.Arg.of;
+import static dev.robojail.ffm.SetupProgram.Arg.str;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Flags;
+import dev.robojail.ffm.MountAttr;
+import dev.robojail.ffm.SetupProgram;
+import dev.robojail.ffm.SetupProgram.Arg;
+import dev.robojail.ffm.SetupProgram.Slot;
+import dev.robojail.ffm.SetupProgram.Step;
+import dev.robojail.ffm.Syscalls;
+import dev.robojail.ffm.Sysno;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a {@link Sandbox} spec into the {@link SetupProgram} its child executes between clone and
+ * exec. Every decision is made here, in Java, before anything is touched; the child only runs
+ * the list.
+ *
+ * <p>The root is built the way bubblewrap builds it: a tmpfs is mounted on {@code /tmp} of the
+ * child's private mount table and becomes the root with {@code pivot_root}, so the host's root
+ * is at {@value #OLD} while the new root is assembled at {@value #NEW}; then the new root is
+ * pivoted into and the host's root is detached, leaving nothing of the host but what was bound.
+ */
+final class SetupPlan {
+  static final String BASE = "/tmp";
+  static final String OLD = "/oldroot";
+  static final String NEW = "/newroot";
+
+  /** The devices {@link Mount.Dev} binds from the host; a user namespace cannot mknod. */
+  static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+
+  private static final long NOSUID_NODEV = Flags.MS_NOSUID | Flags.MS_NODEV;
+  private static final int SIOCGIFFLAGS = 0x8913;
+  private static final int SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 0x1;
+
+  private final List<Step> steps = new ArrayList<>();
+  private final Set<String> made = new HashSet<>();
+  private int slots;
+
+  private SetupPlan() {}
+
+  /**
+   * The program for {@code sandbox}, with the command's standard streams taken from the given
+   * descriptors (or inherited, for -1).
+   */
+  static SetupProgram program(Sandbox sandbox, int stdin, int stdout, int stderr) {
+    SetupPlan p = new SetupPlan();
+    p.build(sandbox, stdin, stdout, stderr);
+    return SetupProgram.of(p.steps);
+  }
+
+  private void build(Sandbox s, int stdin, int stdout, int stderr) {
+    if (s.namespaces().contains(Namespace.NET)) {
+      loopbackUp();
+    }
+    // Nothing done below may propagate back to the host's mounts.
+    add(Step.of("mount", Sysno.MOUNT, str(null), str("/"), str(null),
+        flags(Flags.MS_REC | Flags.MS_PRIVATE), str(null)));
+    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(BASE), str("tmpfs"),
+        flags(NOSUID_NODEV), str("mode=0755")));
+    mkdir(BASE + NEW, 0755);
+    mkdir(BASE + OLD, 0755);
+    add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str(BASE), str(BASE + OLD)));
+    add(Step.of("chdir", Sysno.CHDIR, str("/")));
+    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(NEW), str("tmpfs"),
+        flags(NOSUID_NODEV), str("mode=0755")));
+    made.add("/");
+
+    for (Mount m : s.mounts()) {
+      switch (m) {
+        case Mount.Bind b -> bind(b);
+        case Mount.Tmpfs t -> {
+          parents(t.target());
+          mkdir(NEW + t.target(), 0755);
+          String data = "mode=0" + Integer.toOctalString(t.mode())
+              + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "");
+          add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(NEW + t.target()), str("tmpfs"),
+              flags(NOSUID_NODEV), str(data)));
+        }
+        case Mount.Proc p -> {
+          parents(p.target());
+          mkdir(NEW + p.target(), 0555);
+          add(Step.of("mount", Sysno.MOUNT, str("proc"), str(NEW + p.target()), str("proc"),
+              flags(NOSUID_NODEV | Flags.MS_NOEXEC), str(null)));
+        }
+        case Mount.Dev d -> dev(d.target());
+        case Mount.Dir d -> {
+          parents(d.target());
+          mkdir(NEW + d.target(), d.mode());
+        }
+        case Mount.Symlink l -> {
+          parents(l.target());
+          add(Step.of("symlinkat", Sysno.SYMLINKAT, str(l.linkTarget()),
+              of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(NEW + l.target())));
+        }
+        case Mount.File f -> {
+          parents(f.target());
+          file(NEW + f.target(), f.content(), f.mode());
+        }
+      }
+    }
+
+    if (!s.writableRoot()) {
+      setattr(NEW, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");
+    }
+    // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops the
+    // old root and the host's root below it.
+    add(Step.of("chdir", Sysno.CHDIR, str(NEW)));
+    add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str("."), str(".")));
+    add(Step.of("umount2", Sysno.UMOUNT2, str("."), of(Syscalls.MNT_DETACH, "MNT_DETACH")));
+    add(Step.of("chdir", Sysno.CHDIR, str(s.workingDirectory())));
+
+    if (s.hostname() != null) {
+      byte[] name = s.hostname().getBytes(StandardCharsets.UTF_8);
+      add(Step.of("sethostname", Sysno.SETHOSTNAME, str(s.hostname()), of(name.length)));
+    }
+    if (s.newSession()) {
+      add(Step.of("setsid", Sysno.SETSID));
+    }
+    if (s.dieWithParent()) {
+      add(Step.of("prctl", Sysno.PRCTL, of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
+          of(Syscalls.SIGKILL, "SIGKILL")));
+    }
+    if (s.noNewPrivs()) {
+      add(Step.of("prctl", Sysno.PRCTL, of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"),
+          of(1), of(0), of(0), of(0)));
+    }
+    stdio(stdin, 0, "stdin");
+    stdio(stdout, 1, "stdout");
+    if (s.redirectErrorStream()) {
+      add(Step.of("dup3", Sysno.DUP3, of(1), of(2), of(0)));
+    } else {
+      stdio(stderr, 2, "stderr");
+    }
+    exec(s);
+  }
+
+  private void bind(Mount.Bind b) {
+    parents(b.target());
+    String dst = NEW + b.target();
+    if (Files.isDirectory(b.source())) {
+      mkdir(dst, 0755);
+    } else {
+      Slot fd = new Slot("fd" + slots++);
+      add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(dst),
+              of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+                  "O_WRONLY|O_CREAT|O_CLOEXEC"), of(0644, "0644"))
+          .into(fd));
+      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+    }
+    add(Step.of("mount", Sysno.MOUNT, str(OLD + b.source()), str(dst), str(null),
+        flags(Flags.MS_BIND | Flags.MS_REC), str(null)));
+    if (b.readOnly()) {
+      setattr(dst, Syscalls.AT_RECURSIVE,
+          MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID,
+          "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID");
+    } else {
+      setattr(dst, Syscalls.AT_RECURSIVE, MountAttr.MOUNT_ATTR_NOSUID, "MOUNT_ATTR_NOSUID");
+    }
+  }
+
+  private void dev(String target) {
+    parents(target);
+    String dev = NEW + target;
+    mkdir(dev, 0755);
+    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(dev), str("tmpfs"),
+        flags(Flags.MS_NOSUID | Flags.MS_NOEXEC), str("mode=0755")));
+    for (String d : DEVICES) {
+      Slot fd = new Slot("fd" + slots++);
+      add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(dev + "/" + d),
+              of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+                  "O_WRONLY|O_CREAT|O_CLOEXEC"), of(0666, "0666"))
+          .into(fd));
+      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+      add(Step.of("mount", Sysno.MOUNT, str(OLD + "/dev/" + d), str(dev + "/" + d), str(null),
+          flags(Flags.MS_BIND), str(null)));
+    }
+    mkdir(dev + "/pts", 0755);
+    add(Step.of("mount", Sysno.MOUNT, str("devpts"), str(dev + "/pts"), str("devpts"),
+        flags(Flags.MS_NOSUID | Flags.MS_NOEXEC), str("newinstance,ptmxmode=0666,mode=620")));
+    symlink("pts/ptmx", dev + "/ptmx");
+    mkdir(dev + "/shm", 0755);
+    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(dev + "/shm"), str("tmpfs"),
+        flags(NOSUID_NODEV), str("mode=01777")));
+    symlink("/proc/self/fd", dev + "/fd");
+    symlink("/proc/self/fd/0", dev + "/stdin");
+    symlink("/proc/self/fd/1", dev + "/stdout");
+    symlink("/proc/self/fd/2", dev + "/stderr");
+    // Nothing may be added to /dev later; its own mounts (pts, shm) keep their modes.
+    setattr(dev, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");
+  }
+
+  private void loopbackUp() {
+    // struct ifreq: char ifr_name[16]; short ifr_flags; (the rest of a 40-byte union)
+    ByteBuffer ifreq = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
+    ifreq.put("lo".getBytes(StandardCharsets.US_ASCII));
+    ifreq.putShort(16, IFF_UP);
+    Slot sock = new Slot("sock");
+    add(Step.of("socket", Sysno.SOCKET, of(2, "AF_INET"), of(2 | Syscalls.O_CLOEXEC,
+            "SOCK_DGRAM|SOCK_CLOEXEC"), of(0)).into(sock));
+    add(Step.of("ioctl", Sysno.IOCTL, Arg.result(sock), of(SIOCSIFFLAGS, "SIOCSIFFLAGS"),
+        Arg.bytes(ifreq.array(), "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(sock)));
+  }
+
+  private void stdio(int fd, int target, String name) {
+    if (fd >= 0) {
+      add(Step.of("dup3", Sysno.DUP3, of(fd, name), of(target), of(0)));
+    }
+  }
+
+  private void exec(Sandbox s) {
+    String cmd = s.command().getFirst();
+    List<String> env = new ArrayList<>();
+    for (Map.Entry<String, String> e : s.environment().entrySet()) {
+      env.add(e.getKey() + "=" + e.getValue());
+    }
+    List<String> candidates = new ArrayList<>();
+    if (cmd.contains("/")) {
+      candidates.add(cmd);
+    } else {
+      String path = s.environment().getOrDefault("PATH", Sandbox.DEFAULT_PATH);
+      for (String dir : path.split(":")) {
+        if (dir.startsWith("/")) {
+          candidates.add((dir.endsWith("/") ? dir : dir + "/") + cmd);
+        }
+      }
+      if (candidates.isEmpty()) {
+        throw new SandboxException.InvalidSpec(
+            "cannot look up " + cmd + ": PATH has no absolute directory: " + path);
+      }
+    }
+    for (int i = 0; i < candidates.size(); i++) {
+      Step step = Step.of("execve", Sysno.EXECVE, str(candidates.get(i)),
+          Arg.strings(s.command()), Arg.strings(env));
+      // Like execvp: a missing candidate means "try the next PATH entry".
+      add(i < candidates.size() - 1
+          ? step.tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
+          : step);
+    }
+  }
+
+  private void parents(String target) {
+    String parent = parentOf(target);
+    if (parent == null || made.contains(parent)) {
+      return;
+    }
+    parents(parent);
+    mkdir(NEW + parent, 0755);
+  }
+
+  private void mkdir(String path, int mode) {
+    if (path.startsWith(NEW)) {
+      String inside = path.equals(NEW) ? "/" : path.substring(NEW.length());
+      if (!made.add(inside)) {
+        return;
+      }
+    }
+    add(Step.of("mkdirat", Sysno.MKDIRAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(path),
+            of(mode, "0" + Integer.toOctalString(mode)))
+        .tolerating(Errno.EEXIST));
+  }
+
+  private void symlink(String linkTarget, String at) {
+    add(Step.of("symlinkat", Sysno.SYMLINKAT, str(linkTarget), of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(at)));
+  }
+
+  private void file(String path, byte[] content, int mode) {
+    Slot fd = new Slot("fd" + slots++);
+    add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(path),
+            of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL | Syscalls.O_CLOEXEC,
+                "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC"), of(mode, "0" + Integer.toOctalString(mode)))
+        .into(fd));
+    if (content.length > 0) {
+      add(Step.of("write", Sysno.WRITE, Arg.result(fd), Arg.bytes(content,
+              content.length + " bytes"), of(content.length))
+          .expecting(content.length));
+    }
+    add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+  }
+
+  private void setattr(String path, int flags, long set, String shown) {
+    byte[] attr = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder()).putLong(0, set).array();
+    add(Step.of("mount_setattr", Sysno.MOUNT_SETATTR, of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(path), of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
+        Arg.bytes(attr, "{attr_set=" + shown + "}"), of(attr.length)));
+  }
+
+  private static Arg flags(long mountFlags) {
+    return of(mountFlags, Flags.mount(mountFlags));
+  }
+
+  private void add(Step step) {
+    steps.add(step);
+  }
+
+  static String parentOf(String path) {
+    if (path.equals("/")) {
+      return null;
+    }
+    int i = path.lastIndexOf('/');
+    return i == 0 ? "/" : path.substring(0, i);
+  }
+}

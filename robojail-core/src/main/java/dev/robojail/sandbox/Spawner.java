@@ -1,0 +1,175 @@
+package dev.robojail.sandbox;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.FdInputStream;
+import dev.robojail.ffm.FdOutputStream;
+import dev.robojail.ffm.SetupProgram;
+import dev.robojail.ffm.SetupRunner;
+import dev.robojail.ffm.SetupStepException;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Starts sandboxes. Every clone happens on one long-lived thread: the kernel's "parent died"
+ * signal follows the thread that cloned, so a short-lived caller thread would take its
+ * sandboxes with it when it ends.
+ */
+final class Spawner {
+  private static final ExecutorService THREAD =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name("robojail-spawner").unstarted(r));
+
+  private Spawner() {}
+
+  static SandboxProcess start(Sandbox s) {
+    List<Integer> parentEnds = new ArrayList<>();
+    List<Integer> childEnds = new ArrayList<>();
+    try {
+      int[] in = stream(s.stdin(), 0, parentEnds, childEnds);
+      int[] out = stream(s.stdout(), 1, parentEnds, childEnds);
+      int[] err =
+          s.redirectErrorStream()
+              ? new int[] {-1, -1}
+              : stream(s.stderr(), 2, parentEnds, childEnds);
+      SetupProgram program = SetupPlan.program(s, in[1], out[1], err[1]);
+      long flags = 0;
+      for (Namespace n : s.namespaces()) {
+        flags |= n.cloneFlag();
+      }
+      long cloneFlags = flags;
+      SetupRunner.Child child =
+          onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+      closeAll(childEnds);
+      childEnds.clear();
+      parentEnds.clear();
+      return new SandboxProcess(
+          child.pid(),
+          child.pidfd(),
+          in[0] >= 0
+              ? new BufferedOutputStream(new FdOutputStream(in[0]))
+              : OutputStream.nullOutputStream(),
+          out[0] >= 0 ? new BufferedInputStream(new FdInputStream(out[0])) : InputStream.nullInputStream(),
+          err[0] >= 0 ? new BufferedInputStream(new FdInputStream(err[0])) : InputStream.nullInputStream());
+    } catch (SetupStepException e) {
+      throw setupFailed(s, e);
+    } catch (SyscallException e) {
+      if (e.call().startsWith("clone3")) {
+        throw Diagnosis.cloneFailed(e);
+      }
+      throw new SandboxException("cannot start the sandbox: " + e.getMessage(), e);
+    } finally {
+      closeAll(childEnds);
+      closeAll(parentEnds);
+    }
+  }
+
+  /**
+   * Opens what one standard stream needs. Returns {parent end, child end}; -1 for none. Every
+   * descriptor is close-on-exec in the JVM; the child dup3s its end onto 0, 1 or 2.
+   */
+  private static int[] stream(Stdio stdio, int which, List<Integer> parent, List<Integer> child) {
+    int[] ends =
+        switch (stdio) {
+          case Stdio.Inherit i -> new int[] {-1, -1};
+          case Stdio.Pipe p -> {
+            int[] fds = Syscalls.pipe2(Syscalls.O_CLOEXEC);
+            yield which == 0 ? new int[] {fds[1], fds[0]} : new int[] {fds[0], fds[1]};
+          }
+          case Stdio.Discard d ->
+              new int[] {
+                -1,
+                Syscalls.openat(
+                    Syscalls.AT_FDCWD, "/dev/null", Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0)
+              };
+          case Stdio.File f -> {
+            int mode =
+                which == 0
+                    ? Syscalls.O_RDONLY
+                    : Syscalls.O_WRONLY
+                        | Syscalls.O_CREAT
+                        | (f.append() ? Syscalls.O_APPEND : Syscalls.O_TRUNC);
+            yield new int[] {
+              -1, Syscalls.openat(Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
+            };
+          }
+        };
+    if (ends[0] >= 0) {
+      parent.add(ends[0]);
+    }
+    if (ends[1] >= 0) {
+      child.add(ends[1]);
+    }
+    return ends;
+  }
+
+  private static void idMaps(int pid, Sandbox s) throws IOException {
+    Path proc = Path.of("/proc", Integer.toString(pid));
+    // Without "deny", an unprivileged user may not write gid_map.
+    Files.writeString(proc.resolve("setgroups"), "deny");
+    Files.writeString(proc.resolve("uid_map"), s.uid() + " " + Syscalls.getuid() + " 1\n");
+    Files.writeString(proc.resolve("gid_map"), s.gid() + " " + Syscalls.getgid() + " 1\n");
+  }
+
+  private static SandboxException setupFailed(Sandbox s, SetupStepException e) {
+    SetupProgram plan = SetupPlan.program(s, 1000, 1001, 1002);
+    String call = e.call();
+    if (call.startsWith("execve(") && e.errno() == Errno.ENOENT) {
+      return new SandboxException.SetupFailed(
+          "command not found in the sandbox: " + s.command().getFirst() + " (" + e.getMessage() + ")",
+          e.step(), call, e.errno(), e);
+    }
+    if (e.step() >= 0 && e.step() < plan.steps().size() && e.errno() == Errno.EPERM
+        && e.step() <= 2) {
+      return Diagnosis.firstMountRefused(e);
+    }
+    return new SandboxException.SetupFailed(e.getMessage(), e.step(), call, e.errno(), e);
+  }
+
+  private static <T> T onSpawnerThread(java.util.concurrent.Callable<T> task) {
+    Future<T> f = THREAD.submit(task);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          // The child is half started; it must be finished or failed, not abandoned.
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new SandboxException("cannot start the sandbox: " + e.getCause(), e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void closeAll(List<Integer> fds) {
+    for (int fd : fds) {
+      try {
+        Syscalls.close(fd);
+      } catch (SyscallException ignored) {
+        // a pipe end that cannot be closed is already gone
+      }
+    }
+    fds.clear();
+  }
+}

@@ -1,0 +1,140 @@
+package dev.robojail.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Checks a whole spec before anything is touched; each problem is one clear message. */
+final class Validation {
+  private static final int MAX_HOSTNAME = 64;
+  private static final int MAX_PATH = 4095;
+
+  private Validation() {}
+
+  static void check(Sandbox.Builder b) {
+    List<String> command = b.commandList();
+    if (command.isEmpty() || command.getFirst().isEmpty()) {
+      fail("no command to run");
+    }
+    for (String arg : command) {
+      noNul("command argument", arg);
+    }
+    Set<Namespace> ns = b.namespaceSet();
+    if (!ns.contains(Namespace.USER) || !ns.contains(Namespace.MOUNT)) {
+      fail("the USER and MOUNT namespaces cannot be shared with the host");
+    }
+    String host = b.hostnameValue();
+    if (host != null) {
+      if (!ns.contains(Namespace.UTS)) {
+        fail("a hostname needs the UTS namespace");
+      }
+      int len = host.getBytes(StandardCharsets.UTF_8).length;
+      if (len == 0 || len > MAX_HOSTNAME) {
+        fail("hostname must be 1-" + MAX_HOSTNAME + " bytes: \"" + host + "\"");
+      }
+      noNul("hostname", host);
+    }
+    checkId("uid", b.uidValue());
+    checkId("gid", b.gidValue());
+    insidePath("working directory", b.workingDirectoryValue());
+
+    Set<String> targets = new HashSet<>();
+    for (Mount m : b.mountList()) {
+      String t = m.target();
+      insidePath("mount target", t);
+      if (t.equals("/")) {
+        fail("nothing can be mounted on / (the root is the sandbox's own tmpfs)");
+      }
+      if (!targets.add(t) && !(m instanceof Mount.Bind)) {
+        fail("two mounts at " + t);
+      }
+      switch (m) {
+        case Mount.Bind bind -> {
+          if (!bind.source().isAbsolute()) {
+            fail("bind source must be an absolute path: " + bind.source());
+          }
+          noNul("bind source", bind.source().toString());
+          if (!Files.exists(bind.source())) {
+            fail("bind source does not exist: " + bind.source());
+          }
+        }
+        case Mount.Proc p -> {
+          if (!ns.contains(Namespace.PID)) {
+            fail("a fresh /proc needs the PID namespace (" + p.target() + ")");
+          }
+        }
+        case Mount.Tmpfs tmp -> {
+          if (tmp.sizeBytes() < 0) {
+            fail("tmpfs size cannot be negative: " + tmp.target());
+          }
+          mode(tmp.target(), tmp.mode());
+        }
+        case Mount.Dir d -> mode(d.target(), d.mode());
+        case Mount.File f -> mode(f.target(), f.mode());
+        case Mount.Symlink l -> noNul("symlink target", l.linkTarget());
+        case Mount.Dev d -> {}
+      }
+    }
+    for (Map.Entry<String, String> e : b.environmentMap().entrySet()) {
+      String k = e.getKey();
+      if (k.isEmpty() || k.indexOf('=') >= 0) {
+        fail("invalid environment variable name: \"" + k + "\"");
+      }
+      noNul("environment variable " + k, k + e.getValue());
+    }
+  }
+
+  /** The bind with its source resolved to the real path, which the child's mount will use. */
+  static Mount.Bind resolve(Mount.Bind b) {
+    try {
+      return new Mount.Bind(b.source().toRealPath(), b.target(), b.readOnly());
+    } catch (IOException e) {
+      throw new SandboxException.InvalidSpec("cannot resolve bind source " + b.source() + ": " + e);
+    }
+  }
+
+  private static void insidePath(String what, String p) {
+    if (p == null || !p.startsWith("/")) {
+      fail(what + " must be an absolute path: " + p);
+    }
+    noNul(what, p);
+    if (p.length() > MAX_PATH) {
+      fail(what + " is too long: " + p.substring(0, 40) + "…");
+    }
+    if (!p.equals("/") && (p.endsWith("/") || p.contains("//"))) {
+      fail(what + " must be in normal form: " + p);
+    }
+    for (String seg : p.split("/")) {
+      if (seg.equals(".") || seg.equals("..")) {
+        fail(what + " must not contain . or .. segments: " + p);
+      }
+    }
+  }
+
+  private static void mode(String target, int mode) {
+    if ((mode & ~07777) != 0) {
+      fail("invalid mode 0" + Integer.toOctalString(mode) + " for " + target);
+    }
+  }
+
+  private static void checkId(String what, int id) {
+    if (id < 0) {
+      fail("invalid " + what + " inside: " + Integer.toUnsignedString(id));
+    }
+  }
+
+  private static void noNul(String what, String s) {
+    if (s.indexOf('\0') >= 0) {
+      fail(what + " contains a NUL byte");
+    }
+  }
+
+  private static void fail(String message) {
+    throw new SandboxException.InvalidSpec(message);
+  }
+}

@@ -1,0 +1,257 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Syscalls;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sandboxes started for real, in user, mount, PID, IPC, UTS and network namespaces. */
+@Tag("namespace")
+class SandboxTest {
+  @BeforeAll
+  static void needsUserNamespaces() {
+    try {
+      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
+    } catch (SandboxException.NamespacesUnavailable e) {
+      assumeTrue(false, e.getMessage());
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Sandbox.Builder base() {
+    return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
+  }
+
+  /** Runs a shell script in the sandbox; returns its output (stdout and stderr). */
+  private static String sh(Sandbox.Builder b, String script) throws Exception {
+    SandboxProcess p = b.command("/bin/sh", "-c", script).stdout(Stdio.pipe())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    return out;
+  }
+
+  @Test
+  void outputIsCapturedAndExitCodesPassThrough() throws Exception {
+    SandboxProcess p = base().command("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+        .stdout(Stdio.pipe()).stderr(Stdio.pipe()).start();
+    assertEquals("out\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals("err\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(3, p.waitFor());
+    assertEquals(3, p.exitValue());
+    assertFalse(p.isAlive());
+  }
+
+  @Test
+  void stdinIsFedThroughAPipe() throws Exception {
+    SandboxProcess p = base().command("tr", "a-z", "A-Z").stdin(Stdio.pipe())
+        .stdout(Stdio.pipe()).start();
+    try (OutputStream in = p.getOutputStream()) {
+      in.write("jailed\n".getBytes(StandardCharsets.UTF_8));
+    }
+    assertEquals("JAILED\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(0, p.waitFor());
+  }
+
+  @Test
+  void filesAndDiscardWork(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    SandboxProcess p = base().command("/bin/sh", "-c", "cat; echo to-file")
+        .stdin(Stdio.discard()).stdout(Stdio.file(out)).start();
+    assertEquals(0, p.waitFor());
+    assertEquals("to-file\n", Files.readString(out));
+  }
+
+  @Test
+  void aSignalEndsTheCommandWith128PlusItsNumber() throws Exception {
+    // PID 1 ignores signals it has no handler for; a child of it does not.
+    assertEquals(143, base().command("/bin/sh", "-c", "sh -c 'kill -TERM $$'; exit $?")
+        .stderr(Stdio.discard()).start().waitFor());
+    SandboxProcess p = base().command("sleep", "100").start();
+    p.destroy();
+    assertEquals(137, p.waitFor());
+  }
+
+  @Test
+  void readOnlyBindsRefuseWritesAndTheRootIsReadOnly() throws Exception {
+    String out = sh(base(), "touch /usr/robojail-test; touch /robojail-test; touch /etc/x;"
+        + " echo done");
+    assertEquals(3, out.split("Read-only file system", -1).length - 1, out);
+    assertTrue(out.endsWith("done\n"));
+    assertFalse(Files.exists(Path.of("/usr/robojail-test")));
+  }
+
+  @Test
+  void readWriteBindsWriteThroughToTheHost(@TempDir Path dir) throws Exception {
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    sh(base().bind(dir, "/work").workingDirectory("/work"), "echo made-inside > f; pwd > where");
+    assertEquals("made-inside\n", Files.readString(dir.resolve("f")));
+    assertEquals("/work\n", Files.readString(dir.resolve("where")));
+  }
+
+  @Test
+  void tmpIsPrivate(@TempDir Path dir) throws Exception {
+    // @TempDir lives in the host's /tmp (java.io.tmpdir): the sandbox must not see it.
+    Path marker = Files.writeString(dir.resolve("host-secret"), "x");
+    String out = sh(base(), "ls -A /tmp | wc -l; test -e " + marker + " && echo VISIBLE;"
+        + " echo private > /tmp/mine; cat /tmp/mine");
+    assertEquals("0\nprivate\n", out);
+  }
+
+  @Test
+  void thePidNamespaceShowsOnlyTheSandboxsProcesses() throws Exception {
+    String out = sh(base(), "echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '");
+    String[] lines = out.split("\n");
+    assertEquals("1", lines[0]);
+    // PID 1 (sh), the pipeline's processes; never the host's hundreds
+    assertTrue(lines[1].trim().split(" ").length <= 6, out);
+    assertTrue(lines[1].startsWith("1 "), out);
+  }
+
+  @Test
+  void idsInsideAreAsAsked() throws Exception {
+    int uid = Syscalls.getuid();
+    int gid = Syscalls.getgid();
+    assertEquals(uid + " " + gid + "\n", sh(base(), "echo $(id -u) $(id -g)"));
+    assertEquals("0 0\n", sh(base().rootInside(), "echo $(id -u) $(id -g)"));
+    assertEquals("1234 4321\n", sh(base().uid(1234).gid(4321), "echo $(id -u) $(id -g)"));
+  }
+
+  @Test
+  void hostnameNoNewPrivsAndAnEmptyEnvironment() throws Exception {
+    String out = sh(Sandbox.builder().minimalSystem().hostname("jail-7"),
+        "hostname; grep NoNewPrivs /proc/self/status | tr -d '\\t'; env | sort | tr '\\n' ' '");
+    // sh itself adds PWD (and may add SHLVL, _); nothing of the JVM's environment comes in
+    String[] lines = out.split("\n");
+    assertEquals("jail-7", lines[0]);
+    assertEquals("NoNewPrivs:1", lines[1]);
+    for (String var : lines[2].trim().split(" ")) {
+      assertTrue(var.startsWith("PWD=") || var.startsWith("SHLVL=") || var.startsWith("_="),
+          "unexpected variable " + var);
+    }
+    assertEquals("a=1 b=two\n", sh(base().env("a", "1").env("b", "two").share(Namespace.UTS),
+        "echo a=$a b=$b"));
+  }
+
+  @Test
+  void theNetworkIsLoopbackOnlyUnlessShared() throws Exception {
+    String off = sh(base(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
+    assertEquals("lo\n", off);
+    String on = sh(base().network(true), "cat /proc/net/dev | tail -n +3 | wc -l");
+    assertEquals(Files.readAllLines(Path.of("/proc/net/dev")).size() - 2,
+        Integer.parseInt(on.trim()));
+  }
+
+  @Test
+  void aFailingMountNamesItsStepAndErrno() {
+    // A directory cannot be mounted over a file: mount fails in the child with ENOTDIR.
+    Sandbox s = base().bind(Path.of("/usr/share"), "/dev/null").command("/bin/true").build();
+    SandboxException.SetupFailed e =
+        assertThrows(SandboxException.SetupFailed.class, s::start);
+    assertEquals(Errno.ENOTDIR, e.errno());
+    assertTrue(e.call().startsWith("mount(\"/oldroot/usr/share\", \"/newroot/dev/null\""),
+        e.call());
+    assertEquals(s.plan().steps().get(e.step()).toString(), e.call());
+    assertTrue(e.getMessage().contains("ENOTDIR"), e.getMessage());
+  }
+
+  @Test
+  void aMissingCommandIsReportedAsSuch() {
+    SandboxException.SetupFailed e = assertThrows(SandboxException.SetupFailed.class,
+        () -> base().command("no-such-command-here").start());
+    assertTrue(e.getMessage().startsWith("command not found in the sandbox: no-such-command-here"),
+        e.getMessage());
+  }
+
+  @Test
+  void destroyEndsEveryProcessOfTheSandbox() throws Exception {
+    SandboxProcess p = base().command("/bin/sh", "-c",
+        "sleep 100 & sleep 100 & (sleep 100 &) ; echo started; wait")
+        .stdout(Stdio.pipe()).start();
+    byte[] line = new byte[8];
+    assertEquals(8, p.getInputStream().readNBytes(line, 0, 8));
+    String ns = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/ns/pid")).toString();
+    assertTrue(inNamespace(ns) >= 4, "sh and three sleeps");
+    p.destroy();
+    assertEquals(137, p.waitFor());
+    // The kernel kills the namespace's processes when PID 1 dies; they may take a moment to
+    // be reaped by it, so poll (this bounds a hang, it does not time anything).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, inNamespace(ns));
+  }
+
+  private static long inNamespace(String ns) throws IOException {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(d -> d.getFileName().toString().matches("\\d+"))
+          .filter(d -> {
+            try {
+              return Files.readSymbolicLink(d.resolve("ns/pid")).toString().equals(ns);
+            } catch (IOException e) {
+              return false;
+            }
+          }).count();
+    }
+  }
+
+  @Test
+  void theSandboxIsAProcess() throws Exception {
+    Process p = base().command("/bin/sh", "-c", "exit 7").start();
+    assertTrue(p.pid() > 0);
+    assertEquals(7, p.onExit().get().exitValue());
+    assertTrue(p.waitFor(1, TimeUnit.SECONDS));
+    assertFalse(p.supportsNormalTermination());
+    SandboxProcess q = base().command("sleep", "100").start();
+    assertThrows(IllegalThreadStateException.class, q::exitValue);
+    assertFalse(q.waitFor(10, TimeUnit.MILLISECONDS));
+    q.destroyForcibly();
+    assertEquals(137, q.waitFor());
+    q.destroy(); // after exit: nothing happens
+  }
+
+  @Test
+  void noDescriptorsOrChildrenLeakAcrossManyStarts() throws Exception {
+    Sandbox s = base().command("/bin/true").stdout(Stdio.pipe()).build();
+    for (int i = 0; i < 5; i++) {
+      s.start().waitFor();
+    }
+    long before = fds();
+    for (int i = 0; i < 100; i++) {
+      SandboxProcess p = s.start();
+      p.getInputStream().readAllBytes();
+      p.getInputStream().close();
+      p.getOutputStream().close();
+      assertEquals(0, p.waitFor());
+    }
+    // the reaper closes the pidfd right after waitFor's value is published; allow it a moment
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (fds() > before && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(before, fds());
+  }
+
+  private static long fds() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.SetupProgram;
+import dev.robojail.ffm.SetupProgram.Arg;
+import dev.robojail.ffm.SetupProgram.Step;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The plan is data: what the child will do, checked without privileges or namespaces. */
+class SetupPlanTest {
+  private static List<String> calls(Sandbox s) {
+    return s.plan().steps().stream().map(Step::toString).toList();
+  }
+
+  private static int index(List<String> calls, String call) {
+    int i = calls.indexOf(call);
+    assertTrue(i >= 0, () -> call + " not in\n" + String.join("\n", calls));
+    return i;
+  }
+
+  @Test
+  void theRootIsBuiltAsideThenPivotedIntoAndTheHostDetached() {
+    List<String> c = calls(Sandbox.builder().command("/bin/true").build());
+    int priv = index(c, "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)");
+    int base = index(c, "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")");
+    int pivot1 = index(c, "pivot_root(\"/tmp\", \"/tmp/oldroot\")");
+    int newroot =
+        index(c, "mount(\"tmpfs\", \"/newroot\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")");
+    int ro = index(c,
+        "mount_setattr(AT_FDCWD, \"/newroot\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
+    int pivot2 = index(c, "pivot_root(\".\", \".\")");
+    int detach = index(c, "umount2(\".\", MNT_DETACH)");
+    assertTrue(priv < base && base < pivot1 && pivot1 < newroot && newroot < ro && ro < pivot2
+        && pivot2 < detach, String.join("\n", c));
+    assertEquals("execve(\"/bin/true\", [\"/bin/true\"], [])", c.getLast());
+  }
+
+  @Test
+  void readOnlyBindsAreReadOnlyRecursivelyAndReadWriteOnesAreNot() {
+    List<String> c = calls(Sandbox.builder()
+        .readOnlyBind(Path.of("/usr"))
+        .bind(Path.of("/var"), "/work")
+        .command("/bin/true").build());
+    index(c, "mount(\"/oldroot/usr\", \"/newroot/usr\", NULL, MS_BIND|MS_REC, NULL)");
+    index(c, "mount_setattr(AT_FDCWD, \"/newroot/usr\", AT_RECURSIVE, "
+        + "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID}, 32)");
+    index(c, "mount(\"/oldroot/var\", \"/newroot/work\", NULL, MS_BIND|MS_REC, NULL)");
+    index(c, "mount_setattr(AT_FDCWD, \"/newroot/work\", AT_RECURSIVE, "
+        + "{attr_set=MOUNT_ATTR_NOSUID}, 32)");
+  }
+
+  @Test
+  void bindSourcesAreResolvedToRealPaths(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path real = java.nio.file.Files.createDirectory(dir.resolve("real"));
+    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link"), real);
+    Sandbox s = Sandbox.builder().bind(link, "/x").command("/bin/true").build();
+    assertEquals(real.toRealPath(), ((Mount.Bind) s.mounts().getFirst()).source());
+  }
+
+  @Test
+  void noNetworkMeansLoopbackIsBroughtUpAndSharingMeansNoNamespace() {
+    Sandbox off = Sandbox.builder().command("/bin/true").build();
+    assertTrue(off.namespaces().contains(Namespace.NET));
+    assertTrue(calls(off).stream().anyMatch(s -> s.contains("SIOCSIFFLAGS")));
+    Sandbox on = Sandbox.builder().network(true).command("/bin/true").build();
+    assertFalse(on.namespaces().contains(Namespace.NET));
+    assertFalse(calls(on).stream().anyMatch(s -> s.contains("SIOCSIFFLAGS")));
+  }
+
+  @Test
+  void commandsAreLookedUpOnTheSandboxPathLikeExecvp() {
+    List<String> c = calls(Sandbox.builder().env("PATH", "/a:/b/").command("tool", "x").build());
+    assertEquals(List.of(
+            "execve(\"/a/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"]) [ok: ENOENT, EACCES, ENOTDIR]",
+            "execve(\"/b/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"])"),
+        c.subList(c.size() - 2, c.size()));
+  }
+
+  @Test
+  void privilegeAndSessionStepsComeLastBeforeExec() {
+    List<String> c = calls(Sandbox.builder().hostname("h").command("/bin/true").build());
+    int host = index(c, "sethostname(\"h\", 1)");
+    int nnp = index(c, "prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)");
+    int sid = index(c, "setsid()");
+    int pdeath = index(c, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+    int detach = index(c, "umount2(\".\", MNT_DETACH)");
+    assertTrue(detach < host && host < sid && sid < pdeath && pdeath < nnp);
+    List<String> off = calls(Sandbox.builder().noNewPrivs(false).newSession(false)
+        .dieWithParent(false).command("/bin/true").build());
+    assertFalse(off.stream().anyMatch(s -> s.startsWith("prctl") || s.startsWith("setsid")));
+  }
+
+  @Test
+  void devHasTheMinimalNodesAndIsSealed() {
+    List<String> c = calls(Sandbox.builder().dev("/dev").command("/bin/true").build());
+    for (String d : List.of("null", "zero", "full", "random", "urandom", "tty")) {
+      index(c, "mount(\"/oldroot/dev/" + d + "\", \"/newroot/dev/" + d
+          + "\", NULL, MS_BIND, NULL)");
+    }
+    index(c, "mount(\"devpts\", \"/newroot/dev/pts\", \"devpts\", MS_NOSUID|MS_NOEXEC, "
+        + "\"newinstance,ptmxmode=0666,mode=620\")");
+    index(c, "symlinkat(\"pts/ptmx\", AT_FDCWD, \"/newroot/dev/ptmx\")");
+    index(c, "symlinkat(\"/proc/self/fd\", AT_FDCWD, \"/newroot/dev/fd\")");
+    index(c, "mount_setattr(AT_FDCWD, \"/newroot/dev\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
+  }
+
+  @Test
+  void parentsAreCreatedOnceInOrder() {
+    List<String> c = calls(Sandbox.builder().tmpfs("/a/b/c").dir("/a/b/d", 0700)
+        .command("/bin/true").build());
+    List<String> mkdirs = c.stream().filter(s -> s.startsWith("mkdirat")).toList();
+    assertEquals(List.of(
+        "mkdirat(AT_FDCWD, \"/tmp/newroot\", 0755) [ok: EEXIST]",
+        "mkdirat(AT_FDCWD, \"/tmp/oldroot\", 0755) [ok: EEXIST]",
+        "mkdirat(AT_FDCWD, \"/newroot/a\", 0755) [ok: EEXIST]",
+        "mkdirat(AT_FDCWD, \"/newroot/a/b\", 0755) [ok: EEXIST]",
+        "mkdirat(AT_FDCWD, \"/newroot/a/b/c\", 0755) [ok: EEXIST]",
+        "mkdirat(AT_FDCWD, \"/newroot/a/b/d\", 0700) [ok: EEXIST]"), mkdirs);
+  }
+
+  static Stream<Arguments> invalidSpecs() {
+    return Stream.<Object[]>of(
+            new Object[] {"no command", (UnaryOperator<Sandbox.Builder>) b -> b.command(List.of())},
+            new Object[] {"relative target", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("tmp")},
+            new Object[] {"dot-dot", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/../etc")},
+            new Object[] {"trailing slash", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/")},
+            new Object[] {"mount on root", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/")},
+            new Object[] {"missing source",
+                (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("/no/such/dir"), "/x")},
+            new Object[] {"relative source",
+                (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("usr"), "/x")},
+            new Object[] {"proc without pid ns",
+                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.PID).proc("/proc")},
+            new Object[] {"hostname without uts",
+                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.UTS).hostname("h")},
+            new Object[] {"long hostname",
+                (UnaryOperator<Sandbox.Builder>) b -> b.hostname("h".repeat(65))},
+            new Object[] {"sharing the user ns",
+                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.USER)},
+            new Object[] {"bad env name", (UnaryOperator<Sandbox.Builder>) b -> b.env("A=B", "c")},
+            new Object[] {"NUL in argument",
+                (UnaryOperator<Sandbox.Builder>) b -> b.command("/bin/echo", "a\0b")},
+            new Object[] {"relative workdir",
+                (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("work")},
+            new Object[] {"negative uid", (UnaryOperator<Sandbox.Builder>) b -> b.uid(-1)},
+            new Object[] {"bad mode",
+                (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t", 0, 010000)},
+            new Object[] {"duplicate tmpfs",
+                (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t")})
+        .map(a -> Arguments.of(a[0], a[1]));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidSpecs")
+  void invalidSpecsAreRefusedBeforeAnythingIsTouched(
+      String why, UnaryOperator<Sandbox.Builder> change) {
+    Sandbox.Builder b = Sandbox.builder().command("/bin/true");
+    SandboxException.InvalidSpec e =
+        assertThrows(SandboxException.InvalidSpec.class, () -> change.apply(b).build());
+    assertFalse(e.getMessage().isBlank());
+  }
+
+  static Stream<Long> seeds() {
+    return new Random(4242).longs(40).boxed();
+  }
+
+  /**
+   * Property: whatever mounts a spec has, every path the child touches before the final pivot
+   * is under the new root, the old root or the base tmpfs; nothing of the host is written.
+   */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void theChildOnlyWritesUnderTheNewRoot(long seed) {
+    Random r = new Random(seed);
+    Sandbox.Builder b = Sandbox.builder().command("/bin/true");
+    List<String> names = List.of("a", "b", "usr", "etc", "x y", "tmp", "ü");
+    int n = 1 + r.nextInt(8);
+    for (int i = 0; i < n; i++) {
+      StringBuilder p = new StringBuilder();
+      for (int d = 0, depth = 1 + r.nextInt(3); d < depth; d++) {
+        p.append('/').append(names.get(r.nextInt(names.size())));
+      }
+      String t = p.toString() + i;
+      switch (r.nextInt(5)) {
+        case 0 -> b.readOnlyBind(Path.of("/usr"), t);
+        case 1 -> b.tmpfs(t, r.nextInt(1 << 20), 0755);
+        case 2 -> b.dir(t, 0700);
+        case 3 -> b.symlink("../" + i, t);
+        default -> b.file(t, "content " + i, 0644);
+      }
+    }
+    SetupProgram plan = b.build().plan();
+    List<String> writes = new ArrayList<>();
+    for (Step s : plan.steps()) {
+      if (s.name().equals("pivot_root") && s.args().getFirst().toString().equals("\".\"")) {
+        break;
+      }
+      switch (s.name()) {
+        case "mkdirat", "openat" -> writes.add(str(s.args().get(1)));
+        case "symlinkat" -> writes.add(str(s.args().get(2)));
+        case "mount" -> {
+          writes.add(str(s.args().get(1)));
+          if (s.args().get(0) instanceof Arg.Str src && src.value().startsWith("/")) {
+            assertTrue(src.value().startsWith("/oldroot/"), s.toString());
+          }
+        }
+        default -> {}
+      }
+    }
+    for (String w : writes) {
+      assertTrue(w.equals("/") || w.equals("/tmp") || w.startsWith("/tmp/newroot")
+          || w.startsWith("/tmp/oldroot") || w.equals("/newroot") || w.startsWith("/newroot/"),
+          w + " in\n" + plan);
+    }
+  }
+
+  private static String str(Arg a) {
+    return a instanceof Arg.Str s ? s.value() : a.toString();
+  }
+}
