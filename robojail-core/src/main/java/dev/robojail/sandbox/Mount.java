@@ -8,8 +8,8 @@ import java.util.Objects;
  * One element of the sandbox's root filesystem. The root itself is a fresh tmpfs; mounts are
  * applied in the order they were added, so a mount may go inside an earlier one.
  *
- * <p>Paths inside the sandbox ({@code target}) are absolute, in normal form, without {@code .}
- * or {@code ..} segments; this is checked when the spec is built.
+ * <p>Paths inside the sandbox ({@code target}) are absolute, in normal form, without {@code .} or
+ * {@code ..} segments; this is checked when the spec is built.
  */
 public sealed interface Mount {
   /** Where the element appears inside the sandbox. */
@@ -124,8 +124,13 @@ public sealed interface Mount {
 
     @Override
     public String toString() {
-      return "File[target=" + target + ", " + content.length + " bytes, mode=0"
-          + Integer.toOctalString(mode) + "]";
+      return "File[target="
+          + target
+          + ", "
+          + content.length
+          + " bytes, mode=0"
+          + Integer.toOctalString(mode)
+          + "]";
     }
   }
 }

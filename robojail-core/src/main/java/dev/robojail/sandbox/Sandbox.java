@@ -30,18 +30,29 @@ import java.util.Set;
  *     .start();
  * }</pre>
  *
- * <p>Defaults are the safe ones: every namespace including the network (so only loopback),
- * the caller's own uid and gid inside, an empty environment, no new privileges, a new session,
- * a read-only root, and the sandbox killed if the JVM dies.
+ * <p>Defaults are the safe ones: every namespace including the network (so only loopback), the
+ * caller's own uid and gid inside, an empty environment, no new privileges, a new session, a
+ * read-only root, and the sandbox killed if the JVM dies.
  */
 public final class Sandbox {
   /** The PATH used to find the command when the environment sets none. */
   public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
   /** What {@link Builder#minimalSystem()} takes of the host's {@code /etc}, where present. */
-  static final List<String> ETC = List.of(
-      "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
-      "hosts", "resolv.conf", "ssl", "ca-certificates", "pki", "crypto-policies");
+  static final List<String> ETC =
+      List.of(
+          "ld.so.cache",
+          "ld.so.conf",
+          "ld.so.conf.d",
+          "alternatives",
+          "localtime",
+          "nsswitch.conf",
+          "hosts",
+          "resolv.conf",
+          "ssl",
+          "ca-certificates",
+          "pki",
+          "crypto-policies");
 
   private final List<String> command;
   private final Set<Namespace> namespaces;
@@ -95,8 +106,8 @@ public final class Sandbox {
   }
 
   /**
-   * The system calls the child will make between clone and exec, with placeholders for the
-   * standard stream descriptors that {@link #start()} creates. For printing and tests.
+   * The system calls the child will make between clone and exec, with placeholders for the standard
+   * stream descriptors that {@link #start()} creates. For printing and tests.
    */
   public SetupProgram plan() {
     return SetupPlan.program(
@@ -179,9 +190,14 @@ public final class Sandbox {
    */
   public static final class Builder {
     private final List<String> command = new ArrayList<>();
-    private final Set<Namespace> namespaces = EnumSet.of(
-        Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.IPC, Namespace.UTS,
-        Namespace.NET);
+    private final Set<Namespace> namespaces =
+        EnumSet.of(
+            Namespace.USER,
+            Namespace.MOUNT,
+            Namespace.PID,
+            Namespace.IPC,
+            Namespace.UTS,
+            Namespace.NET);
     private int uid = Syscalls.getuid();
     private int gid = Syscalls.getgid();
     private String hostname = "sandbox";
@@ -336,11 +352,11 @@ public final class Sandbox {
     }
 
     /**
-     * The usual base: {@code /usr} and {@code /bin}, {@code /sbin}, {@code /lib*} read-only
-     * (as the symbolic links they are on merged-/usr systems), the parts of {@code /etc} that
-     * programs need to run (dynamic linker cache, alternatives, name service, time zone, TLS
-     * certificates; not the host's users, groups or secrets) read-only, a fresh
-     * {@code /proc}, a minimal {@code /dev} and a private {@code /tmp}.
+     * The usual base: {@code /usr} and {@code /bin}, {@code /sbin}, {@code /lib*} read-only (as the
+     * symbolic links they are on merged-/usr systems), the parts of {@code /etc} that programs need
+     * to run (dynamic linker cache, alternatives, name service, time zone, TLS certificates; not
+     * the host's users, groups or secrets) read-only, a fresh {@code /proc}, a minimal {@code /dev}
+     * and a private {@code /tmp}.
      */
     public Builder minimalSystem() {
       readOnlyBind(Path.of("/usr"));

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A running sandbox: a {@link Process} whose {@link #pid()} is the command's pid as seen from
- * the host. Its exit value is the command's exit code, or 128 + the signal that ended it.
+ * A running sandbox: a {@link Process} whose {@link #pid()} is the command's pid as seen from the
+ * host. Its exit value is the command's exit code, or 128 + the signal that ended it.
  *
  * <p>{@link #destroy()} kills the sandbox's PID 1; with a PID namespace of its own (the default)
  * the kernel then kills every process of the sandbox.

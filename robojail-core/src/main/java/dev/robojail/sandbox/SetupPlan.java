@@ -24,13 +24,13 @@ import java.util.Set;
 
 /**
  * Turns a {@link Sandbox} spec into the {@link SetupProgram} its child executes between clone and
- * exec. Every decision is made here, in Java, before anything is touched; the child only runs
- * the list.
+ * exec. Every decision is made here, in Java, before anything is touched; the child only runs the
+ * list.
  *
  * <p>The root is built the way bubblewrap builds it: a tmpfs is mounted on {@code /tmp} of the
- * child's private mount table and becomes the root with {@code pivot_root}, so the host's root
- * is at {@value #OLD} while the new root is assembled at {@value #NEW}; then the new root is
- * pivoted into and the host's root is detached, leaving nothing of the host but what was bound.
+ * child's private mount table and becomes the root with {@code pivot_root}, so the host's root is
+ * at {@value #OLD} while the new root is assembled at {@value #NEW}; then the new root is pivoted
+ * into and the host's root is detached, leaving nothing of the host but what was bound.
  */
 final class SetupPlan {
   static final String BASE = "/tmp";
@@ -66,16 +66,37 @@ final class SetupPlan {
       loopbackUp();
     }
     // Nothing done below may propagate back to the host's mounts.
-    add(Step.of("mount", Sysno.MOUNT, str(null), str("/"), str(null),
-        flags(Flags.MS_REC | Flags.MS_PRIVATE), str(null)));
-    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(BASE), str("tmpfs"),
-        flags(NOSUID_NODEV), str("mode=0755")));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str(null),
+            str("/"),
+            str(null),
+            flags(Flags.MS_REC | Flags.MS_PRIVATE),
+            str(null)));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("tmpfs"),
+            str(BASE),
+            str("tmpfs"),
+            flags(NOSUID_NODEV),
+            str("mode=0755")));
     mkdir(BASE + NEW, 0755);
     mkdir(BASE + OLD, 0755);
     add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str(BASE), str(BASE + OLD)));
     add(Step.of("chdir", Sysno.CHDIR, str("/")));
-    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(NEW), str("tmpfs"),
-        flags(NOSUID_NODEV), str("mode=0755")));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("tmpfs"),
+            str(NEW),
+            str("tmpfs"),
+            flags(NOSUID_NODEV),
+            str("mode=0755")));
     made.add("/");
 
     for (Mount m : s.mounts()) {
@@ -84,16 +105,32 @@ final class SetupPlan {
         case Mount.Tmpfs t -> {
           parents(t.target());
           mkdir(NEW + t.target(), 0755);
-          String data = "mode=0" + Integer.toOctalString(t.mode())
-              + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "");
-          add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(NEW + t.target()), str("tmpfs"),
-              flags(NOSUID_NODEV), str(data)));
+          String data =
+              "mode=0"
+                  + Integer.toOctalString(t.mode())
+                  + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "");
+          add(
+              Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str("tmpfs"),
+                  str(NEW + t.target()),
+                  str("tmpfs"),
+                  flags(NOSUID_NODEV),
+                  str(data)));
         }
         case Mount.Proc p -> {
           parents(p.target());
           mkdir(NEW + p.target(), 0555);
-          add(Step.of("mount", Sysno.MOUNT, str("proc"), str(NEW + p.target()), str("proc"),
-              flags(NOSUID_NODEV | Flags.MS_NOEXEC), str(null)));
+          add(
+              Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str("proc"),
+                  str(NEW + p.target()),
+                  str("proc"),
+                  flags(NOSUID_NODEV | Flags.MS_NOEXEC),
+                  str(null)));
         }
         case Mount.Dev d -> dev(d.target());
         case Mount.Dir d -> {
@@ -102,8 +139,13 @@ final class SetupPlan {
         }
         case Mount.Symlink l -> {
           parents(l.target());
-          add(Step.of("symlinkat", Sysno.SYMLINKAT, str(l.linkTarget()),
-              of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(NEW + l.target())));
+          add(
+              Step.of(
+                  "symlinkat",
+                  Sysno.SYMLINKAT,
+                  str(l.linkTarget()),
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(NEW + l.target())));
         }
         case Mount.File f -> {
           parents(f.target());
@@ -130,12 +172,23 @@ final class SetupPlan {
       add(Step.of("setsid", Sysno.SETSID));
     }
     if (s.dieWithParent()) {
-      add(Step.of("prctl", Sysno.PRCTL, of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
-          of(Syscalls.SIGKILL, "SIGKILL")));
+      add(
+          Step.of(
+              "prctl",
+              Sysno.PRCTL,
+              of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
+              of(Syscalls.SIGKILL, "SIGKILL")));
     }
     if (s.noNewPrivs()) {
-      add(Step.of("prctl", Sysno.PRCTL, of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"),
-          of(1), of(0), of(0), of(0)));
+      add(
+          Step.of(
+              "prctl",
+              Sysno.PRCTL,
+              of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"),
+              of(1),
+              of(0),
+              of(0),
+              of(0)));
     }
     stdio(stdin, 0, "stdin");
     stdio(stdout, 1, "stdout");
@@ -154,16 +207,32 @@ final class SetupPlan {
       mkdir(dst, 0755);
     } else {
       Slot fd = new Slot("fd" + slots++);
-      add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(dst),
-              of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
-                  "O_WRONLY|O_CREAT|O_CLOEXEC"), of(0644, "0644"))
-          .into(fd));
+      add(
+          Step.of(
+                  "openat",
+                  Sysno.OPENAT,
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(dst),
+                  of(
+                      Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+                      "O_WRONLY|O_CREAT|O_CLOEXEC"),
+                  of(0644, "0644"))
+              .into(fd));
       add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
     }
-    add(Step.of("mount", Sysno.MOUNT, str(OLD + b.source()), str(dst), str(null),
-        flags(Flags.MS_BIND | Flags.MS_REC), str(null)));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str(OLD + b.source()),
+            str(dst),
+            str(null),
+            flags(Flags.MS_BIND | Flags.MS_REC),
+            str(null)));
     if (b.readOnly()) {
-      setattr(dst, Syscalls.AT_RECURSIVE,
+      setattr(
+          dst,
+          Syscalls.AT_RECURSIVE,
           MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID,
           "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID");
     } else {
@@ -175,25 +244,60 @@ final class SetupPlan {
     parents(target);
     String dev = NEW + target;
     mkdir(dev, 0755);
-    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(dev), str("tmpfs"),
-        flags(Flags.MS_NOSUID | Flags.MS_NOEXEC), str("mode=0755")));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("tmpfs"),
+            str(dev),
+            str("tmpfs"),
+            flags(Flags.MS_NOSUID | Flags.MS_NOEXEC),
+            str("mode=0755")));
     for (String d : DEVICES) {
       Slot fd = new Slot("fd" + slots++);
-      add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(dev + "/" + d),
-              of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
-                  "O_WRONLY|O_CREAT|O_CLOEXEC"), of(0666, "0666"))
-          .into(fd));
+      add(
+          Step.of(
+                  "openat",
+                  Sysno.OPENAT,
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(dev + "/" + d),
+                  of(
+                      Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+                      "O_WRONLY|O_CREAT|O_CLOEXEC"),
+                  of(0666, "0666"))
+              .into(fd));
       add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
-      add(Step.of("mount", Sysno.MOUNT, str(OLD + "/dev/" + d), str(dev + "/" + d), str(null),
-          flags(Flags.MS_BIND), str(null)));
+      add(
+          Step.of(
+              "mount",
+              Sysno.MOUNT,
+              str(OLD + "/dev/" + d),
+              str(dev + "/" + d),
+              str(null),
+              flags(Flags.MS_BIND),
+              str(null)));
     }
     mkdir(dev + "/pts", 0755);
-    add(Step.of("mount", Sysno.MOUNT, str("devpts"), str(dev + "/pts"), str("devpts"),
-        flags(Flags.MS_NOSUID | Flags.MS_NOEXEC), str("newinstance,ptmxmode=0666,mode=620")));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("devpts"),
+            str(dev + "/pts"),
+            str("devpts"),
+            flags(Flags.MS_NOSUID | Flags.MS_NOEXEC),
+            str("newinstance,ptmxmode=0666,mode=620")));
     symlink("pts/ptmx", dev + "/ptmx");
     mkdir(dev + "/shm", 0755);
-    add(Step.of("mount", Sysno.MOUNT, str("tmpfs"), str(dev + "/shm"), str("tmpfs"),
-        flags(NOSUID_NODEV), str("mode=01777")));
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("tmpfs"),
+            str(dev + "/shm"),
+            str("tmpfs"),
+            flags(NOSUID_NODEV),
+            str("mode=01777")));
     symlink("/proc/self/fd", dev + "/fd");
     symlink("/proc/self/fd/0", dev + "/stdin");
     symlink("/proc/self/fd/1", dev + "/stdout");
@@ -208,10 +312,21 @@ final class SetupPlan {
     ifreq.put("lo".getBytes(StandardCharsets.US_ASCII));
     ifreq.putShort(16, IFF_UP);
     Slot sock = new Slot("sock");
-    add(Step.of("socket", Sysno.SOCKET, of(2, "AF_INET"), of(2 | Syscalls.O_CLOEXEC,
-            "SOCK_DGRAM|SOCK_CLOEXEC"), of(0)).into(sock));
-    add(Step.of("ioctl", Sysno.IOCTL, Arg.result(sock), of(SIOCSIFFLAGS, "SIOCSIFFLAGS"),
-        Arg.bytes(ifreq.array(), "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
+    add(
+        Step.of(
+                "socket",
+                Sysno.SOCKET,
+                of(2, "AF_INET"),
+                of(2 | Syscalls.O_CLOEXEC, "SOCK_DGRAM|SOCK_CLOEXEC"),
+                of(0))
+            .into(sock));
+    add(
+        Step.of(
+            "ioctl",
+            Sysno.IOCTL,
+            Arg.result(sock),
+            of(SIOCSIFFLAGS, "SIOCSIFFLAGS"),
+            Arg.bytes(ifreq.array(), "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(sock)));
   }
 
@@ -243,12 +358,18 @@ final class SetupPlan {
       }
     }
     for (int i = 0; i < candidates.size(); i++) {
-      Step step = Step.of("execve", Sysno.EXECVE, str(candidates.get(i)),
-          Arg.strings(s.command()), Arg.strings(env));
+      Step step =
+          Step.of(
+              "execve",
+              Sysno.EXECVE,
+              str(candidates.get(i)),
+              Arg.strings(s.command()),
+              Arg.strings(env));
       // Like execvp: a missing candidate means "try the next PATH entry".
-      add(i < candidates.size() - 1
-          ? step.tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
-          : step);
+      add(
+          i < candidates.size() - 1
+              ? step.tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
+              : step);
     }
   }
 
@@ -268,35 +389,63 @@ final class SetupPlan {
         return;
       }
     }
-    add(Step.of("mkdirat", Sysno.MKDIRAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(path),
-            of(mode, "0" + Integer.toOctalString(mode)))
-        .tolerating(Errno.EEXIST));
+    add(
+        Step.of(
+                "mkdirat",
+                Sysno.MKDIRAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(path),
+                of(mode, "0" + Integer.toOctalString(mode)))
+            .tolerating(Errno.EEXIST));
   }
 
   private void symlink(String linkTarget, String at) {
-    add(Step.of("symlinkat", Sysno.SYMLINKAT, str(linkTarget), of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-        str(at)));
+    add(
+        Step.of(
+            "symlinkat",
+            Sysno.SYMLINKAT,
+            str(linkTarget),
+            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+            str(at)));
   }
 
   private void file(String path, byte[] content, int mode) {
     Slot fd = new Slot("fd" + slots++);
-    add(Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str(path),
-            of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL | Syscalls.O_CLOEXEC,
-                "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC"), of(mode, "0" + Integer.toOctalString(mode)))
-        .into(fd));
+    add(
+        Step.of(
+                "openat",
+                Sysno.OPENAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(path),
+                of(
+                    Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL | Syscalls.O_CLOEXEC,
+                    "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC"),
+                of(mode, "0" + Integer.toOctalString(mode)))
+            .into(fd));
     if (content.length > 0) {
-      add(Step.of("write", Sysno.WRITE, Arg.result(fd), Arg.bytes(content,
-              content.length + " bytes"), of(content.length))
-          .expecting(content.length));
+      add(
+          Step.of(
+                  "write",
+                  Sysno.WRITE,
+                  Arg.result(fd),
+                  Arg.bytes(content, content.length + " bytes"),
+                  of(content.length))
+              .expecting(content.length));
     }
     add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
   }
 
   private void setattr(String path, int flags, long set, String shown) {
     byte[] attr = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder()).putLong(0, set).array();
-    add(Step.of("mount_setattr", Sysno.MOUNT_SETATTR, of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-        str(path), of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
-        Arg.bytes(attr, "{attr_set=" + shown + "}"), of(attr.length)));
+    add(
+        Step.of(
+            "mount_setattr",
+            Sysno.MOUNT_SETATTR,
+            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+            str(path),
+            of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
+            Arg.bytes(attr, "{attr_set=" + shown + "}"),
+            of(attr.length)));
   }
 
   private static Arg flags(long mountFlags) {

@@ -23,9 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Starts sandboxes. Every clone happens on one long-lived thread: the kernel's "parent died"
- * signal follows the thread that cloned, so a short-lived caller thread would take its
- * sandboxes with it when it ends.
+ * Starts sandboxes. Every clone happens on one long-lived thread: the kernel's "parent died" signal
+ * follows the thread that cloned, so a short-lived caller thread would take its sandboxes with it
+ * when it ends.
  */
 final class Spawner {
   private static final ExecutorService THREAD =
@@ -61,8 +61,12 @@ final class Spawner {
           in[0] >= 0
               ? new BufferedOutputStream(new FdOutputStream(in[0]))
               : OutputStream.nullOutputStream(),
-          out[0] >= 0 ? new BufferedInputStream(new FdInputStream(out[0])) : InputStream.nullInputStream(),
-          err[0] >= 0 ? new BufferedInputStream(new FdInputStream(err[0])) : InputStream.nullInputStream());
+          out[0] >= 0
+              ? new BufferedInputStream(new FdInputStream(out[0]))
+              : InputStream.nullInputStream(),
+          err[0] >= 0
+              ? new BufferedInputStream(new FdInputStream(err[0]))
+              : InputStream.nullInputStream());
     } catch (SetupStepException e) {
       throw setupFailed(s, e);
     } catch (SyscallException e) {
@@ -102,7 +106,9 @@ final class Spawner {
                         | Syscalls.O_CREAT
                         | (f.append() ? Syscalls.O_APPEND : Syscalls.O_TRUNC);
             yield new int[] {
-              -1, Syscalls.openat(Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
+              -1,
+              Syscalls.openat(
+                  Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
             };
           }
         };
@@ -128,10 +134,19 @@ final class Spawner {
     String call = e.call();
     if (call.startsWith("execve(") && e.errno() == Errno.ENOENT) {
       return new SandboxException.SetupFailed(
-          "command not found in the sandbox: " + s.command().getFirst() + " (" + e.getMessage() + ")",
-          e.step(), call, e.errno(), e);
+          "command not found in the sandbox: "
+              + s.command().getFirst()
+              + " ("
+              + e.getMessage()
+              + ")",
+          e.step(),
+          call,
+          e.errno(),
+          e);
     }
-    if (e.step() >= 0 && e.step() < plan.steps().size() && e.errno() == Errno.EPERM
+    if (e.step() >= 0
+        && e.step() < plan.steps().size()
+        && e.errno() == Errno.EPERM
         && e.step() <= 2) {
       return Diagnosis.firstMountRefused(e);
     }

@@ -50,20 +50,20 @@ final class Bwrap {
     for (Mount m : s.mounts()) {
       switch (m) {
         case Mount.Bind b ->
-            a.addAll(List.of(b.readOnly() ? "--ro-bind" : "--bind", b.source().toString(),
-                b.target()));
+            a.addAll(
+                List.of(b.readOnly() ? "--ro-bind" : "--bind", b.source().toString(), b.target()));
         case Mount.Tmpfs t -> {
           if (t.sizeBytes() > 0) {
             a.addAll(List.of("--size", Long.toString(t.sizeBytes())));
           }
-          a.addAll(List.of("--perms", "0" + Integer.toOctalString(t.mode()), "--tmpfs",
-              t.target()));
+          a.addAll(
+              List.of("--perms", "0" + Integer.toOctalString(t.mode()), "--tmpfs", t.target()));
         }
         case Mount.Proc p -> a.addAll(List.of("--proc", p.target()));
         case Mount.Dev d -> a.addAll(List.of("--dev", d.target()));
         case Mount.Dir d ->
-            a.addAll(List.of("--perms", "0" + Integer.toOctalString(d.mode()), "--dir",
-                d.target()));
+            a.addAll(
+                List.of("--perms", "0" + Integer.toOctalString(d.mode()), "--dir", d.target()));
         case Mount.Symlink l -> a.addAll(List.of("--symlink", l.linkTarget(), l.target()));
         case Mount.File f -> throw new UnsupportedOperationException("no files in the benchmark");
       }

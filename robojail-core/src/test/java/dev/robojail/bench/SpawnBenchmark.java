@@ -18,10 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Latency of starting {@code /bin/true} and waiting for it, from a warm JVM: in a robojail
- * sandbox with the default isolation, as a plain {@link ProcessBuilder} child, and in bubblewrap
- * with the equivalent setup (started from the same JVM, as an embedding tool would). Sample
- * mode reports the median (p0.50) and p0.99. Run with {@code bench/spawn-latency.sh}.
+ * Latency of starting {@code /bin/true} and waiting for it, from a warm JVM: in a robojail sandbox
+ * with the default isolation, as a plain {@link ProcessBuilder} child, and in bubblewrap with the
+ * equivalent setup (started from the same JVM, as an embedding tool would). Sample mode reports the
+ * median (p0.50) and p0.99. Run with {@code bench/spawn-latency.sh}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

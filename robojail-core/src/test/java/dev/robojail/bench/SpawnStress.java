@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts many sandboxes one after the other while another thread churns garbage and forces
- * collections, and reports hangs, failures, descriptors and zombies left behind. Exits non-zero
- * if any. Usage: {@code SpawnStress [count]} (default 10000).
+ * collections, and reports hangs, failures, descriptors and zombies left behind. Exits non-zero if
+ * any. Usage: {@code SpawnStress [count]} (default 10000).
  */
 public final class SpawnStress {
   private SpawnStress() {}
@@ -24,16 +24,20 @@ public final class SpawnStress {
     s.start().waitFor();
     long fdsBefore = fds();
     AtomicBoolean stop = new AtomicBoolean();
-    Thread churn = Thread.ofPlatform().daemon().start(() -> {
-      List<byte[]> keep = new ArrayList<>();
-      while (!stop.get()) {
-        keep.add(new byte[8192]);
-        if (keep.size() > 10_000) {
-          keep.clear();
-          System.gc();
-        }
-      }
-    });
+    Thread churn =
+        Thread.ofPlatform()
+            .daemon()
+            .start(
+                () -> {
+                  List<byte[]> keep = new ArrayList<>();
+                  while (!stop.get()) {
+                    keep.add(new byte[8192]);
+                    if (keep.size() > 10_000) {
+                      keep.clear();
+                      System.gc();
+                    }
+                  }
+                });
     int hangs = 0;
     int failures = 0;
     long start = System.nanoTime();

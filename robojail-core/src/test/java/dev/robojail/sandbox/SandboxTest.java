@@ -40,8 +40,8 @@ class SandboxTest {
 
   /** Runs a shell script in the sandbox; returns its output (stdout and stderr). */
   private static String sh(Sandbox.Builder b, String script) throws Exception {
-    SandboxProcess p = b.command("/bin/sh", "-c", script).stdout(Stdio.pipe())
-        .redirectErrorStream(true).start();
+    SandboxProcess p =
+        b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
     return out;
@@ -49,8 +49,12 @@ class SandboxTest {
 
   @Test
   void outputIsCapturedAndExitCodesPassThrough() throws Exception {
-    SandboxProcess p = base().command("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
-        .stdout(Stdio.pipe()).stderr(Stdio.pipe()).start();
+    SandboxProcess p =
+        base()
+            .command("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+            .stdout(Stdio.pipe())
+            .stderr(Stdio.pipe())
+            .start();
     assertEquals("out\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     assertEquals("err\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     assertEquals(3, p.waitFor());
@@ -60,8 +64,8 @@ class SandboxTest {
 
   @Test
   void stdinIsFedThroughAPipe() throws Exception {
-    SandboxProcess p = base().command("tr", "a-z", "A-Z").stdin(Stdio.pipe())
-        .stdout(Stdio.pipe()).start();
+    SandboxProcess p =
+        base().command("tr", "a-z", "A-Z").stdin(Stdio.pipe()).stdout(Stdio.pipe()).start();
     try (OutputStream in = p.getOutputStream()) {
       in.write("jailed\n".getBytes(StandardCharsets.UTF_8));
     }
@@ -72,8 +76,12 @@ class SandboxTest {
   @Test
   void filesAndDiscardWork(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out.txt");
-    SandboxProcess p = base().command("/bin/sh", "-c", "cat; echo to-file")
-        .stdin(Stdio.discard()).stdout(Stdio.file(out)).start();
+    SandboxProcess p =
+        base()
+            .command("/bin/sh", "-c", "cat; echo to-file")
+            .stdin(Stdio.discard())
+            .stdout(Stdio.file(out))
+            .start();
     assertEquals(0, p.waitFor());
     assertEquals("to-file\n", Files.readString(out));
   }
@@ -81,8 +89,13 @@ class SandboxTest {
   @Test
   void aSignalEndsTheCommandWith128PlusItsNumber() throws Exception {
     // PID 1 ignores signals it has no handler for; a child of it does not.
-    assertEquals(143, base().command("/bin/sh", "-c", "sh -c 'kill -TERM $$'; exit $?")
-        .stderr(Stdio.discard()).start().waitFor());
+    assertEquals(
+        143,
+        base()
+            .command("/bin/sh", "-c", "sh -c 'kill -TERM $$'; exit $?")
+            .stderr(Stdio.discard())
+            .start()
+            .waitFor());
     SandboxProcess p = base().command("sleep", "100").start();
     p.destroy();
     assertEquals(137, p.waitFor());
@@ -90,8 +103,8 @@ class SandboxTest {
 
   @Test
   void readOnlyBindsRefuseWritesAndTheRootIsReadOnly() throws Exception {
-    String out = sh(base(), "touch /usr/robojail-test; touch /robojail-test; touch /etc/x;"
-        + " echo done");
+    String out =
+        sh(base(), "touch /usr/robojail-test; touch /robojail-test; touch /etc/x;" + " echo done");
     assertEquals(3, out.split("Read-only file system", -1).length - 1, out);
     assertTrue(out.endsWith("done\n"));
     assertFalse(Files.exists(Path.of("/usr/robojail-test")));
@@ -109,8 +122,13 @@ class SandboxTest {
   void tmpIsPrivate(@TempDir Path dir) throws Exception {
     // @TempDir lives in the host's /tmp (java.io.tmpdir): the sandbox must not see it.
     Path marker = Files.writeString(dir.resolve("host-secret"), "x");
-    String out = sh(base(), "ls -A /tmp | wc -l; test -e " + marker + " && echo VISIBLE;"
-        + " echo private > /tmp/mine; cat /tmp/mine");
+    String out =
+        sh(
+            base(),
+            "ls -A /tmp | wc -l; test -e "
+                + marker
+                + " && echo VISIBLE;"
+                + " echo private > /tmp/mine; cat /tmp/mine");
     assertEquals("0\nprivate\n", out);
   }
 
@@ -135,18 +153,22 @@ class SandboxTest {
 
   @Test
   void hostnameNoNewPrivsAndAnEmptyEnvironment() throws Exception {
-    String out = sh(Sandbox.builder().minimalSystem().hostname("jail-7"),
-        "hostname; grep NoNewPrivs /proc/self/status | tr -d '\\t'; env | sort | tr '\\n' ' '");
+    String out =
+        sh(
+            Sandbox.builder().minimalSystem().hostname("jail-7"),
+            "hostname; grep NoNewPrivs /proc/self/status | tr -d '\\t'; env | sort | tr '\\n' ' '");
     // sh itself adds PWD (and may add SHLVL, _); nothing of the JVM's environment comes in
     String[] lines = out.split("\n");
     assertEquals("jail-7", lines[0]);
     assertEquals("NoNewPrivs:1", lines[1]);
     for (String var : lines[2].trim().split(" ")) {
-      assertTrue(var.startsWith("PWD=") || var.startsWith("SHLVL=") || var.startsWith("_="),
+      assertTrue(
+          var.startsWith("PWD=") || var.startsWith("SHLVL=") || var.startsWith("_="),
           "unexpected variable " + var);
     }
-    assertEquals("a=1 b=two\n", sh(base().env("a", "1").env("b", "two").share(Namespace.UTS),
-        "echo a=$a b=$b"));
+    assertEquals(
+        "a=1 b=two\n",
+        sh(base().env("a", "1").env("b", "two").share(Namespace.UTS), "echo a=$a b=$b"));
   }
 
   @Test
@@ -154,36 +176,40 @@ class SandboxTest {
     String off = sh(base(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
     assertEquals("lo\n", off);
     String on = sh(base().network(true), "cat /proc/net/dev | tail -n +3 | wc -l");
-    assertEquals(Files.readAllLines(Path.of("/proc/net/dev")).size() - 2,
-        Integer.parseInt(on.trim()));
+    assertEquals(
+        Files.readAllLines(Path.of("/proc/net/dev")).size() - 2, Integer.parseInt(on.trim()));
   }
 
   @Test
   void aFailingMountNamesItsStepAndErrno() {
     // A directory cannot be mounted over a file: mount fails in the child with ENOTDIR.
     Sandbox s = base().bind(Path.of("/usr/share"), "/dev/null").command("/bin/true").build();
-    SandboxException.SetupFailed e =
-        assertThrows(SandboxException.SetupFailed.class, s::start);
+    SandboxException.SetupFailed e = assertThrows(SandboxException.SetupFailed.class, s::start);
     assertEquals(Errno.ENOTDIR, e.errno());
-    assertTrue(e.call().startsWith("mount(\"/oldroot/usr/share\", \"/newroot/dev/null\""),
-        e.call());
+    assertTrue(
+        e.call().startsWith("mount(\"/oldroot/usr/share\", \"/newroot/dev/null\""), e.call());
     assertEquals(s.plan().steps().get(e.step()).toString(), e.call());
     assertTrue(e.getMessage().contains("ENOTDIR"), e.getMessage());
   }
 
   @Test
   void aMissingCommandIsReportedAsSuch() {
-    SandboxException.SetupFailed e = assertThrows(SandboxException.SetupFailed.class,
-        () -> base().command("no-such-command-here").start());
-    assertTrue(e.getMessage().startsWith("command not found in the sandbox: no-such-command-here"),
+    SandboxException.SetupFailed e =
+        assertThrows(
+            SandboxException.SetupFailed.class,
+            () -> base().command("no-such-command-here").start());
+    assertTrue(
+        e.getMessage().startsWith("command not found in the sandbox: no-such-command-here"),
         e.getMessage());
   }
 
   @Test
   void destroyEndsEveryProcessOfTheSandbox() throws Exception {
-    SandboxProcess p = base().command("/bin/sh", "-c",
-        "sleep 100 & sleep 100 & (sleep 100 &) ; echo started; wait")
-        .stdout(Stdio.pipe()).start();
+    SandboxProcess p =
+        base()
+            .command("/bin/sh", "-c", "sleep 100 & sleep 100 & (sleep 100 &) ; echo started; wait")
+            .stdout(Stdio.pipe())
+            .start();
     byte[] line = new byte[8];
     assertEquals(8, p.getInputStream().readNBytes(line, 0, 8));
     String ns = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/ns/pid")).toString();
@@ -201,14 +227,17 @@ class SandboxTest {
 
   private static long inNamespace(String ns) throws IOException {
     try (var procs = Files.list(Path.of("/proc"))) {
-      return procs.filter(d -> d.getFileName().toString().matches("\\d+"))
-          .filter(d -> {
-            try {
-              return Files.readSymbolicLink(d.resolve("ns/pid")).toString().equals(ns);
-            } catch (IOException e) {
-              return false;
-            }
-          }).count();
+      return procs
+          .filter(d -> d.getFileName().toString().matches("\\d+"))
+          .filter(
+              d -> {
+                try {
+                  return Files.readSymbolicLink(d.resolve("ns/pid")).toString().equals(ns);
+                } catch (IOException e) {
+                  return false;
+                }
+              })
+          .count();
     }
   }
 

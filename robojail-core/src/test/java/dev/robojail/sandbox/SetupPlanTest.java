@@ -39,27 +39,39 @@ class SetupPlanTest {
     int pivot1 = index(c, "pivot_root(\"/tmp\", \"/tmp/oldroot\")");
     int newroot =
         index(c, "mount(\"tmpfs\", \"/newroot\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")");
-    int ro = index(c,
-        "mount_setattr(AT_FDCWD, \"/newroot\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
+    int ro = index(c, "mount_setattr(AT_FDCWD, \"/newroot\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
     int pivot2 = index(c, "pivot_root(\".\", \".\")");
     int detach = index(c, "umount2(\".\", MNT_DETACH)");
-    assertTrue(priv < base && base < pivot1 && pivot1 < newroot && newroot < ro && ro < pivot2
-        && pivot2 < detach, String.join("\n", c));
+    assertTrue(
+        priv < base
+            && base < pivot1
+            && pivot1 < newroot
+            && newroot < ro
+            && ro < pivot2
+            && pivot2 < detach,
+        String.join("\n", c));
     assertEquals("execve(\"/bin/true\", [\"/bin/true\"], [])", c.getLast());
   }
 
   @Test
   void readOnlyBindsAreReadOnlyRecursivelyAndReadWriteOnesAreNot() {
-    List<String> c = calls(Sandbox.builder()
-        .readOnlyBind(Path.of("/usr"))
-        .bind(Path.of("/var"), "/work")
-        .command("/bin/true").build());
+    List<String> c =
+        calls(
+            Sandbox.builder()
+                .readOnlyBind(Path.of("/usr"))
+                .bind(Path.of("/var"), "/work")
+                .command("/bin/true")
+                .build());
     index(c, "mount(\"/oldroot/usr\", \"/newroot/usr\", NULL, MS_BIND|MS_REC, NULL)");
-    index(c, "mount_setattr(AT_FDCWD, \"/newroot/usr\", AT_RECURSIVE, "
-        + "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID}, 32)");
+    index(
+        c,
+        "mount_setattr(AT_FDCWD, \"/newroot/usr\", AT_RECURSIVE, "
+            + "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID}, 32)");
     index(c, "mount(\"/oldroot/var\", \"/newroot/work\", NULL, MS_BIND|MS_REC, NULL)");
-    index(c, "mount_setattr(AT_FDCWD, \"/newroot/work\", AT_RECURSIVE, "
-        + "{attr_set=MOUNT_ATTR_NOSUID}, 32)");
+    index(
+        c,
+        "mount_setattr(AT_FDCWD, \"/newroot/work\", AT_RECURSIVE, "
+            + "{attr_set=MOUNT_ATTR_NOSUID}, 32)");
   }
 
   @Test
@@ -84,8 +96,10 @@ class SetupPlanTest {
   @Test
   void commandsAreLookedUpOnTheSandboxPathLikeExecvp() {
     List<String> c = calls(Sandbox.builder().env("PATH", "/a:/b/").command("tool", "x").build());
-    assertEquals(List.of(
-            "execve(\"/a/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"]) [ok: ENOENT, EACCES, ENOTDIR]",
+    assertEquals(
+        List.of(
+            "execve(\"/a/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"]) [ok: ENOENT, EACCES,"
+                + " ENOTDIR]",
             "execve(\"/b/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"])"),
         c.subList(c.size() - 2, c.size()));
   }
@@ -99,8 +113,14 @@ class SetupPlanTest {
     int pdeath = index(c, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
     int detach = index(c, "umount2(\".\", MNT_DETACH)");
     assertTrue(detach < host && host < sid && sid < pdeath && pdeath < nnp);
-    List<String> off = calls(Sandbox.builder().noNewPrivs(false).newSession(false)
-        .dieWithParent(false).command("/bin/true").build());
+    List<String> off =
+        calls(
+            Sandbox.builder()
+                .noNewPrivs(false)
+                .newSession(false)
+                .dieWithParent(false)
+                .command("/bin/true")
+                .build());
     assertFalse(off.stream().anyMatch(s -> s.startsWith("prctl") || s.startsWith("setsid")));
   }
 
@@ -108,11 +128,13 @@ class SetupPlanTest {
   void devHasTheMinimalNodesAndIsSealed() {
     List<String> c = calls(Sandbox.builder().dev("/dev").command("/bin/true").build());
     for (String d : List.of("null", "zero", "full", "random", "urandom", "tty")) {
-      index(c, "mount(\"/oldroot/dev/" + d + "\", \"/newroot/dev/" + d
-          + "\", NULL, MS_BIND, NULL)");
+      index(
+          c, "mount(\"/oldroot/dev/" + d + "\", \"/newroot/dev/" + d + "\", NULL, MS_BIND, NULL)");
     }
-    index(c, "mount(\"devpts\", \"/newroot/dev/pts\", \"devpts\", MS_NOSUID|MS_NOEXEC, "
-        + "\"newinstance,ptmxmode=0666,mode=620\")");
+    index(
+        c,
+        "mount(\"devpts\", \"/newroot/dev/pts\", \"devpts\", MS_NOSUID|MS_NOEXEC, "
+            + "\"newinstance,ptmxmode=0666,mode=620\")");
     index(c, "symlinkat(\"pts/ptmx\", AT_FDCWD, \"/newroot/dev/ptmx\")");
     index(c, "symlinkat(\"/proc/self/fd\", AT_FDCWD, \"/newroot/dev/fd\")");
     index(c, "mount_setattr(AT_FDCWD, \"/newroot/dev\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
@@ -120,16 +142,18 @@ class SetupPlanTest {
 
   @Test
   void parentsAreCreatedOnceInOrder() {
-    List<String> c = calls(Sandbox.builder().tmpfs("/a/b/c").dir("/a/b/d", 0700)
-        .command("/bin/true").build());
+    List<String> c =
+        calls(Sandbox.builder().tmpfs("/a/b/c").dir("/a/b/d", 0700).command("/bin/true").build());
     List<String> mkdirs = c.stream().filter(s -> s.startsWith("mkdirat")).toList();
-    assertEquals(List.of(
-        "mkdirat(AT_FDCWD, \"/tmp/newroot\", 0755) [ok: EEXIST]",
-        "mkdirat(AT_FDCWD, \"/tmp/oldroot\", 0755) [ok: EEXIST]",
-        "mkdirat(AT_FDCWD, \"/newroot/a\", 0755) [ok: EEXIST]",
-        "mkdirat(AT_FDCWD, \"/newroot/a/b\", 0755) [ok: EEXIST]",
-        "mkdirat(AT_FDCWD, \"/newroot/a/b/c\", 0755) [ok: EEXIST]",
-        "mkdirat(AT_FDCWD, \"/newroot/a/b/d\", 0700) [ok: EEXIST]"), mkdirs);
+    assertEquals(
+        List.of(
+            "mkdirat(AT_FDCWD, \"/tmp/newroot\", 0755) [ok: EEXIST]",
+            "mkdirat(AT_FDCWD, \"/tmp/oldroot\", 0755) [ok: EEXIST]",
+            "mkdirat(AT_FDCWD, \"/newroot/a\", 0755) [ok: EEXIST]",
+            "mkdirat(AT_FDCWD, \"/newroot/a/b\", 0755) [ok: EEXIST]",
+            "mkdirat(AT_FDCWD, \"/newroot/a/b/c\", 0755) [ok: EEXIST]",
+            "mkdirat(AT_FDCWD, \"/newroot/a/b/d\", 0700) [ok: EEXIST]"),
+        mkdirs);
   }
 
   static Stream<Arguments> invalidSpecs() {
@@ -139,28 +163,42 @@ class SetupPlanTest {
             new Object[] {"dot-dot", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/../etc")},
             new Object[] {"trailing slash", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/")},
             new Object[] {"mount on root", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/")},
-            new Object[] {"missing source",
-                (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("/no/such/dir"), "/x")},
-            new Object[] {"relative source",
-                (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("usr"), "/x")},
-            new Object[] {"proc without pid ns",
-                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.PID).proc("/proc")},
-            new Object[] {"hostname without uts",
-                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.UTS).hostname("h")},
-            new Object[] {"long hostname",
-                (UnaryOperator<Sandbox.Builder>) b -> b.hostname("h".repeat(65))},
-            new Object[] {"sharing the user ns",
-                (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.USER)},
+            new Object[] {
+              "missing source",
+              (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("/no/such/dir"), "/x")
+            },
+            new Object[] {
+              "relative source", (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("usr"), "/x")
+            },
+            new Object[] {
+              "proc without pid ns",
+              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.PID).proc("/proc")
+            },
+            new Object[] {
+              "hostname without uts",
+              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.UTS).hostname("h")
+            },
+            new Object[] {
+              "long hostname", (UnaryOperator<Sandbox.Builder>) b -> b.hostname("h".repeat(65))
+            },
+            new Object[] {
+              "sharing the user ns", (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.USER)
+            },
             new Object[] {"bad env name", (UnaryOperator<Sandbox.Builder>) b -> b.env("A=B", "c")},
-            new Object[] {"NUL in argument",
-                (UnaryOperator<Sandbox.Builder>) b -> b.command("/bin/echo", "a\0b")},
-            new Object[] {"relative workdir",
-                (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("work")},
+            new Object[] {
+              "NUL in argument",
+              (UnaryOperator<Sandbox.Builder>) b -> b.command("/bin/echo", "a\0b")
+            },
+            new Object[] {
+              "relative workdir", (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("work")
+            },
             new Object[] {"negative uid", (UnaryOperator<Sandbox.Builder>) b -> b.uid(-1)},
-            new Object[] {"bad mode",
-                (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t", 0, 010000)},
-            new Object[] {"duplicate tmpfs",
-                (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t")})
+            new Object[] {
+              "bad mode", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t", 0, 010000)
+            },
+            new Object[] {
+              "duplicate tmpfs", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t")
+            })
         .map(a -> Arguments.of(a[0], a[1]));
   }
 
@@ -179,8 +217,8 @@ class SetupPlanTest {
   }
 
   /**
-   * Property: whatever mounts a spec has, every path the child touches before the final pivot
-   * is under the new root, the old root or the base tmpfs; nothing of the host is written.
+   * Property: whatever mounts a spec has, every path the child touches before the final pivot is
+   * under the new root, the old root or the base tmpfs; nothing of the host is written.
    */
   @ParameterizedTest
   @MethodSource("seeds")
@@ -222,8 +260,13 @@ class SetupPlanTest {
       }
     }
     for (String w : writes) {
-      assertTrue(w.equals("/") || w.equals("/tmp") || w.startsWith("/tmp/newroot")
-          || w.startsWith("/tmp/oldroot") || w.equals("/newroot") || w.startsWith("/newroot/"),
+      assertTrue(
+          w.equals("/")
+              || w.equals("/tmp")
+              || w.startsWith("/tmp/newroot")
+              || w.startsWith("/tmp/oldroot")
+              || w.equals("/newroot")
+              || w.startsWith("/newroot/"),
           w + " in\n" + plan);
     }
   }

@@ -19,10 +19,30 @@ public final class Flags {
   public static final long MS_STRICTATIME = 1 << 24;
 
   private static final Object[] MOUNT = {
-    MS_RDONLY, "MS_RDONLY", MS_NOSUID, "MS_NOSUID", MS_NODEV, "MS_NODEV", MS_NOEXEC, "MS_NOEXEC",
-    MS_REMOUNT, "MS_REMOUNT", MS_BIND, "MS_BIND", MS_MOVE, "MS_MOVE", MS_REC, "MS_REC",
-    MS_SILENT, "MS_SILENT", MS_PRIVATE, "MS_PRIVATE", MS_SLAVE, "MS_SLAVE",
-    MS_STRICTATIME, "MS_STRICTATIME",
+    MS_RDONLY,
+    "MS_RDONLY",
+    MS_NOSUID,
+    "MS_NOSUID",
+    MS_NODEV,
+    "MS_NODEV",
+    MS_NOEXEC,
+    "MS_NOEXEC",
+    MS_REMOUNT,
+    "MS_REMOUNT",
+    MS_BIND,
+    "MS_BIND",
+    MS_MOVE,
+    "MS_MOVE",
+    MS_REC,
+    "MS_REC",
+    MS_SILENT,
+    "MS_SILENT",
+    MS_PRIVATE,
+    "MS_PRIVATE",
+    MS_SLAVE,
+    "MS_SLAVE",
+    MS_STRICTATIME,
+    "MS_STRICTATIME",
   };
 
   private static final Object[] CLONE = {

@@ -39,8 +39,8 @@ final class Native {
   private Native() {}
 
   /**
-   * Makes a system call. Returns the kernel's result, or {@code -errno} on failure, the way the
-   * raw system call interface reports it.
+   * Makes a system call. Returns the kernel's result, or {@code -errno} on failure, the way the raw
+   * system call interface reports it.
    */
   static long syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
     try (Arena arena = Arena.ofConfined()) {
@@ -61,8 +61,8 @@ final class Native {
   }
 
   /**
-   * Links a function that lives at {@code code} (machine code robojail wrote itself) and takes
-   * one pointer, returning a long.
+   * Links a function that lives at {@code code} (machine code robojail wrote itself) and takes one
+   * pointer, returning a long.
    */
   static MethodHandle pointerToLong(MemorySegment code) {
     return LINKER.downcallHandle(code, FunctionDescriptor.of(JAVA_LONG, ADDRESS));

@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
 
 /**
  * What a freshly cloned child does before it becomes the jailed command: an ordered list of raw
- * system calls with their arguments, decided entirely in Java beforehand. The {@link
- * SetupRunner} executes it in the child with machine code, never Java. A program is plain data:
- * it can be printed, compared and tested without privileges.
+ * system calls with their arguments, decided entirely in Java beforehand. The {@link SetupRunner}
+ * executes it in the child with machine code, never Java. A program is plain data: it can be
+ * printed, compared and tested without privileges.
  *
  * @param steps the calls, in order; the last is normally {@code execve}
  */
@@ -56,7 +56,9 @@ public record SetupProgram(List<Step> steps) {
   public static final class Slot {
     private final String name;
 
-    /** @param name how arguments that use the result are shown, such as {@code fd(newroot)} */
+    /**
+     * @param name how arguments that use the result are shown, such as {@code fd(newroot)}
+     */
     public Slot(String name) {
       this.name = Objects.requireNonNull(name);
     }
@@ -140,7 +142,9 @@ public record SetupProgram(List<Step> steps) {
 
       @Override
       public boolean equals(Object o) {
-        return o instanceof Bytes b && java.util.Arrays.equals(data, b.data) && shown.equals(b.shown);
+        return o instanceof Bytes b
+            && java.util.Arrays.equals(data, b.data)
+            && shown.equals(b.shown);
       }
 
       @Override

@@ -12,13 +12,13 @@ import java.util.List;
 
 /**
  * Starts a child in new namespaces and has it execute a {@link SetupProgram}, following {@code
- * shared/design/spawn.md}: a small machine-code routine calls {@code clone3} with {@code
- * CLONE_VM} and a stack of its own, and the child walks the program's system calls without
- * touching Java, the C library or any JVM state. Java code never runs in the child.
+ * shared/design/spawn.md}: a small machine-code routine calls {@code clone3} with {@code CLONE_VM}
+ * and a stack of its own, and the child walks the program's system calls without touching Java, the
+ * C library or any JVM state. Java code never runs in the child.
  *
- * <p>The runner puts three steps in front of the caller's program: wait for the parent's go
- * (which comes after {@code beforeRelease}, e.g. once the id maps are written), clear the
- * inherited signal mask, and mark every inherited descriptor above 2 close-on-exec.
+ * <p>The runner puts three steps in front of the caller's program: wait for the parent's go (which
+ * comes after {@code beforeRelease}, e.g. once the id maps are written), clear the inherited signal
+ * mask, and mark every inherited descriptor above 2 close-on-exec.
  */
 public final class SetupRunner {
   private static final int STACK_SIZE = 64 * 1024;
@@ -54,9 +54,9 @@ public final class SetupRunner {
   }
 
   /**
-   * Clones a child with {@code cloneFlags} (namespace flags; the runner adds CLONE_VM,
-   * CLONE_PIDFD and CLONE_CLEAR_SIGHAND), runs {@code beforeRelease}, lets the child execute
-   * {@code program}, and returns once the child has exec'd.
+   * Clones a child with {@code cloneFlags} (namespace flags; the runner adds CLONE_VM, CLONE_PIDFD
+   * and CLONE_CLEAR_SIGHAND), runs {@code beforeRelease}, lets the child execute {@code program},
+   * and returns once the child has exec'd.
    *
    * @throws SetupStepException if a step failed; the child has been reaped
    * @throws SyscallException if clone3 itself failed

@@ -16,9 +16,22 @@ public final class SetupStepException extends SyscallException {
         call.toString(),
         errno,
         errno != 0
-            ? "setup step " + step + " failed: " + call + ": " + Errno.name(errno) + " ("
-                + Errno.message(errno) + ")"
-            : "setup step " + step + " failed: " + call + " returned " + result + ", expected "
+            ? "setup step "
+                + step
+                + " failed: "
+                + call
+                + ": "
+                + Errno.name(errno)
+                + " ("
+                + Errno.message(errno)
+                + ")"
+            : "setup step "
+                + step
+                + " failed: "
+                + call
+                + " returned "
+                + result
+                + ", expected "
                 + call.expected());
     this.step = step;
   }

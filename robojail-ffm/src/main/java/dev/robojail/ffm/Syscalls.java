@@ -9,10 +9,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * Typed Linux system calls. Each failure throws a {@link SyscallException} that names the call,
- * its arguments and the errno. Calls that must only ever happen in a freshly cloned child
- * ({@code clone3}, and {@code execve} of a jailed command) are made by the {@link SetupRunner},
- * never from Java: Java code must not run in a cloned child of the JVM.
+ * Typed Linux system calls. Each failure throws a {@link SyscallException} that names the call, its
+ * arguments and the errno. Calls that must only ever happen in a freshly cloned child ({@code
+ * clone3}, and {@code execve} of a jailed command) are made by the {@link SetupRunner}, never from
+ * Java: Java code must not run in a cloned child of the JVM.
  */
 public final class Syscalls {
   public static final int AT_FDCWD = -100;
@@ -103,8 +103,15 @@ public final class Syscalls {
       return (int)
           check(
               sys(Sysno.OPENAT, dirfd, cstr(a, path).address(), flags, mode),
-              "openat(" + dirfd(dirfd) + ", " + quote(path) + ", " + Flags.open(flags)
-                  + ", 0" + Integer.toOctalString(mode) + ")");
+              "openat("
+                  + dirfd(dirfd)
+                  + ", "
+                  + quote(path)
+                  + ", "
+                  + Flags.open(flags)
+                  + ", 0"
+                  + Integer.toOctalString(mode)
+                  + ")");
     }
   }
 
@@ -123,7 +130,9 @@ public final class Syscalls {
   /** {@code dup3(2)}; returns {@code newFd}. */
   public static int dup3(int oldFd, int newFd, int flags) {
     return (int)
-        check(sys(Sysno.DUP3, oldFd, newFd, flags), "dup3(" + oldFd + ", " + newFd + ", " + flags + ")");
+        check(
+            sys(Sysno.DUP3, oldFd, newFd, flags),
+            "dup3(" + oldFd + ", " + newFd + ", " + flags + ")");
   }
 
   /** {@code pipe2(2)}; returns {read end, write end}. */
@@ -177,8 +186,17 @@ public final class Syscalls {
               cstr(a, fstype).address(),
               flags,
               cstr(a, data).address()),
-          "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype) + ", "
-              + Flags.mount(flags) + ", " + quote(data) + ")");
+          "mount("
+              + quote(source)
+              + ", "
+              + quote(target)
+              + ", "
+              + quote(fstype)
+              + ", "
+              + Flags.mount(flags)
+              + ", "
+              + quote(data)
+              + ")");
     }
   }
 
@@ -205,7 +223,12 @@ public final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       check(
           sys(Sysno.MKDIRAT, dirfd, cstr(a, path).address(), mode),
-          "mkdirat(" + dirfd(dirfd) + ", " + quote(path) + ", 0" + Integer.toOctalString(mode)
+          "mkdirat("
+              + dirfd(dirfd)
+              + ", "
+              + quote(path)
+              + ", 0"
+              + Integer.toOctalString(mode)
               + ")");
     }
   }
@@ -225,7 +248,8 @@ public final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment s = a.allocateFrom(name);
       check(
-          sys(Sysno.SETHOSTNAME, s.address(), s.byteSize() - 1), "sethostname(" + quote(name) + ")");
+          sys(Sysno.SETHOSTNAME, s.address(), s.byteSize() - 1),
+          "sethostname(" + quote(name) + ")");
     }
   }
 

@@ -51,8 +51,7 @@ class LayoutTest {
     assertEquals("0", Flags.mount(0));
     assertEquals("MS_RDONLY|0x40000000", Flags.mount(Flags.MS_RDONLY | 0x40000000L));
     assertEquals(
-        "CLONE_NEWUSER|CLONE_NEWPID",
-        Flags.clone(Syscalls.CLONE_NEWUSER | Syscalls.CLONE_NEWPID));
+        "CLONE_NEWUSER|CLONE_NEWPID", Flags.clone(Syscalls.CLONE_NEWUSER | Syscalls.CLONE_NEWPID));
     assertEquals("O_RDONLY", Flags.open(0));
     assertEquals("O_RDONLY|O_CLOEXEC", Flags.open(Syscalls.O_CLOEXEC));
     assertEquals("O_WRONLY|O_CREAT", Flags.open(Syscalls.O_WRONLY | Syscalls.O_CREAT));

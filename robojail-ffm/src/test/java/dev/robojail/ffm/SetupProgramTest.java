@@ -15,18 +15,22 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** The program is written exactly as runner-x86_64.s reads it. */
 class SetupProgramTest {
   @Test
   void headerAndStepsHaveTheRunnersLayout() {
     Slot fd = new Slot("fd");
-    SetupProgram p = SetupProgram.of(List.of(
-        Step.of("openat", Sysno.OPENAT, of(-100), str("/x"), of(0)).into(fd).tolerating(2, 17),
-        Step.of("close", Sysno.CLOSE, Arg.result(fd)).expecting(0)));
+    SetupProgram p =
+        SetupProgram.of(
+            List.of(
+                Step.of("openat", Sysno.OPENAT, of(-100), str("/x"), of(0))
+                    .into(fd)
+                    .tolerating(2, 17),
+                Step.of("close", Sysno.CLOSE, Arg.result(fd)).expecting(0)));
     try (Arena a = Arena.ofConfined()) {
       MemorySegment cloneArgs = a.allocate(CloneArgs.LAYOUT);
       MemorySegment h = p.marshal(a, cloneArgs);
@@ -55,7 +59,8 @@ class SetupProgramTest {
 
   @Test
   void aResultNoStepProducesIsRejected() {
-    SetupProgram p = SetupProgram.of(List.of(Step.of("close", Sysno.CLOSE, Arg.result(new Slot("x")))));
+    SetupProgram p =
+        SetupProgram.of(List.of(Step.of("close", Sysno.CLOSE, Arg.result(new Slot("x")))));
     try (Arena a = Arena.ofConfined()) {
       assertThrows(IllegalArgumentException.class, () -> p.marshal(a, a.allocate(88)));
     }
@@ -104,7 +109,8 @@ class SetupProgramTest {
         long base = (long) i * SetupProgram.STEP_SIZE;
         assertEquals(steps.get(i).nr(), table.get(JAVA_LONG, base));
         for (int j = 0; j < 6; j++) {
-          assertEquals(j < args[i].length ? args[i][j] : 0, table.get(JAVA_LONG, base + 8 + 8L * j));
+          assertEquals(
+              j < args[i].length ? args[i][j] : 0, table.get(JAVA_LONG, base + 8 + 8L * j));
         }
         assertEquals(masks[i], table.get(JAVA_LONG, base + 56));
         for (int e = 1; e < 64; e++) {

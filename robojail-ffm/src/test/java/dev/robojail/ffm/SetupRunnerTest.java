@@ -25,9 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** The machine-code runner, in real user, mount, PID and UTS namespaces. */
 @Tag("namespace")
 class SetupRunnerTest {
+  /** A shell-quoted tab, for {@code tr -d}. */
+  private static final String TAB = "'\\t'";
+
   private static final long NAMESPACES =
-      Syscalls.CLONE_NEWUSER | Syscalls.CLONE_NEWNS | Syscalls.CLONE_NEWPID
-          | Syscalls.CLONE_NEWUTS | Syscalls.CLONE_NEWIPC;
+      Syscalls.CLONE_NEWUSER
+          | Syscalls.CLONE_NEWNS
+          | Syscalls.CLONE_NEWPID
+          | Syscalls.CLONE_NEWUTS
+          | Syscalls.CLONE_NEWIPC;
 
   @BeforeAll
   static void needsUserNamespaces() {
@@ -45,7 +51,11 @@ class SetupRunnerTest {
     List<String> argv = new ArrayList<>();
     argv.add(path);
     argv.addAll(List.of(args));
-    return Step.of("execve", Sysno.EXECVE, str(path), Arg.strings(argv),
+    return Step.of(
+        "execve",
+        Sysno.EXECVE,
+        str(path),
+        Arg.strings(argv),
         Arg.strings(List.of("PATH=/usr/bin:/bin")));
   }
 
@@ -57,12 +67,15 @@ class SetupRunnerTest {
     all.addAll(steps);
     int uid = Syscalls.getuid();
     int gid = Syscalls.getgid();
-    return SetupRunner.start(SetupProgram.of(all), NAMESPACES, pid -> {
-      Path proc = Path.of("/proc/" + pid);
-      Files.writeString(proc.resolve("setgroups"), "deny");
-      Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
-      Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
-    });
+    return SetupRunner.start(
+        SetupProgram.of(all),
+        NAMESPACES,
+        pid -> {
+          Path proc = Path.of("/proc/" + pid);
+          Files.writeString(proc.resolve("setgroups"), "deny");
+          Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
+          Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
+        });
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */
@@ -85,20 +98,43 @@ class SetupRunnerTest {
 
   @Test
   void childRunsItsStepsInItsOwnNamespacesThenExecs() throws IOException {
-    Object[] r = run(List.of(
-        Step.of("sethostname", Sysno.SETHOSTNAME, str("inside"), of(6)),
-        Step.of("prctl", Sysno.PRCTL, of(Syscalls.PR_SET_NO_NEW_PRIVS), of(1), of(0), of(0), of(0)),
-        exec("/bin/sh", "-c",
-            "echo $$ $(id -u) $(hostname); grep NoNewPrivs /proc/self/status | tr -d '\\t'")));
+    Object[] r =
+        run(
+            List.of(
+                Step.of("sethostname", Sysno.SETHOSTNAME, str("inside"), of(6)),
+                Step.of(
+                    "prctl",
+                    Sysno.PRCTL,
+                    of(Syscalls.PR_SET_NO_NEW_PRIVS),
+                    of(1),
+                    of(0),
+                    of(0),
+                    of(0)),
+                exec(
+                    "/bin/sh",
+                    "-c",
+                    "echo $$ $(id -u) $(hostname); grep NoNewPrivs /proc/self/status | tr -d "
+                        + TAB)));
     assertEquals(0, r[0]);
     assertEquals("1 0 inside\nNoNewPrivs:1\n", r[1]);
   }
 
   @Test
   void aFailingStepIsReportedWithItsIndexCallAndErrno() {
-    SetupStepException e = assertThrows(SetupStepException.class, () -> start(List.of(
-        Step.of("mkdirat", Sysno.MKDIRAT, of(Syscalls.AT_FDCWD, "AT_FDCWD"), str("/"), of(0755)),
-        exec("/bin/true")), null));
+    SetupStepException e =
+        assertThrows(
+            SetupStepException.class,
+            () ->
+                start(
+                    List.of(
+                        Step.of(
+                            "mkdirat",
+                            Sysno.MKDIRAT,
+                            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                            str("/"),
+                            of(0755)),
+                        exec("/bin/true")),
+                    null));
     assertEquals(0, e.step());
     assertEquals(Errno.EEXIST, e.errno());
     assertEquals(
@@ -107,10 +143,12 @@ class SetupRunnerTest {
 
   @Test
   void aToleratedErrnoDoesNotStopTheProgram() throws IOException {
-    Object[] r = run(List.of(
-        Step.of("mkdirat", Sysno.MKDIRAT, of(Syscalls.AT_FDCWD), str("/"), of(0755))
-            .tolerating(Errno.EEXIST),
-        exec("/bin/echo", "went on")));
+    Object[] r =
+        run(
+            List.of(
+                Step.of("mkdirat", Sysno.MKDIRAT, of(Syscalls.AT_FDCWD), str("/"), of(0755))
+                    .tolerating(Errno.EEXIST),
+                exec("/bin/echo", "went on")));
     assertEquals(0, r[0]);
     assertEquals("went on\n", r[1]);
   }
@@ -118,31 +156,51 @@ class SetupRunnerTest {
   @Test
   void aResultFeedsALaterStep(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("written-by-child");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     Slot fd = new Slot("fd");
-    Object[] r = run(List.of(
-        Step.of("openat", Sysno.OPENAT, of(Syscalls.AT_FDCWD), str(file.toString()),
-            of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC), of(0644)).into(fd),
-        Step.of("write", Sysno.WRITE, Arg.result(fd), Arg.bytes("slot".getBytes(
-            StandardCharsets.UTF_8), "\"slot\""), of(4)).expecting(4),
-        Step.of("close", Sysno.CLOSE, Arg.result(fd)),
-        exec("/bin/true")));
+    Object[] r =
+        run(
+            List.of(
+                Step.of(
+                        "openat",
+                        Sysno.OPENAT,
+                        of(Syscalls.AT_FDCWD),
+                        str(file.toString()),
+                        of(Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC),
+                        of(0644))
+                    .into(fd),
+                Step.of(
+                        "write",
+                        Sysno.WRITE,
+                        Arg.result(fd),
+                        Arg.bytes("slot".getBytes(StandardCharsets.UTF_8), "\"slot\""),
+                        of(4))
+                    .expecting(4),
+                Step.of("close", Sysno.CLOSE, Arg.result(fd)),
+                exec("/bin/true")));
     assertEquals(0, r[0]);
     assertEquals("slot", Files.readString(file));
   }
 
   @Test
   void anUnexpectedResultFailsTheStep() {
-    SetupStepException e = assertThrows(SetupStepException.class, () -> start(List.of(
-        Step.of("getpid", Sysno.GETPID).expecting(2), exec("/bin/true")), null));
+    SetupStepException e =
+        assertThrows(
+            SetupStepException.class,
+            () ->
+                start(
+                    List.of(Step.of("getpid", Sysno.GETPID).expecting(2), exec("/bin/true")),
+                    null));
     assertEquals(0, e.errno());
     assertEquals("setup step 0 failed: getpid() returned 1, expected 2", e.getMessage());
   }
 
   @Test
   void aProgramWithoutExecIsAnError() {
-    SetupStepException e = assertThrows(SetupStepException.class,
-        () -> start(List.of(Step.of("getpid", Sysno.GETPID)), null));
+    SetupStepException e =
+        assertThrows(
+            SetupStepException.class, () -> start(List.of(Step.of("getpid", Sysno.GETPID)), null));
     assertEquals(1, e.step());
   }
 
@@ -153,8 +211,15 @@ class SetupRunnerTest {
     int leaked = Syscalls.openat(Syscalls.AT_FDCWD, "/dev/null", Syscalls.O_RDONLY, 0);
     long old = Syscalls.rtSigprocmask(Syscalls.SIG_BLOCK, 1L << (Syscalls.SIGUSR1 - 1));
     try {
-      Object[] r = run(List.of(exec("/bin/sh", "-c",
-          "grep SigBlk /proc/self/status | tr -d '\\t'; ls /proc/self/fd | sort -n | tr '\\n' ' '")));
+      Object[] r =
+          run(
+              List.of(
+                  exec(
+                      "/bin/sh",
+                      "-c",
+                      "grep SigBlk /proc/self/status | tr -d "
+                          + TAB
+                          + "; ls /proc/self/fd | sort -n | tr '\\n' ' '")));
       assertEquals("SigBlk:0000000000000000\n0 1 2 3 ", r[1]); // 3: ls's own directory fd
     } finally {
       Syscalls.rtSigprocmask(Syscalls.SIG_SETMASK, old);
@@ -172,8 +237,8 @@ class SetupRunnerTest {
     // Peek (WNOWAIT) for any exited, unreaped child of this JVM: there must be none.
     SigInfo zombie;
     try {
-      zombie = Syscalls.waitid(0 /* P_ALL */, 0,
-          Syscalls.WEXITED | Syscalls.WNOHANG | Syscalls.WNOWAIT);
+      zombie =
+          Syscalls.waitid(0 /* P_ALL */, 0, Syscalls.WEXITED | Syscalls.WNOHANG | Syscalls.WNOWAIT);
     } catch (SyscallException e) {
       assertEquals(Errno.ECHILD, e.errno());
       zombie = null;
@@ -186,24 +251,30 @@ class SetupRunnerTest {
     // spawn.md: Java running in a cloned child hangs on safepoints under GC. The runner has no
     // Java in the child, so this must never hang (the timeout guards the build, not speed).
     AtomicBoolean stop = new AtomicBoolean();
-    Thread churn = Thread.ofPlatform().start(() -> {
-      List<byte[]> keep = new ArrayList<>();
-      while (!stop.get()) {
-        keep.add(new byte[4096]);
-        if (keep.size() > 20_000) {
-          keep.clear();
-          System.gc();
-        }
-      }
-    });
+    Thread churn =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  List<byte[]> keep = new ArrayList<>();
+                  while (!stop.get()) {
+                    keep.add(new byte[4096]);
+                    if (keep.size() > 20_000) {
+                      keep.clear();
+                      System.gc();
+                    }
+                  }
+                });
     try {
-      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
-        for (int i = 0; i < 300; i++) {
-          SetupRunner.Child c = start(List.of(exec("/bin/true")), null);
-          assertEquals(0, Syscalls.waitid(Syscalls.P_PIDFD, c.pidfd(), Syscalls.WEXITED).exitStatus());
-          Syscalls.close(c.pidfd());
-        }
-      });
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          Duration.ofMinutes(3),
+          () -> {
+            for (int i = 0; i < 300; i++) {
+              SetupRunner.Child c = start(List.of(exec("/bin/true")), null);
+              assertEquals(
+                  0, Syscalls.waitid(Syscalls.P_PIDFD, c.pidfd(), Syscalls.WEXITED).exitStatus());
+              Syscalls.close(c.pidfd());
+            }
+          });
     } finally {
       stop.set(true);
       churn.join();

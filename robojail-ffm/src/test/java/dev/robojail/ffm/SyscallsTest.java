@@ -81,8 +81,9 @@ class SyscallsTest {
       Syscalls.close(p[1]);
       MemorySegment buf = a.allocate(16);
       int n = Syscalls.read(p[0], buf, 16);
-      assertEquals("hello", new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
-          StandardCharsets.UTF_8));
+      assertEquals(
+          "hello",
+          new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
       assertEquals(0, Syscalls.read(p[0], buf, 16));
     } finally {
       Syscalls.close(p[0]);
@@ -98,14 +99,17 @@ class SyscallsTest {
       for (int i = 0; i < data.length; i++) {
         data[i] = (byte) i;
       }
-      Thread writer = Thread.ofPlatform().start(() -> {
-        try {
-          out.write(data);
-          out.close();
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      Thread writer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      out.write(data);
+                      out.close();
+                    } catch (IOException e) {
+                      throw new RuntimeException(e);
+                    }
+                  });
       assertArrayEquals(data, in.readAllBytes());
       writer.join();
     } catch (InterruptedException e) {
@@ -117,11 +121,17 @@ class SyscallsTest {
   void dupAndMkdirAndOpenWork(@TempDir Path dir) throws IOException {
     Syscalls.mkdirat(Syscalls.AT_FDCWD, dir.resolve("d").toString(), 0700);
     assertTrue(Files.isDirectory(dir.resolve("d")));
-    SyscallException e = assertThrows(SyscallException.class,
-        () -> Syscalls.mkdirat(Syscalls.AT_FDCWD, dir.resolve("d").toString(), 0700));
+    SyscallException e =
+        assertThrows(
+            SyscallException.class,
+            () -> Syscalls.mkdirat(Syscalls.AT_FDCWD, dir.resolve("d").toString(), 0700));
     assertEquals(Errno.EEXIST, e.errno());
-    int fd = Syscalls.openat(Syscalls.AT_FDCWD, dir.resolve("f").toString(),
-        Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC, 0600);
+    int fd =
+        Syscalls.openat(
+            Syscalls.AT_FDCWD,
+            dir.resolve("f").toString(),
+            Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+            0600);
     int copy = Syscalls.dup3(fd, 200, Syscalls.O_CLOEXEC);
     assertEquals(200, copy);
     Syscalls.writeFully(copy, "x".getBytes(StandardCharsets.UTF_8));
@@ -172,8 +182,10 @@ class SyscallsTest {
   void ioctlOnAPipeIsEnotty() {
     int[] p = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     try (Arena a = Arena.ofConfined()) {
-      SyscallException e = assertThrows(SyscallException.class,
-          () -> Syscalls.ioctl(p[0], 0x5413 /* TIOCGWINSZ */, a.allocate(8)));
+      SyscallException e =
+          assertThrows(
+              SyscallException.class,
+              () -> Syscalls.ioctl(p[0], 0x5413 /* TIOCGWINSZ */, a.allocate(8)));
       assertEquals(Errno.ENOTTY, e.errno());
     } finally {
       Syscalls.close(p[0]);
@@ -188,8 +200,8 @@ class SyscallsTest {
     try {
       Syscalls.pidfdSendSignal(fd, Syscalls.SIGTERM);
       assertEquals(143, p.onExit().join().exitValue());
-      SyscallException e = assertThrows(SyscallException.class,
-          () -> Syscalls.kill(Integer.MAX_VALUE - 1, 0));
+      SyscallException e =
+          assertThrows(SyscallException.class, () -> Syscalls.kill(Integer.MAX_VALUE - 1, 0));
       assertEquals(Errno.ESRCH, e.errno());
     } finally {
       Syscalls.close(fd);

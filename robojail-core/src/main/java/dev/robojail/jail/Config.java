@@ -1,0 +1,42 @@
+package dev.robojail.jail;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The user's settings from {@code config.toml}; see {@link ConfigLoader}.
+ *
+ * @param defaultShell the command a jail runs when none is given ({@code default_shell})
+ * @param networkEnabled whether jails share the host's network ({@code network_enabled})
+ * @param extraRoBinds host paths bound read-only into every jail ({@code extra_ro_binds})
+ * @param extraRwBinds host paths bound read-write into every jail ({@code extra_rw_binds})
+ * @param hiddenPaths paths relative to the home directory that a jail must not see ({@code
+ *     hidden_paths})
+ * @param envPassthrough environment variables passed into a jail ({@code env_passthrough})
+ */
+public record Config(
+    String defaultShell,
+    boolean networkEnabled,
+    List<BindSpec> extraRoBinds,
+    List<BindSpec> extraRwBinds,
+    List<String> hiddenPaths,
+    List<String> envPassthrough) {
+
+  /** The settings used when there is no configuration file. */
+  public static final Config DEFAULTS =
+      new Config(
+          "/bin/bash",
+          true,
+          List.of(),
+          List.of(),
+          List.of(".ssh", ".gnupg", ".aws", ".config/gcloud", ".kube", ".docker"),
+          List.of("TERM", "LANG", "LC_ALL", "COLORTERM"));
+
+  public Config {
+    Objects.requireNonNull(defaultShell, "defaultShell");
+    extraRoBinds = List.copyOf(extraRoBinds);
+    extraRwBinds = List.copyOf(extraRwBinds);
+    hiddenPaths = List.copyOf(hiddenPaths);
+    envPassthrough = List.copyOf(envPassthrough);
+  }
+}

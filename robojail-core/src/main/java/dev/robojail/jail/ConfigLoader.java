@@ -1,0 +1,253 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+/**
+ * Reads {@code config.toml}. A missing file means {@link Config#DEFAULTS}; anything else that is
+ * not exactly right (broken TOML, an unknown key, a value of the wrong type, a relative bind path)
+ * is a {@link ConfigException} naming the file and line, because a typo silently ignored in a
+ * sandbox's configuration is a hole nobody notices.
+ */
+public final class ConfigLoader {
+  private static final Set<String> KEYS =
+      Set.of(
+          "default_shell",
+          "network_enabled",
+          "extra_ro_binds",
+          "extra_rw_binds",
+          "hidden_paths",
+          "env_passthrough");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final Path file;
+  private final Path home;
+
+  private ConfigLoader(Path file, Path home) {
+    this.file = file;
+    this.home = home;
+  }
+
+  /**
+   * Loads the configuration.
+   *
+   * @param file the configuration file; it need not exist
+   * @param home the home directory that {@code ~} stands for in bind paths
+   * @throws ConfigException if the file exists but is unreadable or wrong
+   */
+  public static Config load(Path file, Path home) {
+    TomlParseResult toml;
+    try {
+      toml = Toml.parse(file);
+    } catch (NoSuchFileException e) {
+      return Config.DEFAULTS;
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file, "is not valid UTF-8", e);
+    } catch (IOException e) {
+      throw new ConfigException(file, "cannot read: " + e, e);
+    }
+    return new ConfigLoader(file, home).read(toml);
+  }
+
+  /** Loads the configuration file named by {@code dirs}. */
+  public static Config load(Dirs dirs, Path home) {
+    return load(dirs.configFile(), home);
+  }
+
+  private Config read(TomlParseResult toml) {
+    if (toml.hasErrors()) {
+      TomlParseError error = toml.errors().getFirst();
+      TomlPosition at = error.position();
+      throw new ConfigException(
+          file,
+          at == null ? 0 : at.line(),
+          at == null ? 0 : at.column(),
+          oneLine(error.getMessage()));
+    }
+    for (String key : toml.keySet()) {
+      if (!KEYS.contains(key)) {
+        throw error(
+            toml,
+            key,
+            "unknown key \""
+                + TerminalSafe.sanitizeLine(key)
+                + "\"; known keys are "
+                + String.join(", ", KEYS.stream().sorted().toList()));
+      }
+    }
+    Config d = Config.DEFAULTS;
+    return new Config(
+        string(toml, "default_shell", d.defaultShell(), this::shell),
+        bool(toml, "network_enabled", d.networkEnabled()),
+        list(toml, "extra_ro_binds", d.extraRoBinds(), this::bind),
+        list(toml, "extra_rw_binds", d.extraRwBinds(), this::bind),
+        list(toml, "hidden_paths", d.hiddenPaths(), this::hiddenPath),
+        list(toml, "env_passthrough", d.envPassthrough(), ConfigLoader::envName));
+  }
+
+  private boolean bool(TomlTable toml, String key, boolean fallback) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    throw error(toml, key, key + " must be true or false, not " + describe(value));
+  }
+
+  private String string(
+      TomlTable toml, String key, String fallback, Function<String, String> check) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof String s)) {
+      throw error(toml, key, key + " must be a string, not " + describe(value));
+    }
+    String problem = check.apply(s);
+    if (problem != null) {
+      throw error(toml, key, key + " " + problem);
+    }
+    return s;
+  }
+
+  /** One element of an array setting: returns the parsed element or throws {@link Problem}. */
+  private interface Element<T> {
+    T parse(String raw);
+  }
+
+  /** A problem with one array element; the caller adds file, line and key. */
+  private static final class Problem extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Problem(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private <T> List<T> list(TomlTable toml, String key, List<T> fallback, Element<T> element) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof TomlArray array)) {
+      throw error(toml, key, key + " must be an array of strings, not " + describe(value));
+    }
+    List<T> result = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.get(i);
+      String where = key + "[" + i + "]";
+      int line = lineOf(array.inputPositionOf(i), toml.inputPositionOf(List.of(key)));
+      if (!(item instanceof String s)) {
+        throw new ConfigException(
+            file, line, 0, where + " must be a string, not " + describe(item));
+      }
+      try {
+        result.add(element.parse(s));
+      } catch (Problem p) {
+        throw new ConfigException(file, line, 0, where + " " + describe(s) + ": " + p.getMessage());
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  private String shell(String value) {
+    return value.startsWith("/") && value.indexOf('\0') < 0
+        ? null
+        : "must be an absolute path, not " + describe(value);
+  }
+
+  private BindSpec bind(String raw) {
+    int colon = raw.indexOf(':');
+    String source = colon < 0 ? raw : raw.substring(0, colon);
+    String target = colon < 0 ? raw : raw.substring(colon + 1);
+    Path from = absolute("source", source);
+    Path to = absolute("target", target);
+    return new BindSpec(from, to.toString());
+  }
+
+  private Path absolute(String side, String raw) {
+    if (raw.isEmpty()) {
+      throw new Problem(side + " is empty");
+    }
+    String expanded =
+        raw.equals("~") ? home.toString() : raw.startsWith("~/") ? home + raw.substring(1) : raw;
+    Path path;
+    try {
+      path = Path.of(expanded);
+    } catch (InvalidPathException e) {
+      throw new Problem(side + " is not a valid path");
+    }
+    if (!path.isAbsolute()) {
+      throw new Problem(
+          side
+              + " \""
+              + TerminalSafe.sanitizeLine(raw)
+              + "\" is not absolute; write /..., ~ or ~/...");
+    }
+    return path.normalize();
+  }
+
+  private String hiddenPath(String raw) {
+    String relative = raw.startsWith("~/") ? raw.substring(2) : raw;
+    if (relative.isEmpty() || relative.startsWith("/") || relative.indexOf('\0') >= 0) {
+      throw new Problem("must be a path relative to the home directory");
+    }
+    for (String part : relative.split("/")) {
+      if (part.equals("..")) {
+        throw new Problem("must stay inside the home directory (no \"..\")");
+      }
+    }
+    return relative;
+  }
+
+  private static String envName(String raw) {
+    if (!ENV_NAME.matcher(raw).matches()) {
+      throw new Problem("is not an environment variable name");
+    }
+    return raw;
+  }
+
+  private ConfigException error(TomlTable toml, String key, String problem) {
+    return new ConfigException(file, lineOf(toml.inputPositionOf(List.of(key)), null), 0, problem);
+  }
+
+  private static int lineOf(TomlPosition position, TomlPosition fallback) {
+    TomlPosition p = position != null ? position : fallback;
+    return p == null ? 0 : p.line();
+  }
+
+  /** A TOML value as the user would recognise it in a message. */
+  static String describe(Object value) {
+    return switch (value) {
+      case String s ->
+          '"' + TerminalSafe.sanitizeLine(s.replace("\\", "\\\\").replace("\"", "\\\"")) + '"';
+      case Boolean b -> b.toString();
+      case Long l -> l.toString();
+      case Double d -> d.toString();
+      case TomlArray _ -> "an array";
+      case TomlTable _ -> "a table";
+      default -> "a date or time";
+    };
+  }
+
+  private static String oneLine(String message) {
+    return TerminalSafe.sanitizeLine(
+        message == null ? "invalid TOML" : message.strip().replaceAll("\\s*\\R\\s*", " "));
+  }
+}

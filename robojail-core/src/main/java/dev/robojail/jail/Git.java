@@ -1,0 +1,337 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Runs the C {@code git} binary, hardened for repositories that a hostile jail may have written to.
+ *
+ * <p>Git runs programs named in its configuration (fsmonitor, hooks, external diff, textconv,
+ * pager, ssh) and a jail can write configuration that git would read. So every invocation drops
+ * system and global configuration ({@code GIT_CONFIG_NOSYSTEM}, {@code
+ * GIT_CONFIG_GLOBAL=/dev/null}), removes every inherited {@code GIT_*} variable, and overrides each
+ * program-running setting on the command line, which takes precedence over every configuration
+ * file. Git never prompts and never takes optional locks, so a status does not write to the
+ * repository.
+ *
+ * <p>Consequences worth knowing: the user's global settings (aliases, {@code git lfs install}'s
+ * filter, {@code init.defaultBranch}) are not seen, and hooks such as post-checkout do not run when
+ * robojail creates a worktree.
+ */
+public final class Git {
+  /** Command-line settings that keep git from running any program a repository names. */
+  static final List<String> HARDENING =
+      List.of(
+          "-c", "core.fsmonitor=false",
+          "-c", "core.hooksPath=/dev/null",
+          "-c", "diff.external=",
+          "-c", "core.pager=cat",
+          "-c", "color.ui=false",
+          "-c", "core.sshCommand=false",
+          "-c", "protocol.allow=never",
+          "-c", "credential.helper=",
+          "-c", "core.askPass=",
+          "-c", "core.editor=false",
+          "-c", "sequence.editor=false",
+          "-c", "submodule.recurse=false",
+          "-c", "diff.ignoreSubmodules=all",
+          "-c", "core.untrackedCache=false",
+          "-c", "core.splitIndex=false",
+          "-c", "gc.auto=0",
+          "-c", "maintenance.auto=false",
+          "-c", "advice.detachedHead=false");
+
+  private final String executable;
+
+  /** Git from {@code PATH}. */
+  public Git() {
+    this("git");
+  }
+
+  /** The given git executable. */
+  public Git(String executable) {
+    this.executable = executable;
+  }
+
+  /**
+   * What a git command did.
+   *
+   * @param exitCode its exit status
+   * @param stdout its standard output
+   * @param stderr its standard error, decoded as UTF-8
+   */
+  record Result(int exitCode, byte[] stdout, String stderr) {
+    String out() {
+      return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** The output without its trailing newline, for commands that print one value. */
+    String line() {
+      return out().strip();
+    }
+  }
+
+  /**
+   * Runs git in {@code repo} and returns its standard output.
+   *
+   * @param repo the directory git runs in ({@code git -C repo})
+   * @param args git's arguments
+   * @throws GitException if git fails
+   */
+  public String run(Path repo, String... args) {
+    return exec(repo, Map.of(), List.of(args), null, true).out();
+  }
+
+  /** Whether {@code dir} is inside a git working tree. */
+  public boolean isRepository(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    Result r = exec(dir, Map.of(), List.of("rev-parse", "--is-inside-work-tree"), null, false);
+    return r.exitCode() == 0 && r.line().equals("true");
+  }
+
+  /** The top directory of the working tree that contains {@code dir}. */
+  public Path topLevel(Path dir) {
+    return Path.of(exec(dir, Map.of(), List.of("rev-parse", "--show-toplevel"), null, true).line());
+  }
+
+  /** The repository's common git directory, e.g. {@code /home/u/project/.git}. */
+  public Path commonDir(Path repo) {
+    List<String> args = List.of("rev-parse", "--path-format=absolute", "--git-common-dir");
+    return Path.of(exec(repo, Map.of(), args, null, true).line());
+  }
+
+  /** Whether the repository's HEAD points at a commit (a fresh {@code git init} has none). */
+  public boolean hasCommits(Path repo) {
+    List<String> args = List.of("rev-parse", "--verify", "--quiet", "HEAD^{commit}");
+    return exec(repo, Map.of(), args, null, false).exitCode() == 0;
+  }
+
+  /**
+   * The full id of the commit {@code rev} names.
+   *
+   * @throws GitException if it names no commit
+   */
+  public String revParse(Path repo, String rev) {
+    requireNoOption("revision", rev);
+    List<String> args = List.of("rev-parse", "--verify", "--quiet", rev + "^{commit}");
+    Result r = exec(repo, Map.of(), args, null, false);
+    if (r.exitCode() != 0) {
+      throw new GitException(args, r.exitCode(), "not a commit: " + rev);
+    }
+    return r.line();
+  }
+
+  /**
+   * Creates a linked worktree on a new branch: {@code git worktree add -b BRANCH DIR START}.
+   *
+   * @return the worktree's administrative directory ({@code <common dir>/worktrees/<id>}); record
+   *     it, since the {@code .git} file in the worktree that names it can later be rewritten by the
+   *     jail
+   */
+  public Path worktreeAdd(Path repo, Path dir, String newBranch, String startPoint) {
+    requireNoOption("branch", newBranch);
+    requireNoOption("start point", startPoint);
+    Path absolute = dir.toAbsolutePath().normalize();
+    exec(
+        repo,
+        Map.of(),
+        List.of("worktree", "add", "--quiet", "-b", newBranch, absolute.toString(), startPoint),
+        null,
+        true);
+    return worktreeGitDir(repo, absolute);
+  }
+
+  /**
+   * The administrative directory of a linked worktree, found from the repository's side: the entry
+   * of {@code <common dir>/worktrees/} whose {@code gitdir} file names {@code worktree/.git}.
+   * Nothing inside the worktree is read.
+   *
+   * @throws JailException if the repository has no such worktree
+   */
+  public Path worktreeGitDir(Path repo, Path worktree) {
+    Path worktrees = commonDir(repo).resolve("worktrees");
+    Path expected = realPath(worktree).resolve(".git");
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(worktrees)) {
+      for (Path entry : entries) {
+        Path gitdirFile = entry.resolve("gitdir");
+        if (Files.isRegularFile(gitdirFile, LinkOption.NOFOLLOW_LINKS)
+            && Path.of(Files.readString(gitdirFile).strip()).normalize().equals(expected)) {
+          return entry;
+        }
+      }
+    } catch (IOException e) {
+      throw new JailException("cannot read " + worktrees + ": " + e, e);
+    }
+    throw new JailException(repo + " has no worktree at " + worktree);
+  }
+
+  private static Path realPath(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize();
+    }
+  }
+
+  /** Removes a linked worktree and its administrative directory: {@code git worktree remove}. */
+  public void worktreeRemove(Path repo, Path dir, boolean force) {
+    List<String> args = new ArrayList<>(List.of("worktree", "remove"));
+    if (force) {
+      // Twice: also removes a worktree that is locked.
+      args.addAll(List.of("--force", "--force"));
+    }
+    args.add(dir.toAbsolutePath().normalize().toString());
+    exec(repo, Map.of(), args, null, true);
+  }
+
+  /** Forgets worktrees whose directories are gone: {@code git worktree prune}. */
+  public void worktreePrune(Path repo) {
+    exec(repo, Map.of(), List.of("worktree", "prune"), null, true);
+  }
+
+  /** Whether the local branch exists. */
+  public boolean branchExists(Path repo, String branch) {
+    requireNoOption("branch", branch);
+    List<String> args = List.of("show-ref", "--verify", "--quiet", "refs/heads/" + branch);
+    Result r = exec(repo, Map.of(), args, null, false);
+    if (r.exitCode() > 1) {
+      throw new GitException(args, r.exitCode(), r.stderr());
+    }
+    return r.exitCode() == 0;
+  }
+
+  /** Deletes a local branch; {@code force} deletes it even when it is not merged. */
+  public void deleteBranch(Path repo, String branch, boolean force) {
+    requireNoOption("branch", branch);
+    exec(repo, Map.of(), List.of("branch", force ? "-D" : "-d", branch), null, true);
+  }
+
+  /** How many commits of {@code branch} are on no other local branch. */
+  public int unmergedCommitCount(Path repo, String branch) {
+    requireNoOption("branch", branch);
+    // --exclude patterns for --branches are relative to refs/heads/.
+    List<String> args =
+        List.of(
+            "rev-list",
+            "--count",
+            "refs/heads/" + branch,
+            "--not",
+            "--exclude=" + branch,
+            "--branches");
+    return Integer.parseInt(exec(repo, Map.of(), args, null, true).line());
+  }
+
+  /**
+   * Whether every commit of {@code branch} is also on another local branch, so that deleting it
+   * loses no committed work.
+   */
+  public boolean isBranchMergedElsewhere(Path repo, String branch) {
+    return unmergedCommitCount(repo, branch) == 0;
+  }
+
+  /**
+   * Runs git.
+   *
+   * @param cwd where git runs ({@code -C})
+   * @param extraEnv variables added to the hardened environment, e.g. {@code GIT_INDEX_FILE}
+   * @param args git's arguments, after the hardening options
+   * @param stdin bytes for git's standard input, or {@code null} for none
+   * @param check whether a non-zero exit is a {@link GitException}
+   */
+  Result exec(
+      Path cwd, Map<String, String> extraEnv, List<String> args, byte[] stdin, boolean check) {
+    List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
+    command.add(executable);
+    command.add("-C");
+    command.add(cwd.toString());
+    command.addAll(HARDENING);
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    environment(builder.environment(), extraEnv);
+    if (stdin == null) {
+      builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    }
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new GitException(args, "cannot run " + executable + ": " + e.getMessage(), e);
+    }
+    try {
+      CompletableFuture<byte[]> err = drain(process.getErrorStream());
+      if (stdin != null) {
+        Thread.ofVirtual().start(() -> feed(process.getOutputStream(), stdin));
+      }
+      byte[] out = process.getInputStream().readAllBytes();
+      int exit = process.waitFor();
+      String stderr = new String(err.get(), StandardCharsets.UTF_8);
+      if (check && exit != 0) {
+        throw new GitException(args, exit, stderr);
+      }
+      return new Result(exit, out, stderr);
+    } catch (IOException | ExecutionException e) {
+      process.destroyForcibly();
+      throw new GitException(args, "cannot read git's output: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new GitException(args, "interrupted", e);
+    }
+  }
+
+  static void environment(Map<String, String> env, Map<String, String> extra) {
+    // Inherited GIT_DIR, GIT_WORK_TREE, GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF, GIT_SSH_COMMAND
+    // and friends would undo the hardening or point git elsewhere.
+    env.keySet().removeIf(k -> k.startsWith("GIT_"));
+    env.put("GIT_CONFIG_NOSYSTEM", "1");
+    env.put("GIT_CONFIG_GLOBAL", "/dev/null");
+    env.put("GIT_ATTR_NOSYSTEM", "1");
+    env.put("GIT_TERMINAL_PROMPT", "0");
+    env.put("GIT_OPTIONAL_LOCKS", "0");
+    env.put("GIT_NO_REPLACE_OBJECTS", "1");
+    env.put("GIT_PROTOCOL_FROM_USER", "0");
+    env.putAll(extra);
+  }
+
+  private static CompletableFuture<byte[]> drain(InputStream in) {
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (in) {
+                result.complete(in.readAllBytes());
+              } catch (IOException e) {
+                result.completeExceptionally(e);
+              }
+            });
+    return result;
+  }
+
+  private static void feed(OutputStream out, byte[] bytes) {
+    try (out) {
+      out.write(bytes);
+    } catch (IOException e) {
+      // Git exited before reading everything; its exit status says why.
+    }
+  }
+
+  // An argument starting with '-' would be taken as an option.
+  private static void requireNoOption(String what, String value) {
+    if (value.isEmpty() || value.startsWith("-")) {
+      throw new IllegalArgumentException("invalid " + what + ": \"" + value + "\"");
+    }
+  }
+}

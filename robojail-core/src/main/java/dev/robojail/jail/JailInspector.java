@@ -1,0 +1,278 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Computes what a jail changed, from the host, with hardened git and without trusting the jail's
+ * git files; see {@link WorktreeSnapshot} for what is not trusted and why.
+ */
+public final class JailInspector {
+  /** Files larger than this are summarised in a diff instead of shown. */
+  public static final long LARGE_FILE = 1 << 20;
+
+  private static final String SYMLINK_MODE = "120000";
+  private static final List<String> DIFF_OPTIONS =
+      List.of(
+          "-M",
+          "--no-ext-diff",
+          "--no-textconv",
+          "--ignore-submodules=all",
+          "--no-relative",
+          "-O/dev/null");
+
+  private final Git git;
+
+  public JailInspector(Git git) {
+    this.git = git;
+  }
+
+  /**
+   * The jail's changes against its base commit: committed, uncommitted and untracked.
+   *
+   * @throws GitException if git fails
+   * @throws JailException if the worktree is gone
+   */
+  public JailStatus status(JailState jail) {
+    try (WorktreeSnapshot snapshot = WorktreeSnapshot.of(git, jail, jail.baseCommit())) {
+      List<RawEntry> raw = raw(snapshot, jail.baseCommit());
+      Map<String, int[]> numstat = numstat(snapshot, jail.baseCommit());
+      List<FileChange> changes = new ArrayList<>();
+      long insertions = 0;
+      long deletions = 0;
+      for (RawEntry e : raw) {
+        int[] lines = numstat.getOrDefault(e.path(), new int[] {-1, -1});
+        changes.add(new FileChange(e.kind(), e.path(), e.oldPath(), lines[0], lines[1]));
+        insertions += Math.max(0, lines[0]);
+        deletions += Math.max(0, lines[1]);
+      }
+      for (String nested : snapshot.nestedRepositories()) {
+        changes.add(new FileChange(FileChange.Kind.NESTED_REPOSITORY, nested, null, -1, -1));
+      }
+      String tip = tip(snapshot, jail.branch());
+      int commits = 0;
+      boolean uncommitted;
+      if (tip == null) {
+        uncommitted = !changes.isEmpty();
+      } else {
+        commits =
+            Integer.parseInt(
+                snapshot.git("rev-list", "--count", jail.baseCommit() + ".." + tip).strip());
+        List<String> quiet = new ArrayList<>(List.of("diff", "--quiet"));
+        quiet.addAll(DIFF_OPTIONS);
+        quiet.add(tip);
+        Git.Result r = snapshot.run(quiet, false);
+        if (r.exitCode() > 1) {
+          throw new GitException(quiet, r.exitCode(), r.stderr());
+        }
+        uncommitted = r.exitCode() == 1 || !snapshot.nestedRepositories().isEmpty();
+      }
+      return new JailStatus(
+          jail.name(),
+          jail.branch(),
+          jail.baseCommit(),
+          changes,
+          insertions,
+          deletions,
+          commits,
+          uncommitted);
+    }
+  }
+
+  /**
+   * The full diff from the jail's base commit to its working tree, safe to print on a terminal: new
+   * files are included; binary files and files over {@link #LARGE_FILE} are summarised with their
+   * size; symlinks are shown as {@code symlink -> target} and never followed; control characters
+   * are made visible by {@link TerminalSafe}.
+   */
+  public String diff(JailState jail) {
+    String base = jail.baseCommit();
+    try (WorktreeSnapshot snapshot = WorktreeSnapshot.of(git, jail, base)) {
+      List<RawEntry> raw = raw(snapshot, base);
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "-c",
+                  "core.bigFileThreshold=" + LARGE_FILE,
+                  "diff",
+                  "--no-color",
+                  "--src-prefix=a/",
+                  "--dst-prefix=b/"));
+      args.addAll(DIFF_OPTIONS);
+      args.add(base);
+      String patch = snapshot.run(args, true).out();
+      StringBuilder out = new StringBuilder(patch.length() + 256);
+      List<String> sections = sections(patch);
+      int expected = raw.stream().mapToInt(e -> e.status() == 'T' ? 2 : 1).sum();
+      if (sections.size() != expected) {
+        // Cannot match sections to files; git's own output is still safe once sanitized.
+        out.append(patch);
+      } else {
+        int s = 0;
+        for (RawEntry e : raw) {
+          for (int n = e.status() == 'T' ? 2 : 1; n > 0; n--) {
+            out.append(render(sections.get(s++), e, snapshot));
+          }
+        }
+      }
+      for (String nested : snapshot.nestedRepositories()) {
+        out.append("Nested repository ").append(nested).append(" (not inspected)\n");
+      }
+      return TerminalSafe.sanitize(out.toString());
+    }
+  }
+
+  /** One line of {@code git diff --raw -z}. */
+  record RawEntry(
+      String oldMode, String newMode, String oldId, char status, String path, String oldPath) {
+    FileChange.Kind kind() {
+      return switch (status) {
+        case 'A' -> FileChange.Kind.ADDED;
+        case 'D' -> FileChange.Kind.DELETED;
+        case 'R', 'C' -> FileChange.Kind.RENAMED;
+        case 'T' -> FileChange.Kind.TYPE_CHANGED;
+        default -> FileChange.Kind.MODIFIED;
+      };
+    }
+  }
+
+  private static List<RawEntry> raw(WorktreeSnapshot snapshot, String base) {
+    List<String> args = new ArrayList<>(List.of("diff", "--raw", "-z", "--no-abbrev"));
+    args.addAll(DIFF_OPTIONS);
+    args.add(base);
+    return parseRaw(snapshot.run(args, true).out());
+  }
+
+  // Format: ":OLDMODE NEWMODE OLDID NEWID STATUS[SCORE]\0PATH\0" with a second path for R and C.
+  static List<RawEntry> parseRaw(String output) {
+    List<String> fields = WorktreeSnapshot.nulSeparated(output);
+    List<RawEntry> entries = new ArrayList<>();
+    for (int i = 0; i < fields.size(); ) {
+      String[] meta = fields.get(i++).substring(1).split(" ");
+      char status = meta[4].charAt(0);
+      if (status == 'R' || status == 'C') {
+        String from = fields.get(i++);
+        String to = fields.get(i++);
+        entries.add(new RawEntry(meta[0], meta[1], meta[2], status, to, from));
+      } else {
+        entries.add(new RawEntry(meta[0], meta[1], meta[2], status, fields.get(i++), null));
+      }
+    }
+    return entries;
+  }
+
+  private static Map<String, int[]> numstat(WorktreeSnapshot snapshot, String base) {
+    List<String> args = new ArrayList<>(List.of("diff", "--numstat", "-z"));
+    args.addAll(DIFF_OPTIONS);
+    args.add(base);
+    return parseNumstat(snapshot.run(args, true).out());
+  }
+
+  // Format: "ADDED\tDELETED\tPATH\0", or "ADDED\tDELETED\t\0OLD\0NEW\0" for a rename; "-" for
+  // binary files.
+  static Map<String, int[]> parseNumstat(String output) {
+    List<String> fields = WorktreeSnapshot.nulSeparated(output);
+    Map<String, int[]> result = new HashMap<>();
+    for (int i = 0; i < fields.size(); ) {
+      String[] parts = fields.get(i++).split("\t", 3);
+      String path = parts[2];
+      if (path.isEmpty()) {
+        i++; // old path
+        path = fields.get(i++);
+      }
+      result.put(path, new int[] {count(parts[0]), count(parts[1])});
+    }
+    return result;
+  }
+
+  private static int count(String field) {
+    return field.equals("-") ? -1 : Integer.parseInt(field);
+  }
+
+  private static String tip(WorktreeSnapshot snapshot, String branch) {
+    Git.Result r =
+        snapshot.run(
+            List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}"),
+            false);
+    return r.exitCode() == 0 ? r.line() : null;
+  }
+
+  /** The patch split before each {@code diff --git} line, which cannot occur inside a hunk. */
+  static List<String> sections(String patch) {
+    List<String> sections = new ArrayList<>();
+    int start = patch.startsWith("diff --git ") ? 0 : -1;
+    int at = 0;
+    while ((at = patch.indexOf("\ndiff --git ", at)) >= 0) {
+      if (start >= 0) {
+        sections.add(patch.substring(start, at + 1));
+      }
+      start = at + 1;
+      at = start;
+    }
+    if (start >= 0) {
+      sections.add(patch.substring(start));
+    }
+    return sections;
+  }
+
+  private String render(String section, RawEntry entry, WorktreeSnapshot snapshot) {
+    List<String> lines = section.lines().toList();
+    boolean deletion = lines.stream().anyMatch(l -> l.startsWith("deleted file mode "));
+    boolean symlink =
+        lines.stream()
+            .takeWhile(l -> !l.startsWith("@@"))
+            .anyMatch(l -> l.endsWith(" " + SYMLINK_MODE));
+    StringBuilder out = new StringBuilder(section.length());
+    for (String line : lines) {
+      if (line.startsWith("Binary files ") && line.endsWith(" differ")) {
+        long size = deletion ? blobSize(snapshot, entry.oldId()) : fileSize(snapshot, entry.path());
+        out.append(
+            summary(
+                deletion ? entry.oldPath() == null ? entry.path() : entry.oldPath() : entry.path(),
+                size));
+      } else if (symlink && line.startsWith("\\ ")) {
+        continue; // "\ No newline at end of file": a link target has no line end to speak of
+      } else if (symlink
+          && !line.startsWith("---")
+          && !line.startsWith("+++")
+          && (line.startsWith("+") || line.startsWith("-"))) {
+        out.append(line.charAt(0)).append("symlink -> ").append(line, 1, line.length());
+      } else {
+        out.append(line);
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String summary(String path, long size) {
+    String bytes = size < 0 ? "size unknown" : size + " bytes";
+    return size > LARGE_FILE
+        ? "Large file " + path + " (" + bytes + "), not shown"
+        : "Binary file " + path + " (" + bytes + ")";
+  }
+
+  // lstat: a size must never come from a symlink's target.
+  private static long fileSize(WorktreeSnapshot snapshot, String path) {
+    try {
+      return Files.readAttributes(
+              snapshot.worktree().resolve(path),
+              BasicFileAttributes.class,
+              LinkOption.NOFOLLOW_LINKS)
+          .size();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long blobSize(WorktreeSnapshot snapshot, String id) {
+    Git.Result r = snapshot.run(List.of("cat-file", "-s", id), false);
+    return r.exitCode() == 0 ? Long.parseLong(r.line()) : -1;
+  }
+}

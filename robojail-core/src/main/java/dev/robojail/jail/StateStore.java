@@ -1,0 +1,254 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * The state file {@code jails.json}: every jail robojail knows about.
+ *
+ * <p>Several robojail processes may run at once (one per jail, plus {@code list} and {@code rm}),
+ * so every access holds an exclusive lock on the separate file {@code jails.json.lock}, and every
+ * change is written to a temporary file in the same directory, synced, and renamed over the old
+ * file. A reader therefore sees either the old or the new state, and a crash leaves one of them.
+ *
+ * <p>A corrupt state file is never overwritten: it is copied to {@code jails.json.corrupt-TIME} and
+ * a {@link StateException} says where.
+ */
+public final class StateStore {
+  private static final DateTimeFormatter BACKUP_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  // A JVM may hold only one FileLock per file: a second FileChannel.lock() on the same file from
+  // another thread throws OverlappingFileLockException instead of waiting. Threads of one JVM
+  // therefore queue on this lock first, keyed by the lock file's real path.
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path file;
+  private final Path lockFile;
+
+  /** A store for the given state file; nothing is touched until it is used. */
+  public StateStore(Path file) {
+    this.file = file.toAbsolutePath().normalize();
+    this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+  }
+
+  /** The store at {@link Dirs#stateFile()}. */
+  public static StateStore of(Dirs dirs) {
+    return new StateStore(dirs.stateFile());
+  }
+
+  /** The state file. */
+  public Path file() {
+    return file;
+  }
+
+  /** Every jail, sorted by name. */
+  public List<JailState> list() {
+    return locked(jails -> List.copyOf(jails.values()));
+  }
+
+  /** The named jail, if there is one. */
+  public Optional<JailState> get(JailName name) {
+    return locked(jails -> Optional.ofNullable(jails.get(name)));
+  }
+
+  /** Adds or replaces a jail. */
+  public void put(JailState jail) {
+    update(
+        jails -> {
+          jails.put(jail.name(), jail);
+          return jails;
+        });
+  }
+
+  /**
+   * Adds a jail unless one of that name exists; the check and the write happen under one lock, so
+   * of two processes adding the same name exactly one succeeds.
+   *
+   * @return whether the jail was added
+   */
+  public boolean putIfAbsent(JailState jail) {
+    AtomicBoolean added = new AtomicBoolean();
+    update(
+        jails -> {
+          added.set(jails.putIfAbsent(jail.name(), jail) == null);
+          return jails;
+        });
+    return added.get();
+  }
+
+  /** Removes a jail; returns what it was, if it was there. */
+  public Optional<JailState> remove(JailName name) {
+    AtomicReference<JailState> removed = new AtomicReference<>();
+    update(
+        jails -> {
+          removed.set(jails.remove(name));
+          return jails;
+        });
+    return Optional.ofNullable(removed.get());
+  }
+
+  /**
+   * Reads, changes and writes the state under the lock.
+   *
+   * @param change gets a modifiable copy of the current state and returns the new state; it must
+   *     not use this or another store on the same file, and should be quick, since every other
+   *     robojail process waits meanwhile
+   * @return the new state
+   */
+  public SortedMap<JailName, JailState> update(
+      UnaryOperator<SortedMap<JailName, JailState>> change) {
+    return locked(
+        jails -> {
+          SortedMap<JailName, JailState> changed =
+              new TreeMap<>(change.apply(new TreeMap<>(jails)));
+          for (Map.Entry<JailName, JailState> e : changed.entrySet()) {
+            if (!e.getKey().equals(e.getValue().name())) {
+              throw new IllegalArgumentException(
+                  "jail " + e.getValue().name() + " stored under the name " + e.getKey());
+            }
+          }
+          if (!changed.equals(jails)) {
+            write(StateCodec.encode(changed));
+          }
+          return Collections.unmodifiableSortedMap(changed);
+        });
+  }
+
+  private <T> T locked(Function<SortedMap<JailName, JailState>, T> action) {
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new StateException(
+          "cannot create the state directory " + file.getParent() + ": " + e, e);
+    }
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockKey(), k -> new ReentrantLock());
+    jvmLock.lock();
+    try (FileChannel channel =
+            FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock _ = channel.lock()) {
+      return action.apply(read());
+    } catch (IOException e) {
+      throw new StateException("cannot lock " + lockFile + ": " + e, e);
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  private Path lockKey() {
+    try {
+      return file.getParent().toRealPath().resolve(lockFile.getFileName());
+    } catch (IOException e) {
+      return lockFile;
+    }
+  }
+
+  private SortedMap<JailName, JailState> read() {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return new TreeMap<>();
+    } catch (IOException e) {
+      throw corrupt("cannot be read (" + e + ")");
+    }
+    try {
+      return StateCodec.decode(bytes);
+    } catch (StateCodec.CorruptException e) {
+      throw corrupt("is corrupt (" + e.getMessage() + ")");
+    }
+  }
+
+  private StateException corrupt(String problem) {
+    String backup;
+    try {
+      backup = "a copy was kept at " + backup();
+    } catch (IOException e) {
+      backup = "no copy could be kept (" + e + ")";
+    }
+    return new StateException(
+        TerminalSafe.sanitizeLine(
+            "the state file "
+                + file
+                + " "
+                + problem
+                + "; "
+                + backup
+                + "; move the state file away to start with no jails"));
+  }
+
+  private Path backup() throws IOException {
+    String base = file.getFileName() + ".corrupt-" + BACKUP_TIME.format(Instant.now());
+    for (int i = 0; ; i++) {
+      Path target = file.resolveSibling(i == 0 ? base : base + "-" + i);
+      try {
+        return Files.copy(file, target);
+      } catch (FileAlreadyExistsException e) {
+        // Another process made a backup in the same millisecond; take the next name.
+      }
+    }
+  }
+
+  private void write(byte[] bytes) {
+    Path dir = file.getParent();
+    Path temp = null;
+    try {
+      temp =
+          Files.createTempFile(
+              dir,
+              file.getFileName() + ".",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+        out.force(true);
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+      temp = null;
+      // The rename is durable only once the directory entry is.
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new StateException("cannot replace " + file + " atomically on this file system", e);
+    } catch (IOException e) {
+      throw new StateException("cannot write the state file " + file + ": " + e, e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException e) {
+          // The write already failed and says so; a stray temp file is harmless.
+        }
+      }
+    }
+  }
+}

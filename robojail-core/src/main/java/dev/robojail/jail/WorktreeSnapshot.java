@@ -1,0 +1,140 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A jail's working tree seen through a temporary index, so that host-side git compares it with the
+ * base commit without trusting anything the jail wrote into git's files.
+ *
+ * <p>Three things in the jail's reach are deliberately not used:
+ *
+ * <ul>
+ *   <li>the worktree's {@code .git} file, which the jail can point at a git directory of its own
+ *       whose configuration runs programs (core.fsmonitor, filters, hooks);
+ *   <li>the worktree's administrative directory, whose {@code commondir} and {@code
+ *       config.worktree} the jail can rewrite when it is mounted writable so that git works inside
+ *       the jail;
+ *   <li>the jail's index, whose assume-unchanged and skip-worktree bits and stat data can hide a
+ *       modified file from {@code git diff}.
+ * </ul>
+ *
+ * Instead git runs with the user's own repository directory as {@code --git-dir}, the worktree as
+ * {@code --work-tree}, and a fresh index in a temporary directory built from the base commit, with
+ * every untracked, unignored file added as intent-to-add so that diffs show it as new.
+ */
+final class WorktreeSnapshot implements AutoCloseable {
+  private final Git git;
+  private final Path worktree;
+  private final List<String> prefix;
+  private final Map<String, String> env;
+  private final Path tempDir;
+  private final List<String> nestedRepositories;
+
+  private WorktreeSnapshot(Git git, Path commonDir, Path worktree, Path tempDir) {
+    this.git = git;
+    this.worktree = worktree;
+    this.prefix =
+        List.of("--git-dir=" + commonDir, "--work-tree=" + worktree, "--literal-pathspecs");
+    this.env = Map.of("GIT_INDEX_FILE", tempDir.resolve("index").toString());
+    this.tempDir = tempDir;
+    this.nestedRepositories = new ArrayList<>();
+  }
+
+  /** Builds the temporary index for the jail's worktree against {@code base}. */
+  static WorktreeSnapshot of(Git git, JailState jail, String base) {
+    Path worktree = jail.worktree().toAbsolutePath().normalize();
+    if (!Files.isDirectory(worktree, LinkOption.NOFOLLOW_LINKS)) {
+      throw new JailException("the worktree of jail " + jail.name() + " is gone: " + worktree);
+    }
+    Path commonDir = git.commonDir(jail.repo());
+    Path tempDir;
+    try {
+      tempDir = Files.createTempDirectory("robojail-status-");
+    } catch (IOException e) {
+      throw new JailException("cannot create a temporary directory: " + e, e);
+    }
+    WorktreeSnapshot snapshot = new WorktreeSnapshot(git, commonDir, worktree, tempDir);
+    try {
+      snapshot.prepare(base);
+      return snapshot;
+    } catch (RuntimeException e) {
+      snapshot.close();
+      throw e;
+    }
+  }
+
+  private void prepare(String base) {
+    git("read-tree", base);
+    // Refresh the stat data once, so later diffs compare contents only of files that changed.
+    run(List.of("update-index", "-q", "--refresh"), false);
+    List<String> untracked = new ArrayList<>();
+    for (String path : nulSeparated(git("ls-files", "-z", "--others", "--exclude-standard"))) {
+      // Git lists a directory holding its own repository as "dir/" and does not look inside.
+      if (path.endsWith("/")) {
+        nestedRepositories.add(path);
+      } else {
+        untracked.add(path);
+      }
+    }
+    if (!untracked.isEmpty()) {
+      Path pathspecs = tempDir.resolve("untracked");
+      try {
+        Files.writeString(pathspecs, String.join("\0", untracked) + "\0");
+      } catch (IOException e) {
+        throw new JailException("cannot write " + pathspecs + ": " + e, e);
+      }
+      git("add", "--intent-to-add", "--pathspec-from-file=" + pathspecs, "--pathspec-file-nul");
+    }
+  }
+
+  /** Runs git on the snapshot; a non-zero exit is a {@link GitException}. */
+  String git(String... args) {
+    return run(List.of(args), true).out();
+  }
+
+  /** Runs git on the snapshot. */
+  Git.Result run(List<String> args, boolean check) {
+    List<String> all = new ArrayList<>(prefix);
+    all.addAll(args);
+    return git.exec(worktree, env, all, null, check);
+  }
+
+  /** Directories of untracked nested repositories, each ending in {@code /}. */
+  List<String> nestedRepositories() {
+    return List.copyOf(nestedRepositories);
+  }
+
+  Path worktree() {
+    return worktree;
+  }
+
+  static List<String> nulSeparated(String output) {
+    if (output.isEmpty()) {
+      return List.of();
+    }
+    List<String> parts = new ArrayList<>(List.of(output.split("\0", -1)));
+    if (parts.getLast().isEmpty()) {
+      parts.removeLast();
+    }
+    return parts;
+  }
+
+  @Override
+  public void close() {
+    try (Stream<Path> files = Files.walk(tempDir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // A leftover file in the temporary directory is harmless.
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final Path HOME = Path.of("/home/u");
+  @TempDir Path dir;
+
+  private Path file(String toml) throws IOException {
+    return Files.writeString(dir.resolve("config.toml"), toml);
+  }
+
+  private ConfigException failure(String toml) throws IOException {
+    Path file = file(toml);
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, HOME));
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(e.getMessage().startsWith(file + ":"), e.getMessage());
+    return e;
+  }
+
+  @Test
+  void missingFileGivesDefaults() {
+    assertEquals(Config.DEFAULTS, ConfigLoader.load(dir.resolve("nope.toml"), HOME));
+    assertEquals("/bin/bash", Config.DEFAULTS.defaultShell());
+    assertTrue(Config.DEFAULTS.networkEnabled());
+    assertEquals(
+        List.of(".ssh", ".gnupg", ".aws", ".config/gcloud", ".kube", ".docker"),
+        Config.DEFAULTS.hiddenPaths());
+    assertEquals(List.of("TERM", "LANG", "LC_ALL", "COLORTERM"), Config.DEFAULTS.envPassthrough());
+  }
+
+  @Test
+  void emptyFileGivesDefaults() throws IOException {
+    assertEquals(Config.DEFAULTS, ConfigLoader.load(file(""), HOME));
+  }
+
+  @Test
+  void readsEveryKey() throws IOException {
+    Config config =
+        ConfigLoader.load(
+            file(
+                """
+                default_shell = "/bin/zsh"
+                network_enabled = false
+                extra_ro_binds = ["/opt/tools", "~/.m2:/cache/m2"]
+                extra_rw_binds = ["~", "~/work/../cache:/var/cache"]
+                hidden_paths = [".netrc", "~/.secret"]
+                env_passthrough = ["TERM", "MY_VAR"]
+                """),
+            HOME);
+    assertEquals("/bin/zsh", config.defaultShell());
+    assertFalse(config.networkEnabled());
+    assertEquals(
+        List.of(
+            BindSpec.same(Path.of("/opt/tools")),
+            new BindSpec(Path.of("/home/u/.m2"), "/cache/m2")),
+        config.extraRoBinds());
+    assertEquals(
+        List.of(BindSpec.same(HOME), new BindSpec(Path.of("/home/u/cache"), "/var/cache")),
+        config.extraRwBinds());
+    assertEquals(List.of(".netrc", ".secret"), config.hiddenPaths());
+    assertEquals(List.of("TERM", "MY_VAR"), config.envPassthrough());
+  }
+
+  @Test
+  void wrongTypeNamesFileLineAndKey() throws IOException {
+    Path file = file("# robojail\ndefault_shell = \"/bin/sh\"\nnetwork_enabled = \"yes\"\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, HOME));
+    assertEquals(file + ":3: network_enabled must be true or false, not \"yes\"", e.getMessage());
+    assertEquals(3, e.line());
+  }
+
+  @Test
+  void unknownKeyIsAnError() throws IOException {
+    ConfigException e = failure("network_enabled = true\nnetwork_enable = false\n");
+    assertTrue(e.getMessage().contains(":2: unknown key \"network_enable\""), e.getMessage());
+  }
+
+  @Test
+  void unknownTableIsAnError() throws IOException {
+    ConfigException e = failure("[binds]\nro = []\n");
+    assertTrue(e.getMessage().contains("unknown key \"binds\""), e.getMessage());
+  }
+
+  @Test
+  void brokenTomlNamesLineAndColumn() throws IOException {
+    ConfigException e = failure("default_shell = \"/bin/sh\"\nnetwork_enabled = tru\n");
+    assertEquals(2, e.line());
+    assertTrue(e.column() > 0);
+    assertTrue(e.getMessage().matches(".*:2:\\d+: .*"), e.getMessage());
+  }
+
+  @Test
+  void arrayElementOfWrongTypeNamesIndex() throws IOException {
+    ConfigException e = failure("hidden_paths = [\n  \".ssh\",\n  42,\n]\n");
+    assertTrue(
+        e.getMessage().endsWith(":3: hidden_paths[1] must be a string, not 42"), e.getMessage());
+  }
+
+  @Test
+  void relativeBindIsAnError() throws IOException {
+    ConfigException e = failure("\nextra_ro_binds = [\"src/dir\"]\n");
+    assertTrue(
+        e.getMessage()
+            .contains(":2: extra_ro_binds[0] \"src/dir\": source \"src/dir\" is not absolute"),
+        e.getMessage());
+    e = failure("extra_rw_binds = [\"/a:relative\"]\n");
+    assertTrue(e.getMessage().contains("target \"relative\" is not absolute"), e.getMessage());
+  }
+
+  @Test
+  void stringWhereArrayExpected() throws IOException {
+    ConfigException e = failure("env_passthrough = \"TERM\"\n");
+    assertTrue(
+        e.getMessage().endsWith(":1: env_passthrough must be an array of strings, not \"TERM\""),
+        e.getMessage());
+  }
+
+  @Test
+  void invalidValues() throws IOException {
+    assertTrue(
+        failure("default_shell = \"bash\"\n").getMessage().contains("must be an absolute path"));
+    assertTrue(
+        failure("env_passthrough = [\"A=B\"]\n")
+            .getMessage()
+            .contains("not an environment variable name"));
+    assertTrue(failure("hidden_paths = [\"../x\"]\n").getMessage().contains("no \"..\""));
+  }
+
+  @Test
+  void controlCharactersInValuesAreNotEchoed() throws IOException {
+    ConfigException e = failure("network_enabled = \"\\u001b[2J\"\n");
+    assertFalse(e.getMessage().contains("\u001b"), e.getMessage());
+  }
+}

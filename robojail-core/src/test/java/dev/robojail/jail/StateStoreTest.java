@@ -1,0 +1,170 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateStoreTest {
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("state/jails.json");
+  }
+
+  @Test
+  void emptyWhenNoFile() {
+    StateStore store = new StateStore(file());
+    assertEquals(List.of(), store.list());
+    assertEquals(Optional.empty(), store.get(JailName.of("x")));
+  }
+
+  @Test
+  void roundTripsEveryField() {
+    StateStore store = new StateStore(file());
+    JailState a =
+        StateStoreWriter.jail("a").withSupervisor(new Supervisor(1234, 5678, "0f0e-boot"));
+    JailState b = StateStoreWriter.jail("b");
+    store.put(b);
+    store.put(a);
+    assertEquals(List.of(a, b), new StateStore(file()).list());
+    assertEquals(Optional.of(a), store.get(JailName.of("a")));
+  }
+
+  @Test
+  void putIfAbsentAndRemove() {
+    StateStore store = new StateStore(file());
+    JailState a = StateStoreWriter.jail("a");
+    assertTrue(store.putIfAbsent(a));
+    assertFalse(store.putIfAbsent(a.withSupervisor(new Supervisor(1, 2, "x"))));
+    assertEquals(Optional.of(a), store.get(a.name()));
+    assertEquals(Optional.of(a), store.remove(a.name()));
+    assertEquals(Optional.empty(), store.remove(a.name()));
+    assertEquals(List.of(), store.list());
+  }
+
+  @Test
+  void fileIsPrivateAndNoTempFilesRemain() throws IOException {
+    StateStore store = new StateStore(file());
+    store.put(StateStoreWriter.jail("a"));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(file())));
+    try (Stream<Path> files = Files.list(file().getParent())) {
+      assertEquals(
+          List.of("jails.json", "jails.json.lock"),
+          files.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
+  void corruptFileIsKeptAndReportedInOneLine() throws IOException {
+    Files.createDirectories(file().getParent());
+    Files.writeString(file(), "{\"version\": 1, \"jails\": {\"a\": [1, 2");
+    StateStore store = new StateStore(file());
+    StateException e = assertThrows(StateException.class, store::list);
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(e.getMessage().contains(file().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("is corrupt"), e.getMessage());
+    try (Stream<Path> files = Files.list(file().getParent())) {
+      List<Path> backups =
+          files.filter(p -> p.getFileName().toString().startsWith("jails.json.corrupt-")).toList();
+      assertEquals(1, backups.size());
+      assertTrue(
+          e.getMessage().contains("a copy was kept at " + backups.getFirst()), e.getMessage());
+      assertEquals(Files.readString(file()), Files.readString(backups.getFirst()));
+    }
+    // A corrupt file is never overwritten.
+    assertThrows(StateException.class, () -> store.put(StateStoreWriter.jail("b")));
+    assertTrue(Files.readString(file()).endsWith("[1, 2"));
+  }
+
+  @Test
+  void semanticallyInvalidFileIsCorrupt() throws IOException {
+    Files.createDirectories(file().getParent());
+    Files.writeString(file(), "{\"version\": 1, \"jails\": {\"bad name\": {}}}");
+    StateException e = assertThrows(StateException.class, () -> new StateStore(file()).list());
+    assertTrue(e.getMessage().contains("jail name \"bad name\""), e.getMessage());
+    Files.writeString(file(), "{\"version\": 1, \"jails\": {\"a\": {\"repo\": \"/r\"}}}");
+    e = assertThrows(StateException.class, () -> new StateStore(file()).list());
+    assertTrue(e.getMessage().contains("jail \"a\" has no \"branch\""), e.getMessage());
+  }
+
+  @Test
+  void unknownFieldsFromANewerVersionAreIgnored() throws IOException {
+    StateStore store = new StateStore(file());
+    store.put(StateStoreWriter.jail("a"));
+    Files.writeString(
+        file(), Files.readString(file()).replace("\"branch\"", "\"future\": 1, \"branch\""));
+    assertEquals(List.of(StateStoreWriter.jail("a")), store.list());
+  }
+
+  @Test
+  void concurrentThreadsLoseNothing() throws Exception {
+    int threads = 8;
+    int each = 25;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String prefix = "t" + t;
+        futures.add(
+            pool.submit(
+                () ->
+                    StateStoreWriter.main(
+                        new String[] {file().toString(), prefix, Integer.toString(each)})));
+      }
+      for (Future<?> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(threads * each, new StateStore(file()).list().size());
+  }
+
+  @Test
+  void concurrentProcessesLoseNothing() throws Exception {
+    int processes = 4;
+    int each = 25;
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<Process> started = new ArrayList<>();
+    for (int p = 0; p < processes; p++) {
+      started.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "-XX:TieredStopAtLevel=1",
+                  StateStoreWriter.class.getName(),
+                  file().toString(),
+                  "p" + p,
+                  Integer.toString(each))
+              .redirectErrorStream(true)
+              .start());
+    }
+    // Threads of this JVM write at the same time, so both kinds of lock are exercised together.
+    StateStoreWriter.main(new String[] {file().toString(), "main", Integer.toString(each)});
+    for (Process p : started) {
+      String output = new String(p.getInputStream().readAllBytes());
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), output);
+    }
+    assertEquals((processes + 1) * each, new StateStore(file()).list().size());
+  }
+}
