@@ -207,4 +207,39 @@ class SyscallsTest {
       Syscalls.close(fd);
     }
   }
+
+  @Test
+  void mountCallsOutsideANamespaceFailWithANamedErrno() {
+    // These calls only succeed in the child's namespaces (see SetupRunnerTest); from the JVM
+    // they must fail cleanly, without touching the host, and say which call failed on what.
+    SyscallException m =
+        assertThrows(
+            SyscallException.class,
+            () -> Syscalls.mount("none", "/no/such/dir", "tmpfs", Flags.MS_NOSUID, "size=1k"));
+    assertTrue(m.errno() == Errno.ENOENT || m.errno() == Errno.EPERM, m.getMessage());
+    assertTrue(
+        m.getMessage()
+            .startsWith("mount(\"none\", \"/no/such/dir\", \"tmpfs\", MS_NOSUID, \"size=1k\")"),
+        m.getMessage());
+    SyscallException u =
+        assertThrows(
+            SyscallException.class, () -> Syscalls.umount2("/no/such/dir", Syscalls.MNT_DETACH));
+    assertTrue(u.errno() == Errno.ENOENT || u.errno() == Errno.EPERM, u.getMessage());
+    assertEquals("umount2(\"/no/such/dir\", MNT_DETACH)", u.call());
+    SyscallException p =
+        assertThrows(SyscallException.class, () -> Syscalls.pivotRoot("/no/such", "/no/such/old"));
+    assertTrue(p.errno() == Errno.ENOENT || p.errno() == Errno.EPERM, p.getMessage());
+    SyscallException n = assertThrows(SyscallException.class, () -> Syscalls.setns(-1, 0));
+    assertEquals(Errno.EBADF, n.errno());
+    SyscallException a =
+        assertThrows(
+            SyscallException.class,
+            () ->
+                Syscalls.mountSetattr(
+                    Syscalls.AT_FDCWD,
+                    "/no/such",
+                    0,
+                    new MountAttr(MountAttr.MOUNT_ATTR_RDONLY, 0)));
+    assertTrue(a.errno() == Errno.ENOENT || a.errno() == Errno.EPERM, a.getMessage());
+  }
 }
