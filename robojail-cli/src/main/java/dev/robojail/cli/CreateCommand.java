@@ -1,0 +1,48 @@
+package dev.robojail.cli;
+
+import dev.robojail.jail.JailState;
+import dev.robojail.jail.TerminalSafe;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "create",
+    mixinStandardHelpOptions = true,
+    description = "Creates a jail: a worktree of the repository on a new branch robojail/NAME-ID.")
+final class CreateCommand extends JailCommand {
+  @Option(names = "--name", required = true, description = "The jail's name.")
+  String name;
+
+  @Option(names = "--repo", defaultValue = ".", description = "The git repository (default: .).")
+  Path repo;
+
+  @Option(names = "--branch", description = "The branch or commit to start from (default: HEAD).")
+  String branch;
+
+  @Option(
+      names = "--entrypoint",
+      description = "The command `enter` runs, with arguments, e.g. \"claude --verbose\".")
+  String entrypoint;
+
+  @Override
+  int doCall() {
+    List<String> ep =
+        entrypoint == null || entrypoint.isBlank()
+            ? null
+            : Arrays.asList(entrypoint.strip().split("\\s+"));
+    JailState jail = jails().create(name, repo, branch, ep);
+    out()
+        .println(
+            TerminalSafe.sanitizeLine(
+                "created jail "
+                    + jail.name()
+                    + " on branch "
+                    + jail.branch()
+                    + " at "
+                    + jail.worktree()));
+    return Errors.OK;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.robojail.cli;
+
+import dev.robojail.jail.Jails;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The top command; the work is done by one class per subcommand. */
+@Command(
+    name = "robojail",
+    mixinStandardHelpOptions = true,
+    version = "robojail " + Robojail.VERSION,
+    description = "Runs AI coding agents in a jail: a git worktree of your project in namespaces.",
+    subcommands = {
+      CreateCommand.class,
+      ListCommand.class,
+      RunCommand.class,
+      EnterCommand.class,
+      StatusCommand.class,
+      DestroyCommand.class
+    })
+public final class Robojail implements Runnable {
+  /** The version shown by {@code --version}. */
+  public static final String VERSION = "0.1.0-SNAPSHOT";
+
+  @Spec CommandSpec spec;
+
+  private final Supplier<Jails> jailsFactory;
+  private Jails jails;
+
+  private Robojail(Supplier<Jails> jailsFactory) {
+    this.jailsFactory = jailsFactory;
+  }
+
+  /**
+   * The command line, with its exit codes and error handling set up.
+   *
+   * @param jails opens the jails when a subcommand first needs them, so that an invalid
+   *     configuration is reported like any other error
+   */
+  public static CommandLine commandLine(Supplier<Jails> jails) {
+    CommandLine cl = new CommandLine(new Robojail(jails));
+    cl.setExecutionExceptionHandler(Errors::handleExecutionException);
+    cl.setParameterExceptionHandler(Errors::handleParseException);
+    cl.setExitCodeExceptionMapper(Errors::exitCode);
+    return cl;
+  }
+
+  Jails jails() {
+    if (jails == null) {
+      jails = jailsFactory.get();
+    }
+    return jails;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing subcommand; see robojail --help");
+  }
+}

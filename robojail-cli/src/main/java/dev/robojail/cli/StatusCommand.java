@@ -1,0 +1,92 @@
+package dev.robojail.cli;
+
+import dev.robojail.jail.FileChange;
+import dev.robojail.jail.JailStatus;
+import dev.robojail.jail.TerminalSafe;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
+
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = "Shows what a jail changed against its base commit.")
+final class StatusCommand extends JailCommand {
+  @Parameters(index = "0", description = "The jail.")
+  String name;
+
+  @Option(names = "--json", description = "Prints JSON.")
+  boolean json;
+
+  @Option(names = "--diff", description = "Also prints the changes as a patch.")
+  boolean diff;
+
+  @Override
+  int doCall() {
+    JailStatus s = jails().status(name);
+    if (json) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", s.name().value());
+      row.put("branch", s.branch());
+      row.put("baseCommit", s.baseCommit());
+      row.put("added", s.added());
+      row.put("modified", s.modified());
+      row.put("deleted", s.deleted());
+      row.put("renamed", s.renamed());
+      row.put("insertions", s.insertions());
+      row.put("deletions", s.deletions());
+      row.put("commitsSinceBase", s.commitsSinceBase());
+      row.put("uncommittedChanges", s.uncommittedChanges());
+      List<Map<String, Object>> changes = new ArrayList<>();
+      for (FileChange c : s.changes()) {
+        Map<String, Object> change = new LinkedHashMap<>();
+        change.put("kind", c.kind().name().toLowerCase(java.util.Locale.ROOT));
+        change.put("path", c.path());
+        if (c.oldPath() != null) {
+          change.put("oldPath", c.oldPath());
+        }
+        changes.add(change);
+      }
+      row.put("changes", changes);
+      if (diff) {
+        row.put("diff", jails().diff(name));
+      }
+      out().println(JsonMapper.builder().build().writeValueAsString(row));
+      return Errors.OK;
+    }
+    out().println("jail " + s.name() + " on " + TerminalSafe.sanitizeLine(s.branch()));
+    out()
+        .printf(
+            "%d added, %d modified, %d deleted, %d renamed; +%d -%d lines%n",
+            s.added(), s.modified(), s.deleted(), s.renamed(), s.insertions(), s.deletions());
+    out()
+        .printf(
+            "%d commits since base %s; %s%n",
+            s.commitsSinceBase(),
+            s.baseCommit().substring(0, Math.min(12, s.baseCommit().length())),
+            s.uncommittedChanges() ? "uncommitted changes" : "no uncommitted changes");
+    for (FileChange c : s.changes()) {
+      out().println("  " + symbol(c.kind()) + " " + TerminalSafe.sanitizeLine(c.path()));
+    }
+    if (diff) {
+      out().print(jails().diff(name));
+    }
+    return Errors.OK;
+  }
+
+  private static String symbol(FileChange.Kind kind) {
+    return switch (kind) {
+      case ADDED -> "A";
+      case MODIFIED -> "M";
+      case DELETED -> "D";
+      case RENAMED -> "R";
+      case TYPE_CHANGED -> "T";
+      case NESTED_REPOSITORY -> "N";
+    };
+  }
+}

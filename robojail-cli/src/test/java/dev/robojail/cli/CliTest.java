@@ -1,0 +1,285 @@
+package dev.robojail.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.jail.Dirs;
+import dev.robojail.jail.Jails;
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line end to end, in process, with real git repositories. */
+class CliTest {
+  @TempDir Path tmp;
+  Path home;
+  Path repo;
+  Dirs dirs;
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeEach
+  void setUp() throws Exception {
+    // The namespace tests are re-run as nobody, who must be able to write here.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    home = Files.createDirectories(tmp.resolve("home"));
+    dirs =
+        Dirs.resolve(
+            Map.of(
+                "XDG_STATE_HOME", tmp.resolve("xdg/state").toString(),
+                "XDG_CONFIG_HOME", tmp.resolve("xdg/config").toString()),
+            home);
+    repo = Files.createDirectories(tmp.resolve("repo"));
+    git(repo, "init", "-q");
+    Files.writeString(repo.resolve("README"), "hello\n");
+    git(repo, "add", ".");
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@t", "commit", "-q", "-m", "initial");
+  }
+
+  Result robojail(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = Robojail.commandLine(() -> Jails.open(dirs, home));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  static String git(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), output);
+    return output;
+  }
+
+  static void assertOneLineError(Result r) {
+    assertTrue(r.err().startsWith("robojail: "), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  @Test
+  void invalidNameIsInvalidInput() {
+    Result r = robojail("create", "--name", "../x", "--repo", repo.toString());
+    assertEquals(2, r.code());
+    assertOneLineError(r);
+  }
+
+  @Test
+  void usageErrorIsInvalidInputInOneLine() {
+    Result r = robojail("create", "--repo", repo.toString());
+    assertEquals(2, r.code());
+    assertOneLineError(r);
+  }
+
+  @Test
+  void unknownJailIsUnexpectedState() {
+    for (String[] args :
+        List.of(
+            new String[] {"status", "nope"},
+            new String[] {"destroy", "nope"},
+            new String[] {"run", "nope", "--", "true"})) {
+      Result r = robojail(args);
+      assertEquals(3, r.code(), String.join(" ", args));
+      assertOneLineError(r);
+      assertTrue(r.err().contains("no jail named nope"), r.err());
+    }
+  }
+
+  @Test
+  void notARepositoryGivesTheHint() throws IOException {
+    Path plain = Files.createDirectories(tmp.resolve("plain"));
+    Result r = robojail("create", "--name", "x", "--repo", plain.toString());
+    assertEquals(1, r.code());
+    assertOneLineError(r);
+    assertTrue(r.err().contains("git init && git add . && git commit -m initial"), r.err());
+  }
+
+  @Test
+  void duplicateNameIsUnexpectedState() {
+    assertEquals(0, robojail("create", "--name", "dup", "--repo", repo.toString()).code());
+    Result r = robojail("create", "--name", "dup", "--repo", repo.toString());
+    assertEquals(3, r.code());
+    assertTrue(r.err().contains("jail dup exists"), r.err());
+  }
+
+  @Test
+  void missingEntrypointIsRefused() {
+    Result r =
+        robojail(
+            "create", "--name", "e", "--repo", repo.toString(), "--entrypoint", "no-such-cmd-xyz");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("entrypoint not found: no-such-cmd-xyz"), r.err());
+    assertTrue(robojail("list", "--json").out().strip().equals("[]"));
+  }
+
+  @Test
+  void failedCreateLeavesNothingBehind() throws Exception {
+    Path squatter = Files.createDirectories(dirs.jailsDir().resolve("taken"));
+    Files.writeString(squatter.resolve("mine"), "not robojail's");
+    Result r = robojail("create", "--name", "taken", "--repo", repo.toString());
+    assertEquals(1, r.code(), r.err());
+    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+    assertTrue(Files.exists(squatter.resolve("mine")));
+  }
+
+  @Test
+  void destroyRefusesUncommittedWorkUnlessForced() throws Exception {
+    assertEquals(0, robojail("create", "--name", "d", "--repo", repo.toString()).code());
+    Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("d"));
+    Files.writeString(worktree.resolve("new.txt"), "x\n");
+
+    Result status = robojail("status", "d", "--json");
+    assertEquals(0, status.code(), status.err());
+    assertTrue(status.out().contains("\"added\":1"), status.out());
+
+    Result refused = robojail("destroy", "d");
+    assertEquals(3, refused.code());
+    assertTrue(refused.err().contains("uncommitted changes; use --force"), refused.err());
+
+    assertEquals(0, robojail("destroy", "d", "--force").code());
+    assertFalse(Files.exists(worktree));
+    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+  }
+
+  @Test
+  void destroyKeepsABranchWithCommits() throws Exception {
+    assertEquals(0, robojail("create", "--name", "c", "--repo", repo.toString()).code());
+    Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("c"));
+    Files.writeString(worktree.resolve("work.txt"), "x\n");
+    git(worktree, "add", ".");
+    git(worktree, "-c", "user.name=T", "-c", "user.email=t@t", "commit", "-q", "-m", "work");
+
+    Result r = robojail("destroy", "c");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("kept branch robojail/c-"), r.out());
+    assertTrue(r.out().contains("with 1 commit;"), r.out());
+    assertTrue(git(repo, "branch", "--list", "robojail/*").contains("robojail/c-"));
+  }
+
+  @Test
+  void aBindOfAHiddenPathIsRefused() throws Exception {
+    Files.createDirectories(home.resolve(".ssh"));
+    assertEquals(0, robojail("create", "--name", "h", "--repo", repo.toString()).code());
+    Files.createDirectories(dirs.configFile().getParent());
+    Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.ssh\"]\n");
+    Result r = robojail("run", "h", "--", "true");
+    assertEquals(1, r.code());
+    assertOneLineError(r);
+    assertTrue(r.err().contains("would expose the hidden path"), r.err());
+  }
+
+  /** Everything that starts a jail. */
+  @Nested
+  @Tag("namespace")
+  class InJail {
+    @BeforeEach
+    void needsUserNamespaces() throws InterruptedException {
+      try {
+        Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
+      } catch (SandboxException.NamespacesUnavailable e) {
+        assumeTrue(false, e.getMessage());
+      }
+      assertEquals(0, robojail("create", "--name", "j", "--repo", repo.toString()).code());
+    }
+
+    int sh(String script) {
+      Result r = robojail("run", "j", "--", "sh", "-c", script);
+      assertEquals("", r.err());
+      return r.code();
+    }
+
+    @Test
+    void lifecycle() throws Exception {
+      Result list = robojail("list");
+      assertEquals(0, list.code());
+      assertTrue(list.out().contains("j "), list.out());
+
+      assertEquals(3, sh("echo hi > new.txt; exit 3"));
+      Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
+      assertEquals("hi\n", Files.readString(worktree.resolve("new.txt")));
+
+      Result status = robojail("status", "j");
+      assertEquals(0, status.code(), status.err());
+      assertTrue(status.out().contains("1 added"), status.out());
+      assertTrue(status.out().contains("A new.txt"), status.out());
+
+      assertEquals(3, robojail("destroy", "j").code());
+      assertEquals(0, robojail("destroy", "j", "--force").code());
+      assertFalse(Files.exists(worktree));
+    }
+
+    @Test
+    void theWorktreeIsTheWorkingDirectory() {
+      Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
+      assertEquals(0, sh("test \"$(pwd)\" = '" + worktree + "' && test -f README"));
+    }
+
+    @Test
+    void robojailVariableNamesTheJail() {
+      assertEquals(0, sh("test \"$ROBOJAIL\" = j && test \"$HOME\" = '" + home + "'"));
+    }
+
+    @Test
+    void theSystemIsReadOnly() {
+      assertEquals(0, sh("! touch /usr/robojail-probe 2>/dev/null"));
+    }
+
+    @Test
+    void theHomeDirectoryIsEmpty() throws IOException {
+      Path key = Files.createDirectories(home.resolve(".ssh")).resolve("id_test");
+      Files.writeString(key, "secret");
+      assertEquals(0, sh("test ! -e '" + key + "' && test ! -e '" + home.resolve(".ssh") + "'"));
+    }
+
+    @Test
+    void hiddenPathsInsideABindAreMasked() throws IOException {
+      Path config = Files.createDirectories(home.resolve(".config"));
+      Files.writeString(config.resolve("visible"), "ok");
+      Path creds = Files.createDirectories(config.resolve("gcloud")).resolve("creds");
+      Files.writeString(creds, "secret");
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.config\"]\n");
+      assertEquals(
+          0, sh("test -f '" + config.resolve("visible") + "' && test ! -e '" + creds + "'"));
+    }
+
+    @Test
+    void theHostTmpIsInvisible() throws IOException {
+      Path marker = Path.of("/tmp", "robojail-marker-" + UUID.randomUUID());
+      Files.writeString(marker, "host");
+      try {
+        assertEquals(0, sh("test ! -e '" + marker + "'"));
+      } finally {
+        Files.deleteIfExists(marker);
+      }
+    }
+
+    @Test
+    void gitWorksReadOnly() {
+      assertEquals(0, sh("git log --oneline | grep -q initial && git status --short"));
+    }
+  }
+}

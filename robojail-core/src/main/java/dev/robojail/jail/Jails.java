@@ -1,0 +1,647 @@
+package dev.robojail.jail;
+
+import dev.robojail.ffm.Syscalls;
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxProcess;
+import dev.robojail.sandbox.Stdio;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The library facade over jails: create, list, run, inspect and destroy them.
+ *
+ * <pre>{@code
+ * Jails jails = Jails.open();
+ * jails.create("demo", Path.of("."), null, null);
+ * int status = jails.run("demo", List.of("make", "test"));
+ * System.out.println(jails.status("demo").changes());
+ * jails.destroy("demo", false);
+ * }</pre>
+ *
+ * <p>A jail is a linked git worktree of the user's repository on a branch of its own, {@code
+ * robojail/NAME-ID}, and a {@link Sandbox} around it. Every method checks what it is given before
+ * changing anything, and {@link #create} leaves nothing behind when it fails.
+ */
+public final class Jails {
+  private static final String INIT_HINT = "run: git init && git add . && git commit -m initial";
+  private static final List<String> SYSTEM_DIRS =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Dirs dirs;
+  private final Path home;
+  private final Config config;
+  private final StateStore store;
+  private final Git git;
+  private final JailInspector inspector;
+
+  private Jails(Dirs dirs, Path home, Config config, Git git) {
+    this.dirs = dirs;
+    this.home = home.toAbsolutePath().normalize();
+    this.config = config;
+    this.store = StateStore.of(dirs);
+    this.git = git;
+    this.inspector = new JailInspector(git);
+  }
+
+  /**
+   * Jails in this user's directories ({@link Dirs#fromSystem()}), with the user's configuration.
+   *
+   * @throws ConfigException if the configuration file is invalid
+   */
+  public static Jails open() {
+    return open(Dirs.fromSystem(), Dirs.home(System.getenv()));
+  }
+
+  /**
+   * Jails in the given directories.
+   *
+   * @param dirs where state, configuration and worktrees live
+   * @param home the user's home directory: hidden paths are relative to it, and inside a jail it is
+   *     an empty directory
+   * @throws ConfigException if the configuration file is invalid
+   */
+  public static Jails open(Dirs dirs, Path home) {
+    return new Jails(dirs, home, ConfigLoader.load(dirs, home), new Git());
+  }
+
+  /** The configuration in effect. */
+  public Config config() {
+    return config;
+  }
+
+  /**
+   * Makes a jail: a new branch {@code robojail/NAME-ID} at {@code branch} (or HEAD) checked out in
+   * a linked worktree at {@link Dirs#jailDir}.
+   *
+   * <p>The name is reserved in the state file first, so two processes creating the same name cannot
+   * both proceed; if any later step fails, the worktree, the branch and the reservation are all
+   * undone.
+   *
+   * @param name the jail's name
+   * @param repo a directory in a git repository with at least one commit
+   * @param branch the branch or commit to start from; {@code null} for HEAD
+   * @param entrypoint the command {@code enter} runs, resolved now on PATH (or as an absolute or
+   *     {@code ~/} path); {@code null} or empty for the configured shell
+   * @throws InvalidJailNameException if the name is not acceptable
+   * @throws JailConflictException if a jail of that name exists
+   * @throws JailException if the repository, the branch or the entrypoint is not usable
+   */
+  public JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+    JailName jailName = JailName.of(name);
+    Objects.requireNonNull(repo, "repo");
+    Path dir = repo.toAbsolutePath().normalize();
+    if (!git.isRepository(dir)) {
+      throw new JailException(
+          "not a git repository: " + TerminalSafe.sanitizeLine(dir.toString()) + "; " + INIT_HINT);
+    }
+    Path top = git.topLevel(dir);
+    if (!git.hasCommits(top)) {
+      throw new JailException(
+          "the repository "
+              + TerminalSafe.sanitizeLine(top.toString())
+              + " has no commits yet; "
+              + INIT_HINT);
+    }
+    String start = branch == null || branch.isBlank() ? "HEAD" : branch;
+    String base;
+    try {
+      base = git.revParse(top, start);
+    } catch (GitException e) {
+      throw new JailException("no such branch or commit: " + TerminalSafe.sanitizeLine(start), e);
+    }
+    List<String> resolvedEntrypoint =
+        entrypoint == null || entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint);
+    String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
+    Path worktree = dirs.jailDir(jailName);
+
+    JailState reservation =
+        new JailState(
+            jailName,
+            top,
+            jailBranch,
+            base,
+            worktree,
+            worktree,
+            Instant.now(),
+            resolvedEntrypoint,
+            null);
+    if (!store.putIfAbsent(reservation)) {
+      throw new JailConflictException("jail " + name + " exists");
+    }
+    boolean worktreeMade = false;
+    try {
+      if (Files.exists(worktree, LinkOption.NOFOLLOW_LINKS)) {
+        throw new JailException(
+            "the jail directory "
+                + TerminalSafe.sanitizeLine(worktree.toString())
+                + " exists already; remove it, or choose another name");
+      }
+      Files.createDirectories(worktree.getParent());
+      Path gitDir = git.worktreeAdd(top, worktree, jailBranch, base);
+      worktreeMade = true;
+      JailState created =
+          new JailState(
+              jailName,
+              top,
+              jailBranch,
+              base,
+              worktree,
+              gitDir,
+              reservation.created(),
+              resolvedEntrypoint,
+              null);
+      store.put(created);
+      return created;
+    } catch (IOException | RuntimeException e) {
+      rollback(reservation, worktreeMade, e);
+      if (e instanceof JailException je) {
+        throw je;
+      }
+      throw new JailException("cannot create jail " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void rollback(JailState reservation, boolean worktreeMade, Exception failure) {
+    Path repo = reservation.repo();
+    try {
+      if (worktreeMade || git.branchExists(repo, reservation.branch())) {
+        removeWorktree(repo, reservation.worktree());
+      }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      if (git.branchExists(repo, reservation.branch())) {
+        git.deleteBranch(repo, reservation.branch(), true);
+      }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      store.remove(reservation.name());
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] bytes = new byte[n];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  private List<String> resolveEntrypoint(List<String> entrypoint) {
+    String command = entrypoint.getFirst();
+    Optional<Path> found = findExecutable(command);
+    if (found.isEmpty()) {
+      throw new JailException("entrypoint not found: " + TerminalSafe.sanitizeLine(command));
+    }
+    List<String> resolved = new ArrayList<>(entrypoint);
+    resolved.set(0, found.get().toString());
+    return List.copyOf(resolved);
+  }
+
+  private Optional<Path> findExecutable(String command) {
+    if (command.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Path> candidates = new ArrayList<>();
+    if (command.startsWith("~/")) {
+      candidates.add(home.resolve(command.substring(2)));
+    } else if (command.contains("/")) {
+      candidates.add(Path.of(command).toAbsolutePath());
+    } else {
+      String path = System.getenv("PATH");
+      for (String d : (path == null ? Sandbox.DEFAULT_PATH : path).split(":")) {
+        if (!d.isEmpty() && Path.of(d).isAbsolute()) {
+          candidates.add(Path.of(d, command));
+        }
+      }
+    }
+    return candidates.stream()
+        .map(Path::normalize)
+        .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
+        .findFirst();
+  }
+
+  /** Every jail, sorted by name. */
+  public List<JailState> list() {
+    return store.list();
+  }
+
+  /**
+   * The named jail.
+   *
+   * @throws JailConflictException if there is none
+   */
+  public JailState get(String name) {
+    JailName jailName = JailName.of(name);
+    return store
+        .get(jailName)
+        .orElseThrow(() -> new JailConflictException("no jail named " + name));
+  }
+
+  /**
+   * The sandbox a command of this jail runs in.
+   *
+   * <ul>
+   *   <li>the {@linkplain Sandbox.Builder#minimalSystem() minimal system}, with an {@code
+   *       /etc/passwd} and {@code /etc/group} naming only root, the user and nobody;
+   *   <li>the home directory as an empty tmpfs: nothing of the user's home is visible unless bound;
+   *   <li>the worktree read-write at its host path, as the working directory;
+   *   <li>the repository's git directory read-only at its host path, so that {@code git log},
+   *       {@code diff} and {@code status} work inside. Commits inside fail for now: they would
+   *       write objects and refs into that directory;
+   *   <li>the configured extra binds, with hidden paths kept out (see below);
+   *   <li>the entrypoint and its {@code #!} interpreter read-only, where outside the system dirs.
+   * </ul>
+   *
+   * <p>Hidden paths ({@code hidden_paths}, relative to the home directory) are kept out of extra
+   * binds in two ways. A bind whose source is a hidden path or lies inside one is refused: there is
+   * no way to bind it without showing what it hides. A bind whose source contains a hidden path
+   * (binding all of {@code ~/.config} while {@code .config/gcloud} is hidden) is allowed, but the
+   * hidden path is covered inside the jail by an empty read-only tmpfs. Sources are compared as
+   * real paths, so a symbolic link to a hidden path is caught too.
+   *
+   * @param jail the jail
+   * @param command the command and its arguments; empty for the entrypoint, or the configured shell
+   * @param interactive whether the command talks to the user's terminal: it then stays in the
+   *     caller's session (job control works). Otherwise it gets a session of its own, which keeps
+   *     it from injecting input into the terminal ({@code TIOCSTI})
+   * @throws JailException if an extra bind exposes a hidden path
+   */
+  public Sandbox sandbox(JailState jail, List<String> command, boolean interactive) {
+    String user = System.getProperty("user.name", "user");
+    int uid = Syscalls.getuid();
+    int gid = Syscalls.getgid();
+    String homeDir = home.toString();
+    String shell = config.defaultShell();
+
+    List<String> argv = new ArrayList<>(command);
+    if (argv.isEmpty()) {
+      argv.addAll(jail.entrypoint().isEmpty() ? List.of(shell) : jail.entrypoint());
+    }
+
+    Sandbox.Builder b =
+        Sandbox.builder()
+            .minimalSystem()
+            .file("/etc/passwd", passwd(user, uid, gid, homeDir, shell), 0644)
+            .file("/etc/group", group(user, gid), 0644)
+            .tmpfs(homeDir, 0, 0700)
+            .bind(jail.worktree(), jail.worktree().toString())
+            .readOnlyBind(gitCommonDir(jail), gitCommonDir(jail).toString());
+
+    List<Path> hidden = config.hiddenPaths().stream().map(h -> realPath(home.resolve(h))).toList();
+    for (BindSpec bind : config.extraRoBinds()) {
+      b.readOnlyBind(bind.source(), bind.target());
+      maskHidden(b, bind, hidden);
+    }
+    for (BindSpec bind : config.extraRwBinds()) {
+      b.bind(bind.source(), bind.target());
+      maskHidden(b, bind, hidden);
+    }
+
+    List<String> path = new ArrayList<>(List.of(Sandbox.DEFAULT_PATH));
+    if (!jail.entrypoint().isEmpty()) {
+      Path program = Path.of(jail.entrypoint().getFirst());
+      bindProgram(b, program);
+      Path parent = program.getParent();
+      if (parent != null && !path.contains(parent.toString())) {
+        path.add(parent.toString());
+      }
+    }
+
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("HOME", homeDir);
+    env.put("USER", user);
+    env.put("LOGNAME", user);
+    env.put("SHELL", shell);
+    env.put("PATH", String.join(":", path));
+    env.put("ROBOJAIL", jail.name().value());
+    for (String name : config.envPassthrough()) {
+      String value = System.getenv(name);
+      if (value != null) {
+        env.put(name, value);
+      }
+    }
+
+    return b.hostname(jail.name().value())
+        .network(config.networkEnabled())
+        .environment(env)
+        .workingDirectory(jail.worktree().toString())
+        .stdin(Stdio.inherit())
+        .stdout(Stdio.inherit())
+        .stderr(Stdio.inherit())
+        .newSession(!interactive)
+        .command(argv)
+        .build();
+  }
+
+  private Path gitCommonDir(JailState jail) {
+    try {
+      return git.commonDir(jail.repo());
+    } catch (GitException e) {
+      return jail.repo().resolve(".git");
+    }
+  }
+
+  private void maskHidden(Sandbox.Builder b, BindSpec bind, List<Path> hidden) {
+    Path source = realPath(bind.source());
+    for (Path h : hidden) {
+      if (source.startsWith(h)) {
+        throw new JailException(
+            "the bind of "
+                + TerminalSafe.sanitizeLine(bind.source().toString())
+                + " would expose the hidden path "
+                + TerminalSafe.sanitizeLine(h.toString())
+                + "; remove it from extra_ro_binds/extra_rw_binds or from hidden_paths");
+      }
+      if (h.startsWith(source) && Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
+        String target = bind.target().endsWith("/") ? bind.target() : bind.target() + "/";
+        b.tmpfs(target + source.relativize(h), 4096, 0);
+      }
+    }
+  }
+
+  private static Path realPath(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
+  }
+
+  private static boolean isSystemPath(Path real) {
+    return SYSTEM_DIRS.stream().anyMatch(d -> real.startsWith(d));
+  }
+
+  private static void bindProgram(Sandbox.Builder b, Path program) {
+    Path real = realPath(program);
+    if (!isSystemPath(real)) {
+      b.readOnlyBind(real, program.toString());
+    }
+    interpreter(real)
+        .map(Jails::realPath)
+        .filter(i -> !isSystemPath(i))
+        .ifPresent(i -> b.readOnlyBind(i, i.toString()));
+  }
+
+  // The first word after "#!", if the file is a script.
+  private static Optional<Path> interpreter(Path script) {
+    try (InputStream in = Files.newInputStream(script);
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      char[] buf = new char[256];
+      int n = r.read(buf);
+      if (n < 3 || buf[0] != '#' || buf[1] != '!') {
+        return Optional.empty();
+      }
+      String line = new String(buf, 2, n - 2).lines().findFirst().orElse("").strip();
+      String first = line.split("\\s+", 2)[0];
+      return first.startsWith("/") ? Optional.of(Path.of(first)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String passwd(String user, int uid, int gid, String home, String shell) {
+    StringBuilder s = new StringBuilder();
+    if (uid != 0) {
+      s.append("root:x:0:0:root:/root:/bin/sh\n");
+    }
+    s.append(user)
+        .append(":x:")
+        .append(uid)
+        .append(':')
+        .append(gid)
+        .append(':')
+        .append(user)
+        .append(':')
+        .append(home)
+        .append(':')
+        .append(shell)
+        .append('\n');
+    if (uid != 65534) {
+      s.append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    }
+    return s.toString();
+  }
+
+  private static String group(String user, int gid) {
+    StringBuilder s = new StringBuilder();
+    if (gid != 0) {
+      s.append("root:x:0:\n");
+    }
+    s.append(gid == 0 ? "root" : gid == 65534 ? "nogroup" : user)
+        .append(":x:")
+        .append(gid)
+        .append(":\n");
+    if (gid != 65534) {
+      s.append("nogroup:x:65534:\n");
+    }
+    return s.toString();
+  }
+
+  /**
+   * Runs a command in the jail with the caller's standard streams, and waits for it.
+   *
+   * @param command the command; empty for the entrypoint or the configured shell
+   * @return its exit status, 128 + the signal if a signal ended it
+   * @throws JailConflictException if the jail is running already
+   */
+  public int run(String name, List<String> command) {
+    return run(name, command, false);
+  }
+
+  /**
+   * Runs a command in the jail, as {@link #run(String, List)}.
+   *
+   * @param interactive see {@link #sandbox(JailState, List, boolean)}
+   */
+  public int run(String name, List<String> command, boolean interactive) {
+    JailName jailName = JailName.of(name);
+    JailState jail = get(name);
+    Sandbox sandbox = sandbox(jail, command, interactive);
+    Supervisor me = Supervisor.current();
+    store.update(
+        jails -> {
+          JailState current = jails.get(jailName);
+          if (current == null) {
+            throw new JailConflictException("no jail named " + name);
+          }
+          if (current.isAlive()) {
+            throw new JailConflictException(
+                "jail " + name + " is running (pid " + current.supervisor().pid() + ")");
+          }
+          jails.put(jailName, current.withSupervisor(me));
+          return jails;
+        });
+    try {
+      SandboxProcess process = sandbox.start();
+      try {
+        return process.waitFor();
+      } catch (InterruptedException e) {
+        process.destroy();
+        Thread.currentThread().interrupt();
+        throw new JailException("interrupted while jail " + name + " ran", e);
+      }
+    } finally {
+      store.update(
+          jails -> {
+            JailState current = jails.get(jailName);
+            if (current != null && me.equals(current.supervisor())) {
+              jails.put(jailName, current.withSupervisor(null));
+            }
+            return jails;
+          });
+    }
+  }
+
+  /** What the jail changed against its base commit. */
+  public JailStatus status(String name) {
+    return inspector.status(get(name));
+  }
+
+  /** The jail's changes as a terminal-safe patch. */
+  public String diff(String name) {
+    return inspector.diff(get(name));
+  }
+
+  /**
+   * Removes a jail: its worktree, its state entry, and its branch unless that holds commits found
+   * on no other branch.
+   *
+   * @param force discard uncommitted changes
+   * @return a note for the user when the branch was kept
+   * @throws JailConflictException if the jail is running, or has uncommitted changes and {@code
+   *     force} is not set
+   */
+  public Optional<String> destroy(String name, boolean force) {
+    JailState jail = get(name);
+    if (jail.isAlive()) {
+      // Killing another robojail process from here could hit an unrelated process in a pid race;
+      // the user ends it where it runs.
+      throw new JailConflictException(
+          "jail "
+              + name
+              + " is running (pid "
+              + jail.supervisor().pid()
+              + "); end it before destroying the jail");
+    }
+    JailStatus status = null;
+    if (Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        status = inspector.status(jail);
+      } catch (JailException e) {
+        if (!force) {
+          throw new JailException(
+              "cannot inspect jail " + name + " (" + e.getMessage() + "); use --force", e);
+        }
+      }
+    }
+    if (status != null && status.uncommittedChanges() && !force) {
+      throw new JailConflictException(
+          "jail " + name + " has uncommitted changes; use --force to discard them");
+    }
+    removeWorktree(jail.repo(), jail.worktree());
+    store.remove(jail.name());
+
+    Path repo = jail.repo();
+    if (!git.branchExists(repo, jail.branch())) {
+      return Optional.empty();
+    }
+    int commits = status == null ? -1 : status.commitsSinceBase();
+    if (commits == 0 || git.isBranchMergedElsewhere(repo, jail.branch())) {
+      git.deleteBranch(repo, jail.branch(), true);
+      return Optional.empty();
+    }
+    int kept = commits > 0 ? commits : git.unmergedCommitCount(repo, jail.branch());
+    return Optional.of(
+        TerminalSafe.sanitizeLine(
+            "kept branch "
+                + jail.branch()
+                + " with "
+                + kept
+                + (kept == 1 ? " commit" : " commits")
+                + "; delete it with: git -C "
+                + repo
+                + " branch -D "
+                + jail.branch()));
+  }
+
+  private void removeWorktree(Path repo, Path worktree) {
+    try {
+      git.worktreeRemove(repo, worktree, true);
+      return;
+    } catch (GitException e) {
+      // Fall back to removing it by hand, below.
+    }
+    Path jailsDir = dirs.jailsDir().toAbsolutePath().normalize();
+    Path dir = worktree.toAbsolutePath().normalize();
+    if (!dir.startsWith(jailsDir) || dir.equals(jailsDir)) {
+      throw new JailException(
+          "refusing to delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": not a jail dir");
+    }
+    try {
+      deleteTree(dir);
+    } catch (IOException e) {
+      throw new JailException(
+          "cannot delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": " + e, e);
+    }
+    git.worktreePrune(repo);
+  }
+
+  // Files.walkFileTree does not follow symbolic links unless asked: a link is deleted, never what
+  // it points to.
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            delete(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  private static void delete(Path p) throws IOException {
+    try {
+      Files.delete(p);
+    } catch (NoSuchFileException e) {
+      // gone already
+    }
+  }
+}
