@@ -47,8 +47,9 @@ final class Diagnosis {
 
   private static String sysctl(String name) {
     try {
-      return Files.readString(Path.of("/proc/sys", name)).strip();
-    } catch (IOException e) {
+      // Not Files.readString: on a sysctl file (size 0) it may return only the first byte.
+      return Files.readAllLines(Path.of("/proc/sys", name)).getFirst().strip();
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }

@@ -70,6 +70,10 @@ public final class Sandbox {
   private final boolean newSession;
   private final boolean dieWithParent;
   private final boolean writableRoot;
+  private final boolean keepCapabilities;
+  private final boolean allowPtrace;
+  private final boolean allowUserNamespaces;
+  private final long coreLimit;
 
   private Sandbox(Builder b) {
     command = List.copyOf(b.command);
@@ -88,6 +92,10 @@ public final class Sandbox {
     newSession = b.newSession;
     dieWithParent = b.dieWithParent;
     writableRoot = b.writableRoot;
+    keepCapabilities = b.keepCapabilities;
+    allowPtrace = b.allowPtrace;
+    allowUserNamespaces = b.allowUserNamespaces;
+    coreLimit = b.coreLimit;
   }
 
   /** A builder with the safe defaults and nothing mounted. */
@@ -184,6 +192,24 @@ public final class Sandbox {
     return writableRoot;
   }
 
+  /** Whether the command keeps its capabilities inside (only with {@link Builder#rootInside()}). */
+  public boolean keepCapabilities() {
+    return keepCapabilities;
+  }
+
+  public boolean allowPtrace() {
+    return allowPtrace;
+  }
+
+  public boolean allowUserNamespaces() {
+    return allowUserNamespaces;
+  }
+
+  /** The core dump size limit in bytes (0: no core dumps, the default). */
+  public long coreLimit() {
+    return coreLimit;
+  }
+
   /**
    * Builds a {@link Sandbox}. Not thread-safe; {@link #build()} checks the whole spec before
    * anything is touched.
@@ -212,6 +238,10 @@ public final class Sandbox {
     private boolean newSession = true;
     private boolean dieWithParent = true;
     private boolean writableRoot;
+    private boolean keepCapabilities;
+    private boolean allowPtrace;
+    private boolean allowUserNamespaces;
+    private long coreLimit;
 
     private Builder() {}
 
@@ -233,6 +263,10 @@ public final class Sandbox {
       newSession = s.newSession;
       dieWithParent = s.dieWithParent;
       writableRoot = s.writableRoot;
+      keepCapabilities = s.keepCapabilities;
+      allowPtrace = s.allowPtrace;
+      allowUserNamespaces = s.allowUserNamespaces;
+      coreLimit = s.coreLimit;
     }
 
     /** The command and its arguments; a name without {@code /} is looked up on PATH inside. */
@@ -284,9 +318,35 @@ public final class Sandbox {
       return this;
     }
 
-    /** Root (uid and gid 0) inside; still only the caller's own ids outside. */
+    /**
+     * Root (uid and gid 0) inside, with the capabilities of root in the sandbox's own user
+     * namespace; still only the caller's own ids outside. Without this, every capability is dropped
+     * before the command runs, even when the caller is root on the host.
+     */
     public Builder rootInside() {
+      keepCapabilities = true;
       return uid(0).gid(0);
+    }
+
+    /**
+     * Whether processes in the sandbox may trace each other (debuggers, {@code strace}); off by
+     * default, since tracing is also how one process reads and writes another's memory.
+     */
+    public Builder allowPtrace(boolean on) {
+      this.allowPtrace = on;
+      return this;
+    }
+
+    /** Whether the sandbox may create nested user namespaces (off by default). */
+    public Builder allowUserNamespaces(boolean on) {
+      this.allowUserNamespaces = on;
+      return this;
+    }
+
+    /** The core dump size limit in bytes; 0 (the default) disables core dumps. */
+    public Builder coreLimit(long bytes) {
+      this.coreLimit = bytes;
+      return this;
     }
 
     /** The hostname inside (needs the UTS namespace), or null to keep the host's. */

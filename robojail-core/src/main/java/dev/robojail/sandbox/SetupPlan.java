@@ -6,16 +6,20 @@ import static dev.robojail.ffm.SetupProgram.Arg.str;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Flags;
 import dev.robojail.ffm.MountAttr;
+import dev.robojail.ffm.Seccomp;
+import dev.robojail.ffm.Seccomp.Insn;
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupProgram.Arg;
 import dev.robojail.ffm.SetupProgram.Slot;
 import dev.robojail.ffm.SetupProgram.Step;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.ffm.Sysno;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,6 +48,14 @@ final class SetupPlan {
   private static final int SIOCGIFFLAGS = 0x8913;
   private static final int SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 0x1;
+  private static final int RLIMIT_CORE = 4;
+  private static final int PR_SET_SECUREBITS = 28;
+  private static final int PR_CAP_AMBIENT = 47;
+  private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
+  private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+  // SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, SECBIT_NO_CAP_AMBIENT_RAISE and the lock bits of
+  // those and of SECBIT_KEEP_CAPS (which itself stays off).
+  private static final int SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80;
 
   private final List<Step> steps = new ArrayList<>();
   private final Set<String> made = new HashSet<>();
@@ -190,6 +202,12 @@ final class SetupPlan {
               of(0),
               of(0)));
     }
+    if (s.coreLimit() >= 0) {
+      rlimit(RLIMIT_CORE, "RLIMIT_CORE", s.coreLimit());
+    }
+    if (!s.keepCapabilities()) {
+      dropCapabilities();
+    }
     stdio(stdin, 0, "stdin");
     stdio(stdout, 1, "stdout");
     if (s.redirectErrorStream()) {
@@ -197,7 +215,97 @@ final class SetupPlan {
     } else {
       stdio(stderr, 2, "stderr");
     }
+    // Last before exec: the filter refuses mount and friends, which the steps above need.
+    List<Insn> filter =
+        SyscallFilter.program(
+            s.allowPtrace(), s.allowUserNamespaces(), s.namespaces().contains(Namespace.NET));
+    add(
+        Step.of(
+            "seccomp",
+            Sysno.SECCOMP,
+            of(Seccomp.SECCOMP_SET_MODE_FILTER, "SECCOMP_SET_MODE_FILTER"),
+            of(0),
+            Arg.bpf(Seccomp.encode(filter), "{" + filter.size() + " BPF instructions}")));
     exec(s);
+  }
+
+  /**
+   * Empties every capability set for good: the bounding set (so exec cannot grant any), then
+   * securebits that stop uid 0 from regaining them at exec and lock that, the ambient set, and
+   * finally the effective, permitted and inheritable sets. Each step needs the capabilities the
+   * steps before it leave, so the order matters.
+   */
+  private void dropCapabilities() {
+    for (int cap = 0; cap <= lastCapability(); cap++) {
+      add(
+          Step.of(
+              "prctl",
+              Sysno.PRCTL,
+              of(Syscalls.PR_CAPBSET_DROP, "PR_CAPBSET_DROP"),
+              of(cap),
+              of(0),
+              of(0),
+              of(0)));
+    }
+    add(
+        Step.of(
+            "prctl",
+            Sysno.PRCTL,
+            of(PR_SET_SECUREBITS, "PR_SET_SECUREBITS"),
+            of(SECUREBITS, "NOROOT|NO_SETUID_FIXUP|KEEP_CAPS_LOCKED|NO_CAP_AMBIENT_RAISE, locked"),
+            of(0),
+            of(0),
+            of(0)));
+    add(
+        Step.of(
+            "prctl",
+            Sysno.PRCTL,
+            of(PR_CAP_AMBIENT, "PR_CAP_AMBIENT"),
+            of(PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL"),
+            of(0),
+            of(0),
+            of(0)));
+    // struct __user_cap_header_struct { u32 version; int pid; } and two data structs of
+    // { u32 effective, permitted, inheritable }, all zero.
+    byte[] header =
+        ByteBuffer.allocate(8)
+            .order(ByteOrder.nativeOrder())
+            .putInt(0, LINUX_CAPABILITY_VERSION_3)
+            .array();
+    add(
+        Step.of(
+            "capset",
+            Sysno.CAPSET,
+            Arg.bytes(header, "{_LINUX_CAPABILITY_VERSION_3, 0}"),
+            Arg.bytes(new byte[24], "{{0, 0, 0}, {0, 0, 0}}")));
+  }
+
+  private void rlimit(int resource, String name, long value) {
+    byte[] limit =
+        ByteBuffer.allocate(16)
+            .order(ByteOrder.nativeOrder())
+            .putLong(0, value)
+            .putLong(8, value)
+            .array();
+    add(
+        Step.of(
+            "prlimit64",
+            Sysno.PRLIMIT64,
+            of(0),
+            of(resource, name),
+            Arg.bytes(limit, "{" + value + ", " + value + "}"),
+            of(0, "NULL")));
+  }
+
+  /** The highest capability this kernel knows; dropping one above it fails with EINVAL. */
+  static int lastCapability() {
+    try {
+      // Not Files.readString: on a sysctl file (size 0) it returns only the first byte.
+      return Integer.parseInt(
+          Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).getFirst().strip());
+    } catch (IOException | RuntimeException e) {
+      return 40; // CAP_CHECKPOINT_RESTORE, the last one as of Linux 5.9-6.x
+    }
   }
 
   private void bind(Mount.Bind b) {

@@ -283,4 +283,102 @@ class SandboxTest {
       return s.count();
     }
   }
+
+  private static final String ZERO = "0000000000000000";
+
+  @Test
+  void noCapabilitiesAreLeftAndExecCannotRegainThem() throws Exception {
+    // Also (and above all) when robojail runs as root on the host, so that uid 0 inside would
+    // otherwise get every capability back at each exec.
+    String script =
+        "exec /bin/sh -c \"grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):'"
+            + " /proc/self/status | tr -d '\\t'\"";
+    String out = sh(base(), script);
+    assertEquals(
+        "CapInh:"
+            + ZERO
+            + "\nCapPrm:"
+            + ZERO
+            + "\nCapEff:"
+            + ZERO
+            + "\nCapBnd:"
+            + ZERO
+            + "\nCapAmb:"
+            + ZERO
+            + "\nNoNewPrivs:1\nSeccomp:2\n",
+        out);
+    assertEquals("0 0\n", sh(base().uid(0).gid(0), "echo $(id -u) $(id -g)"));
+    assertTrue(sh(base().uid(0).gid(0), script).contains("CapEff:" + ZERO), "uid 0, no caps");
+  }
+
+  @Test
+  void rootInsideKeepsItsCapabilitiesInItsOwnNamespaceOnly() throws Exception {
+    String out = sh(base().rootInside(), "grep CapEff /proc/self/status | tr -d '\\t'");
+    assertFalse(out.contains(ZERO), out);
+    // still no way to change the mounts: the filter refuses mount even to root inside
+    String remount =
+        sh(base().rootInside(), "mount -o remount,rw /usr 2>&1; touch /usr/x 2>&1; true");
+    assertTrue(remount.contains("Read-only file system"), remount);
+  }
+
+  @Test
+  void theSeccompFilterRefusesEachDangerousCallForReal() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    byte[] script;
+    try (var in = SandboxTest.class.getResourceAsStream("attacks.py")) {
+      script = in.readAllBytes();
+    }
+    SandboxProcess p =
+        base()
+            .command("/usr/bin/python3", "-")
+            .stdin(Stdio.pipe())
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .start();
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(script);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    java.util.Map<String, Integer> errno = new java.util.HashMap<>();
+    out.lines().forEach(l -> errno.put(l.split(" ")[0], Integer.parseInt(l.split(" ")[1])));
+    for (String refused :
+        java.util.List.of(
+            "ptrace_traceme",
+            "tiocsti",
+            "tiocsti_high_bits",
+            "tioclinux",
+            "unshare_user",
+            "bpf",
+            "perf_event_open",
+            "userfaultfd",
+            "io_uring_setup",
+            "keyctl",
+            "process_vm_readv",
+            "open_by_handle_at",
+            "mount",
+            "umount2")) {
+      assertEquals(Errno.EPERM, errno.get(refused), refused + " in\n" + out);
+    }
+    assertEquals(Errno.ENOSYS, errno.get("clone3"), out);
+    assertEquals(97, errno.get("socket_inet"), "EAFNOSUPPORT without network\n" + out);
+    assertEquals(0, errno.get("socket_unix"), out);
+  }
+
+  @Test
+  void optionsLiftTheirPartOfTheFilter() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    String py =
+        "import ctypes; l = ctypes.CDLL(None, use_errno=True);"
+            + " r = l.syscall(101, 0, 0, 0, 0); print(ctypes.get_errno() if r < 0 else 0)";
+    assertEquals("1\n", sh(base(), "/usr/bin/python3 -c '" + py + "'"));
+    assertEquals("0\n", sh(base().allowPtrace(true), "/usr/bin/python3 -c '" + py + "'"));
+    String inet = "import socket; socket.socket(); print('inet ok')";
+    assertEquals("inet ok\n", sh(base().network(true), "/usr/bin/python3 -c \"" + inet + "\""));
+  }
+
+  @Test
+  void coreDumpsAreOff() throws Exception {
+    assertEquals("0\n", sh(base(), "ulimit -c"));
+  }
 }

@@ -121,7 +121,13 @@ class SetupPlanTest {
                 .dieWithParent(false)
                 .command("/bin/true")
                 .build());
-    assertFalse(off.stream().anyMatch(s -> s.startsWith("prctl") || s.startsWith("setsid")));
+    assertFalse(
+        off.stream()
+            .anyMatch(
+                s ->
+                    s.startsWith("setsid")
+                        || s.contains("PR_SET_NO_NEW_PRIVS")
+                        || s.contains("PR_SET_PDEATHSIG")));
   }
 
   @Test
@@ -273,5 +279,28 @@ class SetupPlanTest {
 
   private static String str(Arg a) {
     return a instanceof Arg.Str s ? s.value() : a.toString();
+  }
+
+  @Test
+  void capabilitiesAreDroppedAfterSetupAndTheFilterComesJustBeforeExec() {
+    List<String> c = calls(Sandbox.builder().hostname("h").command("/bin/true").build());
+    long drops = c.stream().filter(s -> s.startsWith("prctl(PR_CAPBSET_DROP")).count();
+    assertEquals(SetupPlan.lastCapability() + 1, drops);
+    int host = index(c, "sethostname(\"h\", 1)");
+    int bits =
+        c.indexOf(
+            c.stream()
+                .filter(s -> s.startsWith("prctl(PR_SET_SECUREBITS"))
+                .findFirst()
+                .orElseThrow());
+    int capset = index(c, "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {{0, 0, 0}, {0, 0, 0}})");
+    int seccomp =
+        c.indexOf(c.stream().filter(s -> s.startsWith("seccomp(")).findFirst().orElseThrow());
+    assertTrue(host < bits && bits < capset && capset < seccomp, String.join("\n", c));
+    assertTrue(c.get(seccomp + 1).startsWith("execve("), c.get(seccomp + 1));
+    index(c, "prlimit64(0, RLIMIT_CORE, {0, 0}, NULL)");
+    List<String> root = calls(Sandbox.builder().rootInside().command("/bin/true").build());
+    assertFalse(root.stream().anyMatch(s -> s.startsWith("capset") || s.contains("CAPBSET")));
+    assertTrue(root.stream().anyMatch(s -> s.startsWith("seccomp(")), "the filter stays");
   }
 }

@@ -104,6 +104,17 @@ public record SetupProgram(List<Step> steps) {
       return new Buffer(size);
     }
 
+    /**
+     * A pointer to a {@code struct sock_fprog} for this classic BPF program (its instructions as
+     * {@code struct sock_filter} bytes), for {@code seccomp(SECCOMP_SET_MODE_FILTER)}.
+     */
+    static Arg bpf(byte[] instructions, String shown) {
+      if (instructions.length % 8 != 0 || instructions.length / 8 > 4096) {
+        throw new IllegalArgumentException("a BPF program is 1-4096 instructions of 8 bytes");
+      }
+      return new Bpf(instructions.clone(), shown);
+    }
+
     /** The result that an earlier step stored in {@code slot}. */
     static Arg result(Slot slot) {
       return new Result(slot);
@@ -150,6 +161,26 @@ public record SetupProgram(List<Step> steps) {
       @Override
       public int hashCode() {
         return java.util.Arrays.hashCode(data) * 31 + shown.hashCode();
+      }
+    }
+
+    /** A BPF program. */
+    record Bpf(byte[] instructions, String shown) implements Arg {
+      @Override
+      public String toString() {
+        return shown;
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Bpf b
+            && java.util.Arrays.equals(instructions, b.instructions)
+            && shown.equals(b.shown);
+      }
+
+      @Override
+      public int hashCode() {
+        return java.util.Arrays.hashCode(instructions) * 31 + shown.hashCode();
       }
     }
 
@@ -271,6 +302,16 @@ public record SetupProgram(List<Step> steps) {
               case Arg.Strings ss -> CStrings.array(arena, ss.values()).address();
               case Arg.Bytes b -> arena.allocateFrom(JAVA_BYTE, b.data()).address();
               case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
+              case Arg.Bpf b -> {
+                MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
+                MemorySegment fprog = arena.allocate(16, 8); // { u16 len; pad; filter * }
+                fprog.set(
+                    java.lang.foreign.ValueLayout.JAVA_SHORT,
+                    0,
+                    (short) (b.instructions().length / 8));
+                fprog.set(JAVA_LONG, 8, insns.address());
+                yield fprog.address();
+              }
               case Arg.Result r -> {
                 MemorySegment slot = slots.get(r.slot());
                 if (slot == null) {

@@ -1,0 +1,134 @@
+package dev.robojail.sandbox;
+
+import static dev.robojail.ffm.Seccomp.Insn.jeq;
+import static dev.robojail.ffm.Seccomp.Insn.jge;
+import static dev.robojail.ffm.Seccomp.Insn.load;
+import static dev.robojail.ffm.Seccomp.Insn.ret;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Seccomp;
+import dev.robojail.ffm.Seccomp.Insn;
+import dev.robojail.ffm.Syscalls;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The default seccomp filter, instruction by instruction and by its verdicts. */
+class SyscallFilterTest {
+  private static final int X86_64 = Seccomp.AUDIT_ARCH_X86_64;
+  private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
+  private static final List<Insn> DEFAULT = SyscallFilter.program(false, false, true);
+
+  private static int verdict(List<Insn> p, int nr, long... args) {
+    return Seccomp.evaluate(p, X86_64, nr, args);
+  }
+
+  @Test
+  void itChecksTheArchitectureFirstAndRefusesX32() {
+    assertEquals(
+        List.of(
+            load(Seccomp.OFFSET_ARCH),
+            jeq(X86_64, 1, 0),
+            ret(Seccomp.RET_KILL_PROCESS),
+            load(Seccomp.OFFSET_NR),
+            jge(Seccomp.X32_SYSCALL_BIT, 0, 1),
+            ret(EPERM)),
+        DEFAULT.subList(0, 6));
+    // i386 numbering (int 0x80 from a 64-bit process): read(0) there is restart_syscall…
+    assertEquals(Seccomp.RET_KILL_PROCESS, Seccomp.evaluate(DEFAULT, 0x40000003, 101));
+    assertEquals(EPERM, verdict(DEFAULT, Seccomp.X32_SYSCALL_BIT | 101));
+    assertEquals(Seccomp.RET_ALLOW, DEFAULT.getLast().k());
+  }
+
+  @Test
+  void everyDeniedCallIsAnEqualityTestFollowedByEperm() {
+    for (int nr : SyscallFilter.DENIED.keySet()) {
+      int i = DEFAULT.indexOf(jeq(nr, 0, 1));
+      assertEquals(ret(EPERM), DEFAULT.get(i + 1), SyscallFilter.DENIED.get(nr));
+      assertEquals(EPERM, verdict(DEFAULT, nr), SyscallFilter.DENIED.get(nr));
+    }
+  }
+
+  @Test
+  void ptraceIsRefusedUnlessAllowed() {
+    assertEquals(EPERM, verdict(DEFAULT, SyscallFilter.PTRACE));
+    assertEquals(
+        Seccomp.RET_ALLOW, verdict(SyscallFilter.program(true, false, true), SyscallFilter.PTRACE));
+  }
+
+  @Test
+  void terminalInjectionIoctlsAreRefusedWhateverTheHighBits() {
+    int ioctl = SyscallFilter.IOCTL;
+    assertEquals(EPERM, verdict(DEFAULT, ioctl, 0, 0x5412));
+    assertEquals(EPERM, verdict(DEFAULT, ioctl, 0, 0xffffffff00005412L)); // CVE-2019-10063
+    assertEquals(EPERM, verdict(DEFAULT, ioctl, 0, 0x541c));
+    assertEquals(EPERM, verdict(DEFAULT, ioctl, 0, 0x100000000000541cL));
+    assertEquals(Seccomp.RET_ALLOW, verdict(DEFAULT, ioctl, 0, 0x5413)); // TIOCGWINSZ
+    assertEquals(Seccomp.RET_ALLOW, verdict(DEFAULT, ioctl, 0, 0x5401)); // TCGETS
+  }
+
+  @Test
+  void nestedUserNamespacesAreRefusedUnlessAllowed() {
+    long newUser = Syscalls.CLONE_NEWUSER;
+    assertEquals(EPERM, verdict(DEFAULT, SyscallFilter.CLONE, newUser | 17));
+    assertEquals(EPERM, verdict(DEFAULT, SyscallFilter.UNSHARE, newUser));
+    assertEquals(Seccomp.RET_ALLOW, verdict(DEFAULT, SyscallFilter.CLONE, 0x01200011)); // fork
+    assertEquals(Seccomp.RET_ALLOW, verdict(DEFAULT, SyscallFilter.UNSHARE, 0x400)); // FILES
+    assertEquals(Seccomp.RET_ERRNO | Errno.ENOSYS, verdict(DEFAULT, SyscallFilter.CLONE3, 0, 88));
+    List<Insn> allowed = SyscallFilter.program(false, true, true);
+    assertEquals(Seccomp.RET_ALLOW, verdict(allowed, SyscallFilter.CLONE, newUser));
+    assertEquals(Seccomp.RET_ALLOW, verdict(allowed, SyscallFilter.CLONE3, 0, 88));
+  }
+
+  @Test
+  void withoutNetworkOnlyUnixSocketsCanBeMade() {
+    int socket = SyscallFilter.SOCKET;
+    assertEquals(Seccomp.RET_ALLOW, verdict(DEFAULT, socket, 1, 1, 0));
+    assertEquals(Seccomp.RET_ERRNO | 97, verdict(DEFAULT, socket, 2, 1, 0));
+    assertEquals(Seccomp.RET_ERRNO | 97, verdict(DEFAULT, socket, 10, 2, 0));
+    assertEquals(Seccomp.RET_ERRNO | 97, verdict(DEFAULT, socket, 40, 1, 0)); // AF_VSOCK
+    List<Insn> net = SyscallFilter.program(false, false, false);
+    assertEquals(Seccomp.RET_ALLOW, verdict(net, socket, 2, 1, 0));
+  }
+
+  static Stream<Long> seeds() {
+    return new Random(77).longs(30).boxed();
+  }
+
+  /** Property: any call not named by the policy is allowed, whatever its arguments. */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void everythingElseIsAllowed(long seed) {
+    Random r = new Random(seed);
+    List<Integer> special =
+        List.of(
+            SyscallFilter.PTRACE,
+            SyscallFilter.IOCTL,
+            SyscallFilter.CLONE,
+            SyscallFilter.CLONE3,
+            SyscallFilter.UNSHARE,
+            SyscallFilter.SOCKET);
+    for (int i = 0; i < 200; i++) {
+      int nr = r.nextInt(460);
+      if (SyscallFilter.DENIED.containsKey(nr) || special.contains(nr)) {
+        continue;
+      }
+      assertEquals(
+          Seccomp.RET_ALLOW,
+          verdict(DEFAULT, nr, r.nextLong(), r.nextLong(), r.nextLong()),
+          "syscall " + nr);
+    }
+  }
+
+  @Test
+  void theProgramFitsTheKernelsLimitAndEncodesTo8BytesAnInstruction() {
+    byte[] bytes = Seccomp.encode(DEFAULT);
+    assertEquals(DEFAULT.size() * 8, bytes.length);
+    assertEquals(0x20, bytes[0] & 0xff, "first instruction: BPF_LD|BPF_W|BPF_ABS, low byte first");
+    assertEquals(4, bytes[4], "its k: the arch offset");
+  }
+}
