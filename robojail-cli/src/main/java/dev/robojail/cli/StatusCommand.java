@@ -2,6 +2,7 @@ package dev.robojail.cli;
 
 import dev.robojail.jail.FileChange;
 import dev.robojail.jail.JailStatus;
+import dev.robojail.jail.ReviewFirst;
 import dev.robojail.jail.TerminalSafe;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +54,11 @@ final class StatusCommand extends JailCommand {
         changes.add(change);
       }
       row.put("changes", changes);
+      List<Map<String, Object>> review = new ArrayList<>();
+      for (ReviewFirst.Flagged f : s.reviewFirst()) {
+        review.add(Map.of("path", f.path(), "reason", f.reason()));
+      }
+      row.put("reviewFirst", review);
       if (diff) {
         row.put("diff", jails().diff(name));
       }
@@ -70,6 +76,13 @@ final class StatusCommand extends JailCommand {
             s.commitsSinceBase(),
             s.baseCommit().substring(0, Math.min(12, s.baseCommit().length())),
             s.uncommittedChanges() ? "uncommitted changes" : "no uncommitted changes");
+    List<ReviewFirst.Flagged> review = s.reviewFirst();
+    if (!review.isEmpty()) {
+      out().println("REVIEW FIRST: these changes will run on your machine, outside the jail:");
+      for (ReviewFirst.Flagged f : review) {
+        out().println("  ! " + TerminalSafe.sanitizeLine(f.path()) + "  (" + f.reason() + ")");
+      }
+    }
     for (FileChange c : s.changes()) {
       out().println("  " + symbol(c.kind()) + " " + TerminalSafe.sanitizeLine(c.path()));
     }

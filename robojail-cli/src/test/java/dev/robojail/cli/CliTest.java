@@ -192,6 +192,47 @@ class CliTest {
   }
 
   /** Everything that starts a jail. */
+  @Test
+  void concurrentCreatesLoseNothingAndOneNameWinsOnce() throws Exception {
+    int n = 6;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<Result>> distinct = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String name = "c" + i;
+        distinct.add(
+            pool.submit(() -> robojail("create", "--name", name, "--repo", repo.toString())));
+      }
+      for (var f : distinct) {
+        assertEquals(0, f.get().code(), f.get().err());
+      }
+      List<java.util.concurrent.Future<Result>> same = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        same.add(
+            pool.submit(() -> robojail("create", "--name", "same", "--repo", repo.toString())));
+      }
+      int won = 0;
+      for (var f : same) {
+        Result r = f.get();
+        if (r.code() == 0) {
+          won++;
+        } else {
+          assertEquals(3, r.code(), r.err());
+          assertOneLineError(r);
+        }
+      }
+      assertEquals(1, won);
+    } finally {
+      pool.shutdownNow();
+    }
+    String list = robojail("list").out();
+    for (String name : List.of("c0", "c1", "c2", "c3", "c4", "c5", "same")) {
+      assertTrue(list.lines().anyMatch(l -> l.startsWith(name + " ")), list);
+    }
+    String branches = git(repo, "branch", "--list", "robojail/*");
+    assertEquals(n + 1, branches.lines().count(), branches);
+  }
+
   @Nested
   @Tag("namespace")
   class InJail {
@@ -275,6 +316,54 @@ class CliTest {
       } finally {
         Files.deleteIfExists(marker);
       }
+    }
+
+    @Test
+    void hostProcessesAreInvisible() {
+      assertEquals(0, sh("test $(ls /proc | grep -c '^[0-9]') -lt 10"));
+    }
+
+    @Test
+    void networkOffReallyIsOff() throws IOException {
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "network_enabled = false\n");
+      assertEquals(0, sh("test \"$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')\" = lo"));
+      // not even a socket: without network only AF_UNIX ones can be made
+      assertEquals(
+          0,
+          sh(
+              "test ! -x /usr/bin/python3 || ! /usr/bin/python3 -c 'import socket; socket.socket()'"
+                  + " 2>/dev/null"));
+    }
+
+    @Test
+    void setupCreatesNothingInTheWorktree() throws Exception {
+      Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
+      String before = git(worktree, "status", "--porcelain", "--ignored");
+      List<Path> files;
+      assertEquals(0, sh("true"));
+      try (var walk = Files.walk(worktree)) {
+        files = walk.filter(p -> !p.toString().contains("/.git")).sorted().toList();
+      }
+      assertEquals(before, git(worktree, "status", "--porcelain", "--ignored"));
+      assertEquals(List.of(worktree, worktree.resolve("README")), files);
+    }
+
+    @Test
+    void statusPutsFilesThatRunOnTheHostFirst() {
+      assertEquals(
+          0,
+          sh(
+              "mkdir -p .github/workflows && echo x > .github/workflows/ci.yml"
+                  + " && echo 'all:' > Makefile && echo note > notes.txt"));
+      Result status = robojail("status", "j");
+      String out = status.out();
+      assertTrue(out.contains("REVIEW FIRST"), out);
+      assertTrue(out.contains("! .github/workflows/ci.yml  (CI workflow)"), out);
+      assertTrue(out.contains("! Makefile  (build file)"), out);
+      assertFalse(out.contains("! notes.txt"), out);
+      assertTrue(out.indexOf("REVIEW FIRST") < out.indexOf("A notes.txt"), out);
+      assertTrue(robojail("status", "j", "--json").out().contains("\"reviewFirst\":[{"));
     }
 
     @Test

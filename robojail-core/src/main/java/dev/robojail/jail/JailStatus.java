@@ -51,6 +51,14 @@ public record JailStatus(
     return count(FileChange.Kind.RENAMED);
   }
 
+  /**
+   * Changed files that will run on the user's machine later (hooks, CI, build files, editor and
+   * agent settings…), to review before anything else.
+   */
+  public List<ReviewFirst.Flagged> reviewFirst() {
+    return ReviewFirst.of(changes);
+  }
+
   /** Whether the jail changed nothing, committed or not. */
   public boolean isClean() {
     return changes.isEmpty() && commitsSinceBase == 0;
