@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -380,5 +382,52 @@ class SandboxTest {
   @Test
   void coreDumpsAreOff() throws Exception {
     assertEquals("0\n", sh(base(), "ulimit -c"));
+  }
+
+  @Test
+  void theSandboxDiesWithItsJvmEvenOnKillMinus9() throws Exception {
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Process jvm =
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                classPath(DieWithParentMain.class, Sandbox.class, Syscalls.class),
+                DieWithParentMain.class.getName())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      String pid =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      assertTrue(pid != null && pid.matches("\\d+"), "sandbox pid: " + pid);
+      String ns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid")).toString();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (inNamespace(ns) < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(3, inNamespace(ns), "sh and two sleeps");
+      jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no finally, nothing of Java runs
+      jvm.waitFor();
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, inNamespace(ns), "every process of the sandbox is gone");
+    } finally {
+      jvm.destroyForcibly();
+    }
+  }
+
+  // Where these classes were loaded from: works under surefire and under a console launcher,
+  // whose java.class.path does not name the test classes.
+  private static String classPath(Class<?>... classes) throws Exception {
+    List<String> entries = new ArrayList<>();
+    for (Class<?> c : classes) {
+      entries.add(
+          Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+    }
+    return String.join(":", entries);
   }
 }
