@@ -68,6 +68,7 @@ public final class Sandbox {
   private final boolean redirectErrorStream;
   private final boolean noNewPrivs;
   private final boolean newSession;
+  private final boolean controllingTerminal;
   private final boolean dieWithParent;
   private final boolean writableRoot;
   private final boolean keepCapabilities;
@@ -90,6 +91,7 @@ public final class Sandbox {
     redirectErrorStream = b.redirectErrorStream;
     noNewPrivs = b.noNewPrivs;
     newSession = b.newSession;
+    controllingTerminal = b.controllingTerminal;
     dieWithParent = b.dieWithParent;
     writableRoot = b.writableRoot;
     keepCapabilities = b.keepCapabilities;
@@ -184,6 +186,11 @@ public final class Sandbox {
     return newSession;
   }
 
+  /** Whether standard input (a terminal) becomes the session's controlling terminal. */
+  public boolean controllingTerminal() {
+    return controllingTerminal;
+  }
+
   public boolean dieWithParent() {
     return dieWithParent;
   }
@@ -236,6 +243,7 @@ public final class Sandbox {
     private boolean redirectErrorStream;
     private boolean noNewPrivs = true;
     private boolean newSession = true;
+    private boolean controllingTerminal;
     private boolean dieWithParent = true;
     private boolean writableRoot;
     private boolean keepCapabilities;
@@ -261,6 +269,7 @@ public final class Sandbox {
       redirectErrorStream = s.redirectErrorStream;
       noNewPrivs = s.noNewPrivs;
       newSession = s.newSession;
+      controllingTerminal = s.controllingTerminal;
       dieWithParent = s.dieWithParent;
       writableRoot = s.writableRoot;
       keepCapabilities = s.keepCapabilities;
@@ -504,6 +513,16 @@ public final class Sandbox {
       return this;
     }
 
+    /**
+     * Makes standard input, which must be a terminal (such as the slave of a pseudo-terminal passed
+     * with {@link Stdio#descriptor(int)}), the controlling terminal of the sandbox's new session,
+     * so that job control and Ctrl-C work inside. Needs {@link #newSession(boolean)}.
+     */
+    public Builder controllingTerminal(boolean on) {
+      this.controllingTerminal = on;
+      return this;
+    }
+
     /** Killed when the JVM dies (default on). */
     public Builder dieWithParent(boolean on) {
       this.dieWithParent = on;
@@ -547,6 +566,10 @@ public final class Sandbox {
 
     Map<String, String> environmentMap() {
       return environment;
+    }
+
+    boolean controllingTerminalValue() {
+      return controllingTerminal && !newSession;
     }
 
     String hostnameValue() {

@@ -49,6 +49,7 @@ final class SetupPlan {
   private static final int SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 0x1;
   private static final int RLIMIT_CORE = 4;
+  private static final int TIOCSCTTY = 0x540e;
   private static final int PR_SET_SECUREBITS = 28;
   private static final int PR_CAP_AMBIENT = 47;
   private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
@@ -214,6 +215,9 @@ final class SetupPlan {
       add(Step.of("dup3", Sysno.DUP3, of(1), of(2), of(0)));
     } else {
       stdio(stderr, 2, "stderr");
+    }
+    if (s.controllingTerminal()) {
+      add(Step.of("ioctl", Sysno.IOCTL, of(0), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
     }
     // Last before exec: the filter refuses mount and friends, which the steps above need.
     List<Insn> filter =

@@ -88,6 +88,8 @@ final class Spawner {
     int[] ends =
         switch (stdio) {
           case Stdio.Inherit i -> new int[] {-1, -1};
+          // the child dup3s the caller's descriptor; the caller keeps and closes it
+          case Stdio.Descriptor d -> new int[] {-1, d.fd()};
           case Stdio.Pipe p -> {
             int[] fds = Syscalls.pipe2(Syscalls.O_CLOEXEC);
             yield which == 0 ? new int[] {fds[1], fds[0]} : new int[] {fds[0], fds[1]};
@@ -115,7 +117,7 @@ final class Spawner {
     if (ends[0] >= 0) {
       parent.add(ends[0]);
     }
-    if (ends[1] >= 0) {
+    if (ends[1] >= 0 && !(stdio instanceof Stdio.Descriptor)) {
       child.add(ends[1]);
     }
     return ends;

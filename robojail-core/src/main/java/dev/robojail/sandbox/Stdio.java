@@ -30,6 +30,24 @@ public sealed interface Stdio {
     return new File(path.toAbsolutePath(), true);
   }
 
+  /**
+   * A descriptor the caller opened (a pseudo-terminal's slave, say); the child gets a copy on 0, 1
+   * or 2, and the caller keeps and closes its own.
+   */
+  static Stdio descriptor(int fd) {
+    if (fd < 0) {
+      throw new IllegalArgumentException("not a descriptor: " + fd);
+    }
+    return new Descriptor(fd);
+  }
+
+  /**
+   * See {@link #descriptor(int)}.
+   *
+   * @param fd the descriptor
+   */
+  record Descriptor(int fd) implements Stdio {}
+
   /** See {@link #inherit()}. */
   enum Inherit implements Stdio {
     INSTANCE

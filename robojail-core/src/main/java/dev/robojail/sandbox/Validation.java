@@ -38,6 +38,9 @@ final class Validation {
       }
       noNul("hostname", host);
     }
+    if (b.controllingTerminalValue()) {
+      fail("a controlling terminal needs a new session");
+    }
     checkId("uid", b.uidValue());
     checkId("gid", b.gidValue());
     insidePath("working directory", b.workingDirectoryValue());

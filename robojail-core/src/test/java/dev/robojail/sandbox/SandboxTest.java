@@ -430,4 +430,50 @@ class SandboxTest {
     }
     return String.join(":", entries);
   }
+
+  @Test
+  void aPseudoTerminalBecomesTheControllingTerminalOfTheNewSession() throws Exception {
+    dev.robojail.ffm.Pty pty = dev.robojail.ffm.Pty.open();
+    try {
+      dev.robojail.ffm.Pty.setSize(pty.master(), 33, 101);
+      SandboxProcess p =
+          base()
+              .stdin(Stdio.descriptor(pty.slave()))
+              .stdout(Stdio.descriptor(pty.slave()))
+              .stderr(Stdio.descriptor(pty.slave()))
+              .controllingTerminal(true)
+              .command(
+                  "/bin/sh",
+                  "-c",
+                  "test -t 0 && echo tty-ok; stty size; test \"$(cut -d' ' -f7 /proc/self/stat)\""
+                      + " != 0 && echo ctty-ok")
+              .start();
+      Syscalls.close(pty.slave());
+      String out;
+      try (var in =
+          new dev.robojail.ffm.FdInputStream(
+              Syscalls.dup3(pty.master(), 900, Syscalls.O_CLOEXEC))) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[256];
+        int n;
+        try {
+          while ((n = in.read(buf, 0, buf.length)) > 0) {
+            b.write(buf, 0, n);
+          }
+        } catch (IOException e) {
+          // EIO: every slave descriptor is closed, the terminal has hung up
+        }
+        out = b.toString(StandardCharsets.UTF_8).replace("\r", "");
+      }
+      assertEquals(0, p.waitFor());
+      assertEquals("tty-ok\n33 101\nctty-ok\n", out);
+    } finally {
+      Syscalls.close(pty.master());
+    }
+    SandboxException.InvalidSpec e =
+        assertThrows(
+            SandboxException.InvalidSpec.class,
+            () -> base().newSession(false).controllingTerminal(true).command("true").build());
+    assertTrue(e.getMessage().contains("new session"));
+  }
 }

@@ -1,0 +1,68 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A new pseudo-terminal pair from the host's {@code /dev/ptmx}.
+ *
+ * @param master the side the caller reads and writes (close-on-exec)
+ * @param slave the side a child uses as its terminal (close-on-exec; the child dup3s it)
+ * @param number the {@code /dev/pts} number
+ */
+public record Pty(int master, int slave, int number) {
+  public static final long TIOCGPTN = 0x80045430L;
+  public static final long TIOCSPTLCK = 0x40045431L;
+  public static final long TIOCGWINSZ = 0x5413;
+  public static final long TIOCSWINSZ = 0x5414;
+
+  /** Opens a new pair. */
+  public static Pty open() {
+    int master =
+        Syscalls.openat(
+            Syscalls.AT_FDCWD,
+            "/dev/ptmx",
+            Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC,
+            0);
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment n = a.allocate(JAVA_INT);
+      Syscalls.ioctl(master, TIOCSPTLCK, n); // *n == 0: unlock
+      Syscalls.ioctl(master, TIOCGPTN, n);
+      int number = n.get(JAVA_INT, 0);
+      int slave =
+          Syscalls.openat(
+              Syscalls.AT_FDCWD,
+              "/dev/pts/" + number,
+              Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC,
+              0);
+      return new Pty(master, slave, number);
+    } catch (RuntimeException e) {
+      Syscalls.close(master);
+      throw e;
+    }
+  }
+
+  /** Sets the terminal's size, which sends SIGWINCH to its foreground process group. */
+  public static void setSize(int fd, int rows, int columns) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment ws = a.allocate(8); // struct winsize { rows, cols, xpixel, ypixel }
+      ws.set(JAVA_SHORT, 0, (short) rows);
+      ws.set(JAVA_SHORT, 2, (short) columns);
+      Syscalls.ioctl(fd, TIOCSWINSZ, ws);
+    }
+  }
+
+  /** The terminal's size as {rows, columns}. */
+  public static int[] size(int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment ws = a.allocate(8);
+      Syscalls.ioctl(fd, TIOCGWINSZ, ws);
+      return new int[] {
+        Short.toUnsignedInt(ws.get(JAVA_SHORT, 0)), Short.toUnsignedInt(ws.get(JAVA_SHORT, 2))
+      };
+    }
+  }
+}
