@@ -69,7 +69,9 @@ public final class Sandbox {
   private final boolean noNewPrivs;
   private final boolean newSession;
   private final boolean controllingTerminal;
+  private final boolean landlock;
   private final boolean dieWithParent;
+  private final boolean init;
   private final boolean writableRoot;
   private final boolean keepCapabilities;
   private final boolean allowPtrace;
@@ -92,7 +94,9 @@ public final class Sandbox {
     noNewPrivs = b.noNewPrivs;
     newSession = b.newSession;
     controllingTerminal = b.controllingTerminal;
+    landlock = b.landlock;
     dieWithParent = b.dieWithParent;
+    init = b.init;
     writableRoot = b.writableRoot;
     keepCapabilities = b.keepCapabilities;
     allowPtrace = b.allowPtrace;
@@ -186,6 +190,11 @@ public final class Sandbox {
     return newSession;
   }
 
+  /** Whether Landlock confines writes to the writable mounts, where the kernel has it. */
+  public boolean landlock() {
+    return landlock;
+  }
+
   /** Whether standard input (a terminal) becomes the session's controlling terminal. */
   public boolean controllingTerminal() {
     return controllingTerminal;
@@ -193,6 +202,11 @@ public final class Sandbox {
 
   public boolean dieWithParent() {
     return dieWithParent;
+  }
+
+  /** Whether the command runs under robojail-init, a PID 1 that passes signals on and reaps. */
+  public boolean init() {
+    return init;
   }
 
   public boolean writableRoot() {
@@ -244,7 +258,9 @@ public final class Sandbox {
     private boolean noNewPrivs = true;
     private boolean newSession = true;
     private boolean controllingTerminal;
+    private boolean landlock = true;
     private boolean dieWithParent = true;
+    private boolean init = true;
     private boolean writableRoot;
     private boolean keepCapabilities;
     private boolean allowPtrace;
@@ -270,7 +286,9 @@ public final class Sandbox {
       noNewPrivs = s.noNewPrivs;
       newSession = s.newSession;
       controllingTerminal = s.controllingTerminal;
+      landlock = s.landlock;
       dieWithParent = s.dieWithParent;
+      init = s.init;
       writableRoot = s.writableRoot;
       keepCapabilities = s.keepCapabilities;
       allowPtrace = s.allowPtrace;
@@ -523,9 +541,32 @@ public final class Sandbox {
       return this;
     }
 
+    /**
+     * Landlock as a second layer (default on, where the kernel has it): writes are allowed only
+     * beneath read-write binds, tmpfs mounts, {@code /dev} and {@code /proc}, whatever the mount
+     * table says. So a {@link #writableRoot(boolean) writable root} is only writable without it.
+     */
+    public Builder landlock(boolean on) {
+      this.landlock = on;
+      return this;
+    }
+
     /** Killed when the JVM dies (default on). */
     public Builder dieWithParent(boolean on) {
       this.dieWithParent = on;
+      return this;
+    }
+
+    /**
+     * Runs the command under robojail-init (default on), a tiny PID 1 that passes the signals it
+     * gets (SIGTERM, SIGINT, SIGHUP…) on to the command and reaps orphaned processes; the command
+     * is PID 2 and the init exits with its status. Without it the command is PID 1 of its PID
+     * namespace, where the kernel drops every signal it has no handler for, and orphans it does not
+     * wait for stay zombies. Ignored when the PID namespace is shared; skipped, with a logged
+     * warning, where the init cannot be executed (such as {@code vm.memfd_noexec = 2}).
+     */
+    public Builder init(boolean on) {
+      this.init = on;
       return this;
     }
 

@@ -5,6 +5,8 @@ import static dev.robojail.ffm.SetupProgram.Arg.str;
 
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Flags;
+import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.Landlock;
 import dev.robojail.ffm.MountAttr;
 import dev.robojail.ffm.Seccomp;
 import dev.robojail.ffm.Seccomp.Insn;
@@ -57,6 +59,12 @@ final class SetupPlan {
   // SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, SECBIT_NO_CAP_AMBIENT_RAISE and the lock bits of
   // those and of SECBIT_KEEP_CAPS (which itself stays off).
   private static final int SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80;
+
+  /** How the step that fails when no candidate for the command exists begins, when shown. */
+  static final String COMMAND_LOOKUP = "fcntl(found command, F_GETFD)";
+
+  private static final int FCNTL = 72;
+  private static final int F_GETFD = 1;
 
   private final List<Step> steps = new ArrayList<>();
   private final Set<String> made = new HashSet<>();
@@ -219,6 +227,9 @@ final class SetupPlan {
     if (s.controllingTerminal()) {
       add(Step.of("ioctl", Sysno.IOCTL, of(0), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
     }
+    if (s.landlock()) {
+      landlock(s, Landlock.abi());
+    }
     // Last before exec: the filter refuses mount and friends, which the steps above need.
     List<Insn> filter =
         SyscallFilter.program(
@@ -282,6 +293,67 @@ final class SetupPlan {
             Sysno.CAPSET,
             Arg.bytes(header, "{_LINUX_CAPABILITY_VERSION_3, 0}"),
             Arg.bytes(new byte[24], "{{0, 0, 0}, {0, 0, 0}}")));
+  }
+
+  /**
+   * A Landlock ruleset that allows changes only beneath the sandbox's writable mounts, so that a
+   * mistake in the mount table (or a kernel bug in it) still does not let the command write
+   * elsewhere. The rules are made in the child, after the pivot, on the sandbox's own paths: each
+   * path is opened {@code O_PATH} straight into the rule's {@code parent_fd} field.
+   */
+  private void landlock(Sandbox s, int abi) {
+    if (abi <= 0) {
+      return; // no Landlock in this kernel: the mount table is the only layer (doctor says so)
+    }
+    List<String> writable = new ArrayList<>();
+    for (Mount m : s.mounts()) {
+      switch (m) {
+        case Mount.Bind b when !b.readOnly() -> writable.add(b.target());
+        case Mount.Tmpfs t -> writable.add(t.target());
+        case Mount.Dev d -> writable.add(d.target());
+        case Mount.Proc p -> writable.add(p.target());
+        default -> {}
+      }
+    }
+    long access = Landlock.writeAccess(abi);
+    Slot ruleset = new Slot("ruleset");
+    byte[] attr = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, access).array();
+    add(
+        Step.of(
+                "landlock_create_ruleset",
+                Sysno.LANDLOCK_CREATE_RULESET,
+                Arg.bytes(attr, "{handled_access_fs=writes}"),
+                of(8),
+                of(0))
+            .into(ruleset));
+    for (String path : writable) {
+      Slot fd = new Slot("fd" + slots++);
+      // struct landlock_path_beneath_attr { u64 allowed_access; s32 parent_fd; } (packed),
+      // padded to 16 bytes because the runner stores a whole 64-bit result into parent_fd.
+      byte[] rule =
+          ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(0, access).array();
+      add(
+          Step.of(
+                  "openat",
+                  Sysno.OPENAT,
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(path),
+                  of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+              .into(fd));
+      add(
+          Step.of(
+              "landlock_add_rule",
+              Sysno.LANDLOCK_ADD_RULE,
+              Arg.result(ruleset),
+              of(Landlock.RULE_PATH_BENEATH, "LANDLOCK_RULE_PATH_BENEATH"),
+              Arg.bytesWithSlot(rule, 8, fd, "{allowed_access=writes, parent_fd=%s}"),
+              of(0)));
+      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+    }
+    add(
+        Step.of(
+            "landlock_restrict_self", Sysno.LANDLOCK_RESTRICT_SELF, Arg.result(ruleset), of(0)));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(ruleset)));
   }
 
   private void rlimit(int resource, String name, long value) {
@@ -469,6 +541,13 @@ final class SetupPlan {
             "cannot look up " + cmd + ": PATH has no absolute directory: " + path);
       }
     }
+    if (s.init() && s.namespaces().contains(Namespace.PID)) {
+      int init = InitBinary.fd();
+      if (init >= 0) {
+        execInit(s, init, candidates, env);
+        return;
+      }
+    }
     for (int i = 0; i < candidates.size(); i++) {
       Step step =
           Step.of(
@@ -483,6 +562,56 @@ final class SetupPlan {
               ? step.tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               : step);
     }
+  }
+
+  /**
+   * Ends the program by exec'ing robojail-init (from its sealed memfd, which the child inherited
+   * from the JVM) with {@code robojail-init CANDIDATE... -- ARGV...}; the init forks and its child
+   * tries the candidates in order, as the plain plan's execve steps would.
+   *
+   * <p>Once the init runs, a command that cannot be found would only show as exit status 127, so
+   * the candidates are checked here first: each is opened ({@code O_PATH}) into one slot, the last
+   * first, so that the first one found is the one left there. A descriptor opened and closed
+   * beforehand leaves the slot holding a closed number when none is found; the final {@code fcntl}
+   * then fails with EBADF, reported as "command not found".
+   */
+  private void execInit(Sandbox s, int memfd, List<String> candidates, List<String> env) {
+    Slot found = new Slot("found command");
+    add(
+        Step.of(
+                "openat",
+                Sysno.OPENAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str("/"),
+                of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+            .into(found));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(found)));
+    for (String c : candidates.reversed()) {
+      add(
+          Step.of(
+                  "openat",
+                  Sysno.OPENAT,
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(c),
+                  of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+              .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
+              .into(found));
+    }
+    add(Step.of("fcntl", FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
+    List<String> argv = new ArrayList<>();
+    argv.add(InitBinary.ARGV0);
+    argv.addAll(candidates);
+    argv.add(InitBinary.SEPARATOR);
+    argv.addAll(s.command());
+    add(
+        Step.of(
+            "execveat",
+            InitBinary.EXECVEAT,
+            of(memfd, "fd(robojail-init)"),
+            str(""),
+            Arg.strings(argv),
+            Arg.strings(env),
+            of(Syscalls.AT_EMPTY_PATH, "AT_EMPTY_PATH")));
   }
 
   private void parents(String target) {

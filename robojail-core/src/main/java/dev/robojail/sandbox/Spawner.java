@@ -134,7 +134,8 @@ final class Spawner {
   private static SandboxException setupFailed(Sandbox s, SetupStepException e) {
     SetupProgram plan = SetupPlan.program(s, 1000, 1001, 1002);
     String call = e.call();
-    if (call.startsWith("execve(") && e.errno() == Errno.ENOENT) {
+    if ((call.startsWith("execve(") && e.errno() == Errno.ENOENT)
+        || call.startsWith(SetupPlan.COMMAND_LOOKUP)) {
       return new SandboxException.SetupFailed(
           "command not found in the sandbox: "
               + s.command().getFirst()

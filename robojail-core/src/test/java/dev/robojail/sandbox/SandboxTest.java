@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -138,8 +139,9 @@ class SandboxTest {
   void thePidNamespaceShowsOnlyTheSandboxsProcesses() throws Exception {
     String out = sh(base(), "echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '");
     String[] lines = out.split("\n");
-    assertEquals("1", lines[0]);
-    // PID 1 (sh), the pipeline's processes; never the host's hundreds
+    boolean init = InitBinary.fd() >= 0;
+    assertEquals(init ? "2" : "1", lines[0]);
+    // PID 1 (robojail-init), PID 2 (sh), the pipeline's processes; never the host's hundreds
     assertTrue(lines[1].trim().split(" ").length <= 6, out);
     assertTrue(lines[1].startsWith("1 "), out);
   }
@@ -404,10 +406,11 @@ class SandboxTest {
       assertTrue(pid != null && pid.matches("\\d+"), "sandbox pid: " + pid);
       String ns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid")).toString();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (inNamespace(ns) < 3 && System.nanoTime() < deadline) {
+      int expected = InitBinary.fd() >= 0 ? 4 : 3;
+      while (inNamespace(ns) < expected && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertEquals(3, inNamespace(ns), "sh and two sleeps");
+      assertEquals(expected, inNamespace(ns), "robojail-init, sh and two sleeps");
       jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no finally, nothing of Java runs
       jvm.waitFor();
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -475,5 +478,16 @@ class SandboxTest {
             SandboxException.InvalidSpec.class,
             () -> base().newSession(false).controllingTerminal(true).command("true").build());
     assertTrue(e.getMessage().contains("new session"));
+  }
+
+  @Test
+  void landlockRefusesWritesTheMountTableWouldAllow() throws Exception {
+    assumeTrue(dev.robojail.ffm.Landlock.abi() > 0, "no Landlock in this kernel");
+    // A writable root tmpfs: the mount table allows writing there, Landlock does not.
+    String denied = sh(base().writableRoot(true), "touch /planted 2>&1; touch /tmp/ok && echo ok");
+    assertTrue(denied.contains("Permission denied"), denied);
+    assertTrue(denied.endsWith("ok\n"), denied);
+    assertEquals(
+        "made\n", sh(base().writableRoot(true).landlock(false), "touch /planted && echo made"));
   }
 }

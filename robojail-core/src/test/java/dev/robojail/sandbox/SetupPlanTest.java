@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupProgram.Arg;
 import dev.robojail.ffm.SetupProgram.Step;
@@ -50,7 +52,12 @@ class SetupPlanTest {
             && ro < pivot2
             && pivot2 < detach,
         String.join("\n", c));
-    assertEquals("execve(\"/bin/true\", [\"/bin/true\"], [])", c.getLast());
+    assertEquals(
+        InitBinary.fd() >= 0
+            ? "execveat(fd(robojail-init), \"\", [\"robojail-init\", \"/bin/true\", \"--\","
+                + " \"/bin/true\"], [], AT_EMPTY_PATH)"
+            : "execve(\"/bin/true\", [\"/bin/true\"], [])",
+        c.getLast());
   }
 
   @Test
@@ -95,13 +102,46 @@ class SetupPlanTest {
 
   @Test
   void commandsAreLookedUpOnTheSandboxPathLikeExecvp() {
-    List<String> c = calls(Sandbox.builder().env("PATH", "/a:/b/").command("tool", "x").build());
+    List<String> c =
+        calls(Sandbox.builder().init(false).env("PATH", "/a:/b/").command("tool", "x").build());
     assertEquals(
         List.of(
             "execve(\"/a/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"]) [ok: ENOENT, EACCES,"
                 + " ENOTDIR]",
             "execve(\"/b/tool\", [\"tool\", \"x\"], [\"PATH=/a:/b/\"])"),
         c.subList(c.size() - 2, c.size()));
+  }
+
+  @Test
+  void withTheInitTheCommandIsLookedUpFirstThenTheInitTriesTheCandidatesInOrder() {
+    assumeTrue(InitBinary.fd() >= 0, "robojail-init unavailable: " + InitBinary.unavailable());
+    List<String> c = calls(Sandbox.builder().env("PATH", "/a:/b/").command("tool", "x").build());
+    assertEquals(
+        List.of(
+            "found command = openat(AT_FDCWD, \"/\", O_PATH|O_CLOEXEC)",
+            "close(found command)",
+            "found command = openat(AT_FDCWD, \"/b/tool\", O_PATH|O_CLOEXEC) [ok: ENOENT,"
+                + " EACCES, ENOTDIR]",
+            "found command = openat(AT_FDCWD, \"/a/tool\", O_PATH|O_CLOEXEC) [ok: ENOENT,"
+                + " EACCES, ENOTDIR]",
+            SetupPlan.COMMAND_LOOKUP,
+            "execveat(fd(robojail-init), \"\", [\"robojail-init\", \"/a/tool\", \"/b/tool\","
+                + " \"--\", \"tool\", \"x\"], [\"PATH=/a:/b/\"], AT_EMPTY_PATH)"),
+        c.subList(c.size() - 6, c.size()));
+  }
+
+  @Test
+  void thereIsNoInitWhenItIsOffOrThePidNamespaceIsShared() {
+    String plain = "execve(\"/bin/true\", [\"/bin/true\"], [])";
+    assertEquals(
+        plain, calls(Sandbox.builder().init(false).command("/bin/true").build()).getLast());
+    assertEquals(
+        plain,
+        calls(Sandbox.builder().share(Namespace.PID).command("/bin/true").build()).getLast());
+    assertTrue(Sandbox.builder().command("/bin/true").build().init(), "on by default");
+    assertFalse(
+        Sandbox.builder().init(false).command("/bin/true").build().toBuilder().build().init(),
+        "copied");
   }
 
   @Test
@@ -297,10 +337,58 @@ class SetupPlanTest {
     int seccomp =
         c.indexOf(c.stream().filter(s -> s.startsWith("seccomp(")).findFirst().orElseThrow());
     assertTrue(host < bits && bits < capset && capset < seccomp, String.join("\n", c));
-    assertTrue(c.get(seccomp + 1).startsWith("execve("), c.get(seccomp + 1));
+    // after the filter: only the command's lookup (with the init), then the exec
+    for (String call : c.subList(seccomp + 1, c.size() - 1)) {
+      assertTrue(
+          call.startsWith("found command = openat(AT_FDCWD,")
+              || call.equals("close(found command)")
+              || call.equals(SetupPlan.COMMAND_LOOKUP),
+          call);
+    }
+    assertTrue(c.getLast().startsWith("execve"), c.getLast());
     index(c, "prlimit64(0, RLIMIT_CORE, {0, 0}, NULL)");
     List<String> root = calls(Sandbox.builder().rootInside().command("/bin/true").build());
     assertFalse(root.stream().anyMatch(s -> s.startsWith("capset") || s.contains("CAPBSET")));
     assertTrue(root.stream().anyMatch(s -> s.startsWith("seccomp(")), "the filter stays");
+  }
+
+  @Test
+  void landlockAllowsWritesOnlyBeneathWritableMounts() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.robojail.ffm.Landlock.abi() > 0, "no Landlock");
+    List<String> c =
+        calls(
+            Sandbox.builder()
+                .readOnlyBind(Path.of("/usr"))
+                .bind(Path.of("/var"), "/work")
+                .tmpfs("/tmp")
+                .command("/bin/true")
+                .build());
+    int create =
+        c.indexOf(
+            c.stream()
+                .filter(s -> s.contains("landlock_create_ruleset"))
+                .findFirst()
+                .orElseThrow());
+    List<String> opened =
+        c.subList(create, c.size()).stream()
+            .takeWhile(s -> !s.startsWith("landlock_restrict_self"))
+            .filter(s -> s.contains("O_PATH"))
+            .map(s -> s.split("\"")[1])
+            .toList();
+    assertEquals(List.of("/work", "/tmp"), opened);
+    int restrict = index(c, "landlock_restrict_self(ruleset, 0)");
+    int seccomp =
+        c.indexOf(c.stream().filter(s -> s.startsWith("seccomp(")).findFirst().orElseThrow());
+    assertTrue(restrict < seccomp);
+    assertTrue(
+        c.stream()
+            .anyMatch(
+                s ->
+                    s.startsWith(
+                        "landlock_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, {allowed_access=writes, parent_fd=fd")));
+    assertFalse(
+        calls(Sandbox.builder().landlock(false).command("/bin/true").build()).stream()
+            .anyMatch(s -> s.contains("landlock")));
   }
 }

@@ -115,6 +115,18 @@ public record SetupProgram(List<Step> steps) {
       return new Bpf(instructions.clone(), shown);
     }
 
+    /**
+     * A pointer to a copy of these bytes in which {@code slot} lives at {@code offset}: a step that
+     * stores its result into {@code slot} fills in that field (8 bytes, so the data must have room
+     * for them), for structs that carry a descriptor, such as Landlock's.
+     */
+    static Arg bytesWithSlot(byte[] data, int offset, Slot slot, String shown) {
+      if (offset < 0 || offset + 8 > data.length) {
+        throw new IllegalArgumentException("the slot must lie within the data");
+      }
+      return new Embedding(data.clone(), offset, slot, shown);
+    }
+
     /** The result that an earlier step stored in {@code slot}. */
     static Arg result(Slot slot) {
       return new Result(slot);
@@ -181,6 +193,28 @@ public record SetupProgram(List<Step> steps) {
       @Override
       public int hashCode() {
         return java.util.Arrays.hashCode(instructions) * 31 + shown.hashCode();
+      }
+    }
+
+    /** Bytes with a slot inside. */
+    record Embedding(byte[] data, int offset, Slot slot, String shown) implements Arg {
+      @Override
+      public String toString() {
+        return shown.replace("%s", slot.toString());
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Embedding e
+            && java.util.Arrays.equals(data, e.data)
+            && offset == e.offset
+            && slot == e.slot
+            && shown.equals(e.shown);
+      }
+
+      @Override
+      public int hashCode() {
+        return java.util.Arrays.hashCode(data) * 31 + offset;
       }
     }
 
@@ -282,6 +316,19 @@ public record SetupProgram(List<Step> steps) {
    */
   MemorySegment marshal(Arena arena, MemorySegment cloneArgs) {
     Map<Slot, MemorySegment> slots = new IdentityHashMap<>();
+    Map<Arg, MemorySegment> embedded = new IdentityHashMap<>();
+    for (Step s : steps) {
+      for (Arg a : s.args()) {
+        if (a instanceof Arg.Embedding e) {
+          MemorySegment data = arena.allocate(e.data().length, 8);
+          MemorySegment.copy(e.data(), 0, data, JAVA_BYTE, 0, e.data().length);
+          embedded.put(a, data);
+          if (slots.putIfAbsent(e.slot(), data.asSlice(e.offset(), 8)) != null) {
+            throw new IllegalArgumentException(e.slot() + " is embedded twice");
+          }
+        }
+      }
+    }
     for (Step s : steps) {
       if (s.resultTo() != null) {
         slots.putIfAbsent(s.resultTo(), arena.allocate(JAVA_LONG));
@@ -302,6 +349,7 @@ public record SetupProgram(List<Step> steps) {
               case Arg.Strings ss -> CStrings.array(arena, ss.values()).address();
               case Arg.Bytes b -> arena.allocateFrom(JAVA_BYTE, b.data()).address();
               case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
+              case Arg.Embedding emb -> embedded.get(emb).address();
               case Arg.Bpf b -> {
                 MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
                 MemorySegment fprog = arena.allocate(16, 8); // { u16 len; pad; filter * }

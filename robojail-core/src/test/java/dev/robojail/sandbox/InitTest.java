@@ -1,0 +1,287 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.ffm.FdInputStream;
+import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.Pty;
+import dev.robojail.ffm.Syscalls;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** robojail-init as the sandbox's PID 1: signals are passed on, orphans reaped, statuses kept. */
+@Tag("namespace")
+class InitTest {
+  @BeforeAll
+  static void needsUserNamespacesAndTheInit() {
+    try {
+      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
+    } catch (SandboxException.NamespacesUnavailable e) {
+      assumeTrue(false, e.getMessage());
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    assumeTrue(InitBinary.fd() >= 0, "robojail-init unavailable: " + InitBinary.unavailable());
+  }
+
+  private static Sandbox.Builder base() {
+    return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
+  }
+
+  private static String out(SandboxProcess p) throws Exception {
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+
+  private static SandboxProcess sh(Sandbox.Builder b, String script) {
+    return b.command("/bin/sh", "-c", script)
+        .stdout(Stdio.pipe())
+        .redirectErrorStream(true)
+        .start();
+  }
+
+  @Test
+  void theInitIsPid1AndTheCommandPid2() throws Exception {
+    SandboxProcess p = sh(base(), "echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo");
+    assertEquals(
+        "2\nrobojail-init /bin/sh -- /bin/sh -c "
+            + "echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo \n",
+        out(p));
+    assertEquals(0, p.exitValue());
+  }
+
+  @Test
+  void withoutTheInitTheCommandIsPid1() throws Exception {
+    SandboxProcess p = sh(base().init(false), "echo $$");
+    assertEquals("1\n", out(p));
+  }
+
+  @Test
+  void sigtermToTheSandboxEndsACommandWithoutHandlerWith143() throws Exception {
+    assertEquals(143, signalled("TERM"));
+  }
+
+  @Test
+  void sigintToTheSandboxEndsACommandWithoutHandlerWith130() throws Exception {
+    assertEquals(130, signalled("INT"));
+  }
+
+  @Test
+  void sighupAndSigusr1ArePassedOnToo() throws Exception {
+    assertEquals(129, signalled("HUP"));
+    assertEquals(138, signalled("USR1"));
+  }
+
+  /** Starts {@code sleep 100}, sends the signal to the sandbox's host pid, returns the status. */
+  private static int signalled(String signal) throws Exception {
+    SandboxProcess p = base().command("sleep", "100").start();
+    try {
+      awaitChild(p.pid());
+      kill(signal, p.pid());
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIG" + signal + " did not end the sandbox");
+      return p.exitValue();
+    } finally {
+      p.destroy();
+    }
+  }
+
+  @Test
+  void ctrlCOnTheSandboxsTerminalReachesTheCommandInTheForegroundGroup() throws Exception {
+    Pty pty = Pty.open();
+    try {
+      SandboxProcess p =
+          base()
+              .stdin(Stdio.descriptor(pty.slave()))
+              .stdout(Stdio.descriptor(pty.slave()))
+              .stderr(Stdio.descriptor(pty.slave()))
+              .controllingTerminal(true)
+              .command(
+                  "/bin/sh",
+                  "-c",
+                  "read -r l < /proc/$$/stat; set -- $l; echo pid=$1 pgrp=$5 tpgid=$8;"
+                      + " exec sleep 100")
+              .start();
+      Syscalls.close(pty.slave());
+      int master = Syscalls.dup3(pty.master(), 901, Syscalls.O_CLOEXEC);
+      StringBuilder out = new StringBuilder();
+      try (FdInputStream in = new FdInputStream(master)) {
+        while (!out.toString().contains("\n")) {
+          int c = in.read();
+          assertTrue(c >= 0, "no output: " + out);
+          out.append((char) c);
+        }
+        assertEquals("pid=2 pgrp=2 tpgid=2\r\n", out.toString());
+        awaitChild(p.pid());
+        Syscalls.writeFully(pty.master(), new byte[] {3}); // ^C
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "^C did not end the sandbox");
+      } finally {
+        p.destroy();
+      }
+      assertEquals(130, p.exitValue());
+    } finally {
+      Syscalls.close(pty.master());
+    }
+  }
+
+  @Test
+  void exitCodesAndDeathsBySignalPassThrough() throws Exception {
+    assertEquals(3, base().command("/bin/sh", "-c", "exit 3").start().waitFor());
+    assertEquals(0, base().command("/bin/true").start().waitFor());
+    assertEquals(1, base().command("false").start().waitFor());
+    // the command (PID 2, not PID 1) can be killed from inside, even by a signal it ignores not
+    assertEquals(143, base().command("/bin/sh", "-c", "kill -TERM $$").start().waitFor());
+    assertEquals(137, base().command("/bin/sh", "-c", "kill -KILL $$").start().waitFor());
+    assertEquals(139, base().command("/bin/sh", "-c", "kill -SEGV $$").start().waitFor());
+  }
+
+  @Test
+  void orphansAreReaped() throws Exception {
+    assertEquals(0, zombiesWhileTheCommandRuns(base()));
+    // Without the init the command is PID 1 and never waits for them: the check sees them.
+    assertEquals(3, zombiesWhileTheCommandRuns(base().init(false)));
+  }
+
+  /**
+   * Runs a command that leaves three orphans, which end after 0.2 s, then execs a {@code sleep}
+   * that never waits for anything; counts, from the host, the zombies in the sandbox after 0.8 s,
+   * while the sleep still runs.
+   */
+  private static int zombiesWhileTheCommandRuns(Sandbox.Builder b) throws Exception {
+    SandboxProcess p =
+        b.command(
+                "/bin/sh", "-c", "(sleep 0.2 &); (sleep 0.2 &); sh -c 'sleep 0.2 &'; exec sleep 3")
+            .start();
+    try {
+      Thread.sleep(800);
+      assertTrue(p.isAlive());
+      return zombies(p.pid()) + (state(p.pid()) == 'Z' ? 1 : 0);
+    } finally {
+      p.destroy();
+      p.waitFor();
+    }
+  }
+
+  @Test
+  void theInitsExecutableCannotBeWrittenFromInside() throws Exception {
+    String before = HexFormat.of().formatHex(Files.readAllBytes(fdPath()));
+    SandboxProcess p =
+        sh(
+            base(),
+            "echo x > /proc/1/exe && echo wrote; echo x >> /proc/1/exe && echo appended;"
+                + " ls -l /proc/self/fd/ | grep -c memfd; true");
+    String out = out(p);
+    assertFalse(out.contains("wrote"), out);
+    assertFalse(out.contains("appended"), out);
+    assertTrue(out.endsWith("0\n"), "no memfd among the command's descriptors: " + out);
+    assertEquals(before, HexFormat.of().formatHex(Files.readAllBytes(fdPath())));
+  }
+
+  @Test
+  void destroyEndsTheInitAndEveryProcessUnderIt() throws Exception {
+    SandboxProcess p =
+        base()
+            .command("/bin/sh", "-c", "trap '' TERM INT HUP; sleep 100 & sleep 100 & wait")
+            .start();
+    long child = awaitChild(p.pid());
+    p.destroy();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(137, p.exitValue());
+    for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + child)); i++) {
+      Thread.sleep(20);
+    }
+    assertFalse(Files.exists(Path.of("/proc/" + child)), "the command outlived its sandbox");
+  }
+
+  @Test
+  void aMissingCommandIsStillReportedAsSuch() {
+    SandboxException.SetupFailed e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SandboxException.SetupFailed.class,
+            () -> base().command("no-such-command-here").start());
+    assertTrue(
+        e.getMessage().startsWith("command not found in the sandbox: no-such-command-here"),
+        e.getMessage());
+    SandboxException.SetupFailed abs =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SandboxException.SetupFailed.class, () -> base().command("/no/such/tool").start());
+    assertTrue(abs.getMessage().startsWith("command not found in the sandbox"), abs.getMessage());
+  }
+
+  @Test
+  void aCommandFoundLaterOnPathRuns() throws Exception {
+    SandboxProcess p =
+        base()
+            .env("PATH", "/nonexistent:/etc:/usr/bin")
+            .command("echo", "found")
+            .stdout(Stdio.pipe())
+            .start();
+    assertEquals("found\n", out(p));
+    assertEquals(0, p.exitValue());
+  }
+
+  private static Path fdPath() {
+    return Path.of("/proc/self/fd/" + InitBinary.fd());
+  }
+
+  /** Waits until the init has started its child (the command); returns the child's host pid. */
+  private static long awaitChild(long init) throws Exception {
+    Path children = Path.of("/proc/" + init + "/task/" + init + "/children");
+    for (int i = 0; i < 500; i++) {
+      String c = Files.exists(children) ? Files.readString(children).strip() : "";
+      if (!c.isEmpty()) {
+        long child = Long.parseLong(c.split(" ")[0]);
+        // exec'd: its name is no longer the init's
+        String comm = Files.readString(Path.of("/proc/" + child + "/comm")).strip();
+        if (!comm.startsWith("robojail") && !comm.matches("\\d+")) {
+          return child;
+        }
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the init started no command");
+  }
+
+  /** The zombies among the descendants of {@code pid}. */
+  private static int zombies(long pid) throws IOException {
+    Path children = Path.of("/proc/" + pid + "/task/" + pid + "/children");
+    int n = 0;
+    String list;
+    try {
+      list = Files.readString(children).strip();
+    } catch (IOException gone) {
+      return 0;
+    }
+    for (String c : list.split(" ")) {
+      if (!c.isEmpty()) {
+        long child = Long.parseLong(c);
+        n += (state(child) == 'Z' ? 1 : 0) + zombies(child);
+      }
+    }
+    return n;
+  }
+
+  private static char state(long pid) {
+    try {
+      String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return s.charAt(s.lastIndexOf(')') + 2);
+    } catch (IOException gone) {
+      return '?';
+    }
+  }
+
+  private static void kill(String signal, long pid) throws Exception {
+    Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    assertEquals(0, k.waitFor());
+  }
+}

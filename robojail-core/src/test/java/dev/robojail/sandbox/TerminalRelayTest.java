@@ -1,0 +1,117 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.ffm.Syscalls;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jail's own terminal, relayed, driven like a person would: through a real terminal made by
+ * {@code script(1)}, typing keys (Ctrl-C, Ctrl-Z as bytes) and reading the screen.
+ */
+@Tag("namespace")
+class TerminalRelayTest {
+  @Test
+  void jobControlCtrlCAndCtrlZWorkInsideAndTheExitStatusPassesThrough() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) from util-linux");
+    assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    String command =
+        String.join(
+            " ",
+            java,
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            classPath(TerminalRelayMain.class, Sandbox.class, Syscalls.class),
+            TerminalRelayMain.class.getName());
+    Process p =
+        new ProcessBuilder("/usr/bin/script", "-qefc", command, "/dev/null")
+            .redirectErrorStream(true)
+            .start();
+    StringBuilder screen = new StringBuilder();
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try (InputStream in = p.getInputStream()) {
+                    byte[] b = new byte[4096];
+                    int n;
+                    while ((n = in.read(b)) > 0) {
+                      synchronized (screen) {
+                        screen.append(new String(b, 0, n, StandardCharsets.UTF_8));
+                      }
+                    }
+                  } catch (java.io.IOException e) {
+                    // the terminal closed
+                  }
+                });
+    OutputStream keys = p.getOutputStream();
+    try {
+      waitFor(screen, "jail$ ");
+      // a terminal, though not one of the jail's /dev/pts (ttyname cannot name it inside)
+      type(keys, "test -t 0 && test -t 1 && echo $((6*7)) is-a-terminal; stty size\r");
+      waitFor(screen, "42 is-a-terminal");
+      type(keys, "sleep 100\r");
+      Thread.sleep(300);
+      type(keys, "\u0003"); // Ctrl-C: the jail's terminal interrupts its foreground job
+      type(keys, "echo interrupted=$?\r");
+      waitFor(screen, "interrupted=130");
+      type(keys, "sleep 101\r");
+      Thread.sleep(300);
+      type(keys, "\u001a"); // Ctrl-Z: stopped, back to the shell
+      waitFor(screen, "Stopped");
+      type(keys, "jobs; kill %1; wait; echo back\r");
+      waitFor(screen, "back");
+      type(keys, "exit 7\r");
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), screen.toString());
+      assertEquals(7, p.exitValue(), screen.toString());
+      reader.join(5000);
+      synchronized (screen) {
+        assertTrue(screen.toString().contains("[relay exit 7, modes restored]"), screen.toString());
+      }
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  private static void type(OutputStream keys, String s) throws java.io.IOException {
+    keys.write(s.getBytes(StandardCharsets.UTF_8));
+    keys.flush();
+  }
+
+  /** Waits (bounded, to catch a hang; not a timing check) until the screen shows {@code s}. */
+  private static void waitFor(StringBuilder screen, String s) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      synchronized (screen) {
+        if (screen.indexOf(s) >= 0) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    synchronized (screen) {
+      throw new AssertionError("never saw \"" + s + "\" on\n" + screen);
+    }
+  }
+
+  private static String classPath(Class<?>... classes) throws Exception {
+    List<String> entries = new ArrayList<>();
+    for (Class<?> c : classes) {
+      entries.add(
+          Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+    }
+    return String.join(":", entries);
+  }
+}

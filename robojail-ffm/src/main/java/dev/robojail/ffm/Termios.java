@@ -1,0 +1,89 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A terminal's modes ({@code struct termios}, 60 bytes on x86-64 Linux: four flag words, the line
+ * discipline, 19 control characters), to put the user's terminal in raw mode while a jail has a
+ * terminal of its own, and to restore it exactly afterwards.
+ */
+public final class Termios {
+  private static final long TCGETS = 0x5401;
+  private static final long TCSETS = 0x5402;
+  private static final int SIZE = 60;
+  private static final int IFLAG = 0;
+  private static final int OFLAG = 4;
+  private static final int CFLAG = 8;
+  private static final int LFLAG = 12;
+  private static final int CC = 17;
+  private static final int VTIME = 5;
+  private static final int VMIN = 6;
+  private static final ValueLayout.OfInt JAVA_INT_UNALIGNED = JAVA_INT.withByteAlignment(1);
+
+  private final byte[] bytes;
+
+  private Termios(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  /** Whether {@code fd} is a terminal. */
+  public static boolean isTerminal(int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      return Syscalls.raw(Sysno.IOCTL, fd, TCGETS, a.allocate(SIZE).address()) == 0;
+    }
+  }
+
+  /** The terminal's current modes. */
+  public static Termios get(int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment t = a.allocate(SIZE);
+      Syscalls.ioctl(fd, TCGETS, t);
+      return new Termios(t.toArray(JAVA_BYTE));
+    }
+  }
+
+  /** Applies these modes to the terminal. */
+  public void set(int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      Syscalls.ioctl(fd, TCSETS, a.allocateFrom(JAVA_BYTE, bytes));
+    }
+  }
+
+  /**
+   * These modes made raw, as {@code cfmakeraw(3)} does: no echo, no line editing, no signals from
+   * keys (Ctrl-C and Ctrl-Z travel as bytes to the jail's own terminal), no output processing,
+   * 8-bit characters, reads return after one byte.
+   */
+  public Termios raw() {
+    MemorySegment t = MemorySegment.ofArray(bytes.clone());
+    int iflag = t.get(JAVA_INT_UNALIGNED, IFLAG);
+    iflag &= ~(0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x80 | 0x100 | 0x400); // IGNBRK BRKINT PARMRK
+    // ISTRIP INLCR IGNCR ICRNL IXON
+    t.set(JAVA_INT_UNALIGNED, IFLAG, iflag);
+    t.set(JAVA_INT_UNALIGNED, OFLAG, t.get(JAVA_INT_UNALIGNED, OFLAG) & ~0x1); // OPOST
+    int lflag = t.get(JAVA_INT_UNALIGNED, LFLAG);
+    lflag &= ~(0x8 | 0x40 | 0x2 | 0x1 | 0x8000); // ECHO ECHONL ICANON ISIG IEXTEN
+    t.set(JAVA_INT_UNALIGNED, LFLAG, lflag);
+    int cflag = t.get(JAVA_INT_UNALIGNED, CFLAG);
+    cflag = (cflag & ~(0x30 | 0x100)) | 0x30; // CSIZE, PARENB off; CS8
+    t.set(JAVA_INT_UNALIGNED, CFLAG, cflag);
+    t.set(JAVA_BYTE, CC + VMIN, (byte) 1);
+    t.set(JAVA_BYTE, CC + VTIME, (byte) 0);
+    return new Termios(t.toArray(JAVA_BYTE));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Termios t && java.util.Arrays.equals(bytes, t.bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(bytes);
+  }
+}
