@@ -8,7 +8,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "destroy",
     mixinStandardHelpOptions = true,
-    description = "Removes a jail's worktree, and its branch unless that holds commits.")
+    description =
+        "Imports a jail's commits, then removes its worktree and git directory, and its branch"
+            + " unless that holds commits.")
 final class DestroyCommand extends JailCommand {
   @Parameters(index = "0", description = "The jail.")
   String name;

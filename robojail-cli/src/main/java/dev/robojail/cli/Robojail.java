@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
       RunCommand.class,
       EnterCommand.class,
       StatusCommand.class,
+      MergeCommand.class,
+      DoctorCommand.class,
       DestroyCommand.class
     })
 public final class Robojail implements Runnable {

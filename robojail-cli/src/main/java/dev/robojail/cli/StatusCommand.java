@@ -16,7 +16,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = "Shows what a jail changed against its base commit.")
+    description =
+        "Imports a jail's commits into its branch in your repository, and shows what the jail"
+            + " changed against its base commit.")
 final class StatusCommand extends JailCommand {
   @Parameters(index = "0", description = "The jail.")
   String name;

@@ -202,6 +202,27 @@ public final class Git {
     exec(repo, Map.of(), List.of("worktree", "prune"), null, true);
   }
 
+  /**
+   * The user's {@code user.name} and {@code user.email} as their own git sees them in {@code repo}:
+   * the repository's configuration, then {@code ~/.gitconfig}. Reading configuration runs nothing.
+   *
+   * @return the keys {@code name} and {@code email} that were found, in that order
+   */
+  public Map<String, String> identity(Path repo, Path home) {
+    Path global = home.resolve(".gitconfig");
+    Map<String, String> env =
+        Map.of("GIT_CONFIG_GLOBAL", Files.isRegularFile(global) ? global.toString() : "/dev/null");
+    Map<String, String> found = new java.util.LinkedHashMap<>();
+    for (String key : List.of("name", "email")) {
+      Result r = exec(repo, env, List.of("config", "--get", "user." + key), null, false);
+      String value = r.line();
+      if (r.exitCode() == 0 && !value.isEmpty() && value.chars().noneMatch(c -> c < 0x20)) {
+        found.put(key, value);
+      }
+    }
+    return found;
+  }
+
   /** Whether the local branch exists. */
   public boolean branchExists(Path repo, String branch) {
     requireNoOption("branch", branch);
@@ -253,6 +274,22 @@ public final class Git {
    */
   Result exec(
       Path cwd, Map<String, String> extraEnv, List<String> args, byte[] stdin, boolean check) {
+    return exec(cwd, extraEnv, args, stdin, null, check);
+  }
+
+  /** Runs git as {@link #exec}, with standard input read from a file. */
+  Result execWithInputFile(
+      Path cwd, Map<String, String> extraEnv, List<String> args, Path stdin, boolean check) {
+    return exec(cwd, extraEnv, args, null, stdin, check);
+  }
+
+  private Result exec(
+      Path cwd,
+      Map<String, String> extraEnv,
+      List<String> args,
+      byte[] stdin,
+      Path stdinFile,
+      boolean check) {
     List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
     command.add(executable);
     command.add("-C");
@@ -262,7 +299,8 @@ public final class Git {
     ProcessBuilder builder = new ProcessBuilder(command);
     environment(builder.environment(), extraEnv);
     if (stdin == null) {
-      builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      Path input = stdinFile == null ? Path.of("/dev/null") : stdinFile;
+      builder.redirectInput(ProcessBuilder.Redirect.from(input.toFile()));
     }
     Process process;
     try {

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param branch the jail's branch, e.g. {@code robojail/NAME}
  * @param baseCommit the full id of the commit the branch started at
  * @param worktree the jail's linked worktree
- * @param gitDir the worktree's administrative directory ({@code <repo>/.git/worktrees/<id>}), as
- *     recorded when the worktree was made. Host-side git commands use it explicitly instead of the
- *     worktree's {@code .git} file, which the jail can rewrite.
+ * @param gitDir the jail's private git directory ({@code <data dir>/gitdirs/<name>.git}, see {@link
+ *     JailGitDir}), the only git directory the jail can write to. Jails made by earlier versions
+ *     record their linked worktree's administrative directory ({@code <repo>/.git/worktrees/<id>})
+ *     here instead. Host-side git never uses it as its git directory.
  * @param created when the jail was made
  * @param entrypoint the command the jail runs by default; empty for the configured shell
  * @param supervisor the process supervising the jail while it runs, or {@code null}

@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The library facade over jails: create, list, run, inspect and destroy them.
@@ -37,9 +39,12 @@ import java.util.Optional;
  * jails.destroy("demo", false);
  * }</pre>
  *
- * <p>A jail is a linked git worktree of the user's repository on a branch of its own, {@code
- * robojail/NAME-ID}, and a {@link Sandbox} around it. Every method checks what it is given before
- * changing anything, and {@link #create} leaves nothing behind when it fails.
+ * <p>A jail is a working tree of the user's repository on a branch of its own, {@code
+ * robojail/NAME-ID}, with a private git directory ({@link JailGitDir}) that borrows the user's
+ * objects read-only, and a {@link Sandbox} around it. The jail's commits reach the user's branch of
+ * the same name only when robojail imports them: on {@link #status}, {@link #destroy} and {@link
+ * #planMerge}. Every method checks what it is given before changing anything, and {@link #create}
+ * leaves nothing behind when it fails.
  */
 public final class Jails {
   private static final String INIT_HINT = "run: git init && git add . && git commit -m initial";
@@ -90,8 +95,9 @@ public final class Jails {
   }
 
   /**
-   * Makes a jail: a new branch {@code robojail/NAME-ID} at {@code branch} (or HEAD) checked out in
-   * a linked worktree at {@link Dirs#jailDir}.
+   * Makes a jail: a new branch {@code robojail/NAME-ID} at {@code branch} (or HEAD) in the user's
+   * repository, and the same branch checked out at {@link Dirs#jailDir} from a private git
+   * directory under {@code <data dir>/gitdirs/}.
    *
    * <p>The name is reserved in the state file first, so two processes creating the same name cannot
    * both proceed; if any later step fails, the worktree, the branch and the reservation are all
@@ -134,6 +140,7 @@ public final class Jails {
     String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
     Path worktree = dirs.jailDir(jailName);
 
+    Path gitDir = privateGitDir(jailName);
     JailState reservation =
         new JailState(
             jailName,
@@ -141,7 +148,7 @@ public final class Jails {
             jailBranch,
             base,
             worktree,
-            worktree,
+            gitDir,
             Instant.now(),
             resolvedEntrypoint,
             null);
@@ -156,22 +163,22 @@ public final class Jails {
                 + TerminalSafe.sanitizeLine(worktree.toString())
                 + " exists already; remove it, or choose another name");
       }
+      if (Files.exists(gitDir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new JailException(
+            "the jail's git directory "
+                + TerminalSafe.sanitizeLine(gitDir.toString())
+                + " exists already; remove it, or choose another name");
+      }
       Files.createDirectories(worktree.getParent());
-      Path gitDir = git.worktreeAdd(top, worktree, jailBranch, base);
       worktreeMade = true;
-      JailState created =
-          new JailState(
-              jailName,
-              top,
-              jailBranch,
-              base,
-              worktree,
-              gitDir,
-              reservation.created(),
-              resolvedEntrypoint,
-              null);
-      store.put(created);
-      return created;
+      // The user's branch first, create-only: it keeps the base commit reachable in the user's
+      // repository, and two jails can never share a branch.
+      git.run(top, "update-ref", "refs/heads/" + jailBranch, base, "0".repeat(base.length()));
+      Map<String, String> identity = new LinkedHashMap<>(git.identity(top, home));
+      identity.putIfAbsent("name", "robojail " + name);
+      identity.putIfAbsent("email", "robojail@localhost");
+      JailGitDir.create(git, top, gitDir, worktree, jailBranch, base, identity);
+      return reservation;
     } catch (IOException | RuntimeException e) {
       rollback(reservation, worktreeMade, e);
       if (e instanceof JailException je) {
@@ -184,8 +191,8 @@ public final class Jails {
   private void rollback(JailState reservation, boolean worktreeMade, Exception failure) {
     Path repo = reservation.repo();
     try {
-      if (worktreeMade || git.branchExists(repo, reservation.branch())) {
-        removeWorktree(repo, reservation.worktree());
+      if (worktreeMade) {
+        removeJailDirs(reservation);
       }
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
@@ -244,6 +251,22 @@ public final class Jails {
         .findFirst();
   }
 
+  /**
+   * Where the jail's private git directory lives: beside the worktrees, never inside the user's
+   * repository.
+   */
+  Path privateGitDir(JailName name) {
+    return dirs.dataDir().resolve("gitdirs").resolve(name.value() + ".git");
+  }
+
+  // Jails made before private git directories used a linked worktree of the user's repository.
+  private boolean hasPrivateGitDir(JailState jail) {
+    return jail.gitDir()
+        .toAbsolutePath()
+        .normalize()
+        .equals(privateGitDir(jail.name()).toAbsolutePath().normalize());
+  }
+
   /** Every jail, sorted by name. */
   public List<JailState> list() {
     return store.list();
@@ -269,9 +292,11 @@ public final class Jails {
    *       /etc/passwd} and {@code /etc/group} naming only root, the user and nobody;
    *   <li>the home directory as an empty tmpfs: nothing of the user's home is visible unless bound;
    *   <li>the worktree read-write at its host path, as the working directory;
-   *   <li>the repository's git directory read-only at its host path, so that {@code git log},
-   *       {@code diff} and {@code status} work inside. Commits inside fail for now: they would
-   *       write objects and refs into that directory;
+   *   <li>the jail's private git directory ({@link JailGitDir}) read-write at its host path, and
+   *       the user's object store read-only at its host path, which the private directory reaches
+   *       through {@code objects/info/alternates}: git works inside (commit, branch, checkout…),
+   *       and nothing else of the user's git directory is visible. A jail made before private git
+   *       directories sees the user's whole git directory read-only instead;
    *   <li>the configured extra binds, with hidden paths kept out (see below);
    *   <li>the entrypoint and its {@code #!} interpreter read-only, where outside the system dirs.
    * </ul>
@@ -308,8 +333,15 @@ public final class Jails {
             .file("/etc/passwd", passwd(user, uid, gid, homeDir, shell), 0644)
             .file("/etc/group", group(user, gid), 0644)
             .tmpfs(homeDir, 0, 0700)
-            .bind(jail.worktree(), jail.worktree().toString())
-            .readOnlyBind(gitCommonDir(jail), gitCommonDir(jail).toString());
+            .bind(jail.worktree(), jail.worktree().toString());
+    Path commonDir = gitCommonDir(jail);
+    if (hasPrivateGitDir(jail)) {
+      b.bind(jail.gitDir(), jail.gitDir().toString());
+      Path objects = commonDir.resolve("objects");
+      b.readOnlyBind(objects, objects.toString());
+    } else {
+      b.readOnlyBind(commonDir, commonDir.toString());
+    }
 
     List<Path> hidden = config.hiddenPaths().stream().map(h -> realPath(home.resolve(h))).toList();
     for (BindSpec bind : config.extraRoBinds()) {
@@ -478,9 +510,25 @@ public final class Jails {
    * @param interactive see {@link #sandbox(JailState, List, boolean)}
    */
   public int run(String name, List<String> command, boolean interactive) {
+    return run(name, command, interactive, UnaryOperator.identity());
+  }
+
+  /**
+   * Runs a command in the jail, as {@link #run(String, List)}, in a sandbox adjusted by the caller.
+   *
+   * @param interactive see {@link #sandbox(JailState, List, boolean)}
+   * @param customize changes the sandbox's builder before the sandbox is built, e.g. its standard
+   *     streams
+   */
+  public int run(
+      String name,
+      List<String> command,
+      boolean interactive,
+      UnaryOperator<Sandbox.Builder> customize) {
+    Objects.requireNonNull(customize, "customize");
     JailName jailName = JailName.of(name);
     JailState jail = get(name);
-    Sandbox sandbox = sandbox(jail, command, interactive);
+    Sandbox sandbox = customize.apply(sandbox(jail, command, interactive).toBuilder()).build();
     Supervisor me = Supervisor.current();
     store.update(
         jails -> {
@@ -516,9 +564,145 @@ public final class Jails {
     }
   }
 
-  /** What the jail changed against its base commit. */
+  /**
+   * What the jail changed against its base commit. The jail's branch is imported into the user's
+   * repository first ({@link #importBranch}), so that its commits are counted.
+   */
   public JailStatus status(String name) {
-    return inspector.status(get(name));
+    JailState jail = get(name);
+    importBranch(jail);
+    return inspector.status(jail);
+  }
+
+  /**
+   * Brings the commits of the jail's branch into the user's repository, on the branch of the same
+   * name, without running anything the jail controls; see {@link JailGitDir}.
+   *
+   * @return whether the user's branch moved
+   * @throws JailException if the jail's branch is not a well-formed, complete history
+   */
+  public boolean importBranch(String name) {
+    return importBranch(get(name));
+  }
+
+  private boolean importBranch(JailState jail) {
+    if (!hasPrivateGitDir(jail) || !Files.isDirectory(jail.gitDir(), LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch());
+  }
+
+  /**
+   * Imports the jail's branch and works out what merging it into the current branch of the user's
+   * repository brings. Nothing is merged yet; show the plan, then call {@link #merge(MergePlan)}.
+   *
+   * @throws JailConflictException if the user's working tree has uncommitted changes, or HEAD is
+   *     not on a branch
+   */
+  public MergePlan planMerge(String name) {
+    JailState jail = get(name);
+    importBranch(jail);
+    Path repo = jail.repo();
+    String into = currentBranch(repo);
+    requireClean(repo);
+    String head = git.revParse(repo, "HEAD");
+    String tip = git.revParse(repo, "refs/heads/" + jail.branch());
+    List<String> commits =
+        git.run(repo, "log", "--no-color", "--no-decorate", "--format=%h %s", head + ".." + tip)
+            .lines()
+            .map(TerminalSafe::sanitizeLine)
+            .toList();
+    String stat =
+        commits.isEmpty()
+            ? ""
+            : TerminalSafe.sanitize(
+                git.run(
+                    repo,
+                    "diff",
+                    "--no-color",
+                    "--no-ext-diff",
+                    "--no-textconv",
+                    "--stat",
+                    head + "..." + tip));
+    return new MergePlan(jail.name(), repo, jail.branch(), into, head, tip, commits, stat);
+  }
+
+  /**
+   * Merges what {@link #planMerge} showed into the user's current branch (a fast-forward when
+   * possible), if nothing changed since.
+   *
+   * @return the commit the user's branch is at afterwards
+   * @throws JailConflictException if the repository or the jail's branch moved since the plan, or
+   *     the working tree is no longer clean
+   * @throws JailException if the merge stops with conflicts: the repository is left mid-merge for
+   *     the user to resolve or abort
+   */
+  public String merge(MergePlan plan) {
+    JailState jail = get(plan.name().value());
+    Path repo = jail.repo();
+    if (!currentBranch(repo).equals(plan.into())
+        || !git.revParse(repo, "HEAD").equals(plan.head())
+        || !git.revParse(repo, "refs/heads/" + jail.branch()).equals(plan.tip())) {
+      throw new JailConflictException(
+          "the repository or the jail's branch changed since the merge was shown; run merge again");
+    }
+    requireClean(repo);
+    if (plan.isEmpty()) {
+      return plan.head();
+    }
+    Map<String, String> identity = new LinkedHashMap<>(git.identity(repo, home));
+    identity.putIfAbsent("name", "robojail");
+    identity.putIfAbsent("email", "robojail@localhost");
+    Git.Result r =
+        git.exec(
+            repo,
+            Map.of(),
+            List.of(
+                "-c",
+                "user.name=" + identity.get("name"),
+                "-c",
+                "user.email=" + identity.get("email"),
+                "merge",
+                "--no-edit",
+                "--no-stat",
+                "-m",
+                "Merge jail " + plan.name() + " (" + plan.branch() + ")",
+                plan.tip()),
+            null,
+            false);
+    if (r.exitCode() != 0) {
+      if (!git.run(repo, "ls-files", "--unmerged").isEmpty()) {
+        throw new JailException(
+            "the merge stopped with conflicts in "
+                + TerminalSafe.sanitizeLine(repo.toString())
+                + "; resolve them and commit, or run: git merge --abort");
+      }
+      throw new GitException(List.of("merge", plan.tip()), r.exitCode(), r.stderr());
+    }
+    return git.revParse(repo, "HEAD");
+  }
+
+  private String currentBranch(Path repo) {
+    Git.Result r =
+        git.exec(repo, Map.of(), List.of("symbolic-ref", "-q", "--short", "HEAD"), null, false);
+    if (r.exitCode() != 0 || r.line().isEmpty()) {
+      throw new JailConflictException(
+          "the repository "
+              + TerminalSafe.sanitizeLine(repo.toString())
+              + " is not on a branch; check out the branch to merge into");
+    }
+    return r.line();
+  }
+
+  private void requireClean(Path repo) {
+    String dirty =
+        git.run(repo, "status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all");
+    if (!dirty.isEmpty()) {
+      throw new JailConflictException(
+          "the repository "
+              + TerminalSafe.sanitizeLine(repo.toString())
+              + " has uncommitted changes; commit or stash them before merging");
+    }
   }
 
   /** The jail's changes as a terminal-safe patch. */
@@ -550,6 +734,8 @@ public final class Jails {
     JailStatus status = null;
     if (Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
       try {
+        // The jail's commits first, so that destroying it never loses them.
+        importBranch(jail);
         status = inspector.status(jail);
       } catch (JailException e) {
         if (!force) {
@@ -562,7 +748,18 @@ public final class Jails {
       throw new JailConflictException(
           "jail " + name + " has uncommitted changes; use --force to discard them");
     }
-    removeWorktree(jail.repo(), jail.worktree());
+    if (!Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        importBranch(jail);
+      } catch (JailException e) {
+        if (!force) {
+          throw new JailException(
+              "cannot import the branch of jail " + name + " (" + e.getMessage() + "); use --force",
+              e);
+        }
+      }
+    }
+    removeJailDirs(jail);
     store.remove(jail.name());
 
     Path repo = jail.repo();
@@ -586,6 +783,30 @@ public final class Jails {
                 + repo
                 + " branch -D "
                 + jail.branch()));
+  }
+
+  private void removeJailDirs(JailState jail) {
+    if (!hasPrivateGitDir(jail)) {
+      removeWorktree(jail.repo(), jail.worktree());
+      return;
+    }
+    deleteJailDir(jail.worktree(), dirs.jailsDir());
+    deleteJailDir(jail.gitDir(), privateGitDir(jail.name()).getParent());
+  }
+
+  private static void deleteJailDir(Path path, Path parent) {
+    Path dir = path.toAbsolutePath().normalize();
+    Path top = parent.toAbsolutePath().normalize();
+    if (!dir.startsWith(top) || dir.equals(top)) {
+      throw new JailException(
+          "refusing to delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": not a jail dir");
+    }
+    try {
+      deleteTree(dir);
+    } catch (IOException e) {
+      throw new JailException(
+          "cannot delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": " + e, e);
+    }
   }
 
   private void removeWorktree(Path repo, Path worktree) {
@@ -619,6 +840,33 @@ public final class Jails {
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            // The jail may have made a directory unreadable or unwritable to keep it.
+            if (attrs.isDirectory() && !attrs.isSymbolicLink()) {
+              try {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+              } catch (IOException | UnsupportedOperationException e) {
+                // the deletion below reports what is wrong
+              }
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+            // A directory that could not be opened: made readable once, then deleted on its own.
+            BasicFileAttributes attrs =
+                Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isDirectory() || Files.isReadable(f)) {
+              throw e;
+            }
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+            deleteTree(f);
+            return FileVisitResult.CONTINUE;
+          }
+
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {

@@ -1,0 +1,368 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A jail's private git directory: the only git directory the jail can write to.
+ *
+ * <p>It holds the jail's own {@code HEAD}, index, refs (its branch, and a snapshot of the user's
+ * branches and tags taken when the jail was made) and objects; the user's objects are reached
+ * through {@code objects/info/alternates}, read-only inside the jail. Nothing else of the user's
+ * git directory (config, hooks, refs, {@code info/}) is visible inside, so whatever the jail does
+ * to git, the user's repository is untouched.
+ *
+ * <p>The jail's commits reach the user's repository only through {@link #importBranch}, which
+ * treats this directory as hostile data: it never runs git with this directory as its git directory
+ * or reads its configuration. It reads the branch's ref file itself (no symbolic links followed),
+ * copies the object files as plain bytes into a temporary directory (so the jail's {@code
+ * info/alternates} is never followed), and lets the user's git pack, check ({@code --strict}) and
+ * store only the objects the branch needs.
+ */
+final class JailGitDir {
+  private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}(?:[0-9a-f]{24})?");
+  private static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
+  private static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
+  private static final Pattern PACK_FILE = Pattern.compile("pack-[0-9a-f]{40,64}\\.(?:pack|idx)");
+  private static final long MAX_REF_FILE = 64L << 20;
+  private static final int UNPACK_LIMIT = 100;
+
+  private JailGitDir() {}
+
+  /**
+   * Makes the private git directory {@code gitDir} with {@code branch} at {@code base} checked out,
+   * and fills {@code worktree} (which must not exist) with the files of {@code base}.
+   */
+  static void create(
+      Git git,
+      Path repo,
+      Path gitDir,
+      Path worktree,
+      String branch,
+      String base,
+      Map<String, String> identity)
+      throws IOException {
+    Path commonDir = git.commonDir(repo);
+    Files.createDirectories(gitDir.getParent());
+    Files.createDirectory(gitDir);
+    Files.createDirectories(gitDir.resolve("objects/info"));
+    Files.createDirectories(gitDir.resolve("objects/pack"));
+    Files.createDirectories(gitDir.resolve("refs/tags"));
+    Path ref = gitDir.resolve("refs/heads/" + branch);
+    Files.createDirectories(ref.getParent());
+    Files.writeString(
+        gitDir.resolve("objects/info/alternates"), commonDir.resolve("objects") + "\n");
+    Files.writeString(gitDir.resolve("HEAD"), "ref: refs/heads/" + branch + "\n");
+    Files.writeString(ref, base + "\n");
+    StringBuilder config = new StringBuilder();
+    String format = git.run(repo, "rev-parse", "--show-object-format").strip();
+    boolean sha1 = format.equals("sha1");
+    config
+        .append("[core]\n\trepositoryformatversion = ")
+        .append(sha1 ? 0 : 1)
+        .append("\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n")
+        .append("\tworktree = ")
+        .append(quote(worktree.toString()))
+        .append('\n');
+    if (!sha1) {
+      config.append("[extensions]\n\tobjectformat = ").append(format).append('\n');
+    }
+    if (!identity.isEmpty()) {
+      config.append("[user]\n");
+      identity.forEach(
+          (k, v) -> config.append('\t').append(k).append(" = ").append(quote(v)).append('\n'));
+    }
+    Files.writeString(gitDir.resolve("config"), config.toString());
+    // A snapshot of the user's branches and tags, so that `git log main` works inside; other
+    // jails' branches are left out.
+    StringBuilder packed = new StringBuilder("# pack-refs with: sorted \n");
+    String refs =
+        git.run(
+            repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags");
+    for (String line : refs.lines().toList()) {
+      if (!line.contains(" refs/heads/robojail/")) {
+        packed.append(line).append('\n');
+      }
+    }
+    Files.writeString(gitDir.resolve("packed-refs"), packed.toString());
+    Path shallow = commonDir.resolve("shallow");
+    if (Files.isRegularFile(shallow, LinkOption.NOFOLLOW_LINKS)) {
+      Files.copy(shallow, gitDir.resolve("shallow"));
+    }
+    Files.createDirectory(worktree);
+    Files.writeString(worktree.resolve(".git"), "gitdir: " + gitDir + "\n");
+    git.exec(
+        worktree,
+        Map.of(),
+        List.of(
+            "--git-dir=" + gitDir,
+            "--work-tree=" + worktree,
+            "read-tree",
+            "--reset",
+            "-u",
+            "refs/heads/" + branch),
+        null,
+        true);
+  }
+
+  private static String quote(String value) {
+    return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  /**
+   * The commit the jail's branch points at in its private git directory, or empty if the jail
+   * deleted it. Nothing is followed: the ref file and each directory above it inside {@code gitDir}
+   * must be real files and directories.
+   *
+   * @throws JailException if the ref is not a plain object id
+   */
+  static Optional<String> tip(Path gitDir, String branch) {
+    String refName = "refs/heads/" + branch;
+    Path dir = gitDir;
+    String[] parts = refName.split("/");
+    boolean loose = true;
+    for (int i = 0; i < parts.length - 1 && loose; i++) {
+      dir = dir.resolve(parts[i]);
+      loose = isDirectory(dir);
+    }
+    if (loose) {
+      Optional<String> content = readSmall(dir.resolve(parts[parts.length - 1]));
+      if (content.isPresent()) {
+        return Optional.of(objectId(content.get().strip(), refName));
+      }
+    }
+    Optional<String> packed = readSmall(gitDir.resolve("packed-refs"));
+    if (packed.isPresent()) {
+      for (String line : packed.get().lines().toList()) {
+        if (line.endsWith(" " + refName)
+            && line.length() == line.indexOf(' ') + 1 + refName.length()) {
+          return Optional.of(objectId(line.substring(0, line.indexOf(' ')), refName));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String objectId(String value, String refName) {
+    if (!OBJECT_ID.matcher(value).matches()) {
+      throw new JailException(
+          "the jail's "
+              + refName
+              + " is not a commit id: "
+              + TerminalSafe.sanitizeLine(value.substring(0, Math.min(80, value.length()))));
+    }
+    return value;
+  }
+
+  private static boolean isDirectory(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .isDirectory();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // A regular file only, opened with O_NOFOLLOW.
+  private static Optional<String> readSmall(Path file) {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new JailException("cannot read the jail's " + file.getFileName() + ": " + e, e);
+    }
+    if (!attrs.isRegularFile() || attrs.size() > MAX_REF_FILE) {
+      throw new JailException(
+          "the jail's "
+              + file.getFileName()
+              + " is not a plain ref file (a symbolic link, a directory or too large)");
+    }
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.of(new String(in.readNBytes((int) MAX_REF_FILE), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new JailException("cannot read the jail's " + file.getFileName() + ": " + e, e);
+    }
+  }
+
+  /**
+   * Brings the jail's branch into the user's repository: the objects it needs, then {@code
+   * refs/heads/BRANCH} moved to the jail's tip.
+   *
+   * @return whether the user's branch moved
+   */
+  static boolean importBranch(Git git, Path repo, Path gitDir, String branch) {
+    Optional<String> found = tip(gitDir, branch);
+    if (found.isEmpty()) {
+      return false;
+    }
+    String tip = found.get();
+    Path commonDir = git.commonDir(repo);
+    List<String> inRepo = List.of("--git-dir=" + commonDir);
+    String refName = "refs/heads/" + branch;
+    Git.Result old =
+        git.exec(
+            repo, Map.of(), args(inRepo, "rev-parse", "--verify", "--quiet", refName), null, false);
+    String oldTip = old.exitCode() == 0 ? old.line() : null;
+    if (tip.equals(oldTip)) {
+      return false;
+    }
+    Path temp;
+    try {
+      temp = Files.createTempDirectory("robojail-import-");
+    } catch (IOException e) {
+      throw new JailException("cannot create a temporary directory: " + e, e);
+    }
+    try {
+      Path objects = Files.createDirectory(temp.resolve("objects"));
+      copyObjects(gitDir.resolve("objects"), objects);
+      Map<String, String> alt = Map.of("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects.toString());
+      Git.Result list =
+          git.exec(
+              repo, alt, args(inRepo, "rev-list", "--objects", tip, "--not", "--all"), null, false);
+      if (list.exitCode() != 0) {
+        throw new JailException(
+            "cannot import the jail's branch "
+                + TerminalSafe.sanitizeLine(branch)
+                + ": its history is incomplete or broken ("
+                + TerminalSafe.sanitizeLine(list.stderr().strip().replace('\n', ' '))
+                + ")");
+      }
+      StringBuilder ids = new StringBuilder();
+      int count = 0;
+      for (String line : list.out().lines().toList()) {
+        int space = line.indexOf(' ');
+        ids.append(space < 0 ? line : line.substring(0, space)).append('\n');
+        count++;
+      }
+      if (count > 0) {
+        // Through a file, not memory: the jail decides how large its objects are.
+        String hash =
+            git.exec(
+                    repo,
+                    alt,
+                    args(inRepo, "pack-objects", "-q", temp.resolve("out").toString()),
+                    ids.toString().getBytes(StandardCharsets.US_ASCII),
+                    true)
+                .line();
+        if (!OBJECT_ID.matcher(hash).matches()) {
+          throw new JailException("git pack-objects printed no pack name");
+        }
+        List<String> store =
+            count < UNPACK_LIMIT
+                ? args(inRepo, "unpack-objects", "-q", "--strict")
+                : args(inRepo, "index-pack", "--stdin", "--strict");
+        git.execWithInputFile(repo, Map.of(), store, temp.resolve("out-" + hash + ".pack"), true);
+      }
+      // Connectivity, without the jail's objects: everything the tip needs is now in the repo.
+      git.exec(
+          repo,
+          Map.of(),
+          args(inRepo, "rev-list", "--objects", "--quiet", tip, "--not", "--all"),
+          null,
+          true);
+      String type =
+          git.exec(repo, Map.of(), args(inRepo, "cat-file", "-t", tip), null, true).line();
+      if (!type.equals("commit")) {
+        throw new JailException("the jail's branch points at a " + type + ", not a commit");
+      }
+      String zero = "0".repeat(tip.length());
+      git.exec(
+          repo,
+          Map.of(),
+          args(
+              inRepo,
+              "update-ref",
+              "-m",
+              "robojail: import from the jail",
+              refName,
+              tip,
+              oldTip == null ? zero : oldTip),
+          null,
+          true);
+      return true;
+    } catch (IOException e) {
+      throw new JailException("cannot read the jail's objects: " + e, e);
+    } finally {
+      deleteQuietly(temp);
+    }
+  }
+
+  private static List<String> args(List<String> prefix, String... rest) {
+    List<String> all = new ArrayList<>(prefix);
+    all.addAll(List.of(rest));
+    return all;
+  }
+
+  // Plain copies of loose objects and packs; info/ (alternates, commit-graph) is left behind.
+  private static void copyObjects(Path from, Path to) throws IOException {
+    if (!isDirectory(from)) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(from)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (LOOSE_DIR.matcher(name).matches() && isDirectory(entry)) {
+          Path target = null;
+          try (DirectoryStream<Path> files = Files.newDirectoryStream(entry)) {
+            for (Path f : files) {
+              if (LOOSE_FILE.matcher(f.getFileName().toString()).matches()) {
+                if (target == null) {
+                  target = Files.createDirectory(to.resolve(name));
+                }
+                copyFile(f, target.resolve(f.getFileName().toString()));
+              }
+            }
+          }
+        } else if (name.equals("pack") && isDirectory(entry)) {
+          Path target = Files.createDirectory(to.resolve("pack"));
+          try (DirectoryStream<Path> files = Files.newDirectoryStream(entry)) {
+            for (Path f : files) {
+              if (PACK_FILE.matcher(f.getFileName().toString()).matches()) {
+                copyFile(f, target.resolve(f.getFileName().toString()));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void copyFile(Path from, Path to) throws IOException {
+    try (InputStream in = Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS);
+        OutputStream out = Files.newOutputStream(to, StandardOpenOption.CREATE_NEW)) {
+      in.transferTo(out);
+    } catch (IOException e) {
+      // A symbolic link (ELOOP), a directory or a vanished file is not an object of the jail's;
+      // if the branch needed it, rev-list reports the history as broken.
+      Files.deleteIfExists(to);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // A leftover temporary file is harmless.
+    }
+  }
+}
