@@ -14,6 +14,6 @@ final class EnterCommand extends JailCommand {
 
   @Override
   int doCall() {
-    return jails().run(name, List.of(), true);
+    return JailTerminal.run(jails(), name, List.of(), true);
   }
 }

@@ -18,6 +18,6 @@ final class RunCommand extends JailCommand {
 
   @Override
   int doCall() {
-    return jails().run(name, command, false);
+    return JailTerminal.run(jails(), name, command, false);
   }
 }

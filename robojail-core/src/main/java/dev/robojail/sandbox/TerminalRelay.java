@@ -1,11 +1,14 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.ffm.Sysno;
 import dev.robojail.ffm.Termios;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -21,12 +24,18 @@ public final class TerminalRelay implements AutoCloseable {
   private static final int IN = 0;
   private static final int OUT = 1;
   private static final long RESIZE_POLL_MILLIS = 200;
+  private static final int POLL_MILLIS = 100;
+  private static final short POLLIN = 1;
 
   private final Pty pty;
   private final Termios saved;
   private final Thread restoreOnExit;
+  private Thread output;
+  private Thread input;
+  private Thread resize;
   private boolean closed;
   private boolean slaveClosed;
+  private volatile boolean stopped;
 
   private TerminalRelay(Pty pty, Termios saved) {
     this.pty = pty;
@@ -49,6 +58,7 @@ public final class TerminalRelay implements AutoCloseable {
       TerminalRelay relay = new TerminalRelay(pty, saved);
       Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
       saved.raw().set(IN);
+      relay.startCopying();
       return relay;
     } catch (RuntimeException e) {
       Syscalls.close(pty.master());
@@ -71,22 +81,66 @@ public final class TerminalRelay implements AutoCloseable {
    * after {@link Sandbox#start()}.
    */
   public int relay(SandboxProcess p) throws InterruptedException {
-    // The sandbox holds the slave now; the terminal hangs up (EIO) once its last holder exits.
-    closeSlave();
-    Thread output =
-        Thread.ofPlatform().name("robojail-terminal-out").start(() -> copy(pty.master(), OUT));
-    Thread input =
-        Thread.ofPlatform()
-            .daemon() // blocks reading the user's terminal; it cannot be woken, only abandoned
-            .name("robojail-terminal-in")
-            .start(() -> copy(IN, pty.master()));
-    Thread resize =
-        Thread.ofPlatform().daemon().name("robojail-terminal-size").start(this::followSize);
     int status = p.waitFor();
+    finish();
+    return status;
+  }
+
+  /**
+   * Once the sandbox has exited: lets the terminal hang up, copies what output is left, and stops
+   * relaying. For callers that wait for the sandbox themselves.
+   */
+  public void finish() throws InterruptedException {
+    // The sandbox's processes held the slave; with the caller's copy closed too, the master
+    // reads end of terminal (EIO) as soon as the last output is read.
+    closeSlave();
     output.join(2000);
     resize.interrupt();
-    input.interrupt();
-    return status;
+    stopped = true;
+    // The input thread polls, so it notices within one poll; only then may the master close,
+    // or keys could be written to whatever file reuses its number.
+    input.join(2000);
+  }
+
+  /** Copies keys to the jail's terminal, polling so that it can stop without a keystroke. */
+  private void copyInput() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment buf = a.allocate(4096);
+      MemorySegment pollfd = a.allocate(8); // struct pollfd { int fd; short events, revents; }
+      while (!stopped) {
+        pollfd.set(ValueLayout.JAVA_INT, 0, IN);
+        pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+        long ready = Syscalls.raw(Sysno.POLL, pollfd.address(), 1, POLL_MILLIS);
+        if (ready == 0 || ready == -Errno.EINTR) {
+          continue;
+        }
+        if (ready < 0 || stopped) {
+          return;
+        }
+        int n = Syscalls.read(IN, buf, buf.byteSize());
+        if (n <= 0) {
+          return;
+        }
+        long done = 0;
+        while (done < n) {
+          done += Syscalls.write(pty.master(), buf.asSlice(done), n - done);
+        }
+      }
+    } catch (SyscallException e) {
+      // the jail's terminal is gone
+    }
+  }
+
+  // Copying starts before the sandbox does: its first output must not wait in a full buffer,
+  // and keys typed meanwhile wait in the jail's terminal for whoever reads it first.
+  private void startCopying() {
+    output =
+        Thread.ofPlatform()
+            .daemon()
+            .name("robojail-terminal-out")
+            .start(() -> copy(pty.master(), OUT));
+    input = Thread.ofPlatform().daemon().name("robojail-terminal-in").start(this::copyInput);
+    resize = Thread.ofPlatform().daemon().name("robojail-terminal-size").start(this::followSize);
   }
 
   private void followSize() {
@@ -130,6 +184,11 @@ public final class TerminalRelay implements AutoCloseable {
       return;
     }
     closed = true;
+    try {
+      finish();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     saved.set(IN);
     try {
       Runtime.getRuntime().removeShutdownHook(restoreOnExit);
