@@ -77,6 +77,8 @@ public final class Sandbox {
   private final boolean allowPtrace;
   private final boolean allowUserNamespaces;
   private final long coreLimit;
+  private final long openFiles;
+  private final long processes;
 
   private Sandbox(Builder b) {
     command = List.copyOf(b.command);
@@ -102,6 +104,8 @@ public final class Sandbox {
     allowPtrace = b.allowPtrace;
     allowUserNamespaces = b.allowUserNamespaces;
     coreLimit = b.coreLimit;
+    openFiles = b.openFiles;
+    processes = b.processes;
   }
 
   /** A builder with the safe defaults and nothing mounted. */
@@ -231,6 +235,16 @@ public final class Sandbox {
     return coreLimit;
   }
 
+  /** The limit on open descriptors per process ({@code RLIMIT_NOFILE}), or -1 for the host's. */
+  public long openFiles() {
+    return openFiles;
+  }
+
+  /** The limit on processes ({@code RLIMIT_NPROC}), or -1 for the host's. */
+  public long processes() {
+    return processes;
+  }
+
   /**
    * Builds a {@link Sandbox}. Not thread-safe; {@link #build()} checks the whole spec before
    * anything is touched.
@@ -266,6 +280,8 @@ public final class Sandbox {
     private boolean allowPtrace;
     private boolean allowUserNamespaces;
     private long coreLimit;
+    private long openFiles = -1;
+    private long processes = -1;
 
     private Builder() {}
 
@@ -294,6 +310,8 @@ public final class Sandbox {
       allowPtrace = s.allowPtrace;
       allowUserNamespaces = s.allowUserNamespaces;
       coreLimit = s.coreLimit;
+      openFiles = s.openFiles;
+      processes = s.processes;
     }
 
     /** The command and its arguments; a name without {@code /} is looked up on PATH inside. */
@@ -373,6 +391,25 @@ public final class Sandbox {
     /** The core dump size limit in bytes; 0 (the default) disables core dumps. */
     public Builder coreLimit(long bytes) {
       this.coreLimit = bytes;
+      return this;
+    }
+
+    /**
+     * The most descriptors a process may have open ({@code RLIMIT_NOFILE}, soft and hard), or -1
+     * (the default) to keep the host's; capped at the host's hard limit, which an unprivileged
+     * process cannot raise.
+     */
+    public Builder openFiles(long max) {
+      this.openFiles = max;
+      return this;
+    }
+
+    /**
+     * The most processes ({@code RLIMIT_NPROC}, soft and hard), against fork bombs; -1 (the
+     * default) keeps the host's. The kernel counts them per user, across user namespaces.
+     */
+    public Builder processes(long max) {
+      this.processes = max;
       return this;
     }
 

@@ -51,6 +51,8 @@ final class SetupPlan {
   private static final int SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 0x1;
   private static final int RLIMIT_CORE = 4;
+  private static final int RLIMIT_NPROC = 6;
+  private static final int RLIMIT_NOFILE = 7;
   private static final int TIOCSCTTY = 0x540e;
   private static final int PR_SET_SECUREBITS = 28;
   private static final int PR_CAP_AMBIENT = 47;
@@ -214,6 +216,12 @@ final class SetupPlan {
     if (s.coreLimit() >= 0) {
       rlimit(RLIMIT_CORE, "RLIMIT_CORE", s.coreLimit());
     }
+    if (s.openFiles() >= 0) {
+      rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", Math.min(s.openFiles(), hostHardLimit(RLIMIT_NOFILE)));
+    }
+    if (s.processes() >= 0) {
+      rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(s.processes(), hostHardLimit(RLIMIT_NPROC)));
+    }
     if (!s.keepCapabilities()) {
       dropCapabilities();
     }
@@ -371,6 +379,17 @@ final class SetupPlan {
             of(resource, name),
             Arg.bytes(limit, "{" + value + ", " + value + "}"),
             of(0, "NULL")));
+  }
+
+  /** The JVM's own hard limit: the child inherits it and cannot raise it without privilege. */
+  static long hostHardLimit(int resource) {
+    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+      java.lang.foreign.MemorySegment old = a.allocate(16);
+      long r = Syscalls.raw(Sysno.PRLIMIT64, 0, resource, 0, old.address());
+      // RLIM_INFINITY reads as -1: no cap
+      long hard = r < 0 ? Long.MAX_VALUE : old.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
+      return hard < 0 ? Long.MAX_VALUE : hard;
+    }
   }
 
   /** The highest capability this kernel knows; dropping one above it fails with EINVAL. */

@@ -490,4 +490,26 @@ class SandboxTest {
     assertEquals(
         "made\n", sh(base().writableRoot(true).landlock(false), "touch /planted && echo made"));
   }
+
+  @Test
+  void resourceLimitsHoldAgainstAForkBomb() throws Exception {
+    assertEquals(
+        "256 40\n",
+        sh(
+            base().openFiles(256).processes(40),
+            "echo $(ulimit -n) $(grep 'Max processes' /proc/self/limits | tr -s ' ' | cut -d' ' -f3)"));
+    // The kernel exempts the host's root from RLIMIT_NPROC (copy_process checks INIT_USER);
+    // for everyone else the limit stops a fork bomb.
+    assumeTrue(Syscalls.getuid() != 0, "RLIMIT_NPROC does not bind the host's root");
+    SandboxProcess p =
+        base()
+            .processes(40)
+            .command("/bin/sh", "-c", "for i in $(seq 80); do sleep 1 & done; wait")
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    assertTrue(out.contains("Cannot fork"), "the 41st process must not start: " + out);
+  }
 }
