@@ -8,10 +8,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -52,6 +57,10 @@ public final class Git {
           "-c", "maintenance.auto=false",
           "-c", "advice.detachedHead=false");
 
+  // Executables found on PATH, by name: PATH is searched once per JVM, and git is then started
+  // by its absolute path (no PATH walk in every child).
+  private static final Map<String, String> RESOLVED = new ConcurrentHashMap<>();
+
   private final String executable;
 
   /** Git from {@code PATH}. */
@@ -59,9 +68,27 @@ public final class Git {
     this("git");
   }
 
-  /** The given git executable. */
+  /** The given git executable; a bare name is looked up on {@code PATH} once per JVM. */
   public Git(String executable) {
-    this.executable = executable;
+    this.executable =
+        executable.contains("/") ? executable : RESOLVED.computeIfAbsent(executable, Git::onPath);
+  }
+
+  // The first regular executable file of that name in an absolute PATH entry, or the bare name
+  // (for the process launcher to fail on) when there is none.
+  private static String onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(":")) {
+        if (!dir.isEmpty() && dir.startsWith("/")) {
+          Path candidate = Path.of(dir, name);
+          if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+            return candidate.toString();
+          }
+        }
+      }
+    }
+    return name;
   }
 
   /**
@@ -107,10 +134,69 @@ public final class Git {
     return Path.of(exec(dir, Map.of(), List.of("rev-parse", "--show-toplevel"), null, true).line());
   }
 
-  /** The repository's common git directory, e.g. {@code /home/u/project/.git}. */
+  /**
+   * The repository's common git directory, e.g. {@code /home/u/project/.git}.
+   *
+   * <p>For the usual layout, {@code repo} the top of a main working tree whose {@code .git} is a
+   * real directory without a {@code commondir} file, this is that directory's real path, found
+   * without running git; otherwise git is asked. ({@code repo} is the user's repository, never
+   * anything a jail can write to.)
+   */
   public Path commonDir(Path repo) {
+    Path dotGit = repo.resolve(".git");
+    try {
+      if (Files.readAttributes(dotGit, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .isDirectory()
+          && !Files.exists(dotGit.resolve("commondir"), LinkOption.NOFOLLOW_LINKS)
+          && Files.isRegularFile(dotGit.resolve("HEAD"), LinkOption.NOFOLLOW_LINKS)) {
+        return dotGit.toRealPath();
+      }
+    } catch (IOException e) {
+      // not the usual layout: ask git
+    }
     List<String> args = List.of("rev-parse", "--path-format=absolute", "--git-common-dir");
     return Path.of(exec(repo, Map.of(), args, null, true).line());
+  }
+
+  /**
+   * What {@code create} needs to know about a repository, from one {@code git rev-parse}.
+   *
+   * @param topLevel the top directory of the working tree
+   * @param commonDir the common git directory
+   * @param objectFormat {@code sha1} or {@code sha256}
+   * @param commit the full id of the commit the revision names
+   */
+  public record RepoInfo(Path topLevel, Path commonDir, String objectFormat, String commit) {}
+
+  /**
+   * The working tree that contains {@code dir}, and the commit {@code rev} names in it, from one
+   * git process.
+   *
+   * @return empty if {@code dir} is not in a working tree or {@code rev} names no commit (use
+   *     {@link #isRepository}, {@link #hasCommits} and {@link #revParse} to tell which)
+   */
+  public Optional<RepoInfo> repoInfo(Path dir, String rev) {
+    requireNoOption("revision", rev);
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    List<String> args =
+        List.of(
+            "rev-parse",
+            "--path-format=absolute",
+            "--show-toplevel",
+            "--git-common-dir",
+            "--show-object-format",
+            "--verify",
+            "--quiet",
+            rev + "^{commit}");
+    Result r = exec(dir, Map.of(), args, null, false);
+    List<String> lines = r.out().lines().toList();
+    if (r.exitCode() != 0 || lines.size() != 4 || lines.getFirst().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new RepoInfo(Path.of(lines.get(0)), Path.of(lines.get(1)), lines.get(2), lines.get(3)));
   }
 
   /** Whether the repository's HEAD points at a commit (a fresh {@code git init} has none). */
@@ -212,11 +298,28 @@ public final class Git {
     Path global = home.resolve(".gitconfig");
     Map<String, String> env =
         Map.of("GIT_CONFIG_GLOBAL", Files.isRegularFile(global) ? global.toString() : "/dev/null");
-    Map<String, String> found = new java.util.LinkedHashMap<>();
+    // One process for both keys: "KEY\nVALUE\0" for each value, the last one winning as with
+    // --get.
+    Result r =
+        exec(
+            repo,
+            env,
+            List.of("config", "-z", "--get-regexp", "^user\\.(name|email)$"),
+            null,
+            false);
+    Map<String, String> values = new HashMap<>();
+    if (r.exitCode() == 0) {
+      for (String entry : r.out().split("\0")) {
+        int newline = entry.indexOf('\n');
+        if (newline > 0) {
+          values.put(entry.substring(0, newline), entry.substring(newline + 1).strip());
+        }
+      }
+    }
+    Map<String, String> found = new LinkedHashMap<>();
     for (String key : List.of("name", "email")) {
-      Result r = exec(repo, env, List.of("config", "--get", "user." + key), null, false);
-      String value = r.line();
-      if (r.exitCode() == 0 && !value.isEmpty() && value.chars().noneMatch(c -> c < 0x20)) {
+      String value = values.get("user." + key);
+      if (value != null && !value.isEmpty() && value.chars().noneMatch(c -> c < 0x20)) {
         found.put(key, value);
       }
     }
@@ -274,13 +377,34 @@ public final class Git {
    */
   Result exec(
       Path cwd, Map<String, String> extraEnv, List<String> args, byte[] stdin, boolean check) {
-    return exec(cwd, extraEnv, args, stdin, null, check);
+    return exec(cwd, extraEnv, args, stdin, null, false, check);
+  }
+
+  /**
+   * Runs git as {@link #exec}, with its standard error going straight to ours (for git's progress
+   * output on a terminal); the result's {@code stderr} is then empty.
+   */
+  Result execShowingProgress(Path cwd, Map<String, String> extraEnv, List<String> args) {
+    return exec(cwd, extraEnv, args, null, null, true, true);
+  }
+
+  /**
+   * Whether our standard error is a terminal (Linux: what {@code /proc/self/fd/2} points at), for
+   * progress output that must not reach a file or a pipe.
+   */
+  static boolean stderrIsTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /** Runs git as {@link #exec}, with standard input read from a file. */
   Result execWithInputFile(
       Path cwd, Map<String, String> extraEnv, List<String> args, Path stdin, boolean check) {
-    return exec(cwd, extraEnv, args, null, stdin, check);
+    return exec(cwd, extraEnv, args, null, stdin, false, check);
   }
 
   private Result exec(
@@ -289,6 +413,7 @@ public final class Git {
       List<String> args,
       byte[] stdin,
       Path stdinFile,
+      boolean inheritStderr,
       boolean check) {
     List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
     command.add(executable);
@@ -301,6 +426,9 @@ public final class Git {
     if (stdin == null) {
       Path input = stdinFile == null ? Path.of("/dev/null") : stdinFile;
       builder.redirectInput(ProcessBuilder.Redirect.from(input.toFile()));
+    }
+    if (inheritStderr) {
+      builder.redirectError(ProcessBuilder.Redirect.INHERIT);
     }
     Process process;
     try {

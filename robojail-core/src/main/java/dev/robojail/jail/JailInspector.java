@@ -3,11 +3,14 @@ package dev.robojail.jail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Computes what a jail changed, from the host, with hardened git and without trusting the jail's
@@ -28,9 +31,25 @@ public final class JailInspector {
           "-O/dev/null");
 
   private final Git git;
+  private final Function<JailName, Path> checkoutIndex;
 
   public JailInspector(Git git) {
+    this(git, name -> null);
+  }
+
+  /**
+   * An inspector that starts from each jail's checkout index, a host-only copy of the index written
+   * when the jail's worktree was checked out (see {@link WorktreeSnapshot}).
+   *
+   * @param checkoutIndex where a jail's checkout index is, or {@code null} for none
+   */
+  JailInspector(Git git, Function<JailName, Path> checkoutIndex) {
     this.git = git;
+    this.checkoutIndex = checkoutIndex;
+  }
+
+  private WorktreeSnapshot snapshot(JailState jail) {
+    return WorktreeSnapshot.of(git, jail, jail.baseCommit(), checkoutIndex.apply(jail.name()));
   }
 
   /**
@@ -40,14 +59,26 @@ public final class JailInspector {
    * @throws JailException if the worktree is gone
    */
   public JailStatus status(JailState jail) {
-    try (WorktreeSnapshot snapshot = WorktreeSnapshot.of(git, jail, jail.baseCommit())) {
-      List<RawEntry> raw = raw(snapshot, jail.baseCommit());
-      Map<String, int[]> numstat = numstat(snapshot, jail.baseCommit());
+    return status(jail, Optional.empty());
+  }
+
+  /**
+   * The jail's changes, as {@link #status(JailState)}, when the caller knows already which commit
+   * the user's branch of the jail points at ({@code knownTip}); empty to have git look it up.
+   *
+   * <p>Git runs as few times as it can: the temporary index (read-tree, a refresh that hashes the
+   * worktree once, the untracked files and their intent-to-add entries), then one diff for both the
+   * changes and their line counts. Counting commits and comparing with the branch tip are only
+   * needed when the branch moved from its base.
+   */
+  JailStatus status(JailState jail, Optional<String> knownTip) {
+    try (WorktreeSnapshot snapshot = snapshot(jail)) {
+      Changes diff = changes(snapshot, jail.baseCommit());
       List<FileChange> changes = new ArrayList<>();
       long insertions = 0;
       long deletions = 0;
-      for (RawEntry e : raw) {
-        int[] lines = numstat.getOrDefault(e.path(), new int[] {-1, -1});
+      for (RawEntry e : diff.raw()) {
+        int[] lines = diff.numstat().getOrDefault(e.path(), new int[] {-1, -1});
         changes.add(new FileChange(e.kind(), e.path(), e.oldPath(), lines[0], lines[1]));
         insertions += Math.max(0, lines[0]);
         deletions += Math.max(0, lines[1]);
@@ -55,10 +86,11 @@ public final class JailInspector {
       for (String nested : snapshot.nestedRepositories()) {
         changes.add(new FileChange(FileChange.Kind.NESTED_REPOSITORY, nested, null, -1, -1));
       }
-      String tip = tip(snapshot, jail.branch());
+      String tip = knownTip.isPresent() ? knownTip.get() : tip(snapshot, jail.branch());
       int commits = 0;
       boolean uncommitted;
-      if (tip == null) {
+      if (tip == null || tip.equals(jail.baseCommit())) {
+        // The branch is at its base: what differs from the base is uncommitted.
         uncommitted = !changes.isEmpty();
       } else {
         commits =
@@ -93,7 +125,7 @@ public final class JailInspector {
    */
   public String diff(JailState jail) {
     String base = jail.baseCommit();
-    try (WorktreeSnapshot snapshot = WorktreeSnapshot.of(git, jail, base)) {
+    try (WorktreeSnapshot snapshot = snapshot(jail)) {
       List<RawEntry> raw = raw(snapshot, base);
       List<String> args =
           new ArrayList<>(
@@ -167,11 +199,32 @@ public final class JailInspector {
     return entries;
   }
 
-  private static Map<String, int[]> numstat(WorktreeSnapshot snapshot, String base) {
-    List<String> args = new ArrayList<>(List.of("diff", "--numstat", "-z"));
+  /** The raw entries and line counts of one {@code git diff --raw --numstat -z}. */
+  record Changes(List<RawEntry> raw, Map<String, int[]> numstat) {}
+
+  private static Changes changes(WorktreeSnapshot snapshot, String base) {
+    List<String> args = new ArrayList<>(List.of("diff", "--raw", "--numstat", "-z", "--no-abbrev"));
     args.addAll(DIFF_OPTIONS);
     args.add(base);
-    return parseNumstat(snapshot.run(args, true).out());
+    return parseRawNumstat(snapshot.run(args, true).out());
+  }
+
+  // The raw entries (each starting with ':') come first, then the numstat entries.
+  static Changes parseRawNumstat(String output) {
+    List<String> fields = WorktreeSnapshot.nulSeparated(output);
+    int i = 0;
+    while (i < fields.size() && fields.get(i).startsWith(":")) {
+      char status = fields.get(i).charAt(fields.get(i).lastIndexOf(' ') + 1);
+      i += status == 'R' || status == 'C' ? 3 : 2;
+    }
+    i = Math.min(i, fields.size());
+    return new Changes(
+        parseRaw(joinNul(fields.subList(0, i))),
+        parseNumstat(joinNul(fields.subList(i, fields.size()))));
+  }
+
+  private static String joinNul(List<String> fields) {
+    return fields.isEmpty() ? "" : String.join("\0", fields) + "\0";
   }
 
   // Format: "ADDED\tDELETED\tPATH\0", or "ADDED\tDELETED\t\0OLD\0NEW\0" for a rename; "-" for

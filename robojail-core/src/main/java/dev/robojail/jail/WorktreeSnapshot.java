@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,6 +30,18 @@ import java.util.stream.Stream;
  * Instead git runs with the user's own repository directory as {@code --git-dir}, the worktree as
  * {@code --work-tree}, and a fresh index in a temporary directory built from the base commit, with
  * every untracked, unignored file added as intent-to-add so that diffs show it as new.
+ *
+ * <p>That index starts as a copy of the <em>checkout index</em> when there is one: the index that
+ * {@code create} wrote when it checked the base commit out, copied to a host-only file before the
+ * jail ever ran ({@link Jails}). Its stat data spares hashing every file of the worktree on every
+ * status: git re-reads only files whose stat data changed. That is sound against a hostile jail
+ * because the comparison includes the change time ({@code core.trustctime} and {@code
+ * core.checkStat=default} are forced here), which the kernel sets on every write, rename, link,
+ * chmod or utime and which no process can set back: any change the jail makes happens after the
+ * snapshot, so its change time differs from the recorded one; and an entry written in the same
+ * second as the index is "racily clean" to git and compared by content (the copy keeps the index's
+ * modification time for that). The jail's own index is never used. Without a checkout index (jails
+ * made by earlier versions) the index is built with {@code read-tree}.
  */
 final class WorktreeSnapshot implements AutoCloseable {
   private final Git git;
@@ -42,7 +55,14 @@ final class WorktreeSnapshot implements AutoCloseable {
     this.git = git;
     this.worktree = worktree;
     this.prefix =
-        List.of("--git-dir=" + commonDir, "--work-tree=" + worktree, "--literal-pathspecs");
+        List.of(
+            "--git-dir=" + commonDir,
+            "--work-tree=" + worktree,
+            "--literal-pathspecs",
+            "-c",
+            "core.trustctime=true",
+            "-c",
+            "core.checkStat=default");
     this.env = Map.of("GIT_INDEX_FILE", tempDir.resolve("index").toString());
     this.tempDir = tempDir;
     this.nestedRepositories = new ArrayList<>();
@@ -50,6 +70,15 @@ final class WorktreeSnapshot implements AutoCloseable {
 
   /** Builds the temporary index for the jail's worktree against {@code base}. */
   static WorktreeSnapshot of(Git git, JailState jail, String base) {
+    return of(git, jail, base, null);
+  }
+
+  /**
+   * Builds the temporary index for the jail's worktree against {@code base}, starting from the
+   * checkout index {@code checkoutIndex} (host-only, written when the jail's worktree was checked
+   * out at {@code base}) when it is a regular file; {@code null} for none.
+   */
+  static WorktreeSnapshot of(Git git, JailState jail, String base, Path checkoutIndex) {
     Path worktree = jail.worktree().toAbsolutePath().normalize();
     if (!Files.isDirectory(worktree, LinkOption.NOFOLLOW_LINKS)) {
       throw new JailException("the worktree of jail " + jail.name() + " is gone: " + worktree);
@@ -63,7 +92,7 @@ final class WorktreeSnapshot implements AutoCloseable {
     }
     WorktreeSnapshot snapshot = new WorktreeSnapshot(git, commonDir, worktree, tempDir);
     try {
-      snapshot.prepare(base);
+      snapshot.prepare(base, checkoutIndex);
       return snapshot;
     } catch (RuntimeException e) {
       snapshot.close();
@@ -71,8 +100,10 @@ final class WorktreeSnapshot implements AutoCloseable {
     }
   }
 
-  private void prepare(String base) {
-    git("read-tree", base);
+  private void prepare(String base, Path checkoutIndex) {
+    if (!copyCheckoutIndex(checkoutIndex)) {
+      git("read-tree", base);
+    }
     // Refresh the stat data once, so later diffs compare contents only of files that changed.
     run(List.of("update-index", "-q", "--refresh"), false);
     List<String> untracked = new ArrayList<>();
@@ -92,6 +123,23 @@ final class WorktreeSnapshot implements AutoCloseable {
         throw new JailException("cannot write " + pathspecs + ": " + e, e);
       }
       git("add", "--intent-to-add", "--pathspec-from-file=" + pathspecs, "--pathspec-file-nul");
+    }
+  }
+
+  // The copy keeps the index file's modification time: git's racy-entry check compares with it.
+  private boolean copyCheckoutIndex(Path checkoutIndex) {
+    if (checkoutIndex == null || !Files.isRegularFile(checkoutIndex, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try {
+      Files.copy(
+          checkoutIndex,
+          tempDir.resolve("index"),
+          StandardCopyOption.COPY_ATTRIBUTES,
+          LinkOption.NOFOLLOW_LINKS);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -30,6 +30,56 @@ class GitTest {
   }
 
   @Test
+  void repoInfoAnswersCreatesQuestionsInOneGo() throws Exception {
+    assertTrue(git.repoInfo(tmp, "HEAD").isEmpty(), "not a repository");
+    TestRepo repo = TestRepo.init(tmp.resolve("repo"));
+    assertTrue(git.repoInfo(repo.dir, "HEAD").isEmpty(), "no commits");
+    String head = repo.write("sub/a.txt", "a\n").commit("first");
+    Git.RepoInfo info = git.repoInfo(repo.dir.resolve("sub"), "HEAD").orElseThrow();
+    assertEquals(repo.dir.toRealPath(), info.topLevel());
+    assertEquals(repo.dir.toRealPath().resolve(".git"), info.commonDir());
+    assertEquals("sha1", info.objectFormat());
+    assertEquals(head, info.commit());
+    assertEquals(head, git.repoInfo(repo.dir, "main").orElseThrow().commit());
+    assertTrue(git.repoInfo(repo.dir, "nope").isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> git.repoInfo(repo.dir, "--all"));
+  }
+
+  @Test
+  void commonDirWithoutGitAgreesWithGit() throws Exception {
+    TestRepo repo = TestRepo.init(tmp.resolve("repo"));
+    String base = repo.write("a.txt", "a\n").commit("first");
+    Path viaGit =
+        Path.of(
+            git.run(repo.dir, "rev-parse", "--path-format=absolute", "--git-common-dir").strip());
+    assertEquals(viaGit, git.commonDir(repo.dir));
+    Path link = tmp.resolve("link");
+    Files.createSymbolicLink(link, repo.dir);
+    assertEquals(viaGit, git.commonDir(link));
+    // A linked worktree's .git is a file: git is asked, and names the main repository's.
+    Path linked = tmp.resolve("linked");
+    git.worktreeAdd(repo.dir, linked, "other", base);
+    assertEquals(viaGit, git.commonDir(linked));
+  }
+
+  @Test
+  void identityReadsNameAndEmailInOneProcess() throws Exception {
+    TestRepo repo = TestRepo.init(tmp.resolve("repo"));
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(home.resolve(".gitconfig"), "[user]\n\tname = Global\n\temail = g@x\n");
+    git.run(repo.dir, "config", "--unset", "user.email");
+    git.run(repo.dir, "config", "--add", "user.name", "Local Name");
+    // The repository's value over the global one, the last value of several, as git config --get.
+    assertEquals(Map.of("name", "Local Name", "email", "g@x"), git.identity(repo.dir, home));
+    git.run(repo.dir, "config", "--unset-all", "user.name");
+    git.run(repo.dir, "config", "user.email", "bad\u0007mail");
+    assertEquals(Map.of("name", "Global"), git.identity(repo.dir, home));
+    Files.delete(home.resolve(".gitconfig"));
+    git.run(repo.dir, "config", "--unset", "user.email");
+    assertEquals(Map.of(), git.identity(repo.dir, home));
+  }
+
+  @Test
   void failureNamesCommandAndGitsMessage() {
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("a.txt", "a\n").commit("first");

@@ -56,6 +56,50 @@ class JailGitTest {
     wt = jail.worktree();
   }
 
+  @Test
+  void checkoutIndexIsHostOnlyAndCannotHideAChange() throws IOException {
+    Path index = jails.checkoutIndex(jail.name());
+    assertTrue(Files.isRegularFile(index), "create keeps the checkout index");
+    assertFalse(index.startsWith(wt) || index.startsWith(jail.gitDir()), "out of the jail's reach");
+    assertTrue(jails.status("j").isClean());
+
+    // Same size, and the modification time put back: only the change time gives it away. The
+    // index is dated later, as after a long checkout, so that git does not take the entry for
+    // "racily clean" and compare contents anyway; and the change comes in a later second.
+    Path a = wt.resolve("src/a.txt");
+    var mtime = Files.getLastModifiedTime(a);
+    Files.setLastModifiedTime(
+        index, java.nio.file.attribute.FileTime.fromMillis(mtime.toMillis() + 5_000));
+    long second =
+        ((java.nio.file.attribute.FileTime) Files.getAttribute(a, "unix:ctime")).toMillis() / 1000;
+    while (System.currentTimeMillis() / 1000 <= second) {
+      sleep();
+    }
+    Files.writeString(a, "b\n");
+    Files.setLastModifiedTime(a, mtime);
+    // The jail's own index is no help either: git inside would believe the stat data.
+    Files.write(jail.gitDir().resolve("index"), new byte[] {1, 2, 3});
+    JailStatus status = jails.status("j");
+    assertEquals(1, status.changes().size(), status.toString());
+    assertEquals(FileChange.Kind.MODIFIED, status.changes().getFirst().kind());
+    assertTrue(status.uncommittedChanges());
+
+    // A replaced checkout index is only a slower status; a missing one too.
+    Files.delete(index);
+    assertEquals(status, jails.status("j"));
+    jails.destroy("j", true);
+    assertFalse(Files.exists(index));
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Every file under the user's git directory, with its contents, as one hash. */
   static String fingerprint(Path gitDir) throws IOException {
     try (Stream<Path> walk = Files.walk(gitDir)) {

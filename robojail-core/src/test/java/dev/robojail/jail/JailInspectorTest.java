@@ -40,6 +40,41 @@ class JailInspectorTest {
   }
 
   @Test
+  void parsesRawAndNumstatFromOneDiff() {
+    String out =
+        ":000000 100644 "
+            + "0".repeat(40)
+            + " "
+            + "1".repeat(40)
+            + " A\0:odd\0"
+            + ":100644 100644 "
+            + "2".repeat(40)
+            + " "
+            + "2".repeat(40)
+            + " R100\0old\0new\0"
+            + "3\t0\t:odd\0"
+            + "-\t-\t\0old\0new\0";
+    JailInspector.Changes changes = JailInspector.parseRawNumstat(out);
+    assertEquals(2, changes.raw().size());
+    assertEquals(":odd", changes.raw().get(0).path());
+    assertEquals('R', changes.raw().get(1).status());
+    assertEquals("old", changes.raw().get(1).oldPath());
+    assertEquals(3, changes.numstat().get(":odd")[0]);
+    assertEquals(-1, changes.numstat().get("new")[0]);
+    assertTrue(JailInspector.parseRawNumstat("").raw().isEmpty());
+  }
+
+  @Test
+  void knownTipGivesTheSameStatus() throws IOException {
+    Files.writeString(wt.resolve("edit.txt"), "changed\n");
+    Files.writeString(wt.resolve("new.txt"), "n\n");
+    JailStatus looked = inspector.status(jail);
+    assertEquals(looked, inspector.status(jail, java.util.Optional.of(jail.baseCommit())));
+    assertTrue(looked.uncommittedChanges());
+    assertEquals(0, looked.commitsSinceBase());
+  }
+
+  @Test
   void cleanJail() {
     JailStatus status = inspector.status(jail);
     assertTrue(status.isClean(), status.toString());
