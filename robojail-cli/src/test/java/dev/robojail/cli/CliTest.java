@@ -367,6 +367,32 @@ class CliTest {
     }
 
     @Test
+    void otherJailsAndTheHostsSysAreInvisible() {
+      assertEquals(0, robojail("create", "--name", "k", "--repo", repo.toString()).code());
+      Path other = dirs.jailDir(dev.robojail.jail.JailName.of("k"));
+      assertTrue(Files.isDirectory(other));
+      assertEquals(
+          0,
+          sh(
+              "test ! -e '"
+                  + other
+                  + "' && test ! -e '"
+                  + dirs.dataDir().resolve("gitdirs/k.git")
+                  + "' && test ! -e /sys/kernel && test ! -e /sys/fs/cgroup"));
+    }
+
+    @Test
+    void limitsComeFromTheConfig() throws IOException {
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "max_open_files = 300\nmax_processes = 77\n");
+      assertEquals(
+          0,
+          sh(
+              "test $(ulimit -n) = 300 && test $(ulimit -c) = 0"
+                  + " && grep -q 'Max processes *77 *77' /proc/self/limits"));
+    }
+
+    @Test
     void gitWorksReadOnly() {
       assertEquals(0, sh("git log --oneline | grep -q initial && git status --short"));
     }

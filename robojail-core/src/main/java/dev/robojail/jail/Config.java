@@ -13,6 +13,11 @@ import java.util.Objects;
  * @param hiddenPaths paths relative to the home directory that a jail must not see ({@code
  *     hidden_paths})
  * @param envPassthrough environment variables passed into a jail ({@code env_passthrough})
+ * @param maxOpenFiles descriptors a jailed process may have open ({@code max_open_files}; capped at
+ *     the host's hard limit)
+ * @param maxProcesses processes the jail's user may have, against fork bombs ({@code
+ *     max_processes}; the kernel does not apply it when robojail runs as the host's root)
+ * @param coreDumps whether crashing processes may write core files ({@code core_dumps})
  */
 public record Config(
     String defaultShell,
@@ -20,7 +25,10 @@ public record Config(
     List<BindSpec> extraRoBinds,
     List<BindSpec> extraRwBinds,
     List<String> hiddenPaths,
-    List<String> envPassthrough) {
+    List<String> envPassthrough,
+    long maxOpenFiles,
+    long maxProcesses,
+    boolean coreDumps) {
 
   /** The settings used when there is no configuration file. */
   public static final Config DEFAULTS =
@@ -30,7 +38,10 @@ public record Config(
           List.of(),
           List.of(),
           List.of(".ssh", ".gnupg", ".aws", ".config/gcloud", ".kube", ".docker"),
-          List.of("TERM", "LANG", "LC_ALL", "COLORTERM"));
+          List.of("TERM", "LANG", "LC_ALL", "COLORTERM"),
+          65536,
+          4096,
+          false);
 
   public Config {
     Objects.requireNonNull(defaultShell, "defaultShell");

@@ -31,7 +31,10 @@ public final class ConfigLoader {
           "extra_ro_binds",
           "extra_rw_binds",
           "hidden_paths",
-          "env_passthrough");
+          "env_passthrough",
+          "max_open_files",
+          "max_processes",
+          "core_dumps");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Path file;
@@ -96,7 +99,21 @@ public final class ConfigLoader {
         list(toml, "extra_ro_binds", d.extraRoBinds(), this::bind),
         list(toml, "extra_rw_binds", d.extraRwBinds(), this::bind),
         list(toml, "hidden_paths", d.hiddenPaths(), this::hiddenPath),
-        list(toml, "env_passthrough", d.envPassthrough(), ConfigLoader::envName));
+        list(toml, "env_passthrough", d.envPassthrough(), ConfigLoader::envName),
+        positive(toml, "max_open_files", d.maxOpenFiles()),
+        positive(toml, "max_processes", d.maxProcesses()),
+        bool(toml, "core_dumps", d.coreDumps()));
+  }
+
+  private long positive(TomlTable toml, String key, long fallback) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Long n && n > 0) {
+      return n;
+    }
+    throw error(toml, key, key + " must be a positive whole number, not " + describe(value));
   }
 
   private boolean bool(TomlTable toml, String key, boolean fallback) {

@@ -15,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -65,7 +66,7 @@ public final class Jails {
     this.config = config;
     this.store = StateStore.of(dirs);
     this.git = git;
-    this.inspector = new JailInspector(git);
+    this.inspector = new JailInspector(git, this::checkoutIndex);
   }
 
   /**
@@ -116,25 +117,31 @@ public final class Jails {
     JailName jailName = JailName.of(name);
     Objects.requireNonNull(repo, "repo");
     Path dir = repo.toAbsolutePath().normalize();
-    if (!git.isRepository(dir)) {
-      throw new JailException(
-          "not a git repository: " + TerminalSafe.sanitizeLine(dir.toString()) + "; " + INIT_HINT);
-    }
-    Path top = git.topLevel(dir);
-    if (!git.hasCommits(top)) {
-      throw new JailException(
-          "the repository "
-              + TerminalSafe.sanitizeLine(top.toString())
-              + " has no commits yet; "
-              + INIT_HINT);
-    }
     String start = branch == null || branch.isBlank() ? "HEAD" : branch;
-    String base;
-    try {
-      base = git.revParse(top, start);
-    } catch (GitException e) {
-      throw new JailException("no such branch or commit: " + TerminalSafe.sanitizeLine(start), e);
+    // One git process answers everything in the usual case; the others only find out what is
+    // wrong.
+    Optional<Git.RepoInfo> found = git.repoInfo(dir, start);
+    if (found.isEmpty()) {
+      if (!git.isRepository(dir)) {
+        throw new JailException(
+            "not a git repository: "
+                + TerminalSafe.sanitizeLine(dir.toString())
+                + "; "
+                + INIT_HINT);
+      }
+      Path top = git.topLevel(dir);
+      if (!git.hasCommits(top)) {
+        throw new JailException(
+            "the repository "
+                + TerminalSafe.sanitizeLine(top.toString())
+                + " has no commits yet; "
+                + INIT_HINT);
+      }
+      throw new JailException("no such branch or commit: " + TerminalSafe.sanitizeLine(start));
     }
+    Git.RepoInfo info = found.get();
+    Path top = info.topLevel();
+    String base = info.commit();
     List<String> resolvedEntrypoint =
         entrypoint == null || entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint);
     String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
@@ -177,7 +184,17 @@ public final class Jails {
       Map<String, String> identity = new LinkedHashMap<>(git.identity(top, home));
       identity.putIfAbsent("name", "robojail " + name);
       identity.putIfAbsent("email", "robojail@localhost");
-      JailGitDir.create(git, top, gitDir, worktree, jailBranch, base, identity);
+      JailGitDir.create(
+          git,
+          top,
+          info.commonDir(),
+          info.objectFormat(),
+          gitDir,
+          worktree,
+          jailBranch,
+          base,
+          identity);
+      saveCheckoutIndex(gitDir, jailName);
       return reservation;
     } catch (IOException | RuntimeException e) {
       rollback(reservation, worktreeMade, e);
@@ -249,6 +266,31 @@ public final class Jails {
         .map(Path::normalize)
         .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
         .findFirst();
+  }
+
+  /**
+   * Where the jail's checkout index is: a copy of the index git wrote when it checked the jail's
+   * worktree out, taken before the jail ever ran and kept where the jail cannot reach it. Status
+   * starts from it, so that git only re-reads files whose stat data changed (see {@link
+   * WorktreeSnapshot} for why that is sound).
+   */
+  Path checkoutIndex(JailName name) {
+    return dirs.dataDir().resolve("checkout-index").resolve(name.value());
+  }
+
+  // Keeps the index's modification time, which git's racy-entry check compares with; made private
+  // to the user. Without it, status builds its index from the base commit (and hashes every file).
+  private void saveCheckoutIndex(Path gitDir, JailName name) throws IOException {
+    Path target = checkoutIndex(name);
+    Files.createDirectories(target.getParent());
+    Path temp = target.resolveSibling(name.value() + ".tmp");
+    Files.deleteIfExists(temp);
+    Files.copy(
+        gitDir.resolve("index"),
+        temp,
+        StandardCopyOption.COPY_ATTRIBUTES,
+        LinkOption.NOFOLLOW_LINKS);
+    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /**
@@ -379,6 +421,9 @@ public final class Jails {
 
     return b.hostname(jail.name().value())
         .network(config.networkEnabled())
+        .openFiles(config.maxOpenFiles())
+        .processes(config.maxProcesses())
+        .coreLimit(config.coreDumps() ? -1 : 0)
         .environment(env)
         .workingDirectory(jail.worktree().toString())
         .stdin(Stdio.inherit())
@@ -570,8 +615,7 @@ public final class Jails {
    */
   public JailStatus status(String name) {
     JailState jail = get(name);
-    importBranch(jail);
-    return inspector.status(jail);
+    return inspector.status(jail, importBranchTip(jail));
   }
 
   /**
@@ -589,7 +633,16 @@ public final class Jails {
     if (!hasPrivateGitDir(jail) || !Files.isDirectory(jail.gitDir(), LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch());
+    return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch()).moved();
+  }
+
+  // Imports as importBranch, and returns the commit the user's branch is at afterwards when the
+  // import found it out, so that status need not ask git again.
+  private Optional<String> importBranchTip(JailState jail) {
+    if (!hasPrivateGitDir(jail) || !Files.isDirectory(jail.gitDir(), LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch()).userTip();
   }
 
   /**
@@ -735,8 +788,7 @@ public final class Jails {
     if (Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
       try {
         // The jail's commits first, so that destroying it never loses them.
-        importBranch(jail);
-        status = inspector.status(jail);
+        status = inspector.status(jail, importBranchTip(jail));
       } catch (JailException e) {
         if (!force) {
           throw new JailException(
@@ -786,6 +838,16 @@ public final class Jails {
   }
 
   private void removeJailDirs(JailState jail) {
+    try {
+      Files.deleteIfExists(checkoutIndex(jail.name()));
+    } catch (IOException e) {
+      throw new JailException(
+          "cannot delete "
+              + TerminalSafe.sanitizeLine(checkoutIndex(jail.name()).toString())
+              + ": "
+              + e,
+          e);
+    }
     if (!hasPrivateGitDir(jail)) {
       removeWorktree(jail.repo(), jail.worktree());
       return;

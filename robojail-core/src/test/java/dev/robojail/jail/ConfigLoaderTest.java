@@ -142,4 +142,25 @@ class ConfigLoaderTest {
     ConfigException e = failure("network_enabled = \"\\u001b[2J\"\n");
     assertFalse(e.getMessage().contains("\u001b"), e.getMessage());
   }
+
+  @Test
+  void limitsAreReadAndChecked() throws IOException {
+    Config c =
+        ConfigLoader.load(
+            file("max_open_files = 1024\nmax_processes = 200\ncore_dumps = true\n"), HOME);
+    assertEquals(1024, c.maxOpenFiles());
+    assertEquals(200, c.maxProcesses());
+    assertEquals(true, c.coreDumps());
+    assertEquals(65536, Config.DEFAULTS.maxOpenFiles());
+    assertEquals(4096, Config.DEFAULTS.maxProcesses());
+    assertEquals(false, Config.DEFAULTS.coreDumps());
+    ConfigException e = failure("\nmax_processes = 0\n");
+    assertTrue(
+        e.getMessage().endsWith(":2: max_processes must be a positive whole number, not 0"),
+        e.getMessage());
+    e = failure("max_open_files = \"lots\"\n");
+    assertTrue(
+        e.getMessage().contains(":1: max_open_files must be a positive whole number"),
+        e.getMessage());
+  }
 }

@@ -74,7 +74,7 @@ class TerminalRelayTest {
       type(keys, "jobs; kill %1; wait; echo back\r");
       waitFor(screen, "back");
       type(keys, "exit 7\r");
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), screen.toString());
+      assertTrue(p.waitFor(90, TimeUnit.SECONDS), screen.toString());
       assertEquals(7, p.exitValue(), screen.toString());
       reader.join(5000);
       synchronized (screen) {
@@ -92,7 +92,7 @@ class TerminalRelayTest {
 
   /** Waits (bounded, to catch a hang; not a timing check) until the screen shows {@code s}. */
   private static void waitFor(StringBuilder screen, String s) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < deadline) {
       synchronized (screen) {
         if (screen.indexOf(s) >= 0) {
