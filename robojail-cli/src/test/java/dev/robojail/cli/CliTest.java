@@ -393,6 +393,24 @@ class CliTest {
     }
 
     @Test
+    void destroyForceEndsARunningJail() throws Exception {
+      var running =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> robojail("run", "j", "--", "sh", "-c", "sleep 100 & sleep 100"));
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (!robojail("list").out().contains("running") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Result refused = robojail("destroy", "j");
+      assertEquals(3, refused.code(), refused.err());
+      assertTrue(refused.err().contains("--force"), refused.err());
+      Result forced = robojail("destroy", "j", "--force");
+      assertEquals(0, forced.code(), forced.err());
+      assertEquals(137, running.get(30, java.util.concurrent.TimeUnit.SECONDS).code());
+      assertFalse(Files.exists(dirs.jailDir(dev.robojail.jail.JailName.of("j"))));
+    }
+
+    @Test
     void gitWorksReadOnly() {
       assertEquals(0, sh("git log --oneline | grep -q initial && git status --short"));
     }

@@ -588,8 +588,10 @@ public final class Jails {
           jails.put(jailName, current.withSupervisor(me));
           return jails;
         });
+    Path initRecord = initRecord(jailName);
     try {
       SandboxProcess process = sandbox.start();
+      recordInit(initRecord, process.pid());
       try {
         return process.waitFor();
       } catch (InterruptedException e) {
@@ -598,6 +600,7 @@ public final class Jails {
         throw new JailException("interrupted while jail " + name + " ran", e);
       }
     } finally {
+      deleteQuietly(initRecord);
       store.update(
           jails -> {
             JailState current = jails.get(jailName);
@@ -775,14 +778,15 @@ public final class Jails {
   public Optional<String> destroy(String name, boolean force) {
     JailState jail = get(name);
     if (jail.isAlive()) {
-      // Killing another robojail process from here could hit an unrelated process in a pid race;
-      // the user ends it where it runs.
-      throw new JailConflictException(
-          "jail "
-              + name
-              + " is running (pid "
-              + jail.supervisor().pid()
-              + "); end it before destroying the jail");
+      if (!force) {
+        throw new JailConflictException(
+            "jail "
+                + name
+                + " is running (pid "
+                + jail.supervisor().pid()
+                + "); end it, or use --force to end every process of the jail");
+      }
+      endJail(jail);
     }
     JailStatus status = null;
     if (Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
@@ -952,6 +956,94 @@ public final class Jails {
       Files.delete(p);
     } catch (NoSuchFileException e) {
       // gone already
+    }
+  }
+
+  // The host pid of a running jail's PID 1, with its start time and boot id, so that destroy
+  // --force can end exactly that process (and with it the jail's PID namespace), never a
+  // process that reused the pid. The supervisor (an IDE, say) is never touched.
+  private Path initRecord(JailName name) {
+    return dirs.stateFile().resolveSibling("running").resolve(name.value());
+  }
+
+  private static void recordInit(Path record, long pid) {
+    Supervisor.of(pid)
+        .ifPresent(
+            init -> {
+              try {
+                Files.createDirectories(record.getParent());
+                Files.writeString(
+                    record, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
+              } catch (IOException e) {
+                // without the record, destroy --force refuses instead of killing: safe
+              }
+            });
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a stale record is harmless: its start time no longer matches any process
+    }
+  }
+
+  private static void pause(JailState jail) {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JailException("interrupted while ending jail " + jail.name().value(), e);
+    }
+  }
+
+  /** Ends every process of a running jail by killing its PID 1, then waits for its supervisor. */
+  private void endJail(JailState jail) {
+    Path record = initRecord(jail.name());
+    Supervisor init = null;
+    // The supervisor marks the jail running just before it starts it, and records its PID 1
+    // just after: give a jail that is starting a moment.
+    long found = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (init == null) {
+      try {
+        String[] f = Files.readString(record).strip().split(" ");
+        init = new Supervisor(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2]);
+      } catch (IOException | RuntimeException e) {
+        if (System.nanoTime() > found || !jail.supervisor().isAlive()) {
+          throw new JailConflictException(
+              "jail "
+                  + jail.name().value()
+                  + " is running and its processes cannot be found;"
+                  + " end it where it runs (pid "
+                  + jail.supervisor().pid()
+                  + ")");
+        }
+        pause(jail);
+      }
+    }
+    // Open a pidfd first, then check that it is still the same process: from then on the
+    // signal cannot reach another process, whatever happens to the pid.
+    try {
+      int pidfd = dev.robojail.ffm.Syscalls.pidfdOpen((int) init.pid(), 0);
+      try {
+        if (init.isAlive()) {
+          dev.robojail.ffm.Syscalls.pidfdSendSignal(pidfd, dev.robojail.ffm.Syscalls.SIGKILL);
+        }
+      } finally {
+        dev.robojail.ffm.Syscalls.close(pidfd);
+      }
+    } catch (dev.robojail.ffm.SyscallException e) {
+      // ESRCH: the jail ended meanwhile
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    // The supervisor notices the end and clears its mark; an embedding JVM lives on, so a live
+    // supervisor without a mark is fine.
+    while (System.nanoTime() < deadline
+        && (init.isAlive() || get(jail.name().value()).supervisor() != null)) {
+      pause(jail);
+    }
+    if (init.isAlive()) {
+      throw new JailException("jail " + jail.name().value() + " did not end");
     }
   }
 }
