@@ -24,7 +24,7 @@ command -v bwrap >/dev/null || echo "note: bwrap is not installed; its benchmark
 
 mkdir -p target
 echo "== latency (JMH, sample mode, microseconds per spawn+wait) =="
-"$java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
+"$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" org.openjdk.jmh.Main \
   'dev.robojail.bench.SpawnBenchmark' -rf json -rff target/spawn-latency.json "$@"
 
 echo "== ratios (median) =="
@@ -33,12 +33,14 @@ import json
 rows = json.load(open("target/spawn-latency.json"))
 med = {r["benchmark"].rsplit(".", 1)[1]: r["primaryMetric"]["scorePercentiles"] for r in rows}
 for name, p in med.items():
-    print(f"{name:15s} median {p['50.0']:8.0f} us   p99 {p['99.0']:8.0f} us")
+    print(f"{name:20s} median {p['50.0']:8.0f} us   p99 {p['99.0']:8.0f} us")
 if "robojail" in med and "bwrap" in med:
     print(f"robojail / bwrap median:          {med['robojail']['50.0'] / med['bwrap']['50.0']:.2f}x")
+if "robojailFoundation" in med and "bwrap" in med:
+    print(f"robojailFoundation / bwrap median: {med['robojailFoundation']['50.0'] / med['bwrap']['50.0']:.2f}x")
 if "robojail" in med and "processBuilder" in med:
     print(f"robojail / ProcessBuilder median: {med['robojail']['50.0'] / med['processBuilder']['50.0']:.2f}x")
 PY
 
 echo "== stress =="
-"$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.robojail.bench.SpawnStress "${STRESS:-10000}"
+"$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" dev.robojail.bench.SpawnStress "${STRESS:-10000}"
