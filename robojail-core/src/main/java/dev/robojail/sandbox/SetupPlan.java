@@ -51,6 +51,10 @@ final class SetupPlan {
   private static final int SIOCSIFFLAGS = 0x8914;
   private static final short IFF_UP = 0x1;
   private static final int RLIMIT_CORE = 4;
+  private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+  private static final long RESOLVE_NO_SYMLINKS = 0x04;
+  private static final int OPEN_TREE_CLONE = 1;
+  private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
   private static final int RLIMIT_NPROC = 6;
   private static final int RLIMIT_NOFILE = 7;
   private static final int TIOCSCTTY = 0x540e;
@@ -403,9 +407,66 @@ final class SetupPlan {
     }
   }
 
+  /**
+   * Binds without a race between check and use: the source (a real path, checked when the spec was
+   * built) is opened with {@code openat2(RESOLVE_NO_SYMLINKS)}, so if any component has been
+   * swapped for a symbolic link since, the setup fails instead of binding what the link points to;
+   * the tree is cloned from that descriptor ({@code open_tree}), made read-only while still
+   * detached, and only then attached at the target ({@code move_mount}).
+   */
   private void bind(Mount.Bind b) {
     parents(b.target());
     String dst = NEW + b.target();
+    int n = slots++;
+    Slot source = new Slot("src" + n);
+    Slot tree = new Slot("tree" + n);
+    byte[] how =
+        ByteBuffer.allocate(24)
+            .order(ByteOrder.nativeOrder())
+            .putLong(0, Syscalls.O_PATH | Syscalls.O_CLOEXEC)
+            .putLong(16, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+            .array();
+    add(
+        Step.of(
+                "openat2",
+                Sysno.OPENAT2,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(OLD + b.source()),
+                Arg.bytes(how, "{O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}"),
+                of(how.length))
+            .into(source));
+    add(
+        Step.of(
+                "open_tree",
+                Sysno.OPEN_TREE,
+                Arg.result(source),
+                str(""),
+                of(
+                    OPEN_TREE_CLONE
+                        | Syscalls.O_CLOEXEC
+                        | Syscalls.AT_RECURSIVE
+                        | Syscalls.AT_EMPTY_PATH,
+                    "OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE|AT_EMPTY_PATH"))
+            .into(tree));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(source)));
+    long attr =
+        b.readOnly()
+            ? MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID
+            : MountAttr.MOUNT_ATTR_NOSUID;
+    byte[] attrs = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder()).putLong(0, attr).array();
+    add(
+        Step.of(
+            "mount_setattr",
+            Sysno.MOUNT_SETATTR,
+            Arg.result(tree),
+            str(""),
+            of(Syscalls.AT_EMPTY_PATH | Syscalls.AT_RECURSIVE, "AT_EMPTY_PATH|AT_RECURSIVE"),
+            Arg.bytes(
+                attrs,
+                "{attr_set="
+                    + (b.readOnly() ? "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID" : "MOUNT_ATTR_NOSUID")
+                    + "}"),
+            of(attrs.length)));
     if (Files.isDirectory(b.source())) {
       mkdir(dst, 0755);
     } else {
@@ -425,22 +486,14 @@ final class SetupPlan {
     }
     add(
         Step.of(
-            "mount",
-            Sysno.MOUNT,
-            str(OLD + b.source()),
+            "move_mount",
+            Sysno.MOVE_MOUNT,
+            Arg.result(tree),
+            str(""),
+            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
             str(dst),
-            str(null),
-            flags(Flags.MS_BIND | Flags.MS_REC),
-            str(null)));
-    if (b.readOnly()) {
-      setattr(
-          dst,
-          Syscalls.AT_RECURSIVE,
-          MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID,
-          "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID");
-    } else {
-      setattr(dst, Syscalls.AT_RECURSIVE, MountAttr.MOUNT_ATTR_NOSUID, "MOUNT_ATTR_NOSUID");
-    }
+            of(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH")));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(tree)));
   }
 
   private void dev(String target) {

@@ -69,16 +69,27 @@ class SetupPlanTest {
                 .bind(Path.of("/var"), "/work")
                 .command("/bin/true")
                 .build());
-    index(c, "mount(\"/oldroot/usr\", \"/newroot/usr\", NULL, MS_BIND|MS_REC, NULL)");
+    String ro = "{O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}";
+    int open = index(c, "src0 = openat2(AT_FDCWD, \"/oldroot/usr\", " + ro + ", 24)");
+    int clone =
+        index(
+            c,
+            "tree0 = open_tree(src0, \"\", "
+                + "OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE|AT_EMPTY_PATH)");
+    int sealed =
+        index(
+            c,
+            "mount_setattr(tree0, \"\", AT_EMPTY_PATH|AT_RECURSIVE, "
+                + "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID}, 32)");
+    int attached =
+        index(c, "move_mount(tree0, \"\", AT_FDCWD, \"/newroot/usr\", MOVE_MOUNT_F_EMPTY_PATH)");
+    assertTrue(open < clone && clone < sealed && sealed < attached, "read-only before attached");
+    index(c, "src1 = openat2(AT_FDCWD, \"/oldroot/var\", " + ro + ", 24)");
     index(
         c,
-        "mount_setattr(AT_FDCWD, \"/newroot/usr\", AT_RECURSIVE, "
-            + "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID}, 32)");
-    index(c, "mount(\"/oldroot/var\", \"/newroot/work\", NULL, MS_BIND|MS_REC, NULL)");
-    index(
-        c,
-        "mount_setattr(AT_FDCWD, \"/newroot/work\", AT_RECURSIVE, "
-            + "{attr_set=MOUNT_ATTR_NOSUID}, 32)");
+        "mount_setattr(tree1, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_NOSUID}, 32)");
+    index(c, "move_mount(tree1, \"\", AT_FDCWD, \"/newroot/work\", MOVE_MOUNT_F_EMPTY_PATH)");
+    assertFalse(c.stream().anyMatch(s -> s.startsWith("mount(\"/oldroot/usr")), "no path bind");
   }
 
   @Test
@@ -296,6 +307,8 @@ class SetupPlanTest {
       switch (s.name()) {
         case "mkdirat", "openat" -> writes.add(str(s.args().get(1)));
         case "symlinkat" -> writes.add(str(s.args().get(2)));
+        case "move_mount" -> writes.add(str(s.args().get(3)));
+        case "openat2" -> assertTrue(str(s.args().get(1)).startsWith("/oldroot/"), s.toString());
         case "mount" -> {
           writes.add(str(s.args().get(1)));
           if (s.args().get(0) instanceof Arg.Str src && src.value().startsWith("/")) {

@@ -71,7 +71,7 @@ class TerminalRelayTest {
       Thread.sleep(300);
       type(keys, "\u001a"); // Ctrl-Z: stopped, back to the shell
       waitFor(screen, "Stopped");
-      type(keys, "jobs; kill %1; wait; echo back\r");
+      type(keys, "jobs; kill -9 %1; wait; echo back\r");
       waitFor(screen, "back");
       type(keys, "exit 7\r");
       assertTrue(p.waitFor(90, TimeUnit.SECONDS), screen.toString());
