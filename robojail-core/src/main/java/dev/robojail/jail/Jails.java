@@ -52,6 +52,7 @@ public final class Jails {
   private static final List<String> SYSTEM_DIRS =
       List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(3);
 
   private final Dirs dirs;
   private final Path home;
@@ -592,7 +593,8 @@ public final class Jails {
     try {
       SandboxProcess process = sandbox.start();
       recordInit(initRecord, process.pid());
-      try {
+      // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
+      try (var _ = process.endWithJvm(STOP_GRACE)) {
         return process.waitFor();
       } catch (InterruptedException e) {
         process.destroy();

@@ -130,6 +130,56 @@ public final class SandboxProcess extends Process {
     }
   }
 
+  /**
+   * Sends a signal to the sandbox's PID 1; with the init (the default) it passes the signal on to
+   * the command's process group.
+   */
+  public void signal(int signal) {
+    synchronized (lock) {
+      if (reaped) {
+        return;
+      }
+      try {
+        Syscalls.pidfdSendSignal(pidfd, signal);
+      } catch (SyscallException e) {
+        // ESRCH: it exited and awaits reaping
+      }
+    }
+  }
+
+  /**
+   * Until the returned handle is closed, a JVM that is asked to stop (SIGTERM, SIGINT, SIGHUP,
+   * {@code System.exit}) first passes SIGTERM on to the sandbox and gives it {@code grace} to end,
+   * so that the command can clean up; after that the sandbox dies with the JVM anyway.
+   */
+  public ShutdownLink endWithJvm(java.time.Duration grace) {
+    Thread hook =
+        new Thread(
+            () -> {
+              signal(Syscalls.SIGTERM);
+              try {
+                waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "robojail-stop-" + pid);
+    Runtime.getRuntime().addShutdownHook(hook);
+    return () -> {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is stopping: the hook is running or has run
+      }
+    };
+  }
+
+  /** Undoes {@link #endWithJvm}; closing it twice is harmless. */
+  public interface ShutdownLink extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   @Override
   public Process destroyForcibly() {
     destroy();

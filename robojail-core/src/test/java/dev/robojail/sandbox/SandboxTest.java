@@ -529,4 +529,36 @@ class SandboxTest {
     assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
     assertTrue(e.call().contains("= openat2(AT_FDCWD, \"/oldroot" + project + "\""), e.call());
   }
+
+  @Test
+  void sigtermToTheJvmGivesTheCommandAChanceToCleanUp(@TempDir Path dir) throws Exception {
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Process jvm =
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                classPath(EndWithJvmMain.class, Sandbox.class, Syscalls.class),
+                EndWithJvmMain.class.getName(),
+                dir.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      String line =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      assertEquals("linked", line);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(dir.resolve("started")) && System.nanoTime() < deadline) {
+        Thread.sleep(10); // until the command has set its trap
+      }
+      jvm.destroy(); // SIGTERM to the JVM, as from kill or a service manager
+      assertTrue(jvm.waitFor(30, TimeUnit.SECONDS));
+      assertEquals("cleaned-up\n", Files.readString(dir.resolve("term")));
+    } finally {
+      jvm.destroyForcibly();
+    }
+  }
 }
