@@ -411,6 +411,23 @@ class CliTest {
     }
 
     @Test
+    void aHardLinkToAHiddenFileIsRefused() throws IOException {
+      Path key = Files.createDirectories(home.resolve(".ssh")).resolve("id_test");
+      Files.writeString(key, "secret");
+      Path shared = Files.createDirectories(home.resolve("shared"));
+      Files.createLink(shared.resolve("innocent"), key);
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/shared\"]\n");
+      Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertOneLineError(r);
+      assertTrue(r.err().contains("hard links"), r.err());
+      assertFalse(r.out().contains("secret"), r.out());
+      Files.delete(shared.resolve("innocent"));
+      assertEquals(0, sh("test -d '" + shared + "'"));
+    }
+
+    @Test
     void gitWorksReadOnly() {
       assertEquals(0, sh("git log --oneline | grep -q initial && git status --short"));
     }

@@ -396,6 +396,11 @@ public final class Jails {
       maskHidden(b, bind, hidden);
     }
 
+    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
+    config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
+    config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
+    refuseHardLinkedSecrets(hidden, sources);
+
     List<String> path = new ArrayList<>(List.of(Sandbox.DEFAULT_PATH));
     if (!jail.entrypoint().isEmpty()) {
       Path program = Path.of(jail.entrypoint().getFirst());
@@ -440,6 +445,50 @@ public final class Jails {
       return git.commonDir(jail.repo());
     } catch (GitException e) {
       return jail.repo().resolve(".git");
+    }
+  }
+
+  /**
+   * A file under a hidden path that has another hard link could be reached through that other name,
+   * and no path check sees it. Hard links never cross filesystems, so such a file is a risk only
+   * when a bound directory lives on the same filesystem; then the jail is refused, rather than
+   * searched for the other name (which could be anywhere in a large bind).
+   */
+  private static void refuseHardLinkedSecrets(List<Path> hidden, List<Path> sources) {
+    java.util.Set<Object> devices = new java.util.HashSet<>();
+    for (Path s : sources) {
+      try {
+        devices.add(Files.getAttribute(s, "unix:dev"));
+      } catch (IOException | RuntimeException e) {
+        // a source that cannot be read is refused by the sandbox itself
+      }
+    }
+    for (Path h : hidden) {
+      if (!Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (var walk = Files.walk(h)) {
+        for (Path f : (Iterable<Path>) walk::iterator) {
+          if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
+          int links = (Integer) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+          Object dev = Files.getAttribute(f, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+          if (links > 1 && devices.contains(dev)) {
+            throw new JailException(
+                "the hidden file "
+                    + TerminalSafe.sanitizeLine(f.toString())
+                    + " has "
+                    + links
+                    + " hard links, and another name for it could be inside the jail; remove the"
+                    + " extra link (find "
+                    + TerminalSafe.sanitizeLine(h.toString())
+                    + " -links +1)");
+          }
+        }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // unreadable parts of a hidden path are unreadable inside too
+      }
     }
   }
 
