@@ -933,18 +933,7 @@ public final class Jails {
     } catch (GitException e) {
       // Fall back to removing it by hand, below.
     }
-    Path jailsDir = dirs.jailsDir().toAbsolutePath().normalize();
-    Path dir = worktree.toAbsolutePath().normalize();
-    if (!dir.startsWith(jailsDir) || dir.equals(jailsDir)) {
-      throw new JailException(
-          "refusing to delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": not a jail dir");
-    }
-    try {
-      deleteTree(dir);
-    } catch (IOException e) {
-      throw new JailException(
-          "cannot delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": " + e, e);
-    }
+    deleteJailDir(worktree, dirs.jailsDir());
     git.worktreePrune(repo);
   }
 
