@@ -199,23 +199,10 @@ final class SetupPlan {
       add(Step.of("setsid", Sysno.SETSID));
     }
     if (s.dieWithParent()) {
-      add(
-          Step.of(
-              "prctl",
-              Sysno.PRCTL,
-              of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"),
-              of(Syscalls.SIGKILL, "SIGKILL")));
+      prctl(of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"), of(Syscalls.SIGKILL, "SIGKILL"));
     }
     if (s.noNewPrivs()) {
-      add(
-          Step.of(
-              "prctl",
-              Sysno.PRCTL,
-              of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"),
-              of(1),
-              of(0),
-              of(0),
-              of(0)));
+      prctl(of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"), of(1), of(0), of(0), of(0));
     }
     if (s.coreLimit() >= 0) {
       rlimit(RLIMIT_CORE, "RLIMIT_CORE", s.coreLimit());
@@ -264,34 +251,20 @@ final class SetupPlan {
    */
   private void dropCapabilities() {
     for (int cap = 0; cap <= lastCapability(); cap++) {
-      add(
-          Step.of(
-              "prctl",
-              Sysno.PRCTL,
-              of(Syscalls.PR_CAPBSET_DROP, "PR_CAPBSET_DROP"),
-              of(cap),
-              of(0),
-              of(0),
-              of(0)));
+      prctl(of(Syscalls.PR_CAPBSET_DROP, "PR_CAPBSET_DROP"), of(cap), of(0), of(0), of(0));
     }
-    add(
-        Step.of(
-            "prctl",
-            Sysno.PRCTL,
-            of(PR_SET_SECUREBITS, "PR_SET_SECUREBITS"),
-            of(SECUREBITS, "NOROOT|NO_SETUID_FIXUP|KEEP_CAPS_LOCKED|NO_CAP_AMBIENT_RAISE, locked"),
-            of(0),
-            of(0),
-            of(0)));
-    add(
-        Step.of(
-            "prctl",
-            Sysno.PRCTL,
-            of(PR_CAP_AMBIENT, "PR_CAP_AMBIENT"),
-            of(PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL"),
-            of(0),
-            of(0),
-            of(0)));
+    prctl(
+        of(PR_SET_SECUREBITS, "PR_SET_SECUREBITS"),
+        of(SECUREBITS, "NOROOT|NO_SETUID_FIXUP|KEEP_CAPS_LOCKED|NO_CAP_AMBIENT_RAISE, locked"),
+        of(0),
+        of(0),
+        of(0));
+    prctl(
+        of(PR_CAP_AMBIENT, "PR_CAP_AMBIENT"),
+        of(PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL"),
+        of(0),
+        of(0),
+        of(0));
     // struct __user_cap_header_struct { u32 version; int pid; } and two data structs of
     // { u32 effective, permitted, inheritable }, all zero.
     byte[] header =
@@ -470,19 +443,7 @@ final class SetupPlan {
     if (Files.isDirectory(b.source())) {
       mkdir(dst, 0755);
     } else {
-      Slot fd = new Slot("fd" + slots++);
-      add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(dst),
-                  of(
-                      Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
-                      "O_WRONLY|O_CREAT|O_CLOEXEC"),
-                  of(0644, "0644"))
-              .into(fd));
-      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+      touch(dst, 0644);
     }
     add(
         Step.of(
@@ -510,19 +471,7 @@ final class SetupPlan {
             flags(Flags.MS_NOSUID | Flags.MS_NOEXEC),
             str("mode=0755")));
     for (String d : DEVICES) {
-      Slot fd = new Slot("fd" + slots++);
-      add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(dev + "/" + d),
-                  of(
-                      Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
-                      "O_WRONLY|O_CREAT|O_CLOEXEC"),
-                  of(0666, "0666"))
-              .into(fd));
-      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+      touch(dev + "/" + d, 0666);
       add(
           Step.of(
               "mount",
@@ -710,6 +659,28 @@ final class SetupPlan {
                 str(path),
                 of(mode, "0" + Integer.toOctalString(mode)))
             .tolerating(Errno.EEXIST));
+  }
+
+  /** An empty file to mount a file on (a mount point must exist and be of the same kind). */
+  private void touch(String path, int mode) {
+    Slot fd = new Slot("fd" + slots++);
+    String octal = "0" + Integer.toOctalString(mode);
+    add(
+        Step.of(
+                "openat",
+                Sysno.OPENAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(path),
+                of(
+                    Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
+                    "O_WRONLY|O_CREAT|O_CLOEXEC"),
+                of(mode, octal))
+            .into(fd));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+  }
+
+  private void prctl(Arg... args) {
+    add(Step.of("prctl", Sysno.PRCTL, args));
   }
 
   private void symlink(String linkTarget, String at) {
