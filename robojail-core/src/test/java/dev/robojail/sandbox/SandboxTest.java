@@ -15,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -390,13 +388,13 @@ class SandboxTest {
 
   @Test
   void theSandboxDiesWithItsJvmEvenOnKillMinus9() throws Exception {
-    String java = ProcessHandle.current().info().command().orElseThrow();
+    String java = TestJvm.java();
     Process jvm =
         new ProcessBuilder(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
-                classPath(DieWithParentMain.class, Sandbox.class, Syscalls.class),
+                TestJvm.classPath(DieWithParentMain.class, Sandbox.class, Syscalls.class),
                 DieWithParentMain.class.getName())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
@@ -423,17 +421,6 @@ class SandboxTest {
     } finally {
       jvm.destroyForcibly();
     }
-  }
-
-  // Where these classes were loaded from: works under surefire and under a console launcher,
-  // whose java.class.path does not name the test classes.
-  private static String classPath(Class<?>... classes) throws Exception {
-    List<String> entries = new ArrayList<>();
-    for (Class<?> c : classes) {
-      entries.add(
-          Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-    }
-    return String.join(":", entries);
   }
 
   @Test
@@ -533,13 +520,13 @@ class SandboxTest {
   @Test
   void sigtermToTheJvmGivesTheCommandAChanceToCleanUp(@TempDir Path dir) throws Exception {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-    String java = ProcessHandle.current().info().command().orElseThrow();
+    String java = TestJvm.java();
     Process jvm =
         new ProcessBuilder(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
-                classPath(EndWithJvmMain.class, Sandbox.class, Syscalls.class),
+                TestJvm.classPath(EndWithJvmMain.class, Sandbox.class, Syscalls.class),
                 EndWithJvmMain.class.getName(),
                 dir.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)

@@ -10,8 +10,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,14 +24,14 @@ class TerminalRelayTest {
   void jobControlCtrlCAndCtrlZWorkInsideAndTheExitStatusPassesThrough() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) from util-linux");
     assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
-    String java = ProcessHandle.current().info().command().orElseThrow();
+    String java = TestJvm.java();
     String command =
         String.join(
             " ",
             java,
             "--enable-native-access=ALL-UNNAMED",
             "-cp",
-            classPath(TerminalRelayMain.class, Sandbox.class, Syscalls.class),
+            TestJvm.classPath(TerminalRelayMain.class, Sandbox.class, Syscalls.class),
             TerminalRelayMain.class.getName());
     Process p =
         new ProcessBuilder("/usr/bin/script", "-qefc", command, "/dev/null")
@@ -104,14 +102,5 @@ class TerminalRelayTest {
     synchronized (screen) {
       throw new AssertionError("never saw \"" + s + "\" on\n" + screen);
     }
-  }
-
-  private static String classPath(Class<?>... classes) throws Exception {
-    List<String> entries = new ArrayList<>();
-    for (Class<?> c : classes) {
-      entries.add(
-          Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-    }
-    return String.join(":", entries);
   }
 }
