@@ -20,7 +20,7 @@ class InitAssemblyTest {
   @Test
   void bytesMatchTheAssemblySource(@TempDir Path dir) throws Exception {
     assumeTrue(Files.exists(SOURCE), "the test runs from the robojail-ffm module directory");
-    assumeTrue(onPath("as") && onPath("objcopy"), "GNU as and objcopy (binutils) not installed");
+    Binutils.require();
     Path obj = dir.resolve("init.o");
     Path bin = dir.resolve("init");
     run("as", "--64", "-o", obj.toString(), SOURCE.toString());
@@ -110,15 +110,6 @@ class InitAssemblyTest {
 
   private interface IoAction {
     void run() throws IOException;
-  }
-
-  private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void run(String... command) throws IOException, InterruptedException {

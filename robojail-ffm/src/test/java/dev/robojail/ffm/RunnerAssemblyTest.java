@@ -17,21 +17,12 @@ class RunnerAssemblyTest {
   @Test
   void bytesMatchTheAssemblySource(@TempDir Path dir) throws Exception {
     assumeTrue(Files.exists(SOURCE), "the test runs from the robojail-ffm module directory");
-    assumeTrue(onPath("as") && onPath("objcopy"), "GNU as and objcopy (binutils) not installed");
+    Binutils.require();
     Path obj = dir.resolve("runner.o");
     Path bin = dir.resolve("runner.bin");
     run("as", "--64", "-o", obj.toString(), SOURCE.toString());
     run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
     assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), X86_64Runner.HEX);
-  }
-
-  private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void run(String... command) throws IOException, InterruptedException {
