@@ -1,0 +1,100 @@
+package dev.robojail.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code robojail} command run through {@link Main} in a JVM of its own, with a scratch HOME
+ * and XDG directories passed the way a user's shell passes them. For what only the real entry point
+ * shows (environment variables such as {@code ROBOJAIL_DEBUG}, the exit status given to {@code
+ * System.exit}), and so that these tests need nothing of the library's Java API.
+ */
+final class MainProcess {
+  record Result(int code, String out, String err) {}
+
+  private final Path dir;
+  private final Map<String, String> env = new LinkedHashMap<>();
+
+  /** Keeps HOME, the XDG directories and the output files under {@code dir}. */
+  MainProcess(Path dir) throws IOException {
+    this.dir = dir;
+    env.putAll(System.getenv());
+    // Nothing of the caller's robojail or git setup may leak in.
+    env.keySet().removeIf(k -> k.startsWith("ROBOJAIL_") || k.startsWith("GIT_"));
+    env.put("HOME", Files.createDirectories(dir.resolve("home")).toString());
+    env.put("XDG_STATE_HOME", dir.resolve("xdg/state").toString());
+    env.put("XDG_CONFIG_HOME", dir.resolve("xdg/config").toString());
+    env.put("XDG_DATA_HOME", dir.resolve("xdg/data").toString());
+  }
+
+  Result run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  Result run(Map<String, String> extraEnv, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
+    // As nobody the default /tmp may not be writable: the same temporary directory as this JVM.
+    command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+    command.add("-cp");
+    command.add(classPath());
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectInput(new File("/dev/null"))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
+    Process p = pb.start();
+    if (!p.waitFor(2, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("robojail " + String.join(" ", args) + " did not end");
+    }
+    return new Result(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * This JVM's class path, whatever started it: surefire hands it over in a manifest-only jar, the
+   * console launcher (the as-nobody pass) in a class loader of its own, so java.class.path names
+   * neither. Every jar has a manifest, and the classes directories hold dev/robojail.
+   */
+  private static String classPath() throws IOException {
+    Set<String> entries = new LinkedHashSet<>();
+    ClassLoader loader = MainProcess.class.getClassLoader();
+    for (String marker : List.of("dev/robojail/", "META-INF/MANIFEST.MF")) {
+      for (URL url : Collections.list(loader.getResources(marker))) {
+        String s = url.toString();
+        if (s.startsWith("jar:file:")) {
+          entries.add(Path.of(URI.create(s.substring(4, s.indexOf("!/")))).toString());
+        } else if (s.startsWith("file:")) {
+          entries.add(Path.of(URI.create(s.substring(0, s.length() - marker.length()))).toString());
+        }
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+}
