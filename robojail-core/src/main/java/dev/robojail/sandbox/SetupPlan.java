@@ -181,7 +181,7 @@ final class SetupPlan {
       }
     }
 
-    if (!s.writableRoot()) {
+    if (!s.security().writableRoot()) {
       setattr(NEW, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");
     }
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops the
@@ -189,50 +189,57 @@ final class SetupPlan {
     add(Step.of("chdir", Sysno.CHDIR, str(NEW)));
     add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str("."), str(".")));
     add(Step.of("umount2", Sysno.UMOUNT2, str("."), of(Syscalls.MNT_DETACH, "MNT_DETACH")));
-    add(Step.of("chdir", Sysno.CHDIR, str(s.workingDirectory())));
+    add(Step.of("chdir", Sysno.CHDIR, str(s.environment().workingDirectory())));
 
     if (s.hostname() != null) {
       byte[] name = s.hostname().getBytes(StandardCharsets.UTF_8);
       add(Step.of("sethostname", Sysno.SETHOSTNAME, str(s.hostname()), of(name.length)));
     }
-    if (s.newSession()) {
+    if (s.lifecycle().newSession()) {
       add(Step.of("setsid", Sysno.SETSID));
     }
-    if (s.dieWithParent()) {
+    if (s.lifecycle().dieWithParent()) {
       prctl(of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"), of(Syscalls.SIGKILL, "SIGKILL"));
     }
-    if (s.noNewPrivs()) {
+    if (s.security().noNewPrivs()) {
       prctl(of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"), of(1), of(0), of(0), of(0));
     }
-    if (s.coreLimit() >= 0) {
-      rlimit(RLIMIT_CORE, "RLIMIT_CORE", s.coreLimit());
+    Sandbox.Limits limits = s.limits();
+    if (limits.coreLimit() >= 0) {
+      rlimit(RLIMIT_CORE, "RLIMIT_CORE", limits.coreLimit());
     }
-    if (s.openFiles() >= 0) {
-      rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", Math.min(s.openFiles(), hostHardLimit(RLIMIT_NOFILE)));
+    if (limits.openFiles() >= 0) {
+      rlimit(
+          RLIMIT_NOFILE,
+          "RLIMIT_NOFILE",
+          Math.min(limits.openFiles(), hostHardLimit(RLIMIT_NOFILE)));
     }
-    if (s.processes() >= 0) {
-      rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(s.processes(), hostHardLimit(RLIMIT_NPROC)));
+    if (limits.processes() >= 0) {
+      rlimit(
+          RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(limits.processes(), hostHardLimit(RLIMIT_NPROC)));
     }
-    if (!s.keepCapabilities()) {
+    if (!s.security().keepCapabilities()) {
       dropCapabilities();
     }
     stdio(stdin, 0, "stdin");
     stdio(stdout, 1, "stdout");
-    if (s.redirectErrorStream()) {
+    if (s.streams().redirectErrorStream()) {
       add(Step.of("dup3", Sysno.DUP3, of(1), of(2), of(0)));
     } else {
       stdio(stderr, 2, "stderr");
     }
-    if (s.controllingTerminal()) {
+    if (s.lifecycle().controllingTerminal()) {
       add(Step.of("ioctl", Sysno.IOCTL, of(0), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
     }
-    if (s.landlock()) {
+    if (s.security().landlock()) {
       landlock(s, Landlock.abi());
     }
     // Last before exec: the filter refuses mount and friends, which the steps above need.
     List<Insn> filter =
         SyscallFilter.program(
-            s.allowPtrace(), s.allowUserNamespaces(), s.namespaces().contains(Namespace.NET));
+            s.security().allowPtrace(),
+            s.security().allowUserNamespaces(),
+            s.namespaces().contains(Namespace.NET));
     add(
         Step.of(
             "seccomp",
@@ -440,7 +447,7 @@ final class SetupPlan {
                     + (b.readOnly() ? "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID" : "MOUNT_ATTR_NOSUID")
                     + "}"),
             of(attrs.length)));
-    if (Files.isDirectory(b.source())) {
+    if (b.directory()) {
       mkdir(dst, 0755);
     } else {
       touch(dst, 0644);
@@ -543,15 +550,16 @@ final class SetupPlan {
 
   private void exec(Sandbox s) {
     String cmd = s.command().getFirst();
+    Map<String, String> variables = s.environment().variables();
     List<String> env = new ArrayList<>();
-    for (Map.Entry<String, String> e : s.environment().entrySet()) {
+    for (Map.Entry<String, String> e : variables.entrySet()) {
       env.add(e.getKey() + "=" + e.getValue());
     }
     List<String> candidates = new ArrayList<>();
     if (cmd.contains("/")) {
       candidates.add(cmd);
     } else {
-      String path = s.environment().getOrDefault("PATH", Sandbox.DEFAULT_PATH);
+      String path = variables.getOrDefault("PATH", Sandbox.DEFAULT_PATH);
       for (String dir : path.split(":")) {
         if (dir.startsWith("/")) {
           candidates.add((dir.endsWith("/") ? dir : dir + "/") + cmd);
@@ -562,7 +570,7 @@ final class SetupPlan {
             "cannot look up " + cmd + ": PATH has no absolute directory: " + path);
       }
     }
-    if (s.init() && s.namespaces().contains(Namespace.PID)) {
+    if (s.lifecycle().init() && s.namespaces().contains(Namespace.PID)) {
       int init = InitBinary.fd();
       if (init >= 0) {
         execInit(s, init, candidates, env);

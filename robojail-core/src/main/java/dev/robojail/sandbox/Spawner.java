@@ -38,12 +38,12 @@ final class Spawner {
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
     try {
-      int[] in = stream(s.stdin(), 0, parentEnds, childEnds);
-      int[] out = stream(s.stdout(), 1, parentEnds, childEnds);
+      int[] in = stream(s.streams().stdin(), 0, parentEnds, childEnds);
+      int[] out = stream(s.streams().stdout(), 1, parentEnds, childEnds);
       int[] err =
-          s.redirectErrorStream()
+          s.streams().redirectErrorStream()
               ? new int[] {-1, -1}
-              : stream(s.stderr(), 2, parentEnds, childEnds);
+              : stream(s.streams().stderr(), 2, parentEnds, childEnds);
       SetupProgram program = SetupPlan.program(s, in[1], out[1], err[1]);
       long flags = 0;
       for (Namespace n : s.namespaces()) {
@@ -127,8 +127,10 @@ final class Spawner {
     Path proc = Path.of("/proc", Integer.toString(pid));
     // Without "deny", an unprivileged user may not write gid_map.
     Files.writeString(proc.resolve("setgroups"), "deny");
-    Files.writeString(proc.resolve("uid_map"), s.uid() + " " + Syscalls.getuid() + " 1\n");
-    Files.writeString(proc.resolve("gid_map"), s.gid() + " " + Syscalls.getgid() + " 1\n");
+    Files.writeString(
+        proc.resolve("uid_map"), s.identity().uid() + " " + Syscalls.getuid() + " 1\n");
+    Files.writeString(
+        proc.resolve("gid_map"), s.identity().gid() + " " + Syscalls.getgid() + " 1\n");
   }
 
   private static SandboxException setupFailed(Sandbox s, SetupStepException e) {

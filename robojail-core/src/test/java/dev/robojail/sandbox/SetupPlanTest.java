@@ -149,9 +149,12 @@ class SetupPlanTest {
     assertEquals(
         plain,
         calls(Sandbox.builder().share(Namespace.PID).command("/bin/true").build()).getLast());
-    assertTrue(Sandbox.builder().command("/bin/true").build().init(), "on by default");
+    assertTrue(Sandbox.builder().command("/bin/true").build().lifecycle().init(), "on by default");
     assertFalse(
-        Sandbox.builder().init(false).command("/bin/true").build().toBuilder().build().init(),
+        Sandbox.builder().init(false).command("/bin/true").build().toBuilder()
+            .build()
+            .lifecycle()
+            .init(),
         "copied");
   }
 
@@ -403,5 +406,105 @@ class SetupPlanTest {
     assertFalse(
         calls(Sandbox.builder().landlock(false).command("/bin/true").build()).stream()
             .anyMatch(s -> s.contains("landlock")));
+  }
+
+  @Test
+  void aBoundFileGetsAFileAsItsMountPoint(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("f"), "x");
+    Sandbox s = Sandbox.builder().readOnlyBind(file, "/f").command("/bin/true").build();
+    Mount.Bind b = (Mount.Bind) s.mounts().getFirst();
+    assertFalse(b.directory());
+    assertTrue(
+        ((Mount.Bind)
+                Sandbox.builder().bind(dir, "/d").command("/bin/true").build().mounts().getFirst())
+            .directory());
+    List<String> c = calls(s);
+    int touch =
+        index(c, "fd1 = openat(AT_FDCWD, \"/newroot/f\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
+    int attach =
+        index(c, "move_mount(tree0, \"\", AT_FDCWD, \"/newroot/f\", MOVE_MOUNT_F_EMPTY_PATH)");
+    assertTrue(touch < attach);
+    assertFalse(c.contains("mkdirat(AT_FDCWD, \"/newroot/f\", 0755) [ok: EEXIST]"));
+  }
+
+  @Test
+  void buildLeavesItsBuilderAsItWas(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path first = java.nio.file.Files.createDirectory(dir.resolve("first"));
+    Path second = java.nio.file.Files.createDirectory(dir.resolve("second"));
+    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link"), first);
+    Sandbox.Builder b = Sandbox.builder().bind(link, "/x").command("/bin/true");
+    assertEquals(first.toRealPath(), ((Mount.Bind) b.build().mounts().getFirst()).source());
+    // Had build() kept the resolved path in the builder, the next build would not see the change.
+    java.nio.file.Files.delete(link);
+    java.nio.file.Files.createSymbolicLink(link, second);
+    assertEquals(second.toRealPath(), ((Mount.Bind) b.build().mounts().getFirst()).source());
+    assertEquals(b.build(), b.build());
+  }
+
+  @Test
+  void toBuilderCopiesEveryPartOfTheSpec() {
+    Sandbox s =
+        Sandbox.builder()
+            .command("/bin/echo", "x")
+            .share(Namespace.UTS)
+            .unshare(Namespace.CGROUP)
+            .uid(7)
+            .gid(8)
+            .tmpfs("/t", 4096, 0700)
+            .file("/f", "content", 0600)
+            .workingDirectory("/t")
+            .env("A", "1")
+            .env("B", "2")
+            .stdin(Stdio.discard())
+            .stdout(Stdio.pipe())
+            .stderr(Stdio.pipe())
+            .redirectErrorStream(true)
+            .noNewPrivs(false)
+            .rootInside()
+            .allowPtrace(true)
+            .allowUserNamespaces(true)
+            .landlock(false)
+            .writableRoot(true)
+            .coreLimit(1)
+            .openFiles(2)
+            .processes(3)
+            .newSession(false)
+            .dieWithParent(false)
+            .init(false)
+            .build();
+    assertEquals(s, s.toBuilder().build());
+    assertEquals(new Sandbox.Identity(0, 0), s.identity());
+    assertEquals(List.of("A", "B"), List.copyOf(s.environment().variables().keySet()));
+    assertFalse(
+        Sandbox.builder()
+            .env("TOKEN", "s3cret")
+            .command("/bin/true")
+            .build()
+            .toString()
+            .contains("s3cret"),
+        "a spec in a log does not show the environment's values");
+    assertEquals(new Sandbox.Limits(1, 2, 3), s.limits());
+    assertEquals(new Sandbox.Security(false, true, true, true, false, true), s.security());
+    assertEquals(new Sandbox.Lifecycle(false, false, false, false), s.lifecycle());
+  }
+
+  @Test
+  void aSpecMadeWithoutTheBuilderIsCheckedAllTheSame() {
+    Sandbox ok = Sandbox.builder().command("/bin/true").build();
+    assertThrows(
+        SandboxException.InvalidSpec.class,
+        () ->
+            new Sandbox(
+                ok.command(),
+                ok.namespaces(),
+                ok.hostname(),
+                ok.identity(),
+                List.of(new Mount.Tmpfs("/../oldroot/etc", 0, 0755)),
+                ok.environment(),
+                ok.streams(),
+                ok.security(),
+                ok.limits(),
+                ok.lifecycle()));
   }
 }
