@@ -97,12 +97,18 @@ public record Sandbox(
   }
 
   /**
-   * The system calls the child will make between clone and exec, with placeholders for the standard
-   * stream descriptors that {@link #start()} creates. For printing and tests.
+   * The system calls the child will make between clone and exec on this host, with placeholders for
+   * the standard stream descriptors that {@link #start()} creates. For printing and tests.
    */
   public SetupProgram plan() {
+    return plan(HostFacts.probe(this));
+  }
+
+  /** {@link #plan()} on a host with these facts. */
+  SetupProgram plan(HostFacts facts) {
     return SetupPlan.program(
         this,
+        facts,
         streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
         streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
         streams.stderr() instanceof Stdio.Inherit ? -1 : 1002);

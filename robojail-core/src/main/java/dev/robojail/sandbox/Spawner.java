@@ -44,7 +44,7 @@ final class Spawner {
           s.streams().redirectErrorStream()
               ? new int[] {-1, -1}
               : stream(s.streams().stderr(), 2, parentEnds, childEnds);
-      SetupProgram program = SetupPlan.program(s, in[1], out[1], err[1]);
+      SetupProgram program = SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1]);
       long flags = 0;
       for (Namespace n : s.namespaces()) {
         flags |= n.cloneFlag();
@@ -134,7 +134,7 @@ final class Spawner {
   }
 
   private static SandboxException setupFailed(Sandbox s, SetupStepException e) {
-    SetupProgram plan = SetupPlan.program(s, 1000, 1001, 1002);
+    SetupProgram plan = SetupPlan.program(s, HostFacts.probe(s), 1000, 1001, 1002);
     String call = e.call();
     if ((call.startsWith("execve(") && e.errno() == Errno.ENOENT)
         || call.startsWith(SetupPlan.COMMAND_LOOKUP)) {
