@@ -1,6 +1,5 @@
 package dev.robojail.sandbox;
 
-import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.FdInputStream;
 import dev.robojail.ffm.FdOutputStream;
 import dev.robojail.ffm.SetupProgram;
@@ -50,8 +49,14 @@ final class Spawner {
         flags |= n.cloneFlag();
       }
       long cloneFlags = flags;
-      SetupRunner.Child child =
-          onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+      SetupRunner.Child child;
+      try {
+        child =
+            onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+      } catch (SetupStepException e) {
+        // Judged on the program that ran, whose steps carry their stages.
+        throw Diagnosis.setupFailed(s, program, e, Diagnosis.Sysctls.read());
+      }
       closeAll(childEnds);
       childEnds.clear();
       parentEnds.clear();
@@ -67,11 +72,9 @@ final class Spawner {
           err[0] >= 0
               ? new BufferedInputStream(new FdInputStream(err[0]))
               : InputStream.nullInputStream());
-    } catch (SetupStepException e) {
-      throw setupFailed(s, e);
     } catch (SyscallException e) {
       if (e.call().startsWith("clone3")) {
-        throw Diagnosis.cloneFailed(e);
+        throw Diagnosis.cloneFailed(e, Diagnosis.Sysctls.read());
       }
       throw new SandboxException("cannot start the sandbox: " + e.getMessage(), e);
     } finally {
@@ -131,31 +134,6 @@ final class Spawner {
         proc.resolve("uid_map"), s.identity().uid() + " " + Syscalls.getuid() + " 1\n");
     Files.writeString(
         proc.resolve("gid_map"), s.identity().gid() + " " + Syscalls.getgid() + " 1\n");
-  }
-
-  private static SandboxException setupFailed(Sandbox s, SetupStepException e) {
-    SetupProgram plan = SetupPlan.program(s, HostFacts.probe(s), 1000, 1001, 1002);
-    String call = e.call();
-    if ((call.startsWith("execve(") && e.errno() == Errno.ENOENT)
-        || call.startsWith(SetupPlan.COMMAND_LOOKUP)) {
-      return new SandboxException.SetupFailed(
-          "command not found in the sandbox: "
-              + s.command().getFirst()
-              + " ("
-              + e.getMessage()
-              + ")",
-          e.step(),
-          call,
-          e.errno(),
-          e);
-    }
-    if (e.step() >= 0
-        && e.step() < plan.steps().size()
-        && e.errno() == Errno.EPERM
-        && e.step() <= 2) {
-      return Diagnosis.firstMountRefused(e);
-    }
-    return new SandboxException.SetupFailed(e.getMessage(), e.step(), call, e.errno(), e);
   }
 
   private static <T> T onSpawnerThread(java.util.concurrent.Callable<T> task) {
