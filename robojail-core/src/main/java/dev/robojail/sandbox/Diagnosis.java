@@ -1,56 +1,105 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupStepException;
 import dev.robojail.ffm.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Turns "the kernel refused a namespace" into a message that says why and how to fix it. */
+/**
+ * Turns a failed start into an exception that says why: a missing command, namespaces the kernel
+ * refuses (with how to fix that), or the setup step that failed.
+ */
 final class Diagnosis {
   private Diagnosis() {}
 
-  static SandboxException cloneFailed(SyscallException e) {
-    return new SandboxException.NamespacesUnavailable(
-        "cannot create the sandbox's namespaces: " + e.getMessage() + reason(), e);
+  /**
+   * The sysctls that decide whether an unprivileged user may have namespaces; each is null where
+   * this kernel has no such setting.
+   *
+   * @param apparmorRestrictUnprivilegedUserns {@code kernel.apparmor_restrict_unprivileged_userns}
+   *     (Ubuntu)
+   * @param unprivilegedUsernsClone {@code kernel.unprivileged_userns_clone} (Debian)
+   * @param maxUserNamespaces {@code user.max_user_namespaces}
+   */
+  record Sysctls(
+      String apparmorRestrictUnprivilegedUserns,
+      String unprivilegedUsernsClone,
+      String maxUserNamespaces) {
+    /** This machine's settings. */
+    static Sysctls read() {
+      return new Sysctls(
+          sysctl("kernel/apparmor_restrict_unprivileged_userns"),
+          sysctl("kernel/unprivileged_userns_clone"),
+          sysctl("user/max_user_namespaces"));
+    }
+
+    private static String sysctl(String name) {
+      try {
+        // Not Files.readString: on a sysctl file (size 0) it may return only the first byte.
+        return Files.readAllLines(Path.of("/proc/sys", name)).getFirst().strip();
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
   }
 
-  /** The kernel let us create the user namespace but not use it: AppArmor on Ubuntu does this. */
-  static SandboxException firstMountRefused(SetupStepException e) {
+  static SandboxException cloneFailed(SyscallException e, Sysctls sysctls) {
     return new SandboxException.NamespacesUnavailable(
-        "the kernel refused mounts in the sandbox's own namespaces: " + e.getMessage() + reason(),
-        e);
+        "cannot create the sandbox's namespaces: " + e.getMessage() + reason(sysctls), e);
   }
 
-  /** What this machine's settings say, with the command that would change them. */
-  static String reason() {
-    String apparmor = sysctl("kernel/apparmor_restrict_unprivileged_userns");
-    if ("1".equals(apparmor)) {
+  /**
+   * What a failed step of {@code program}, the program that was run for {@code sandbox}, means. It
+   * is judged by the stage of the step: a command that is not there fails its exec with ENOENT, or
+   * robojail-init's lookup of it with EBADF; EPERM before the spec's first mount means the kernel
+   * lets the user namespace be created but not used (AppArmor on Ubuntu does this).
+   */
+  static SandboxException setupFailed(
+      Sandbox sandbox, SetupProgram program, SetupStepException e, Sysctls sysctls) {
+    Stage stage = Stage.of(program, e.step());
+    if ((stage == Stage.EXEC && e.errno() == Errno.ENOENT)
+        || (stage == Stage.LOOKUP && e.errno() == Errno.EBADF)) {
+      return new SandboxException.SetupFailed(
+          "command not found in the sandbox: "
+              + sandbox.command().getFirst()
+              + " ("
+              + e.getMessage()
+              + ")",
+          e.step(),
+          e.call(),
+          e.errno(),
+          e);
+    }
+    if ((stage == Stage.NETWORK || stage == Stage.ROOT) && e.errno() == Errno.EPERM) {
+      return new SandboxException.NamespacesUnavailable(
+          "the kernel refused mounts in the sandbox's own namespaces: "
+              + e.getMessage()
+              + reason(sysctls),
+          e);
+    }
+    return new SandboxException.SetupFailed(e.getMessage(), e.step(), e.call(), e.errno(), e);
+  }
+
+  /** What these settings say, with the command that would change them. */
+  static String reason(Sysctls sysctls) {
+    if ("1".equals(sysctls.apparmorRestrictUnprivilegedUserns())) {
       return "; AppArmor restricts unprivileged user namespaces"
           + " (kernel.apparmor_restrict_unprivileged_userns = 1). Allow them with"
           + " `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or give robojail's"
           + " java an AppArmor profile with `userns,`";
     }
-    String clone = sysctl("kernel/unprivileged_userns_clone");
-    if ("0".equals(clone)) {
+    if ("0".equals(sysctls.unprivilegedUsernsClone())) {
       return "; unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)."
           + " Enable them with `sudo sysctl kernel.unprivileged_userns_clone=1`";
     }
-    String max = sysctl("user/max_user_namespaces");
-    if ("0".equals(max)) {
+    if ("0".equals(sysctls.maxUserNamespaces())) {
       return "; user namespaces are disabled (user.max_user_namespaces = 0). Enable them with"
           + " `sudo sysctl user.max_user_namespaces=15000`";
     }
     return "; user namespaces may be disabled by the kernel configuration or a container runtime"
         + " (robojail needs CONFIG_USER_NS and unprivileged user namespaces)";
-  }
-
-  private static String sysctl(String name) {
-    try {
-      // Not Files.readString: on a sysctl file (size 0) it may return only the first byte.
-      return Files.readAllLines(Path.of("/proc/sys", name)).getFirst().strip();
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 }

@@ -21,11 +21,18 @@ public sealed interface Mount {
    * @param source absolute host path
    * @param target path inside
    * @param readOnly whether writes are refused (recursively, for every mount below it too)
+   * @param directory whether the source is a directory (else the mount point is a file); filled in
+   *     from the source's real path when the spec is built, whatever was given
    */
-  record Bind(Path source, String target, boolean readOnly) implements Mount {
+  record Bind(Path source, String target, boolean readOnly, boolean directory) implements Mount {
     public Bind {
       Objects.requireNonNull(source);
       Objects.requireNonNull(target);
+    }
+
+    /** A bind whose file type the spec finds out when it is built. */
+    public Bind(Path source, String target, boolean readOnly) {
+      this(source, target, readOnly, false);
     }
   }
 

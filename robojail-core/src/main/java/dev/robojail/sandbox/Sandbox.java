@@ -2,10 +2,7 @@ package dev.robojail.sandbox;
 
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.Syscalls;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,79 +30,55 @@ import java.util.Set;
  * <p>Defaults are the safe ones: every namespace including the network (so only loopback), the
  * caller's own uid and gid inside, an empty environment, no new privileges, a new session, a
  * read-only root, and the sandbox killed if the JVM dies.
+ *
+ * <p>The spec is a record of small records, one per concern, so that an option lives in one of them
+ * and in the {@link Builder}. Every spec is checked when it is made, whether by {@link
+ * Builder#build()} or by this constructor: an invalid one throws {@link
+ * SandboxException.InvalidSpec}, and bind sources are resolved to their real paths then.
+ *
+ * @param command the command and its arguments; a name without {@code /} is looked up on PATH
+ * @param namespaces the namespaces the sandbox has of its own
+ * @param hostname the hostname inside, or null to keep the host's
+ * @param identity the ids inside
+ * @param mounts the root filesystem, applied in order on a fresh tmpfs
+ * @param environment the working directory and environment variables
+ * @param streams where the standard streams go
+ * @param security what the command may do beyond its namespaces
+ * @param limits resource limits
+ * @param lifecycle how the command's process relates to its session and to the JVM
  */
-public final class Sandbox {
+public record Sandbox(
+    List<String> command,
+    Set<Namespace> namespaces,
+    String hostname,
+    Identity identity,
+    List<Mount> mounts,
+    Environment environment,
+    Streams streams,
+    Security security,
+    Limits limits,
+    Lifecycle lifecycle) {
   /** The PATH used to find the command when the environment sets none. */
   public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
-  /** What {@link Builder#minimalSystem()} takes of the host's {@code /etc}, where present. */
-  static final List<String> ETC =
-      List.of(
-          "ld.so.cache",
-          "ld.so.conf",
-          "ld.so.conf.d",
-          "alternatives",
-          "localtime",
-          "nsswitch.conf",
-          "hosts",
-          "resolv.conf",
-          "ssl",
-          "ca-certificates",
-          "pki",
-          "crypto-policies");
-
-  private final List<String> command;
-  private final Set<Namespace> namespaces;
-  private final int uid;
-  private final int gid;
-  private final String hostname;
-  private final List<Mount> mounts;
-  private final String workingDirectory;
-  private final Map<String, String> environment;
-  private final Stdio stdin;
-  private final Stdio stdout;
-  private final Stdio stderr;
-  private final boolean redirectErrorStream;
-  private final boolean noNewPrivs;
-  private final boolean newSession;
-  private final boolean controllingTerminal;
-  private final boolean landlock;
-  private final boolean dieWithParent;
-  private final boolean init;
-  private final boolean writableRoot;
-  private final boolean keepCapabilities;
-  private final boolean allowPtrace;
-  private final boolean allowUserNamespaces;
-  private final long coreLimit;
-  private final long openFiles;
-  private final long processes;
-
-  private Sandbox(Builder b) {
-    command = List.copyOf(b.command);
-    namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
-    uid = b.uid;
-    gid = b.gid;
-    hostname = b.hostname;
-    mounts = List.copyOf(b.mounts);
-    workingDirectory = b.workingDirectory;
-    environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
-    stdin = b.stdin;
-    stdout = b.stdout;
-    stderr = b.stderr;
-    redirectErrorStream = b.redirectErrorStream;
-    noNewPrivs = b.noNewPrivs;
-    newSession = b.newSession;
-    controllingTerminal = b.controllingTerminal;
-    landlock = b.landlock;
-    dieWithParent = b.dieWithParent;
-    init = b.init;
-    writableRoot = b.writableRoot;
-    keepCapabilities = b.keepCapabilities;
-    allowPtrace = b.allowPtrace;
-    allowUserNamespaces = b.allowUserNamespaces;
-    coreLimit = b.coreLimit;
-    openFiles = b.openFiles;
-    processes = b.processes;
+  /**
+   * Checks the spec and resolves its bind sources.
+   *
+   * @throws SandboxException.InvalidSpec if the spec is invalid
+   */
+  public Sandbox {
+    command = List.copyOf(command);
+    EnumSet<Namespace> ns = EnumSet.noneOf(Namespace.class);
+    ns.addAll(namespaces);
+    namespaces = Collections.unmodifiableSet(ns);
+    Objects.requireNonNull(identity);
+    Objects.requireNonNull(environment);
+    Objects.requireNonNull(streams);
+    Objects.requireNonNull(security);
+    Objects.requireNonNull(limits);
+    Objects.requireNonNull(lifecycle);
+    mounts =
+        Validation.check(command, namespaces, hostname, identity, mounts, environment, lifecycle);
   }
 
   /** A builder with the safe defaults and nothing mounted. */
@@ -124,126 +97,113 @@ public final class Sandbox {
   }
 
   /**
-   * The system calls the child will make between clone and exec, with placeholders for the standard
-   * stream descriptors that {@link #start()} creates. For printing and tests.
+   * The system calls the child will make between clone and exec on this host, with placeholders for
+   * the standard stream descriptors that {@link #start()} creates. For printing and tests.
    */
   public SetupProgram plan() {
+    return plan(HostFacts.probe(this));
+  }
+
+  /** {@link #plan()} on a host with these facts. */
+  SetupProgram plan(HostFacts facts) {
     return SetupPlan.program(
         this,
-        stdin instanceof Stdio.Inherit ? -1 : 1000,
-        stdout instanceof Stdio.Inherit ? -1 : 1001,
-        stderr instanceof Stdio.Inherit ? -1 : 1002);
+        facts,
+        streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
+        streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
+        streams.stderr() instanceof Stdio.Inherit ? -1 : 1002);
   }
 
-  public List<String> command() {
-    return command;
+  /**
+   * The ids inside the sandbox; outside they are always the caller's own.
+   *
+   * @param uid the uid inside
+   * @param gid the gid inside
+   */
+  public record Identity(int uid, int gid) {}
+
+  /**
+   * Where the command starts and what it is told.
+   *
+   * @param workingDirectory the working directory inside
+   * @param variables the environment variables, in the order they were set
+   */
+  public record Environment(String workingDirectory, Map<String, String> variables) {
+    /** Copies the variables, keeping their order. */
+    public Environment {
+      variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
+    }
+
+    /** Names the variables without their values, which may be secrets, for specs in logs. */
+    @Override
+    public String toString() {
+      return "Environment[workingDirectory="
+          + workingDirectory
+          + ", variables="
+          + variables.keySet()
+          + "]";
+    }
   }
 
-  public Set<Namespace> namespaces() {
-    return namespaces;
+  /**
+   * Where the command's standard streams go.
+   *
+   * @param stdin standard input
+   * @param stdout standard output
+   * @param stderr standard error, unless redirected
+   * @param redirectErrorStream whether standard error goes wherever standard output goes
+   */
+  public record Streams(Stdio stdin, Stdio stdout, Stdio stderr, boolean redirectErrorStream) {
+    /** Checks that every stream is given. */
+    public Streams {
+      Objects.requireNonNull(stdin);
+      Objects.requireNonNull(stdout);
+      Objects.requireNonNull(stderr);
+    }
   }
 
-  /** The uid inside the sandbox; it is the caller's own uid outside. */
-  public int uid() {
-    return uid;
-  }
+  /**
+   * What the command may do beyond what its namespaces allow.
+   *
+   * @param noNewPrivs whether exec can never gain privileges ({@code PR_SET_NO_NEW_PRIVS})
+   * @param keepCapabilities whether the command keeps its capabilities inside (only with {@link
+   *     Builder#rootInside()})
+   * @param allowPtrace whether processes in the sandbox may trace each other
+   * @param allowUserNamespaces whether the sandbox may create nested user namespaces
+   * @param landlock whether Landlock confines writes to the writable mounts, where the kernel has
+   *     it
+   * @param writableRoot whether the root tmpfs stays writable
+   */
+  public record Security(
+      boolean noNewPrivs,
+      boolean keepCapabilities,
+      boolean allowPtrace,
+      boolean allowUserNamespaces,
+      boolean landlock,
+      boolean writableRoot) {}
 
-  /** The gid inside the sandbox; it is the caller's own gid outside. */
-  public int gid() {
-    return gid;
-  }
+  /**
+   * Resource limits, soft and hard alike.
+   *
+   * @param coreLimit the core dump size limit in bytes (0: no core dumps), or -1 for the host's
+   * @param openFiles the limit on open descriptors per process ({@code RLIMIT_NOFILE}), or -1 for
+   *     the host's
+   * @param processes the limit on processes ({@code RLIMIT_NPROC}), or -1 for the host's
+   */
+  public record Limits(long coreLimit, long openFiles, long processes) {}
 
-  /** The hostname inside, or null to keep the host's. */
-  public String hostname() {
-    return hostname;
-  }
-
-  public List<Mount> mounts() {
-    return mounts;
-  }
-
-  public String workingDirectory() {
-    return workingDirectory;
-  }
-
-  public Map<String, String> environment() {
-    return environment;
-  }
-
-  public Stdio stdin() {
-    return stdin;
-  }
-
-  public Stdio stdout() {
-    return stdout;
-  }
-
-  public Stdio stderr() {
-    return stderr;
-  }
-
-  public boolean redirectErrorStream() {
-    return redirectErrorStream;
-  }
-
-  public boolean noNewPrivs() {
-    return noNewPrivs;
-  }
-
-  public boolean newSession() {
-    return newSession;
-  }
-
-  /** Whether Landlock confines writes to the writable mounts, where the kernel has it. */
-  public boolean landlock() {
-    return landlock;
-  }
-
-  /** Whether standard input (a terminal) becomes the session's controlling terminal. */
-  public boolean controllingTerminal() {
-    return controllingTerminal;
-  }
-
-  public boolean dieWithParent() {
-    return dieWithParent;
-  }
-
-  /** Whether the command runs under robojail-init, a PID 1 that passes signals on and reaps. */
-  public boolean init() {
-    return init;
-  }
-
-  public boolean writableRoot() {
-    return writableRoot;
-  }
-
-  /** Whether the command keeps its capabilities inside (only with {@link Builder#rootInside()}). */
-  public boolean keepCapabilities() {
-    return keepCapabilities;
-  }
-
-  public boolean allowPtrace() {
-    return allowPtrace;
-  }
-
-  public boolean allowUserNamespaces() {
-    return allowUserNamespaces;
-  }
-
-  /** The core dump size limit in bytes (0: no core dumps, the default). */
-  public long coreLimit() {
-    return coreLimit;
-  }
-
-  /** The limit on open descriptors per process ({@code RLIMIT_NOFILE}), or -1 for the host's. */
-  public long openFiles() {
-    return openFiles;
-  }
-
-  /** The limit on processes ({@code RLIMIT_NPROC}), or -1 for the host's. */
-  public long processes() {
-    return processes;
-  }
+  /**
+   * How the command's process relates to its session and to the JVM.
+   *
+   * @param newSession whether it gets a session of its own, detached from the caller's terminal
+   * @param controllingTerminal whether standard input (a terminal) becomes the session's
+   *     controlling terminal
+   * @param dieWithParent whether it is killed when the JVM dies
+   * @param init whether the command runs under robojail-init, a PID 1 that passes signals on and
+   *     reaps
+   */
+  public record Lifecycle(
+      boolean newSession, boolean controllingTerminal, boolean dieWithParent, boolean init) {}
 
   /**
    * Builds a {@link Sandbox}. Not thread-safe; {@link #build()} checks the whole spec before
@@ -286,32 +246,32 @@ public final class Sandbox {
     private Builder() {}
 
     private Builder(Sandbox s) {
-      command.addAll(s.command);
+      command.addAll(s.command());
       namespaces.clear();
-      namespaces.addAll(s.namespaces);
-      uid = s.uid;
-      gid = s.gid;
-      hostname = s.hostname;
-      mounts.addAll(s.mounts);
-      workingDirectory = s.workingDirectory;
-      environment.putAll(s.environment);
-      stdin = s.stdin;
-      stdout = s.stdout;
-      stderr = s.stderr;
-      redirectErrorStream = s.redirectErrorStream;
-      noNewPrivs = s.noNewPrivs;
-      newSession = s.newSession;
-      controllingTerminal = s.controllingTerminal;
-      landlock = s.landlock;
-      dieWithParent = s.dieWithParent;
-      init = s.init;
-      writableRoot = s.writableRoot;
-      keepCapabilities = s.keepCapabilities;
-      allowPtrace = s.allowPtrace;
-      allowUserNamespaces = s.allowUserNamespaces;
-      coreLimit = s.coreLimit;
-      openFiles = s.openFiles;
-      processes = s.processes;
+      namespaces.addAll(s.namespaces());
+      uid = s.identity().uid();
+      gid = s.identity().gid();
+      hostname = s.hostname();
+      mounts.addAll(s.mounts());
+      workingDirectory = s.environment().workingDirectory();
+      environment.putAll(s.environment().variables());
+      stdin = s.streams().stdin();
+      stdout = s.streams().stdout();
+      stderr = s.streams().stderr();
+      redirectErrorStream = s.streams().redirectErrorStream();
+      noNewPrivs = s.security().noNewPrivs();
+      keepCapabilities = s.security().keepCapabilities();
+      allowPtrace = s.security().allowPtrace();
+      allowUserNamespaces = s.security().allowUserNamespaces();
+      landlock = s.security().landlock();
+      writableRoot = s.security().writableRoot();
+      coreLimit = s.limits().coreLimit();
+      openFiles = s.limits().openFiles();
+      processes = s.limits().processes();
+      newSession = s.lifecycle().newSession();
+      controllingTerminal = s.lifecycle().controllingTerminal();
+      dieWithParent = s.lifecycle().dieWithParent();
+      init = s.lifecycle().init();
     }
 
     /** The command and its arguments; a name without {@code /} is looked up on PATH inside. */
@@ -483,28 +443,7 @@ public final class Sandbox {
      * and a private {@code /tmp}.
      */
     public Builder minimalSystem() {
-      readOnlyBind(Path.of("/usr"));
-      for (String dir : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
-        Path p = Path.of(dir);
-        if (Files.isSymbolicLink(p)) {
-          try {
-            symlink(Files.readSymbolicLink(p).toString(), dir);
-          } catch (IOException e) {
-            throw new SandboxException.InvalidSpec("cannot read the link " + dir + ": " + e);
-          }
-        } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          readOnlyBind(p);
-        }
-      }
-      for (String name : ETC) {
-        Path p = Path.of("/etc", name);
-        if (Files.exists(p)) {
-          readOnlyBind(p);
-        }
-      }
-      proc("/proc");
-      dev("/dev");
-      return tmpfs("/tmp", 0, 01777);
+      return Presets.minimalSystem(this);
     }
 
     public Builder workingDirectory(String dir) {
@@ -613,57 +552,30 @@ public final class Sandbox {
       return this;
     }
 
-    /** Checks the spec and freezes it. */
+    /** Checks the spec and freezes it; the builder is left as it was and can be built again. */
     public Sandbox build() {
-      Validation.check(this);
-      List<Mount> resolved = new ArrayList<>();
-      for (Mount m : mounts) {
-        resolved.add(m instanceof Mount.Bind b ? Validation.resolve(b) : m);
-      }
-      mounts.clear();
-      mounts.addAll(resolved);
-      return new Sandbox(this);
+      return new Sandbox(
+          command,
+          namespaces,
+          hostname,
+          new Identity(uid, gid),
+          mounts,
+          new Environment(workingDirectory, environment),
+          new Streams(stdin, stdout, stderr, redirectErrorStream),
+          new Security(
+              noNewPrivs,
+              keepCapabilities,
+              allowPtrace,
+              allowUserNamespaces,
+              landlock,
+              writableRoot),
+          new Limits(coreLimit, openFiles, processes),
+          new Lifecycle(newSession, controllingTerminal, dieWithParent, init));
     }
 
     /** {@code build().start()}. */
     public SandboxProcess start() {
       return build().start();
-    }
-
-    List<String> commandList() {
-      return command;
-    }
-
-    Set<Namespace> namespaceSet() {
-      return namespaces;
-    }
-
-    List<Mount> mountList() {
-      return mounts;
-    }
-
-    Map<String, String> environmentMap() {
-      return environment;
-    }
-
-    boolean controllingTerminalValue() {
-      return controllingTerminal && !newSession;
-    }
-
-    String hostnameValue() {
-      return hostname;
-    }
-
-    String workingDirectoryValue() {
-      return workingDirectory;
-    }
-
-    int uidValue() {
-      return uid;
-    }
-
-    int gidValue() {
-      return gid;
     }
   }
 }

@@ -16,12 +16,9 @@ import dev.robojail.ffm.SetupProgram.Slot;
 import dev.robojail.ffm.SetupProgram.Step;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.ffm.Sysno;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +28,8 @@ import java.util.Set;
 /**
  * Turns a {@link Sandbox} spec into the {@link SetupProgram} its child executes between clone and
  * exec. Every decision is made here, in Java, before anything is touched; the child only runs the
- * list.
+ * list. The program depends on the spec and the {@link HostFacts} alone, and each step is tagged
+ * with its {@link Stage}.
  *
  * <p>The root is built the way bubblewrap builds it: a tmpfs is mounted on {@code /tmp} of the
  * child's private mount table and becomes the root with {@code pivot_root}, so the host's root is
@@ -55,8 +53,8 @@ final class SetupPlan {
   private static final long RESOLVE_NO_SYMLINKS = 0x04;
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
-  private static final int RLIMIT_NPROC = 6;
-  private static final int RLIMIT_NOFILE = 7;
+  static final int RLIMIT_NPROC = 6;
+  static final int RLIMIT_NOFILE = 7;
   private static final int TIOCSCTTY = 0x540e;
   private static final int PR_SET_SECUREBITS = 28;
   private static final int PR_CAP_AMBIENT = 47;
@@ -72,26 +70,32 @@ final class SetupPlan {
   private static final int FCNTL = 72;
   private static final int F_GETFD = 1;
 
+  private final HostFacts host;
   private final List<Step> steps = new ArrayList<>();
   private final Set<String> made = new HashSet<>();
   private int slots;
+  private Stage stage;
 
-  private SetupPlan() {}
+  private SetupPlan(HostFacts host) {
+    this.host = host;
+  }
 
   /**
-   * The program for {@code sandbox}, with the command's standard streams taken from the given
-   * descriptors (or inherited, for -1).
+   * The program for {@code sandbox} on a host with these facts, with the command's standard streams
+   * taken from the given descriptors (or inherited, for -1).
    */
-  static SetupProgram program(Sandbox sandbox, int stdin, int stdout, int stderr) {
-    SetupPlan p = new SetupPlan();
+  static SetupProgram program(Sandbox sandbox, HostFacts host, int stdin, int stdout, int stderr) {
+    SetupPlan p = new SetupPlan(host);
     p.build(sandbox, stdin, stdout, stderr);
     return SetupProgram.of(p.steps);
   }
 
   private void build(Sandbox s, int stdin, int stdout, int stderr) {
     if (s.namespaces().contains(Namespace.NET)) {
+      stage(Stage.NETWORK);
       loopbackUp();
     }
+    stage(Stage.ROOT);
     // Nothing done below may propagate back to the host's mounts.
     add(
         Step.of(
@@ -126,6 +130,7 @@ final class SetupPlan {
             str("mode=0755")));
     made.add("/");
 
+    stage(Stage.MOUNTS);
     for (Mount m : s.mounts()) {
       switch (m) {
         case Mount.Bind b -> bind(b);
@@ -181,7 +186,7 @@ final class SetupPlan {
       }
     }
 
-    if (!s.writableRoot()) {
+    if (!s.security().writableRoot()) {
       setattr(NEW, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");
     }
     // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops the
@@ -189,50 +194,61 @@ final class SetupPlan {
     add(Step.of("chdir", Sysno.CHDIR, str(NEW)));
     add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str("."), str(".")));
     add(Step.of("umount2", Sysno.UMOUNT2, str("."), of(Syscalls.MNT_DETACH, "MNT_DETACH")));
-    add(Step.of("chdir", Sysno.CHDIR, str(s.workingDirectory())));
 
+    stage(Stage.PROCESS);
+    add(Step.of("chdir", Sysno.CHDIR, str(s.environment().workingDirectory())));
     if (s.hostname() != null) {
       byte[] name = s.hostname().getBytes(StandardCharsets.UTF_8);
       add(Step.of("sethostname", Sysno.SETHOSTNAME, str(s.hostname()), of(name.length)));
     }
-    if (s.newSession()) {
+    if (s.lifecycle().newSession()) {
       add(Step.of("setsid", Sysno.SETSID));
     }
-    if (s.dieWithParent()) {
+    if (s.lifecycle().dieWithParent()) {
       prctl(of(Syscalls.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"), of(Syscalls.SIGKILL, "SIGKILL"));
     }
-    if (s.noNewPrivs()) {
+    stage(Stage.PRIVILEGES);
+    if (s.security().noNewPrivs()) {
       prctl(of(Syscalls.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"), of(1), of(0), of(0), of(0));
     }
-    if (s.coreLimit() >= 0) {
-      rlimit(RLIMIT_CORE, "RLIMIT_CORE", s.coreLimit());
+    stage(Stage.LIMITS);
+    Sandbox.Limits limits = s.limits();
+    if (limits.coreLimit() >= 0) {
+      rlimit(RLIMIT_CORE, "RLIMIT_CORE", limits.coreLimit());
     }
-    if (s.openFiles() >= 0) {
-      rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", Math.min(s.openFiles(), hostHardLimit(RLIMIT_NOFILE)));
+    if (limits.openFiles() >= 0) {
+      rlimit(
+          RLIMIT_NOFILE, "RLIMIT_NOFILE", Math.min(limits.openFiles(), host.openFilesHardLimit()));
     }
-    if (s.processes() >= 0) {
-      rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(s.processes(), hostHardLimit(RLIMIT_NPROC)));
+    if (limits.processes() >= 0) {
+      rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(limits.processes(), host.processesHardLimit()));
     }
-    if (!s.keepCapabilities()) {
+    stage(Stage.PRIVILEGES);
+    if (!s.security().keepCapabilities()) {
       dropCapabilities();
     }
+    stage(Stage.STDIO);
     stdio(stdin, 0, "stdin");
     stdio(stdout, 1, "stdout");
-    if (s.redirectErrorStream()) {
+    if (s.streams().redirectErrorStream()) {
       add(Step.of("dup3", Sysno.DUP3, of(1), of(2), of(0)));
     } else {
       stdio(stderr, 2, "stderr");
     }
-    if (s.controllingTerminal()) {
+    if (s.lifecycle().controllingTerminal()) {
       add(Step.of("ioctl", Sysno.IOCTL, of(0), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
     }
-    if (s.landlock()) {
-      landlock(s, Landlock.abi());
+    if (s.security().landlock()) {
+      stage(Stage.LANDLOCK);
+      landlock(s, host.landlockAbi());
     }
     // Last before exec: the filter refuses mount and friends, which the steps above need.
+    stage(Stage.SECCOMP);
     List<Insn> filter =
         SyscallFilter.program(
-            s.allowPtrace(), s.allowUserNamespaces(), s.namespaces().contains(Namespace.NET));
+            s.security().allowPtrace(),
+            s.security().allowUserNamespaces(),
+            s.namespaces().contains(Namespace.NET));
     add(
         Step.of(
             "seccomp",
@@ -250,7 +266,7 @@ final class SetupPlan {
    * steps before it leave, so the order matters.
    */
   private void dropCapabilities() {
-    for (int cap = 0; cap <= lastCapability(); cap++) {
+    for (int cap = 0; cap <= host.lastCapability(); cap++) {
       prctl(of(Syscalls.PR_CAPBSET_DROP, "PR_CAPBSET_DROP"), of(cap), of(0), of(0), of(0));
     }
     prctl(
@@ -358,28 +374,6 @@ final class SetupPlan {
             of(0, "NULL")));
   }
 
-  /** The JVM's own hard limit: the child inherits it and cannot raise it without privilege. */
-  static long hostHardLimit(int resource) {
-    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-      java.lang.foreign.MemorySegment old = a.allocate(16);
-      long r = Syscalls.raw(Sysno.PRLIMIT64, 0, resource, 0, old.address());
-      // RLIM_INFINITY reads as -1: no cap
-      long hard = r < 0 ? Long.MAX_VALUE : old.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
-      return hard < 0 ? Long.MAX_VALUE : hard;
-    }
-  }
-
-  /** The highest capability this kernel knows; dropping one above it fails with EINVAL. */
-  static int lastCapability() {
-    try {
-      // Not Files.readString: on a sysctl file (size 0) it returns only the first byte.
-      return Integer.parseInt(
-          Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).getFirst().strip());
-    } catch (IOException | RuntimeException e) {
-      return 40; // CAP_CHECKPOINT_RESTORE, the last one as of Linux 5.9-6.x
-    }
-  }
-
   /**
    * Binds without a race between check and use: the source (a real path, checked when the spec was
    * built) is opened with {@code openat2(RESOLVE_NO_SYMLINKS)}, so if any component has been
@@ -440,7 +434,7 @@ final class SetupPlan {
                     + (b.readOnly() ? "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID" : "MOUNT_ATTR_NOSUID")
                     + "}"),
             of(attrs.length)));
-    if (Files.isDirectory(b.source())) {
+    if (b.directory()) {
       mkdir(dst, 0755);
     } else {
       touch(dst, 0644);
@@ -543,15 +537,16 @@ final class SetupPlan {
 
   private void exec(Sandbox s) {
     String cmd = s.command().getFirst();
+    Map<String, String> variables = s.environment().variables();
     List<String> env = new ArrayList<>();
-    for (Map.Entry<String, String> e : s.environment().entrySet()) {
+    for (Map.Entry<String, String> e : variables.entrySet()) {
       env.add(e.getKey() + "=" + e.getValue());
     }
     List<String> candidates = new ArrayList<>();
     if (cmd.contains("/")) {
       candidates.add(cmd);
     } else {
-      String path = s.environment().getOrDefault("PATH", Sandbox.DEFAULT_PATH);
+      String path = variables.getOrDefault("PATH", Sandbox.DEFAULT_PATH);
       for (String dir : path.split(":")) {
         if (dir.startsWith("/")) {
           candidates.add((dir.endsWith("/") ? dir : dir + "/") + cmd);
@@ -562,13 +557,11 @@ final class SetupPlan {
             "cannot look up " + cmd + ": PATH has no absolute directory: " + path);
       }
     }
-    if (s.init() && s.namespaces().contains(Namespace.PID)) {
-      int init = InitBinary.fd();
-      if (init >= 0) {
-        execInit(s, init, candidates, env);
-        return;
-      }
+    if (s.lifecycle().init() && s.namespaces().contains(Namespace.PID) && host.initFd() >= 0) {
+      execInit(s, host.initFd(), candidates, env);
+      return;
     }
+    stage(Stage.EXEC);
     for (int i = 0; i < candidates.size(); i++) {
       Step step =
           Step.of(
@@ -597,6 +590,7 @@ final class SetupPlan {
    * then fails with EBADF, reported as "command not found".
    */
   private void execInit(Sandbox s, int memfd, List<String> candidates, List<String> env) {
+    stage(Stage.LOOKUP);
     Slot found = new Slot("found command");
     add(
         Step.of(
@@ -619,6 +613,7 @@ final class SetupPlan {
               .into(found));
     }
     add(Step.of("fcntl", FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
+    stage(Stage.INIT);
     List<String> argv = new ArrayList<>();
     argv.add(InitBinary.ARGV0);
     argv.addAll(candidates);
@@ -736,8 +731,13 @@ final class SetupPlan {
     return of(mountFlags, Flags.mount(mountFlags));
   }
 
+  /** Tags the steps added from now on. */
+  private void stage(Stage stage) {
+    this.stage = stage;
+  }
+
   private void add(Step step) {
-    steps.add(step);
+    steps.add(step.in(stage.label()));
   }
 
   static String parentOf(String path) {

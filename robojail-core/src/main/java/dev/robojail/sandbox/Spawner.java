@@ -1,6 +1,5 @@
 package dev.robojail.sandbox;
 
-import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.FdInputStream;
 import dev.robojail.ffm.FdOutputStream;
 import dev.robojail.ffm.SetupProgram;
@@ -38,20 +37,26 @@ final class Spawner {
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
     try {
-      int[] in = stream(s.stdin(), 0, parentEnds, childEnds);
-      int[] out = stream(s.stdout(), 1, parentEnds, childEnds);
+      int[] in = stream(s.streams().stdin(), 0, parentEnds, childEnds);
+      int[] out = stream(s.streams().stdout(), 1, parentEnds, childEnds);
       int[] err =
-          s.redirectErrorStream()
+          s.streams().redirectErrorStream()
               ? new int[] {-1, -1}
-              : stream(s.stderr(), 2, parentEnds, childEnds);
-      SetupProgram program = SetupPlan.program(s, in[1], out[1], err[1]);
+              : stream(s.streams().stderr(), 2, parentEnds, childEnds);
+      SetupProgram program = SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1]);
       long flags = 0;
       for (Namespace n : s.namespaces()) {
         flags |= n.cloneFlag();
       }
       long cloneFlags = flags;
-      SetupRunner.Child child =
-          onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+      SetupRunner.Child child;
+      try {
+        child =
+            onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+      } catch (SetupStepException e) {
+        // Judged on the program that ran, whose steps carry their stages.
+        throw Diagnosis.setupFailed(s, program, e, Diagnosis.Sysctls.read());
+      }
       closeAll(childEnds);
       childEnds.clear();
       parentEnds.clear();
@@ -67,11 +72,9 @@ final class Spawner {
           err[0] >= 0
               ? new BufferedInputStream(new FdInputStream(err[0]))
               : InputStream.nullInputStream());
-    } catch (SetupStepException e) {
-      throw setupFailed(s, e);
     } catch (SyscallException e) {
       if (e.call().startsWith("clone3")) {
-        throw Diagnosis.cloneFailed(e);
+        throw Diagnosis.cloneFailed(e, Diagnosis.Sysctls.read());
       }
       throw new SandboxException("cannot start the sandbox: " + e.getMessage(), e);
     } finally {
@@ -127,33 +130,10 @@ final class Spawner {
     Path proc = Path.of("/proc", Integer.toString(pid));
     // Without "deny", an unprivileged user may not write gid_map.
     Files.writeString(proc.resolve("setgroups"), "deny");
-    Files.writeString(proc.resolve("uid_map"), s.uid() + " " + Syscalls.getuid() + " 1\n");
-    Files.writeString(proc.resolve("gid_map"), s.gid() + " " + Syscalls.getgid() + " 1\n");
-  }
-
-  private static SandboxException setupFailed(Sandbox s, SetupStepException e) {
-    SetupProgram plan = SetupPlan.program(s, 1000, 1001, 1002);
-    String call = e.call();
-    if ((call.startsWith("execve(") && e.errno() == Errno.ENOENT)
-        || call.startsWith(SetupPlan.COMMAND_LOOKUP)) {
-      return new SandboxException.SetupFailed(
-          "command not found in the sandbox: "
-              + s.command().getFirst()
-              + " ("
-              + e.getMessage()
-              + ")",
-          e.step(),
-          call,
-          e.errno(),
-          e);
-    }
-    if (e.step() >= 0
-        && e.step() < plan.steps().size()
-        && e.errno() == Errno.EPERM
-        && e.step() <= 2) {
-      return Diagnosis.firstMountRefused(e);
-    }
-    return new SandboxException.SetupFailed(e.getMessage(), e.step(), call, e.errno(), e);
+    Files.writeString(
+        proc.resolve("uid_map"), s.identity().uid() + " " + Syscalls.getuid() + " 1\n");
+    Files.writeString(
+        proc.resolve("gid_map"), s.identity().gid() + " " + Syscalls.getgid() + " 1\n");
   }
 
   private static <T> T onSpawnerThread(java.util.concurrent.Callable<T> task) {

@@ -3,6 +3,8 @@ package dev.robojail.sandbox;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,19 +17,28 @@ final class Validation {
 
   private Validation() {}
 
-  static void check(Sandbox.Builder b) {
-    List<String> command = b.commandList();
+  /**
+   * Checks the parts of a spec as a whole.
+   *
+   * @return the mounts, with every bind source resolved to its real path and file type
+   */
+  static List<Mount> check(
+      List<String> command,
+      Set<Namespace> ns,
+      String host,
+      Sandbox.Identity ids,
+      List<Mount> mounts,
+      Sandbox.Environment environment,
+      Sandbox.Lifecycle lifecycle) {
     if (command.isEmpty() || command.getFirst().isEmpty()) {
       fail("no command to run");
     }
     for (String arg : command) {
       noNul("command argument", arg);
     }
-    Set<Namespace> ns = b.namespaceSet();
     if (!ns.contains(Namespace.USER) || !ns.contains(Namespace.MOUNT)) {
       fail("the USER and MOUNT namespaces cannot be shared with the host");
     }
-    String host = b.hostnameValue();
     if (host != null) {
       if (!ns.contains(Namespace.UTS)) {
         fail("a hostname needs the UTS namespace");
@@ -38,15 +49,15 @@ final class Validation {
       }
       noNul("hostname", host);
     }
-    if (b.controllingTerminalValue()) {
+    if (lifecycle.controllingTerminal() && !lifecycle.newSession()) {
       fail("a controlling terminal needs a new session");
     }
-    checkId("uid", b.uidValue());
-    checkId("gid", b.gidValue());
-    insidePath("working directory", b.workingDirectoryValue());
+    checkId("uid", ids.uid());
+    checkId("gid", ids.gid());
+    insidePath("working directory", environment.workingDirectory());
 
     Set<String> targets = new HashSet<>();
-    for (Mount m : b.mountList()) {
+    for (Mount m : mounts) {
       String t = m.target();
       insidePath("mount target", t);
       if (t.equals("/")) {
@@ -82,19 +93,28 @@ final class Validation {
         case Mount.Dev d -> {}
       }
     }
-    for (Map.Entry<String, String> e : b.environmentMap().entrySet()) {
+    for (Map.Entry<String, String> e : environment.variables().entrySet()) {
       String k = e.getKey();
       if (k.isEmpty() || k.indexOf('=') >= 0) {
         fail("invalid environment variable name: \"" + k + "\"");
       }
       noNul("environment variable " + k, k + e.getValue());
     }
+    List<Mount> resolved = new ArrayList<>();
+    for (Mount m : mounts) {
+      resolved.add(m instanceof Mount.Bind b ? resolve(b) : m);
+    }
+    return List.copyOf(resolved);
   }
 
-  /** The bind with its source resolved to the real path, which the child's mount will use. */
-  static Mount.Bind resolve(Mount.Bind b) {
+  /**
+   * The bind with its source resolved to the real path, which the child's mount will use, and with
+   * that path's file type, which decides the kind of mount point the plan makes.
+   */
+  private static Mount.Bind resolve(Mount.Bind b) {
     try {
-      return new Mount.Bind(b.source().toRealPath(), b.target(), b.readOnly());
+      Path real = b.source().toRealPath();
+      return new Mount.Bind(real, b.target(), b.readOnly(), Files.isDirectory(real));
     } catch (IOException e) {
       throw new SandboxException.InvalidSpec("cannot resolve bind source " + b.source() + ": " + e);
     }

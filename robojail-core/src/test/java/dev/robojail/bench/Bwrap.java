@@ -38,15 +38,20 @@ final class Bwrap {
     if (s.hostname() != null) {
       a.addAll(List.of("--hostname", s.hostname()));
     }
-    a.addAll(List.of("--uid", Integer.toString(s.uid()), "--gid", Integer.toString(s.gid())));
-    if (s.dieWithParent()) {
+    a.addAll(
+        List.of(
+            "--uid",
+            Integer.toString(s.identity().uid()),
+            "--gid",
+            Integer.toString(s.identity().gid())));
+    if (s.lifecycle().dieWithParent()) {
       a.add("--die-with-parent");
     }
-    if (s.newSession()) {
+    if (s.lifecycle().newSession()) {
       a.add("--new-session");
     }
     a.add("--clearenv");
-    s.environment().forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
+    s.environment().variables().forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
     for (Mount m : s.mounts()) {
       switch (m) {
         case Mount.Bind b ->
@@ -68,10 +73,10 @@ final class Bwrap {
         case Mount.File f -> throw new UnsupportedOperationException("no files in the benchmark");
       }
     }
-    if (!s.writableRoot()) {
+    if (!s.security().writableRoot()) {
       a.addAll(List.of("--remount-ro", "/"));
     }
-    a.addAll(List.of("--chdir", s.workingDirectory()));
+    a.addAll(List.of("--chdir", s.environment().workingDirectory()));
     a.addAll(s.command());
     return a;
   }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupProgram.Arg;
 import dev.robojail.ffm.SetupProgram.Step;
@@ -21,10 +19,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The plan is data: what the child will do, checked without privileges or namespaces. */
+/**
+ * The plan is data: what the child will do, checked without privileges or namespaces, on made-up
+ * hosts so that the plans do not depend on the machine the tests run on.
+ */
 class SetupPlanTest {
+  /** A host with Landlock, no resource caps and robojail-init. */
+  static final HostFacts HOST = new HostFacts(Long.MAX_VALUE, Long.MAX_VALUE, 7, 40, 3);
+
+  /** The same host where robojail-init cannot be had. */
+  static final HostFacts NO_INIT = new HostFacts(Long.MAX_VALUE, Long.MAX_VALUE, 7, 40, -1);
+
   private static List<String> calls(Sandbox s) {
-    return s.plan().steps().stream().map(Step::toString).toList();
+    return calls(s, HOST);
+  }
+
+  private static List<String> calls(Sandbox s, HostFacts host) {
+    return s.plan(host).steps().stream().map(Step::toString).toList();
   }
 
   private static int index(List<String> calls, String call) {
@@ -35,7 +46,8 @@ class SetupPlanTest {
 
   @Test
   void theRootIsBuiltAsideThenPivotedIntoAndTheHostDetached() {
-    List<String> c = calls(Sandbox.builder().command("/bin/true").build());
+    Sandbox spec = Sandbox.builder().command("/bin/true").build();
+    List<String> c = calls(spec);
     int priv = index(c, "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)");
     int base = index(c, "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")");
     int pivot1 = index(c, "pivot_root(\"/tmp\", \"/tmp/oldroot\")");
@@ -53,11 +65,10 @@ class SetupPlanTest {
             && pivot2 < detach,
         String.join("\n", c));
     assertEquals(
-        InitBinary.fd() >= 0
-            ? "execveat(fd(robojail-init), \"\", [\"robojail-init\", \"/bin/true\", \"--\","
-                + " \"/bin/true\"], [], AT_EMPTY_PATH)"
-            : "execve(\"/bin/true\", [\"/bin/true\"], [])",
+        "execveat(fd(robojail-init), \"\", [\"robojail-init\", \"/bin/true\", \"--\","
+            + " \"/bin/true\"], [], AT_EMPTY_PATH)",
         c.getLast());
+    assertEquals("execve(\"/bin/true\", [\"/bin/true\"], [])", calls(spec, NO_INIT).getLast());
   }
 
   @Test
@@ -125,7 +136,6 @@ class SetupPlanTest {
 
   @Test
   void withTheInitTheCommandIsLookedUpFirstThenTheInitTriesTheCandidatesInOrder() {
-    assumeTrue(InitBinary.fd() >= 0, "robojail-init unavailable: " + InitBinary.unavailable());
     List<String> c = calls(Sandbox.builder().env("PATH", "/a:/b/").command("tool", "x").build());
     assertEquals(
         List.of(
@@ -149,9 +159,12 @@ class SetupPlanTest {
     assertEquals(
         plain,
         calls(Sandbox.builder().share(Namespace.PID).command("/bin/true").build()).getLast());
-    assertTrue(Sandbox.builder().command("/bin/true").build().init(), "on by default");
+    assertTrue(Sandbox.builder().command("/bin/true").build().lifecycle().init(), "on by default");
     assertFalse(
-        Sandbox.builder().init(false).command("/bin/true").build().toBuilder().build().init(),
+        Sandbox.builder().init(false).command("/bin/true").build().toBuilder()
+            .build()
+            .lifecycle()
+            .init(),
         "copied");
   }
 
@@ -298,7 +311,7 @@ class SetupPlanTest {
         default -> b.file(t, "content " + i, 0644);
       }
     }
-    SetupProgram plan = b.build().plan();
+    SetupProgram plan = b.build().plan(HOST);
     List<String> writes = new ArrayList<>();
     for (Step s : plan.steps()) {
       if (s.name().equals("pivot_root") && s.args().getFirst().toString().equals("\".\"")) {
@@ -338,7 +351,7 @@ class SetupPlanTest {
   void capabilitiesAreDroppedAfterSetupAndTheFilterComesJustBeforeExec() {
     List<String> c = calls(Sandbox.builder().hostname("h").command("/bin/true").build());
     long drops = c.stream().filter(s -> s.startsWith("prctl(PR_CAPBSET_DROP")).count();
-    assertEquals(SetupPlan.lastCapability() + 1, drops);
+    assertEquals(HOST.lastCapability() + 1, drops);
     int host = index(c, "sethostname(\"h\", 1)");
     int bits =
         c.indexOf(
@@ -367,16 +380,14 @@ class SetupPlanTest {
 
   @Test
   void landlockAllowsWritesOnlyBeneathWritableMounts() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        dev.robojail.ffm.Landlock.abi() > 0, "no Landlock");
-    List<String> c =
-        calls(
-            Sandbox.builder()
-                .readOnlyBind(Path.of("/usr"))
-                .bind(Path.of("/var"), "/work")
-                .tmpfs("/tmp")
-                .command("/bin/true")
-                .build());
+    Sandbox spec =
+        Sandbox.builder()
+            .readOnlyBind(Path.of("/usr"))
+            .bind(Path.of("/var"), "/work")
+            .tmpfs("/tmp")
+            .command("/bin/true")
+            .build();
+    List<String> c = calls(spec);
     int create =
         c.indexOf(
             c.stream()
@@ -403,5 +414,221 @@ class SetupPlanTest {
     assertFalse(
         calls(Sandbox.builder().landlock(false).command("/bin/true").build()).stream()
             .anyMatch(s -> s.contains("landlock")));
+    HostFacts noLandlock = new HostFacts(Long.MAX_VALUE, Long.MAX_VALUE, 0, 40, 3);
+    assertFalse(
+        calls(spec, noLandlock).stream().anyMatch(s -> s.contains("landlock")),
+        "a kernel without Landlock gets no ruleset");
+  }
+
+  @Test
+  void everyStepIsTaggedWithItsStageAndThePrintedPlanShowsIt() {
+    SetupProgram plan =
+        Sandbox.builder()
+            .tmpfs("/t")
+            .hostname("h")
+            .openFiles(64)
+            .stdout(Stdio.pipe())
+            .command("/bin/true")
+            .build()
+            .plan(HOST);
+    List<String> stages = new ArrayList<>();
+    for (Step step : plan.steps()) {
+      assertTrue(step.stage() != null, step.toString());
+      if (stages.isEmpty() || !stages.getLast().equals(step.stage())) {
+        stages.add(step.stage());
+      }
+    }
+    assertEquals(
+        List.of(
+            "network",
+            "root",
+            "mounts",
+            "process",
+            "privileges",
+            "limits",
+            "privileges",
+            "stdio",
+            "landlock",
+            "seccomp",
+            "lookup",
+            "init"),
+        stages);
+    String printed = plan.toString();
+    assertTrue(
+        printed.contains(": [root] mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)\n"), printed);
+    assertTrue(
+        printed.contains(
+            ": [mounts] mount(\"tmpfs\", \"/newroot/t\", \"tmpfs\", MS_NOSUID|MS_NODEV,"
+                + " \"mode=0755\")\n"),
+        printed);
+    assertTrue(printed.contains(": [stdio] dup3(stdout, 1, 0)\n"), printed);
+    assertEquals(
+        List.of("exec"),
+        Sandbox.builder().command("/bin/true").build().plan(NO_INIT).steps().stream()
+            .map(Step::stage)
+            .dropWhile(st -> !st.equals("exec"))
+            .distinct()
+            .toList(),
+        "without the init the plan ends in the exec stage");
+  }
+
+  @Test
+  void thePlanIsAPureFunctionOfTheSpecAndTheHostFacts() {
+    Sandbox spec =
+        Sandbox.builder()
+            .readOnlyBind(Path.of("/usr"))
+            .bind(Path.of("/var"), "/work")
+            .file("/etc/motd", "hi", 0644)
+            .dev("/dev")
+            .openFiles(100)
+            .command("tool")
+            .build();
+    assertEquals(canonical(spec.plan(HOST)), canonical(spec.plan(HOST)));
+    assertEquals(spec.plan(HOST).toString(), spec.plan(HOST).toString());
+    assertFalse(
+        canonical(spec.plan(HOST)).equals(canonical(spec.plan(NO_INIT))), "the facts count");
+  }
+
+  /**
+   * A step as plain values, with slots by name: slots are compared by identity, so two plans made
+   * separately never compare equal as objects.
+   */
+  private static List<List<Object>> canonical(SetupProgram plan) {
+    List<List<Object>> out = new ArrayList<>();
+    for (Step s : plan.steps()) {
+      List<Object> args = new ArrayList<>();
+      for (Arg a : s.args()) {
+        args.add(
+            switch (a) {
+              case Arg.Bytes b -> List.of(java.util.HexFormat.of().formatHex(b.data()), b.shown());
+              case Arg.Bpf b -> List.of(java.util.HexFormat.of().formatHex(b.instructions()));
+              case Arg.Embedding e ->
+                  List.of(java.util.HexFormat.of().formatHex(e.data()), e.offset(), e.toString());
+              case Arg.Result r -> "result " + r.slot();
+              default -> a;
+            });
+      }
+      out.add(
+          java.util.Arrays.asList(
+              s.name(),
+              s.nr(),
+              args,
+              s.tolerated(),
+              String.valueOf(s.resultTo()),
+              s.expected(),
+              s.stage()));
+    }
+    return out;
+  }
+
+  @Test
+  void resourceLimitsAreCappedAtTheHostsHardLimits() {
+    Sandbox spec = Sandbox.builder().openFiles(4096).processes(100).command("/bin/true").build();
+    List<String> capped = calls(spec, new HostFacts(512, 50, 7, 40, 3));
+    index(capped, "prlimit64(0, RLIMIT_NOFILE, {512, 512}, NULL)");
+    index(capped, "prlimit64(0, RLIMIT_NPROC, {50, 50}, NULL)");
+    List<String> free = calls(spec);
+    index(free, "prlimit64(0, RLIMIT_NOFILE, {4096, 4096}, NULL)");
+    index(free, "prlimit64(0, RLIMIT_NPROC, {100, 100}, NULL)");
+  }
+
+  @Test
+  void aBoundFileGetsAFileAsItsMountPoint(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("f"), "x");
+    Sandbox s = Sandbox.builder().readOnlyBind(file, "/f").command("/bin/true").build();
+    Mount.Bind b = (Mount.Bind) s.mounts().getFirst();
+    assertFalse(b.directory());
+    assertTrue(
+        ((Mount.Bind)
+                Sandbox.builder().bind(dir, "/d").command("/bin/true").build().mounts().getFirst())
+            .directory());
+    List<String> c = calls(s);
+    int touch =
+        index(c, "fd1 = openat(AT_FDCWD, \"/newroot/f\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
+    int attach =
+        index(c, "move_mount(tree0, \"\", AT_FDCWD, \"/newroot/f\", MOVE_MOUNT_F_EMPTY_PATH)");
+    assertTrue(touch < attach);
+    assertFalse(c.contains("mkdirat(AT_FDCWD, \"/newroot/f\", 0755) [ok: EEXIST]"));
+  }
+
+  @Test
+  void buildLeavesItsBuilderAsItWas(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path first = java.nio.file.Files.createDirectory(dir.resolve("first"));
+    Path second = java.nio.file.Files.createDirectory(dir.resolve("second"));
+    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link"), first);
+    Sandbox.Builder b = Sandbox.builder().bind(link, "/x").command("/bin/true");
+    assertEquals(first.toRealPath(), ((Mount.Bind) b.build().mounts().getFirst()).source());
+    // Had build() kept the resolved path in the builder, the next build would not see the change.
+    java.nio.file.Files.delete(link);
+    java.nio.file.Files.createSymbolicLink(link, second);
+    assertEquals(second.toRealPath(), ((Mount.Bind) b.build().mounts().getFirst()).source());
+    assertEquals(b.build(), b.build());
+  }
+
+  @Test
+  void toBuilderCopiesEveryPartOfTheSpec() {
+    Sandbox s =
+        Sandbox.builder()
+            .command("/bin/echo", "x")
+            .share(Namespace.UTS)
+            .unshare(Namespace.CGROUP)
+            .uid(7)
+            .gid(8)
+            .tmpfs("/t", 4096, 0700)
+            .file("/f", "content", 0600)
+            .workingDirectory("/t")
+            .env("A", "1")
+            .env("B", "2")
+            .stdin(Stdio.discard())
+            .stdout(Stdio.pipe())
+            .stderr(Stdio.pipe())
+            .redirectErrorStream(true)
+            .noNewPrivs(false)
+            .rootInside()
+            .allowPtrace(true)
+            .allowUserNamespaces(true)
+            .landlock(false)
+            .writableRoot(true)
+            .coreLimit(1)
+            .openFiles(2)
+            .processes(3)
+            .newSession(false)
+            .dieWithParent(false)
+            .init(false)
+            .build();
+    assertEquals(s, s.toBuilder().build());
+    assertEquals(new Sandbox.Identity(0, 0), s.identity());
+    assertEquals(List.of("A", "B"), List.copyOf(s.environment().variables().keySet()));
+    assertFalse(
+        Sandbox.builder()
+            .env("TOKEN", "s3cret")
+            .command("/bin/true")
+            .build()
+            .toString()
+            .contains("s3cret"),
+        "a spec in a log does not show the environment's values");
+    assertEquals(new Sandbox.Limits(1, 2, 3), s.limits());
+    assertEquals(new Sandbox.Security(false, true, true, true, false, true), s.security());
+    assertEquals(new Sandbox.Lifecycle(false, false, false, false), s.lifecycle());
+  }
+
+  @Test
+  void aSpecMadeWithoutTheBuilderIsCheckedAllTheSame() {
+    Sandbox ok = Sandbox.builder().command("/bin/true").build();
+    assertThrows(
+        SandboxException.InvalidSpec.class,
+        () ->
+            new Sandbox(
+                ok.command(),
+                ok.namespaces(),
+                ok.hostname(),
+                ok.identity(),
+                List.of(new Mount.Tmpfs("/../oldroot/etc", 0, 0755)),
+                ok.environment(),
+                ok.streams(),
+                ok.security(),
+                ok.limits(),
+                ok.lifecycle()));
   }
 }

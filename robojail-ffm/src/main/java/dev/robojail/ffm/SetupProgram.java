@@ -42,12 +42,20 @@ public record SetupProgram(List<Step> steps) {
     return new SetupProgram(all);
   }
 
-  /** One line per step, numbered from 0, for {@code --dry-run} and test failures. */
+  /**
+   * One line per step, numbered from 0 and prefixed with the step's stage, if any, for {@code
+   * --dry-run} and test failures.
+   */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < steps.size(); i++) {
-      sb.append(i).append(": ").append(steps.get(i)).append('\n');
+      Step step = steps.get(i);
+      sb.append(i).append(": ");
+      if (step.stage() != null) {
+        sb.append('[').append(step.stage()).append("] ");
+      }
+      sb.append(step).append('\n');
     }
     return sb.toString();
   }
@@ -244,15 +252,28 @@ public record SetupProgram(List<Step> steps) {
    * @param tolerated errno values (below 64) that do not fail the program, as a bit mask
    * @param resultTo where to keep the result for later steps, or null
    * @param expected the one result that counts as success, or null for any non-error result
+   * @param stage a label for the part of the program the step belongs to, or null; the runner
+   *     ignores it, its callers use it to tell what failed
    */
   public record Step(
-      String name, int nr, List<Arg> args, long tolerated, Slot resultTo, Long expected) {
+      String name,
+      int nr,
+      List<Arg> args,
+      long tolerated,
+      Slot resultTo,
+      Long expected,
+      String stage) {
     public Step {
       Objects.requireNonNull(name);
       args = List.copyOf(args);
       if (args.size() > 6) {
         throw new IllegalArgumentException(name + ": a system call takes at most 6 arguments");
       }
+    }
+
+    /** A step of no stage. */
+    public Step(String name, int nr, List<Arg> args, long tolerated, Slot resultTo, Long expected) {
+      this(name, nr, args, tolerated, resultTo, expected, null);
     }
 
     /** A call that must succeed. */
@@ -269,17 +290,22 @@ public record SetupProgram(List<Step> steps) {
         }
         mask |= 1L << e;
       }
-      return new Step(name, nr, args, mask, resultTo, expected);
+      return new Step(name, nr, args, mask, resultTo, expected, stage);
     }
 
     /** The same call, keeping its result in {@code slot}. */
     public Step into(Slot slot) {
-      return new Step(name, nr, args, tolerated, slot, expected);
+      return new Step(name, nr, args, tolerated, slot, expected, stage);
     }
 
     /** The same call, failing unless it returns exactly {@code value}. */
     public Step expecting(long value) {
-      return new Step(name, nr, args, tolerated, resultTo, value);
+      return new Step(name, nr, args, tolerated, resultTo, value, stage);
+    }
+
+    /** The same call, in this stage. */
+    public Step in(String stage) {
+      return new Step(name, nr, args, tolerated, resultTo, expected, stage);
     }
 
     /** Whether the errno value is tolerated. */

@@ -11,7 +11,13 @@ public final class SetupStepException extends SyscallException {
 
   private final int step;
 
-  SetupStepException(int step, SetupProgram.Step call, int errno, long result) {
+  /**
+   * @param step the index of the failed step in its program
+   * @param call the failed step
+   * @param errno the errno it failed with, or 0 when it returned something other than expected
+   * @param result what it returned
+   */
+  public SetupStepException(int step, SetupProgram.Step call, int errno, long result) {
     super(
         call.toString(),
         errno,
