@@ -247,26 +247,8 @@ public final class Jails {
   }
 
   private Optional<Path> findExecutable(String command) {
-    if (command.isEmpty()) {
-      return Optional.empty();
-    }
-    List<Path> candidates = new ArrayList<>();
-    if (command.startsWith("~/")) {
-      candidates.add(home.resolve(command.substring(2)));
-    } else if (command.contains("/")) {
-      candidates.add(Path.of(command).toAbsolutePath());
-    } else {
-      String path = System.getenv("PATH");
-      for (String d : (path == null ? Sandbox.DEFAULT_PATH : path).split(":")) {
-        if (!d.isEmpty() && Path.of(d).isAbsolute()) {
-          candidates.add(Path.of(d, command));
-        }
-      }
-    }
-    return candidates.stream()
-        .map(Path::normalize)
-        .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
-        .findFirst();
+    String path = System.getenv("PATH");
+    return Executables.find(command, home, path == null ? Sandbox.DEFAULT_PATH : path);
   }
 
   /**
@@ -761,10 +743,8 @@ public final class Jails {
     identity.putIfAbsent("name", "robojail");
     identity.putIfAbsent("email", "robojail@localhost");
     Git.Result r =
-        git.exec(
-            repo,
-            Map.of(),
-            List.of(
+        git.command(repo)
+            .args(
                 "-c",
                 "user.name=" + identity.get("name"),
                 "-c",
@@ -774,9 +754,9 @@ public final class Jails {
                 "--no-stat",
                 "-m",
                 "Merge jail " + plan.name() + " (" + plan.branch() + ")",
-                plan.tip()),
-            null,
-            false);
+                plan.tip())
+            .allowFailure()
+            .run();
     if (r.exitCode() != 0) {
       if (!git.run(repo, "ls-files", "--unmerged").isEmpty()) {
         throw new JailException(
@@ -791,7 +771,7 @@ public final class Jails {
 
   private String currentBranch(Path repo) {
     Git.Result r =
-        git.exec(repo, Map.of(), List.of("symbolic-ref", "-q", "--short", "HEAD"), null, false);
+        git.command(repo).args("symbolic-ref", "-q", "--short", "HEAD").allowFailure().run();
     if (r.exitCode() != 0 || r.line().isEmpty()) {
       throw new JailConflictException(
           "the repository "
