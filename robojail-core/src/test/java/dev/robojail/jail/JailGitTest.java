@@ -166,11 +166,46 @@ class JailGitTest {
   void destroyImportsFirstAndKeepsTheBranch() {
     commitInJailFromHost("kept.txt", "k\n");
     String tip = TestRepo.run(wt, "rev-parse", "HEAD");
-    var note = jails.destroy("j", false);
-    assertTrue(note.orElseThrow().contains("kept branch " + jail.branch() + " with 1 commit"));
+    DestroyResult result = jails.destroyJail("j", false);
+    assertEquals(
+        new DestroyResult(
+            jail.name(),
+            jail.repo(),
+            jail.branch(),
+            DestroyResult.BranchOutcome.KEPT_UNMERGED_COMMITS,
+            1),
+        result);
+    assertTrue(result.branchKept());
     assertEquals(tip, repo.git("rev-parse", "refs/heads/" + jail.branch()));
     assertFalse(Files.exists(wt, LinkOption.NOFOLLOW_LINKS));
     assertFalse(Files.exists(jail.gitDir(), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void destroyStillWordsTheKeptBranchForCallersThatPrintIt() {
+    JailState other = jails.create("k", repo.dir, null, null);
+    repoWrite(other.worktree().resolve("kept.txt"), "k\n");
+    TestRepo.run(other.worktree(), "add", "-A");
+    TestRepo.run(other.worktree(), "commit", "-q", "-m", "jail work");
+    assertEquals(
+        "kept branch "
+            + other.branch()
+            + " with 1 commit; delete it with: git -C "
+            + other.repo()
+            + " branch -D "
+            + other.branch(),
+        jails.destroy("k", false).orElseThrow());
+  }
+
+  @Test
+  void destroyDeletesABranchWhoseCommitsAreOnAnotherBranch() {
+    commitInJailFromHost("merged.txt", "m\n");
+    jails.importBranch("j");
+    repo.git("branch", "keep", jail.branch());
+    assertEquals(
+        DestroyResult.BranchOutcome.DELETED_MERGED_ELSEWHERE,
+        jails.destroyJail("j", false).outcome());
+    assertEquals("", repo.git("branch", "--list", "robojail/*"));
   }
 
   @Test
@@ -178,7 +213,8 @@ class JailGitTest {
     Path locked = Files.createDirectories(jail.gitDir().resolve("locked/inner"));
     Files.writeString(locked.resolve("f"), "x");
     Files.setPosixFilePermissions(locked.getParent(), PosixFilePermissions.fromString("---------"));
-    assertTrue(jails.destroy("j", false).isEmpty());
+    assertEquals(
+        DestroyResult.BranchOutcome.DELETED_NO_COMMITS, jails.destroyJail("j", false).outcome());
     assertFalse(Files.exists(jail.gitDir(), LinkOption.NOFOLLOW_LINKS));
     assertEquals("", repo.git("branch", "--list", "robojail/*"));
   }
