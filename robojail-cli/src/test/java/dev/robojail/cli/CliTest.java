@@ -86,6 +86,25 @@ class CliTest {
   }
 
   @Test
+  void anOptionLikeBranchIsInvalidInputAndNeverReachesGit() throws Exception {
+    for (String[] branch :
+        List.of(
+            new String[] {"--branch=-x"},
+            new String[] {"--branch", "-delete"},
+            new String[] {"--branch=--upload-pack=touch /tmp/x"})) {
+      List<String> args =
+          new ArrayList<>(List.of("create", "--name", "o", "--repo", repo.toString()));
+      args.addAll(List.of(branch));
+      Result r = robojail(args.toArray(String[]::new));
+      assertEquals(2, r.code(), String.join(" ", branch) + ": " + r.err());
+      assertOneLineError(r);
+      assertTrue(r.err().contains("invalid branch or commit: -"), r.err());
+    }
+    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+  }
+
+  @Test
   void usageErrorIsInvalidInputInOneLine() {
     Result r = robojail("create", "--repo", repo.toString());
     assertEquals(2, r.code());

@@ -45,6 +45,11 @@ final class JailCreator {
     Objects.requireNonNull(repo, "repo");
     Path dir = repo.toAbsolutePath().normalize();
     String start = branch == null || branch.isBlank() ? "HEAD" : branch;
+    // Git would take it for an option; the user gave it, so it is refused as input, before git.
+    if (start.startsWith("-")) {
+      throw new InvalidInputException(
+          "invalid branch or commit: " + TerminalSafe.sanitizeLine(start) + " (starts with -)");
+    }
     // One git process answers everything in the usual case; the others only find out what is
     // wrong.
     Optional<Git.RepoInfo> found = git.repoInfo(dir, start);

@@ -93,6 +93,7 @@ public final class Jails {
    * @param entrypoint the command {@code enter} runs, resolved now on PATH (or as an absolute or
    *     {@code ~/} path); {@code null} or empty for the configured shell
    * @throws InvalidJailNameException if the name is not acceptable
+   * @throws InvalidInputException if {@code branch} starts with {@code -}, like an option
    * @throws JailConflictException if a jail of that name exists
    * @throws JailException if the repository, the branch or the entrypoint is not usable
    */

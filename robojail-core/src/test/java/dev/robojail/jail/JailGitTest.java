@@ -148,6 +148,17 @@ class JailGitTest {
   }
 
   @Test
+  void anOptionLikeStartingPointIsInvalidInputAndChangesNothing() {
+    for (String start : List.of("-x", "--all", "--output=/tmp/x")) {
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> jails.create("o", repo.dir, start, null));
+      assertTrue(e.getMessage().contains(start), e.getMessage());
+    }
+    assertEquals(List.of(jail), jails.list());
+    assertEquals(1, repo.git("branch", "--list", "robojail/*").lines().count());
+  }
+
+  @Test
   void statusImportsTheJailsCommits() throws IOException {
     String before = repo.git("rev-parse", "main");
     commitInJailFromHost("new.txt", "n\n");
