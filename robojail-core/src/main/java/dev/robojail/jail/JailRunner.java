@@ -1,5 +1,6 @@
 package dev.robojail.jail;
 
+import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.sandbox.Sandbox;
@@ -150,9 +151,9 @@ final class JailRunner {
   }
 
   /**
-   * Sends SIGKILL to exactly that process. A pidfd is opened first, then the process is checked to
-   * be still the same: from then on the signal cannot reach another process, whatever happens to
-   * the pid.
+   * Sends SIGKILL to exactly that process, if it is still running; any failure but "no such
+   * process" is thrown. A pidfd is opened first, then the process is checked to be still the same:
+   * from then on the signal cannot reach another process, whatever happens to the pid.
    */
   static void kill(Supervisor init) {
     try {
@@ -165,7 +166,10 @@ final class JailRunner {
         Syscalls.close(pidfd);
       }
     } catch (SyscallException e) {
-      // ESRCH: the jail ended meanwhile
+      if (e.errno() != Errno.ESRCH) {
+        throw e;
+      }
+      // the jail ended meanwhile
     }
   }
 }
