@@ -447,6 +447,32 @@ class CliTest {
     }
 
     @Test
+    void anUnreadableDirectoryInAHiddenPathRefusesTheRun() throws IOException {
+      Path locked = Files.createDirectories(home.resolve(".ssh/locked"));
+      Path key = Files.writeString(locked.resolve("id_test"), "secret");
+      Path shared = Files.createDirectories(home.resolve("shared"));
+      Files.createLink(shared.resolve("innocent"), key);
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/shared\"]\n");
+      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+      try {
+        assumeTrue(
+            !Files.isReadable(locked),
+            "root reads every directory; HiddenPathsTest injects the failure instead");
+        Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertOneLineError(r);
+        assertTrue(
+            r.err().contains("cannot check the hidden path " + home.resolve(".ssh").toRealPath()),
+            r.err());
+        assertTrue(r.err().contains(locked.toRealPath() + ": permission denied"), r.err());
+        assertFalse(r.out().contains("secret"), r.out());
+      } finally {
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+      }
+    }
+
+    @Test
     void gitWorksReadOnly() {
       assertEquals(0, sh("git log --oneline | grep -q initial && git status --short"));
     }

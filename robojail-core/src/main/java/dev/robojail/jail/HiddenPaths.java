@@ -2,9 +2,15 @@ package dev.robojail.jail;
 
 import dev.robojail.sandbox.Sandbox;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,6 +60,12 @@ final class HiddenPaths {
     }
   }
 
+  /** Walks a file tree as {@link Files#walkFileTree(Path, FileVisitor)} does. */
+  @FunctionalInterface
+  interface Walker {
+    void walk(Path start, FileVisitor<Path> visitor) throws IOException;
+  }
+
   /**
    * A file under a hidden path that has another hard link could be reached through that other name,
    * and no path check sees it. Hard links never cross filesystems, so such a file is a risk only
@@ -61,8 +73,14 @@ final class HiddenPaths {
    * searched for the other name (which could be anywhere in a large bind).
    *
    * @param sources the host directories bound into the jail
+   * @throws JailException if a hidden file has another hard link, or a hidden path cannot be read
+   *     to the end: a file the scan did not see could be one
    */
   void refuseHardLinks(List<Path> sources) {
+    refuseHardLinks(sources, Files::walkFileTree);
+  }
+
+  void refuseHardLinks(List<Path> sources, Walker walker) {
     Set<Object> devices = new HashSet<>();
     for (Path s : sources) {
       try {
@@ -75,29 +93,79 @@ final class HiddenPaths {
       if (!Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      try (var walk = Files.walk(h)) {
-        for (Path f : (Iterable<Path>) walk::iterator) {
-          if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-            continue;
-          }
-          int links = (Integer) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-          Object dev = Files.getAttribute(f, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-          if (links > 1 && devices.contains(dev)) {
-            throw new JailException(
-                "the hidden file "
-                    + TerminalSafe.sanitizeLine(f.toString())
-                    + " has "
-                    + links
-                    + " hard links, and another name for it could be inside the jail; remove the"
-                    + " extra link (find "
-                    + TerminalSafe.sanitizeLine(h.toString())
-                    + " -links +1)");
-          }
-        }
-      } catch (IOException | java.io.UncheckedIOException e) {
-        // unreadable parts of a hidden path are unreadable inside too
+      try {
+        walker.walk(h, new LinkCheck(h, devices));
+      } catch (IOException e) {
+        throw incomplete(h, e);
       }
     }
+  }
+
+  // Never follows a symbolic link (walkFileTree does not unless asked); stops at the first failure.
+  private static final class LinkCheck extends SimpleFileVisitor<Path> {
+    private final Path hidden;
+    private final Set<Object> devices;
+
+    LinkCheck(Path hidden, Set<Object> devices) {
+      this.hidden = hidden;
+      this.devices = devices;
+    }
+
+    @Override
+    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+      if (!attrs.isRegularFile()) {
+        return FileVisitResult.CONTINUE;
+      }
+      int links = (Integer) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      Object dev = Files.getAttribute(f, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+      if (links > 1 && devices.contains(dev)) {
+        throw new JailException(
+            "the hidden file "
+                + TerminalSafe.sanitizeLine(f.toString())
+                + " has "
+                + links
+                + " hard links, and another name for it could be inside the jail; remove the"
+                + " extra link (find "
+                + TerminalSafe.sanitizeLine(hidden.toString())
+                + " -links +1)");
+      }
+      return FileVisitResult.CONTINUE;
+    }
+
+    @Override
+    public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+      throw e;
+    }
+
+    @Override
+    public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+      if (e != null) {
+        throw e;
+      }
+      return FileVisitResult.CONTINUE;
+    }
+  }
+
+  private static JailException incomplete(Path hidden, IOException e) {
+    String where = hidden.toString();
+    String why = e.toString();
+    if (e instanceof FileSystemException fse) {
+      where = fse.getFile() == null ? where : fse.getFile();
+      why =
+          fse.getReason() != null
+              ? fse.getReason()
+              : e instanceof AccessDeniedException ? "permission denied" : e.getClass().getName();
+    }
+    return new JailException(
+        TerminalSafe.sanitizeLine(
+            "cannot check the hidden path "
+                + hidden
+                + " for hard links: "
+                + where
+                + ": "
+                + why
+                + "; make it readable, or remove it"),
+        e);
   }
 
   static Path realPath(Path p) {
