@@ -15,15 +15,19 @@ import java.util.function.UnaryOperator;
  * jails.create("demo", Path.of("."), null, null);
  * int status = jails.run("demo", List.of("make", "test"));
  * System.out.println(jails.status("demo").changes());
- * jails.destroy("demo", false);
+ * DestroyResult destroyed = jails.destroyJail("demo", false);
  * }</pre>
  *
  * <p>A jail is a working tree of the user's repository on a branch of its own, {@code
  * robojail/NAME-ID}, with a private git directory ({@link JailGitDir}) that borrows the user's
  * objects read-only, and a {@link Sandbox} around it. The jail's commits reach the user's branch of
- * the same name only when robojail imports them: on {@link #status}, {@link #destroy} and {@link
- * #planMerge}. Every method checks what it is given before changing anything, and {@link #create}
- * leaves nothing behind when it fails.
+ * the same name only when robojail imports them: on {@link #status}, {@link #destroyJail} and
+ * {@link #planMerge}. Every method checks what it is given before changing anything, and {@link
+ * #create} leaves nothing behind when it fails.
+ *
+ * <p>This class only finds the jail and hands it on; each job has a class of its own in this
+ * package: {@code JailCreator}, {@code JailProfile} (what a jail sees), {@code JailRunner}, {@code
+ * JailMerger}, {@code JailDestroyer}, with every path in {@code JailLayout}.
  */
 public final class Jails {
   private final Config config;
