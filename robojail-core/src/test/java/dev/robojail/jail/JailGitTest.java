@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,13 +41,7 @@ class JailGitTest {
     // The namespace tests are re-run as nobody, who must be able to write here.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     home = Files.createDirectories(tmp.resolve("home"));
-    dirs =
-        Dirs.resolve(
-            Map.of(
-                "XDG_STATE_HOME", tmp.resolve("xdg/state").toString(),
-                "XDG_CONFIG_HOME", tmp.resolve("xdg/config").toString(),
-                "XDG_DATA_HOME", tmp.resolve("xdg/data").toString()),
-            home);
+    dirs = TestDirs.under(tmp, home);
     repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").write("src/a.txt", "a\n").commit("initial");
     jails = Jails.open(dirs, home);

@@ -24,13 +24,7 @@ class JailProfileTest {
   @BeforeEach
   void setUp() {
     home = tmp.resolve("home");
-    dirs =
-        Dirs.resolve(
-            Map.of(
-                "XDG_STATE_HOME", tmp.resolve("xdg/state").toString(),
-                "XDG_CONFIG_HOME", tmp.resolve("xdg/config").toString(),
-                "XDG_DATA_HOME", tmp.resolve("xdg/data").toString()),
-            home);
+    dirs = TestDirs.under(tmp, home);
     repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").commit("initial");
   }
