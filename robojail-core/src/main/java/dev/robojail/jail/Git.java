@@ -189,12 +189,12 @@ public final class Git {
 
   /** Whether the repository's HEAD points at a commit (a fresh {@code git init} has none). */
   public boolean hasCommits(Path repo) {
-    return command(repo)
+    Result r =
+        command(repo)
             .args("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
             .allowFailure()
-            .run()
-            .exitCode()
-        == 0;
+            .run();
+    return r.exitCode() == 0;
   }
 
   /**
