@@ -2,6 +2,7 @@ package dev.robojail.jail;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.util.Optional;
 
 /**
  * Brings a jail's commits into the user's repository, for status, merge and destroy alike; {@link
@@ -23,7 +24,7 @@ final class JailImporter {
   JailGitDir.Import importBranch(JailState jail) {
     if (!layout.hasPrivateGitDir(jail)
         || !Files.isDirectory(jail.gitDir(), LinkOption.NOFOLLOW_LINKS)) {
-      return new JailGitDir.Import(false, java.util.Optional.empty());
+      return new JailGitDir.Import(false, Optional.empty());
     }
     return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch());
   }

@@ -146,14 +146,18 @@ public final class Jails {
    * no way to bind it without showing what it hides. A bind whose source contains a hidden path
    * (binding all of {@code ~/.config} while {@code .config/gcloud} is hidden) is allowed, but the
    * hidden path is covered inside the jail by an empty read-only tmpfs. Sources are compared as
-   * real paths, so a symbolic link to a hidden path is caught too.
+   * real paths, so a symbolic link to a hidden path is caught too. A hidden file with another hard
+   * link on the filesystem of a bound directory could be reached through that other name, so it
+   * refuses the sandbox; so does a hidden path that cannot be read to the end, since what the check
+   * did not see could be such a file.
    *
    * @param jail the jail
    * @param command the command and its arguments; empty for the entrypoint, or the configured shell
    * @param interactive whether the command talks to the user's terminal: it then stays in the
    *     caller's session (job control works). Otherwise it gets a session of its own, which keeps
    *     it from injecting input into the terminal ({@code TIOCSTI})
-   * @throws JailException if an extra bind exposes a hidden path
+   * @throws JailException if an extra bind exposes a hidden path, or a hidden file may be reachable
+   *     through another hard link
    */
   public Sandbox sandbox(JailState jail, List<String> command, boolean interactive) {
     return profile.sandbox(jail, command, interactive);
