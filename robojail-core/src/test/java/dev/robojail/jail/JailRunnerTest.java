@@ -27,9 +27,9 @@ class JailRunnerTest {
 
   @Test
   void aProcessThatEndedMeanwhileIsNotAnError() throws Exception {
-    Process p = new ProcessBuilder("true").start();
+    Process p = new ProcessBuilder("sleep", "100").start();
     Supervisor init = Supervisor.of(p.pid()).orElseThrow();
-    assertEquals(0, p.waitFor());
+    p.destroyForcibly().waitFor();
     assertFalse(init.isAlive());
     JailRunner.kill(init);
   }
