@@ -19,7 +19,7 @@ try {
         status.deleted() + " deleted; +" + status.insertions() + " -" + status.deletions() + " lines");
     status.changes().forEach(c -> System.out.println("  " + c.kind() + " " + c.path()));
 } finally {
-    jails.destroy(name, true);
-    System.out.println("destroyed jail " + name);
+    var destroyed = jails.destroyJail(name, true);
+    System.out.println("destroyed jail " + name + "; its branch: " + destroyed.outcome());
 }
 /exit

@@ -1,5 +1,6 @@
 package dev.robojail.examples;
 
+import dev.robojail.jail.DestroyResult;
 import dev.robojail.jail.FileChange;
 import dev.robojail.jail.JailState;
 import dev.robojail.jail.JailStatus;
@@ -42,8 +43,8 @@ public final class JailExample {
         System.out.println("  " + change.kind() + " " + change.path());
       }
     } finally {
-      jails.destroy(name, true);
-      System.out.println("destroyed jail " + name);
+      DestroyResult destroyed = jails.destroyJail(name, true);
+      System.out.println("destroyed jail " + name + "; its branch: " + destroyed.outcome());
     }
   }
 }

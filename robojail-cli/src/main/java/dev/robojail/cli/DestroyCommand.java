@@ -1,6 +1,7 @@
 package dev.robojail.cli;
 
-import java.util.Optional;
+import dev.robojail.jail.DestroyResult;
+import dev.robojail.jail.TerminalSafe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,9 +21,23 @@ final class DestroyCommand extends JailCommand {
 
   @Override
   int doCall() {
-    Optional<String> note = jails().destroy(name, force);
+    DestroyResult result = jails().destroyJail(name, force);
     out().println("destroyed jail " + name);
-    note.ifPresent(out()::println);
+    if (result.branchKept()) {
+      int n = result.keptCommits();
+      out()
+          .println(
+              TerminalSafe.sanitizeLine(
+                  "kept branch "
+                      + result.branch()
+                      + " with "
+                      + n
+                      + (n == 1 ? " commit" : " commits")
+                      + "; delete it with: git -C "
+                      + result.repo()
+                      + " branch -D "
+                      + result.branch()));
+    }
     return Errors.OK;
   }
 }

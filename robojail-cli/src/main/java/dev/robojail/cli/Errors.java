@@ -1,7 +1,7 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.ConfigException;
-import dev.robojail.jail.InvalidJailNameException;
+import dev.robojail.jail.InvalidInputException;
 import dev.robojail.jail.JailConflictException;
 import dev.robojail.jail.JailException;
 import dev.robojail.jail.StateException;
@@ -19,8 +19,8 @@ import picocli.CommandLine.ParseResult;
  *   <li>0: success;
  *   <li>1: a jail operation failed (git failed, the repository is unusable, the entrypoint is
  *       missing…);
- *   <li>2: invalid input: usage errors, a bad jail name, an invalid configuration file, or a
- *       sandbox spec the configuration made invalid;
+ *   <li>2: invalid input: usage errors, a bad jail name, a branch that looks like an option, an
+ *       invalid configuration file, or a sandbox spec the configuration made invalid;
  *   <li>3: the jails are not in the state the command needs: the jail exists, does not exist, is
  *       running, has uncommitted changes, or the state file is corrupt;
  *   <li>4: robojail itself could not work here: user namespaces unavailable, a sandbox setup step
@@ -43,7 +43,7 @@ final class Errors {
   static int exitCode(Throwable t) {
     return switch (t) {
       case ParameterException _ -> INVALID_INPUT;
-      case InvalidJailNameException _ -> INVALID_INPUT;
+      case InvalidInputException _ -> INVALID_INPUT;
       case ConfigException _ -> INVALID_INPUT;
       case JailConflictException _ -> UNEXPECTED_STATE;
       case StateException _ -> UNEXPECTED_STATE;

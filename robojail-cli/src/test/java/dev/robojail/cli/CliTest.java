@@ -86,6 +86,25 @@ class CliTest {
   }
 
   @Test
+  void anOptionLikeBranchIsInvalidInputAndNeverReachesGit() throws Exception {
+    for (String[] branch :
+        List.of(
+            new String[] {"--branch=-x"},
+            new String[] {"--branch", "-delete"},
+            new String[] {"--branch=--upload-pack=touch /tmp/x"})) {
+      List<String> args =
+          new ArrayList<>(List.of("create", "--name", "o", "--repo", repo.toString()));
+      args.addAll(List.of(branch));
+      Result r = robojail(args.toArray(String[]::new));
+      assertEquals(2, r.code(), String.join(" ", branch) + ": " + r.err());
+      assertOneLineError(r);
+      assertTrue(r.err().contains("invalid branch or commit: -"), r.err());
+    }
+    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+  }
+
+  @Test
   void usageErrorIsInvalidInputInOneLine() {
     Result r = robojail("create", "--repo", repo.toString());
     assertEquals(2, r.code());
@@ -425,6 +444,32 @@ class CliTest {
       assertFalse(r.out().contains("secret"), r.out());
       Files.delete(shared.resolve("innocent"));
       assertEquals(0, sh("test -d '" + shared + "'"));
+    }
+
+    @Test
+    void anUnreadableDirectoryInAHiddenPathRefusesTheRun() throws IOException {
+      Path locked = Files.createDirectories(home.resolve(".ssh/locked"));
+      Path key = Files.writeString(locked.resolve("id_test"), "secret");
+      Path shared = Files.createDirectories(home.resolve("shared"));
+      Files.createLink(shared.resolve("innocent"), key);
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/shared\"]\n");
+      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+      try {
+        assumeTrue(
+            !Files.isReadable(locked),
+            "root reads every directory; HiddenPathsTest injects the failure instead");
+        Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertOneLineError(r);
+        assertTrue(
+            r.err().contains("cannot check the hidden path " + home.resolve(".ssh").toRealPath()),
+            r.err());
+        assertTrue(r.err().contains(locked.toRealPath() + ": permission denied"), r.err());
+        assertFalse(r.out().contains("secret"), r.out());
+      } finally {
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+      }
     }
 
     @Test

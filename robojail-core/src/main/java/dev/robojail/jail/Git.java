@@ -74,21 +74,9 @@ public final class Git {
         executable.contains("/") ? executable : RESOLVED.computeIfAbsent(executable, Git::onPath);
   }
 
-  // The first regular executable file of that name in an absolute PATH entry, or the bare name
-  // (for the process launcher to fail on) when there is none.
+  // The bare name, for the process launcher to fail on, when PATH has no such program.
   private static String onPath(String name) {
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(":")) {
-        if (!dir.isEmpty() && dir.startsWith("/")) {
-          Path candidate = Path.of(dir, name);
-          if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-            return candidate.toString();
-          }
-        }
-      }
-    }
-    return name;
+    return Executables.onPath(name, System.getenv("PATH")).map(Path::toString).orElse(name);
   }
 
   /**
@@ -117,7 +105,7 @@ public final class Git {
    * @throws GitException if git fails
    */
   public String run(Path repo, String... args) {
-    return exec(repo, Map.of(), List.of(args), null, true).out();
+    return command(repo).args(args).run().out();
   }
 
   /** Whether {@code dir} is inside a git working tree. */
@@ -125,13 +113,13 @@ public final class Git {
     if (!Files.isDirectory(dir)) {
       return false;
     }
-    Result r = exec(dir, Map.of(), List.of("rev-parse", "--is-inside-work-tree"), null, false);
+    Result r = command(dir).args("rev-parse", "--is-inside-work-tree").allowFailure().run();
     return r.exitCode() == 0 && r.line().equals("true");
   }
 
   /** The top directory of the working tree that contains {@code dir}. */
   public Path topLevel(Path dir) {
-    return Path.of(exec(dir, Map.of(), List.of("rev-parse", "--show-toplevel"), null, true).line());
+    return Path.of(command(dir).args("rev-parse", "--show-toplevel").run().line());
   }
 
   /**
@@ -154,8 +142,8 @@ public final class Git {
     } catch (IOException e) {
       // not the usual layout: ask git
     }
-    List<String> args = List.of("rev-parse", "--path-format=absolute", "--git-common-dir");
-    return Path.of(exec(repo, Map.of(), args, null, true).line());
+    return Path.of(
+        command(repo).args("rev-parse", "--path-format=absolute", "--git-common-dir").run().line());
   }
 
   /**
@@ -190,7 +178,7 @@ public final class Git {
             "--verify",
             "--quiet",
             rev + "^{commit}");
-    Result r = exec(dir, Map.of(), args, null, false);
+    Result r = command(dir).args(args).allowFailure().run();
     List<String> lines = r.out().lines().toList();
     if (r.exitCode() != 0 || lines.size() != 4 || lines.getFirst().isEmpty()) {
       return Optional.empty();
@@ -201,8 +189,12 @@ public final class Git {
 
   /** Whether the repository's HEAD points at a commit (a fresh {@code git init} has none). */
   public boolean hasCommits(Path repo) {
-    List<String> args = List.of("rev-parse", "--verify", "--quiet", "HEAD^{commit}");
-    return exec(repo, Map.of(), args, null, false).exitCode() == 0;
+    Result r =
+        command(repo)
+            .args("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+            .allowFailure()
+            .run();
+    return r.exitCode() == 0;
   }
 
   /**
@@ -213,7 +205,7 @@ public final class Git {
   public String revParse(Path repo, String rev) {
     requireNoOption("revision", rev);
     List<String> args = List.of("rev-parse", "--verify", "--quiet", rev + "^{commit}");
-    Result r = exec(repo, Map.of(), args, null, false);
+    Result r = command(repo).args(args).allowFailure().run();
     if (r.exitCode() != 0) {
       throw new GitException(args, r.exitCode(), "not a commit: " + rev);
     }
@@ -231,12 +223,9 @@ public final class Git {
     requireNoOption("branch", newBranch);
     requireNoOption("start point", startPoint);
     Path absolute = dir.toAbsolutePath().normalize();
-    exec(
-        repo,
-        Map.of(),
-        List.of("worktree", "add", "--quiet", "-b", newBranch, absolute.toString(), startPoint),
-        null,
-        true);
+    command(repo)
+        .args("worktree", "add", "--quiet", "-b", newBranch, absolute.toString(), startPoint)
+        .run();
     return worktreeGitDir(repo, absolute);
   }
 
@@ -280,12 +269,12 @@ public final class Git {
       args.addAll(List.of("--force", "--force"));
     }
     args.add(dir.toAbsolutePath().normalize().toString());
-    exec(repo, Map.of(), args, null, true);
+    command(repo).args(args).run();
   }
 
   /** Forgets worktrees whose directories are gone: {@code git worktree prune}. */
   public void worktreePrune(Path repo) {
-    exec(repo, Map.of(), List.of("worktree", "prune"), null, true);
+    command(repo).args("worktree", "prune").run();
   }
 
   /**
@@ -296,17 +285,14 @@ public final class Git {
    */
   public Map<String, String> identity(Path repo, Path home) {
     Path global = home.resolve(".gitconfig");
-    Map<String, String> env =
-        Map.of("GIT_CONFIG_GLOBAL", Files.isRegularFile(global) ? global.toString() : "/dev/null");
     // One process for both keys: "KEY\nVALUE\0" for each value, the last one winning as with
     // --get.
     Result r =
-        exec(
-            repo,
-            env,
-            List.of("config", "-z", "--get-regexp", "^user\\.(name|email)$"),
-            null,
-            false);
+        command(repo)
+            .env("GIT_CONFIG_GLOBAL", Files.isRegularFile(global) ? global.toString() : "/dev/null")
+            .args("config", "-z", "--get-regexp", "^user\\.(name|email)$")
+            .allowFailure()
+            .run();
     Map<String, String> values = new HashMap<>();
     if (r.exitCode() == 0) {
       for (String entry : r.out().split("\0")) {
@@ -330,7 +316,7 @@ public final class Git {
   public boolean branchExists(Path repo, String branch) {
     requireNoOption("branch", branch);
     List<String> args = List.of("show-ref", "--verify", "--quiet", "refs/heads/" + branch);
-    Result r = exec(repo, Map.of(), args, null, false);
+    Result r = command(repo).args(args).allowFailure().run();
     if (r.exitCode() > 1) {
       throw new GitException(args, r.exitCode(), r.stderr());
     }
@@ -340,7 +326,7 @@ public final class Git {
   /** Deletes a local branch; {@code force} deletes it even when it is not merged. */
   public void deleteBranch(Path repo, String branch, boolean force) {
     requireNoOption("branch", branch);
-    exec(repo, Map.of(), List.of("branch", force ? "-D" : "-d", branch), null, true);
+    command(repo).args("branch", force ? "-D" : "-d", branch).run();
   }
 
   /** How many commits of {@code branch} are on no other local branch. */
@@ -355,7 +341,7 @@ public final class Git {
             "--not",
             "--exclude=" + branch,
             "--branches");
-    return Integer.parseInt(exec(repo, Map.of(), args, null, true).line());
+    return Integer.parseInt(command(repo).args(args).run().line());
   }
 
   /**
@@ -367,25 +353,131 @@ public final class Git {
   }
 
   /**
-   * Runs git.
-   *
-   * @param cwd where git runs ({@code -C})
-   * @param extraEnv variables added to the hardened environment, e.g. {@code GIT_INDEX_FILE}
-   * @param args git's arguments, after the hardening options
-   * @param stdin bytes for git's standard input, or {@code null} for none
-   * @param check whether a non-zero exit is a {@link GitException}
+   * A git command to run in {@code cwd} ({@code git -C cwd}), after the hardening options, built
+   * like a {@link ProcessBuilder}: {@code git.command(repo).args("rev-parse", "HEAD").run()}.
    */
-  Result exec(
-      Path cwd, Map<String, String> extraEnv, List<String> args, byte[] stdin, boolean check) {
-    return exec(cwd, extraEnv, args, stdin, null, false, check);
+  Command command(Path cwd) {
+    return new Command(cwd);
   }
 
   /**
-   * Runs git as {@link #exec}, with its standard error going straight to ours (for git's progress
-   * output on a terminal); the result's {@code stderr} is then empty.
+   * One git invocation: arguments, extra environment, standard input, and whether a non-zero exit
+   * is an error. Standard input is {@code /dev/null} unless given.
    */
-  Result execShowingProgress(Path cwd, Map<String, String> extraEnv, List<String> args) {
-    return exec(cwd, extraEnv, args, null, null, true, true);
+  final class Command {
+    private final Path cwd;
+    private final List<String> args = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private byte[] input;
+    private Path inputFile;
+    private boolean showProgress;
+    private boolean allowFailure;
+
+    private Command(Path cwd) {
+      this.cwd = cwd;
+    }
+
+    /** Appends git arguments. */
+    Command args(String... more) {
+      return args(List.of(more));
+    }
+
+    /** Appends git arguments. */
+    Command args(List<String> more) {
+      args.addAll(more);
+      return this;
+    }
+
+    /** Adds a variable to the hardened environment, e.g. {@code GIT_INDEX_FILE}. */
+    Command env(String name, String value) {
+      env.put(name, value);
+      return this;
+    }
+
+    /** Adds variables to the hardened environment. */
+    Command env(Map<String, String> variables) {
+      env.putAll(variables);
+      return this;
+    }
+
+    /** Bytes for git's standard input. */
+    Command input(byte[] bytes) {
+      input = bytes;
+      inputFile = null;
+      return this;
+    }
+
+    /** A file for git's standard input, for input too large to hold in memory. */
+    Command input(Path file) {
+      inputFile = file;
+      input = null;
+      return this;
+    }
+
+    /**
+     * Sends git's standard error straight to ours (for git's progress output on a terminal); the
+     * result's {@code stderr} is then empty.
+     */
+    Command showProgress() {
+      showProgress = true;
+      return this;
+    }
+
+    /** A non-zero exit is returned in the result instead of thrown as a {@link GitException}. */
+    Command allowFailure() {
+      allowFailure = true;
+      return this;
+    }
+
+    /**
+     * Runs git and waits for it.
+     *
+     * @throws GitException if git cannot run, or exits non-zero without {@link #allowFailure()}
+     */
+    Result run() {
+      List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
+      command.add(executable);
+      command.add("-C");
+      command.add(cwd.toString());
+      command.addAll(HARDENING);
+      command.addAll(args);
+      ProcessBuilder builder = new ProcessBuilder(command);
+      environment(builder.environment(), env);
+      if (input == null) {
+        Path from = inputFile == null ? Path.of("/dev/null") : inputFile;
+        builder.redirectInput(ProcessBuilder.Redirect.from(from.toFile()));
+      }
+      if (showProgress) {
+        builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+      }
+      Process process;
+      try {
+        process = builder.start();
+      } catch (IOException e) {
+        throw new GitException(args, "cannot run " + executable + ": " + e.getMessage(), e);
+      }
+      try {
+        CompletableFuture<byte[]> err = drain(process.getErrorStream());
+        if (input != null) {
+          byte[] bytes = input;
+          Thread.ofVirtual().start(() -> feed(process.getOutputStream(), bytes));
+        }
+        byte[] out = process.getInputStream().readAllBytes();
+        int exit = process.waitFor();
+        String stderr = new String(err.get(), StandardCharsets.UTF_8);
+        if (!allowFailure && exit != 0) {
+          throw new GitException(args, exit, stderr);
+        }
+        return new Result(exit, out, stderr);
+      } catch (IOException | ExecutionException e) {
+        process.destroyForcibly();
+        throw new GitException(args, "cannot read git's output: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new GitException(args, "interrupted", e);
+      }
+    }
   }
 
   /**
@@ -398,63 +490,6 @@ public final class Git {
       return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
     } catch (IOException | UnsupportedOperationException e) {
       return false;
-    }
-  }
-
-  /** Runs git as {@link #exec}, with standard input read from a file. */
-  Result execWithInputFile(
-      Path cwd, Map<String, String> extraEnv, List<String> args, Path stdin, boolean check) {
-    return exec(cwd, extraEnv, args, null, stdin, false, check);
-  }
-
-  private Result exec(
-      Path cwd,
-      Map<String, String> extraEnv,
-      List<String> args,
-      byte[] stdin,
-      Path stdinFile,
-      boolean inheritStderr,
-      boolean check) {
-    List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
-    command.add(executable);
-    command.add("-C");
-    command.add(cwd.toString());
-    command.addAll(HARDENING);
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command);
-    environment(builder.environment(), extraEnv);
-    if (stdin == null) {
-      Path input = stdinFile == null ? Path.of("/dev/null") : stdinFile;
-      builder.redirectInput(ProcessBuilder.Redirect.from(input.toFile()));
-    }
-    if (inheritStderr) {
-      builder.redirectError(ProcessBuilder.Redirect.INHERIT);
-    }
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new GitException(args, "cannot run " + executable + ": " + e.getMessage(), e);
-    }
-    try {
-      CompletableFuture<byte[]> err = drain(process.getErrorStream());
-      if (stdin != null) {
-        Thread.ofVirtual().start(() -> feed(process.getOutputStream(), stdin));
-      }
-      byte[] out = process.getInputStream().readAllBytes();
-      int exit = process.waitFor();
-      String stderr = new String(err.get(), StandardCharsets.UTF_8);
-      if (check && exit != 0) {
-        throw new GitException(args, exit, stderr);
-      }
-      return new Result(exit, out, stderr);
-    } catch (IOException | ExecutionException e) {
-      process.destroyForcibly();
-      throw new GitException(args, "cannot read git's output: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new GitException(args, "interrupted", e);
     }
   }
 

@@ -123,9 +123,9 @@ final class JailGitDir {
     if (Git.stderrIsTerminal()) {
       List<String> verbose = new ArrayList<>(checkout);
       verbose.add(verbose.size() - 1, "-v");
-      git.execShowingProgress(worktree, Map.of(), verbose);
+      git.command(worktree).args(verbose).showProgress().run();
     } else {
-      git.exec(worktree, Map.of(), checkout, null, true);
+      git.command(worktree).args(checkout).run();
     }
   }
 
@@ -233,8 +233,11 @@ final class JailGitDir {
     List<String> inRepo = List.of("--git-dir=" + commonDir);
     String refName = "refs/heads/" + branch;
     Git.Result old =
-        git.exec(
-            repo, Map.of(), args(inRepo, "rev-parse", "--verify", "--quiet", refName), null, false);
+        git.command(repo)
+            .args(inRepo)
+            .args("rev-parse", "--verify", "--quiet", refName)
+            .allowFailure()
+            .run();
     String oldTip = old.exitCode() == 0 ? old.line() : null;
     if (tip.equals(oldTip)) {
       return new Import(false, Optional.of(tip));
@@ -250,8 +253,12 @@ final class JailGitDir {
       copyObjects(gitDir.resolve("objects"), objects);
       Map<String, String> alt = Map.of("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects.toString());
       Git.Result list =
-          git.exec(
-              repo, alt, args(inRepo, "rev-list", "--objects", tip, "--not", "--all"), null, false);
+          git.command(repo)
+              .env(alt)
+              .args(inRepo)
+              .args("rev-list", "--objects", tip, "--not", "--all")
+              .allowFailure()
+              .run();
       if (list.exitCode() != 0) {
         throw new JailException(
             "cannot import the jail's branch "
@@ -270,60 +277,52 @@ final class JailGitDir {
       if (count > 0) {
         // Through a file, not memory: the jail decides how large its objects are.
         String hash =
-            git.exec(
-                    repo,
-                    alt,
-                    args(inRepo, "pack-objects", "-q", temp.resolve("out").toString()),
-                    ids.toString().getBytes(StandardCharsets.US_ASCII),
-                    true)
+            git.command(repo)
+                .env(alt)
+                .args(inRepo)
+                .args("pack-objects", "-q", temp.resolve("out").toString())
+                .input(ids.toString().getBytes(StandardCharsets.US_ASCII))
+                .run()
                 .line();
         if (!OBJECT_ID.matcher(hash).matches()) {
           throw new JailException("git pack-objects printed no pack name");
         }
         List<String> store =
             count < UNPACK_LIMIT
-                ? args(inRepo, "unpack-objects", "-q", "--strict")
-                : args(inRepo, "index-pack", "--stdin", "--strict");
-        git.execWithInputFile(repo, Map.of(), store, temp.resolve("out-" + hash + ".pack"), true);
+                ? List.of("unpack-objects", "-q", "--strict")
+                : List.of("index-pack", "--stdin", "--strict");
+        git.command(repo)
+            .args(inRepo)
+            .args(store)
+            .input(temp.resolve("out-" + hash + ".pack"))
+            .run();
       }
       // Connectivity, without the jail's objects: everything the tip needs is now in the repo.
-      git.exec(
-          repo,
-          Map.of(),
-          args(inRepo, "rev-list", "--objects", "--quiet", tip, "--not", "--all"),
-          null,
-          true);
-      String type =
-          git.exec(repo, Map.of(), args(inRepo, "cat-file", "-t", tip), null, true).line();
+      git.command(repo)
+          .args(inRepo)
+          .args("rev-list", "--objects", "--quiet", tip, "--not", "--all")
+          .run();
+      String type = git.command(repo).args(inRepo).args("cat-file", "-t", tip).run().line();
       if (!type.equals("commit")) {
         throw new JailException("the jail's branch points at a " + type + ", not a commit");
       }
       String zero = "0".repeat(tip.length());
-      git.exec(
-          repo,
-          Map.of(),
-          args(
-              inRepo,
+      git.command(repo)
+          .args(inRepo)
+          .args(
               "update-ref",
               "-m",
               "robojail: import from the jail",
               refName,
               tip,
-              oldTip == null ? zero : oldTip),
-          null,
-          true);
+              oldTip == null ? zero : oldTip)
+          .run();
       return new Import(true, Optional.of(tip));
     } catch (IOException e) {
       throw new JailException("cannot read the jail's objects: " + e, e);
     } finally {
       deleteQuietly(temp);
     }
-  }
-
-  private static List<String> args(List<String> prefix, String... rest) {
-    List<String> all = new ArrayList<>(prefix);
-    all.addAll(List.of(rest));
-    return all;
   }
 
   // Plain copies of loose objects and packs; info/ (alternates, commit-graph) is left behind.

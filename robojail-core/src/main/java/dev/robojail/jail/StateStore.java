@@ -77,6 +77,15 @@ public final class StateStore {
     return locked(jails -> Optional.ofNullable(jails.get(name)));
   }
 
+  /**
+   * The named jail.
+   *
+   * @throws JailConflictException if there is none
+   */
+  JailState require(JailName name) {
+    return get(name).orElseThrow(() -> new JailConflictException("no jail named " + name));
+  }
+
   /** Adds or replaces a jail. */
   public void put(JailState jail) {
     update(

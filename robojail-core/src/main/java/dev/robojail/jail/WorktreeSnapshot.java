@@ -150,9 +150,8 @@ final class WorktreeSnapshot implements AutoCloseable {
 
   /** Runs git on the snapshot. */
   Git.Result run(List<String> args, boolean check) {
-    List<String> all = new ArrayList<>(prefix);
-    all.addAll(args);
-    return git.exec(worktree, env, all, null, check);
+    Git.Command command = git.command(worktree).env(env).args(prefix).args(args);
+    return (check ? command : command.allowFailure()).run();
   }
 
   /** Directories of untracked nested repositories, each ending in {@code /}. */

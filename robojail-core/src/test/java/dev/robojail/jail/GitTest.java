@@ -93,6 +93,30 @@ class GitTest {
   }
 
   @Test
+  void commandTakesInputAndEnvironmentAndThrowsUnlessFailureIsAllowed() throws Exception {
+    TestRepo repo = TestRepo.init(tmp.resolve("repo"));
+    repo.write("a.txt", "a\n").commit("first");
+    byte[] content = "x\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String id =
+        git.command(repo.dir).args("hash-object", "-w", "--stdin").input(content).run().line();
+    assertEquals("x\n", git.run(repo.dir, "cat-file", "-p", id));
+    Path input = Files.write(tmp.resolve("input"), content);
+    assertEquals(
+        id, git.command(repo.dir).args("hash-object", "--stdin").input(input).run().line());
+
+    Path index = tmp.resolve("other-index");
+    git.command(repo.dir).env("GIT_INDEX_FILE", index.toString()).args("read-tree", "HEAD").run();
+    assertTrue(Files.isRegularFile(index));
+
+    Git.Result failed = git.command(repo.dir).args("rev-parse", "nope").allowFailure().run();
+    assertTrue(failed.exitCode() != 0);
+    GitException e =
+        assertThrows(
+            GitException.class, () -> git.command(repo.dir).args("rev-parse", "nope").run());
+    assertEquals(failed.exitCode(), e.exitCode());
+  }
+
+  @Test
   void worktreeLifecycle() throws Exception {
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     String base = repo.write("a.txt", "a\n").commit("first");

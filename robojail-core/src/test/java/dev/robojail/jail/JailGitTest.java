@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,13 +41,7 @@ class JailGitTest {
     // The namespace tests are re-run as nobody, who must be able to write here.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     home = Files.createDirectories(tmp.resolve("home"));
-    dirs =
-        Dirs.resolve(
-            Map.of(
-                "XDG_STATE_HOME", tmp.resolve("xdg/state").toString(),
-                "XDG_CONFIG_HOME", tmp.resolve("xdg/config").toString(),
-                "XDG_DATA_HOME", tmp.resolve("xdg/data").toString()),
-            home);
+    dirs = TestDirs.under(tmp, home);
     repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").write("src/a.txt", "a\n").commit("initial");
     jails = Jails.open(dirs, home);
@@ -148,6 +141,17 @@ class JailGitTest {
   }
 
   @Test
+  void anOptionLikeStartingPointIsInvalidInputAndChangesNothing() {
+    for (String start : List.of("-x", "--all", "--output=/tmp/x")) {
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> jails.create("o", repo.dir, start, null));
+      assertTrue(e.getMessage().contains(start), e.getMessage());
+    }
+    assertEquals(List.of(jail), jails.list());
+    assertEquals(1, repo.git("branch", "--list", "robojail/*").lines().count());
+  }
+
+  @Test
   void statusImportsTheJailsCommits() throws IOException {
     String before = repo.git("rev-parse", "main");
     commitInJailFromHost("new.txt", "n\n");
@@ -166,11 +170,46 @@ class JailGitTest {
   void destroyImportsFirstAndKeepsTheBranch() {
     commitInJailFromHost("kept.txt", "k\n");
     String tip = TestRepo.run(wt, "rev-parse", "HEAD");
-    var note = jails.destroy("j", false);
-    assertTrue(note.orElseThrow().contains("kept branch " + jail.branch() + " with 1 commit"));
+    DestroyResult result = jails.destroyJail("j", false);
+    assertEquals(
+        new DestroyResult(
+            jail.name(),
+            jail.repo(),
+            jail.branch(),
+            DestroyResult.BranchOutcome.KEPT_UNMERGED_COMMITS,
+            1),
+        result);
+    assertTrue(result.branchKept());
     assertEquals(tip, repo.git("rev-parse", "refs/heads/" + jail.branch()));
     assertFalse(Files.exists(wt, LinkOption.NOFOLLOW_LINKS));
     assertFalse(Files.exists(jail.gitDir(), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void destroyStillWordsTheKeptBranchForCallersThatPrintIt() {
+    JailState other = jails.create("k", repo.dir, null, null);
+    repoWrite(other.worktree().resolve("kept.txt"), "k\n");
+    TestRepo.run(other.worktree(), "add", "-A");
+    TestRepo.run(other.worktree(), "commit", "-q", "-m", "jail work");
+    assertEquals(
+        "kept branch "
+            + other.branch()
+            + " with 1 commit; delete it with: git -C "
+            + other.repo()
+            + " branch -D "
+            + other.branch(),
+        jails.destroy("k", false).orElseThrow());
+  }
+
+  @Test
+  void destroyDeletesABranchWhoseCommitsAreOnAnotherBranch() {
+    commitInJailFromHost("merged.txt", "m\n");
+    jails.importBranch("j");
+    repo.git("branch", "keep", jail.branch());
+    assertEquals(
+        DestroyResult.BranchOutcome.DELETED_MERGED_ELSEWHERE,
+        jails.destroyJail("j", false).outcome());
+    assertEquals("", repo.git("branch", "--list", "robojail/*"));
   }
 
   @Test
@@ -178,7 +217,8 @@ class JailGitTest {
     Path locked = Files.createDirectories(jail.gitDir().resolve("locked/inner"));
     Files.writeString(locked.resolve("f"), "x");
     Files.setPosixFilePermissions(locked.getParent(), PosixFilePermissions.fromString("---------"));
-    assertTrue(jails.destroy("j", false).isEmpty());
+    assertEquals(
+        DestroyResult.BranchOutcome.DELETED_NO_COMMITS, jails.destroyJail("j", false).outcome());
     assertFalse(Files.exists(jail.gitDir(), LinkOption.NOFOLLOW_LINKS));
     assertEquals("", repo.git("branch", "--list", "robojail/*"));
   }

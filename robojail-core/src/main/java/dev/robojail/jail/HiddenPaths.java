@@ -1,0 +1,178 @@
+package dev.robojail.jail;
+
+import dev.robojail.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The configured {@code hidden_paths}, as real paths, and the two ways they are kept out of a
+ * jail's binds: a bind that would expose one is refused or masked, and a hidden file with another
+ * hard link next to a bound directory refuses the run.
+ */
+final class HiddenPaths {
+  private final List<Path> paths;
+
+  private HiddenPaths(List<Path> paths) {
+    this.paths = List.copyOf(paths);
+  }
+
+  /** The hidden paths of {@code config}, relative to {@code home}, as real paths. */
+  static HiddenPaths of(Config config, Path home) {
+    return new HiddenPaths(
+        config.hiddenPaths().stream().map(h -> realPath(home.resolve(h))).toList());
+  }
+
+  /** These very paths, already real (for tests). */
+  static HiddenPaths of(List<Path> realPaths) {
+    return new HiddenPaths(realPaths);
+  }
+
+  /**
+   * Refuses a bind whose source is a hidden path or lies inside one, and covers each hidden path
+   * inside the bind's source with an empty read-only tmpfs.
+   */
+  void mask(Sandbox.Builder b, BindSpec bind) {
+    Path source = realPath(bind.source());
+    for (Path h : paths) {
+      if (source.startsWith(h)) {
+        throw new JailException(
+            "the bind of "
+                + TerminalSafe.sanitizeLine(bind.source().toString())
+                + " would expose the hidden path "
+                + TerminalSafe.sanitizeLine(h.toString())
+                + "; remove it from extra_ro_binds/extra_rw_binds or from hidden_paths");
+      }
+      if (h.startsWith(source) && Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
+        String target = bind.target().endsWith("/") ? bind.target() : bind.target() + "/";
+        b.tmpfs(target + source.relativize(h), 4096, 0);
+      }
+    }
+  }
+
+  /** Walks a file tree as {@link Files#walkFileTree(Path, FileVisitor)} does. */
+  @FunctionalInterface
+  interface Walker {
+    void walk(Path start, FileVisitor<Path> visitor) throws IOException;
+  }
+
+  /**
+   * A file under a hidden path that has another hard link could be reached through that other name,
+   * and no path check sees it. Hard links never cross filesystems, so such a file is a risk only
+   * when a bound directory lives on the same filesystem; then the jail is refused, rather than
+   * searched for the other name (which could be anywhere in a large bind).
+   *
+   * @param sources the host directories bound into the jail
+   * @throws JailException if a hidden file has another hard link, or a hidden path cannot be read
+   *     to the end: a file the scan did not see could be one
+   */
+  void refuseHardLinks(List<Path> sources) {
+    refuseHardLinks(sources, Files::walkFileTree);
+  }
+
+  void refuseHardLinks(List<Path> sources, Walker walker) {
+    Set<Object> devices = new HashSet<>();
+    for (Path s : sources) {
+      try {
+        devices.add(Files.getAttribute(s, "unix:dev"));
+      } catch (IOException | RuntimeException e) {
+        // a source that cannot be read is refused by the sandbox itself
+      }
+    }
+    for (Path h : paths) {
+      if (!Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try {
+        walker.walk(h, new LinkCheck(h, devices));
+      } catch (IOException e) {
+        throw incomplete(h, e);
+      }
+    }
+  }
+
+  // Never follows a symbolic link (walkFileTree does not unless asked); stops at the first failure.
+  private static final class LinkCheck extends SimpleFileVisitor<Path> {
+    private final Path hidden;
+    private final Set<Object> devices;
+
+    LinkCheck(Path hidden, Set<Object> devices) {
+      this.hidden = hidden;
+      this.devices = devices;
+    }
+
+    @Override
+    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+      if (!attrs.isRegularFile()) {
+        return FileVisitResult.CONTINUE;
+      }
+      int links = (Integer) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      Object dev = Files.getAttribute(f, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+      if (links > 1 && devices.contains(dev)) {
+        throw new JailException(
+            "the hidden file "
+                + TerminalSafe.sanitizeLine(f.toString())
+                + " has "
+                + links
+                + " hard links, and another name for it could be inside the jail; remove the"
+                + " extra link (find "
+                + TerminalSafe.sanitizeLine(hidden.toString())
+                + " -links +1)");
+      }
+      return FileVisitResult.CONTINUE;
+    }
+
+    @Override
+    public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+      throw e;
+    }
+
+    @Override
+    public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+      if (e != null) {
+        throw e;
+      }
+      return FileVisitResult.CONTINUE;
+    }
+  }
+
+  private static JailException incomplete(Path hidden, IOException e) {
+    String where = hidden.toString();
+    String why = e.toString();
+    if (e instanceof FileSystemException fse) {
+      where = fse.getFile() == null ? where : fse.getFile();
+      why =
+          fse.getReason() != null
+              ? fse.getReason()
+              : e instanceof AccessDeniedException ? "permission denied" : e.getClass().getName();
+    }
+    return new JailException(
+        TerminalSafe.sanitizeLine(
+            "cannot check the hidden path "
+                + hidden
+                + " for hard links: "
+                + where
+                + ": "
+                + why
+                + "; make it readable, or remove it"),
+        e);
+  }
+
+  static Path realPath(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package dev.robojail.jail;
+
+import dev.robojail.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Makes jails: checks the repository, the starting point and the entrypoint, reserves the name,
+ * then makes the branch, the private git directory and the worktree, and undoes all of it if any
+ * step fails.
+ */
+final class JailCreator {
+  private static final String INIT_HINT = "run: git init && git add . && git commit -m initial";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Git git;
+  private final StateStore store;
+  private final JailLayout layout;
+  private final JailFiles files;
+  private final Path home;
+
+  JailCreator(Git git, StateStore store, JailLayout layout, JailFiles files, Path home) {
+    this.git = git;
+    this.store = store;
+    this.layout = layout;
+    this.files = files;
+    this.home = home;
+  }
+
+  /** See {@link Jails#create(String, Path, String, List)}. */
+  JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+    JailName jailName = JailName.of(name);
+    Objects.requireNonNull(repo, "repo");
+    Path dir = repo.toAbsolutePath().normalize();
+    String start = branch == null || branch.isBlank() ? "HEAD" : branch;
+    // Git would take it for an option; the user gave it, so it is refused as input, before git.
+    if (start.startsWith("-")) {
+      throw new InvalidInputException(
+          "invalid branch or commit: " + TerminalSafe.sanitizeLine(start) + " (starts with -)");
+    }
+    // One git process answers everything in the usual case; the others only find out what is
+    // wrong.
+    Optional<Git.RepoInfo> found = git.repoInfo(dir, start);
+    if (found.isEmpty()) {
+      if (!git.isRepository(dir)) {
+        throw new JailException(
+            "not a git repository: "
+                + TerminalSafe.sanitizeLine(dir.toString())
+                + "; "
+                + INIT_HINT);
+      }
+      Path top = git.topLevel(dir);
+      if (!git.hasCommits(top)) {
+        throw new JailException(
+            "the repository "
+                + TerminalSafe.sanitizeLine(top.toString())
+                + " has no commits yet; "
+                + INIT_HINT);
+      }
+      throw new JailException("no such branch or commit: " + TerminalSafe.sanitizeLine(start));
+    }
+    Git.RepoInfo info = found.get();
+    Path top = info.topLevel();
+    String base = info.commit();
+    List<String> resolvedEntrypoint =
+        entrypoint == null || entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint);
+    String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
+    Path worktree = layout.worktree(jailName);
+
+    Path gitDir = layout.gitDir(jailName);
+    JailState reservation =
+        new JailState(
+            jailName,
+            top,
+            jailBranch,
+            base,
+            worktree,
+            gitDir,
+            Instant.now(),
+            resolvedEntrypoint,
+            null);
+    if (!store.putIfAbsent(reservation)) {
+      throw new JailConflictException("jail " + name + " exists");
+    }
+    boolean worktreeMade = false;
+    try {
+      if (Files.exists(worktree, LinkOption.NOFOLLOW_LINKS)) {
+        throw new JailException(
+            "the jail directory "
+                + TerminalSafe.sanitizeLine(worktree.toString())
+                + " exists already; remove it, or choose another name");
+      }
+      if (Files.exists(gitDir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new JailException(
+            "the jail's git directory "
+                + TerminalSafe.sanitizeLine(gitDir.toString())
+                + " exists already; remove it, or choose another name");
+      }
+      Files.createDirectories(worktree.getParent());
+      worktreeMade = true;
+      // The user's branch first, create-only: it keeps the base commit reachable in the user's
+      // repository, and two jails can never share a branch.
+      git.run(top, "update-ref", "refs/heads/" + jailBranch, base, "0".repeat(base.length()));
+      Map<String, String> identity = new LinkedHashMap<>(git.identity(top, home));
+      identity.putIfAbsent("name", "robojail " + name);
+      identity.putIfAbsent("email", "robojail@localhost");
+      JailGitDir.create(
+          git,
+          top,
+          info.commonDir(),
+          info.objectFormat(),
+          gitDir,
+          worktree,
+          jailBranch,
+          base,
+          identity);
+      saveCheckoutIndex(gitDir, jailName);
+      return reservation;
+    } catch (IOException | RuntimeException e) {
+      rollback(reservation, worktreeMade, e);
+      if (e instanceof JailException je) {
+        throw je;
+      }
+      throw new JailException("cannot create jail " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void rollback(JailState reservation, boolean worktreeMade, Exception failure) {
+    Path repo = reservation.repo();
+    try {
+      if (worktreeMade) {
+        files.remove(reservation);
+      }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      if (git.branchExists(repo, reservation.branch())) {
+        git.deleteBranch(repo, reservation.branch(), true);
+      }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      store.remove(reservation.name());
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] bytes = new byte[n];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  private List<String> resolveEntrypoint(List<String> entrypoint) {
+    String command = entrypoint.getFirst();
+    String path = System.getenv("PATH");
+    Optional<Path> found =
+        Executables.find(command, home, path == null ? Sandbox.DEFAULT_PATH : path);
+    if (found.isEmpty()) {
+      throw new JailException("entrypoint not found: " + TerminalSafe.sanitizeLine(command));
+    }
+    List<String> resolved = new ArrayList<>(entrypoint);
+    resolved.set(0, found.get().toString());
+    return List.copyOf(resolved);
+  }
+
+  // Keeps the index's modification time, which git's racy-entry check compares with; made private
+  // to the user. Without it, status builds its index from the base commit (and hashes every file).
+  private void saveCheckoutIndex(Path gitDir, JailName name) throws IOException {
+    Path target = layout.checkoutIndex(name);
+    Files.createDirectories(target.getParent());
+    Path temp = target.resolveSibling(name.value() + ".tmp");
+    Files.deleteIfExists(temp);
+    Files.copy(
+        gitDir.resolve("index"),
+        temp,
+        StandardCopyOption.COPY_ATTRIBUTES,
+        LinkOption.NOFOLLOW_LINKS);
+    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

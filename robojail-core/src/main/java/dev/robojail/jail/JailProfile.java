@@ -1,0 +1,235 @@
+package dev.robojail.jail;
+
+import dev.robojail.ffm.Syscalls;
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.Stdio;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything that decides what a jail sees, turned into its {@link Sandbox}: the system, the home
+ * directory, the repository, the configured binds with hidden paths kept out, the entrypoint and
+ * its interpreter, the environment, the network and the limits. Each is one step of {@link
+ * #sandbox}, so that what a jail gets from elsewhere (an agent's login files and caches, its
+ * allowed hosts) has one obvious step to join.
+ */
+final class JailProfile {
+  private static final List<String> SYSTEM_DIRS =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
+  private final Config config;
+  private final Path home;
+  private final Git git;
+  private final JailLayout layout;
+
+  JailProfile(Config config, Path home, Git git, JailLayout layout) {
+    this.config = config;
+    this.home = home;
+    this.git = git;
+    this.layout = layout;
+  }
+
+  /** The user the jail's processes run as, named as outside. */
+  private record User(String name, int uid, int gid, String home, String shell) {}
+
+  /** See {@link Jails#sandbox(JailState, List, boolean)}. */
+  Sandbox sandbox(JailState jail, List<String> command, boolean interactive) {
+    User user =
+        new User(
+            System.getProperty("user.name", "user"),
+            Syscalls.getuid(),
+            Syscalls.getgid(),
+            home.toString(),
+            config.defaultShell());
+
+    List<String> argv = new ArrayList<>(command);
+    if (argv.isEmpty()) {
+      argv.addAll(jail.entrypoint().isEmpty() ? List.of(user.shell()) : jail.entrypoint());
+    }
+
+    Sandbox.Builder b = Sandbox.builder();
+    system(b, user);
+    b.tmpfs(user.home(), 0, 0700);
+    repository(b, jail);
+    binds(b, jail);
+    List<String> path = entrypoint(b, jail);
+    b.hostname(jail.name().value());
+    network(b);
+    limits(b);
+    return b.environment(environment(jail, user, path))
+        .workingDirectory(jail.worktree().toString())
+        .stdin(Stdio.inherit())
+        .stdout(Stdio.inherit())
+        .stderr(Stdio.inherit())
+        .newSession(!interactive)
+        .command(argv)
+        .build();
+  }
+
+  private static void system(Sandbox.Builder b, User user) {
+    b.minimalSystem()
+        .file("/etc/passwd", passwd(user), 0644)
+        .file("/etc/group", group(user.name(), user.gid()), 0644);
+  }
+
+  // The worktree, and git's files: the private git directory with the user's objects read-only
+  // (reached through objects/info/alternates), or for a jail made before private git directories
+  // the user's whole git directory read-only.
+  private void repository(Sandbox.Builder b, JailState jail) {
+    b.bind(jail.worktree(), jail.worktree().toString());
+    Path commonDir = gitCommonDir(jail);
+    if (layout.hasPrivateGitDir(jail)) {
+      b.bind(jail.gitDir(), jail.gitDir().toString());
+      Path objects = commonDir.resolve("objects");
+      b.readOnlyBind(objects, objects.toString());
+    } else {
+      b.readOnlyBind(commonDir, commonDir.toString());
+    }
+  }
+
+  private Path gitCommonDir(JailState jail) {
+    try {
+      return git.commonDir(jail.repo());
+    } catch (GitException e) {
+      return jail.repo().resolve(".git");
+    }
+  }
+
+  private void binds(Sandbox.Builder b, JailState jail) {
+    HiddenPaths hidden = HiddenPaths.of(config, home);
+    for (BindSpec bind : config.extraRoBinds()) {
+      b.readOnlyBind(bind.source(), bind.target());
+      hidden.mask(b, bind);
+    }
+    for (BindSpec bind : config.extraRwBinds()) {
+      b.bind(bind.source(), bind.target());
+      hidden.mask(b, bind);
+    }
+    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
+    config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
+    config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
+    hidden.refuseHardLinks(sources);
+  }
+
+  // Binds the entrypoint and its interpreter where the system dirs do not have them, and returns
+  // the PATH that finds them.
+  private static List<String> entrypoint(Sandbox.Builder b, JailState jail) {
+    List<String> path = new ArrayList<>(List.of(Sandbox.DEFAULT_PATH));
+    if (!jail.entrypoint().isEmpty()) {
+      Path program = Path.of(jail.entrypoint().getFirst());
+      bindProgram(b, program);
+      Path parent = program.getParent();
+      if (parent != null && !path.contains(parent.toString())) {
+        path.add(parent.toString());
+      }
+    }
+    return path;
+  }
+
+  private Map<String, String> environment(JailState jail, User user, List<String> path) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("HOME", user.home());
+    env.put("USER", user.name());
+    env.put("LOGNAME", user.name());
+    env.put("SHELL", user.shell());
+    env.put("PATH", String.join(":", path));
+    env.put("ROBOJAIL", jail.name().value());
+    for (String name : config.envPassthrough()) {
+      String value = System.getenv(name);
+      if (value != null) {
+        env.put(name, value);
+      }
+    }
+    return env;
+  }
+
+  private void network(Sandbox.Builder b) {
+    b.network(config.networkEnabled());
+  }
+
+  private void limits(Sandbox.Builder b) {
+    b.openFiles(config.maxOpenFiles())
+        .processes(config.maxProcesses())
+        .coreLimit(config.coreDumps() ? -1 : 0);
+  }
+
+  private static boolean isSystemPath(Path real) {
+    return SYSTEM_DIRS.stream().anyMatch(d -> real.startsWith(d));
+  }
+
+  private static void bindProgram(Sandbox.Builder b, Path program) {
+    Path real = HiddenPaths.realPath(program);
+    if (!isSystemPath(real)) {
+      b.readOnlyBind(real, program.toString());
+    }
+    interpreter(real)
+        .map(HiddenPaths::realPath)
+        .filter(i -> !isSystemPath(i))
+        .ifPresent(i -> b.readOnlyBind(i, i.toString()));
+  }
+
+  // The first word after "#!", if the file is a script.
+  private static Optional<Path> interpreter(Path script) {
+    try (InputStream in = Files.newInputStream(script);
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      char[] buf = new char[256];
+      int n = r.read(buf);
+      if (n < 3 || buf[0] != '#' || buf[1] != '!') {
+        return Optional.empty();
+      }
+      String line = new String(buf, 2, n - 2).lines().findFirst().orElse("").strip();
+      String first = line.split("\\s+", 2)[0];
+      return first.startsWith("/") ? Optional.of(Path.of(first)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String passwd(User user) {
+    StringBuilder s = new StringBuilder();
+    if (user.uid() != 0) {
+      s.append("root:x:0:0:root:/root:/bin/sh\n");
+    }
+    s.append(user.name())
+        .append(":x:")
+        .append(user.uid())
+        .append(':')
+        .append(user.gid())
+        .append(':')
+        .append(user.name())
+        .append(':')
+        .append(user.home())
+        .append(':')
+        .append(user.shell())
+        .append('\n');
+    if (user.uid() != 65534) {
+      s.append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    }
+    return s.toString();
+  }
+
+  private static String group(String user, int gid) {
+    StringBuilder s = new StringBuilder();
+    if (gid != 0) {
+      s.append("root:x:0:\n");
+    }
+    s.append(gid == 0 ? "root" : gid == 65534 ? "nogroup" : user)
+        .append(":x:")
+        .append(gid)
+        .append(":\n");
+    if (gid != 65534) {
+      s.append("nogroup:x:65534:\n");
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,175 @@
+package dev.robojail.jail;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs a command in a jail and supervises it: marks the jail running in the state file, records its
+ * PID 1 ({@link JailLayout#initRecord}) so that another process can end it, and ends it on request.
+ */
+final class JailRunner {
+  private static final Duration STOP_GRACE = Duration.ofSeconds(3);
+
+  private final StateStore store;
+  private final JailLayout layout;
+  private final JailProfile profile;
+
+  JailRunner(StateStore store, JailLayout layout, JailProfile profile) {
+    this.store = store;
+    this.layout = layout;
+    this.profile = profile;
+  }
+
+  /** See {@link Jails#run(String, List, boolean, UnaryOperator)}. */
+  int run(
+      JailState jail,
+      List<String> command,
+      boolean interactive,
+      UnaryOperator<Sandbox.Builder> customize) {
+    Objects.requireNonNull(customize, "customize");
+    JailName jailName = jail.name();
+    String name = jailName.value();
+    Sandbox sandbox =
+        customize.apply(profile.sandbox(jail, command, interactive).toBuilder()).build();
+    Supervisor me = Supervisor.current();
+    store.update(
+        jails -> {
+          JailState current = jails.get(jailName);
+          if (current == null) {
+            throw new JailConflictException("no jail named " + name);
+          }
+          if (current.isAlive()) {
+            throw new JailConflictException(
+                "jail " + name + " is running (pid " + current.supervisor().pid() + ")");
+          }
+          jails.put(jailName, current.withSupervisor(me));
+          return jails;
+        });
+    Path initRecord = layout.initRecord(jailName);
+    try {
+      SandboxProcess process = sandbox.start();
+      recordInit(initRecord, process.pid());
+      // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
+      try (var _ = process.endWithJvm(STOP_GRACE)) {
+        return process.waitFor();
+      } catch (InterruptedException e) {
+        process.destroy();
+        Thread.currentThread().interrupt();
+        throw new JailException("interrupted while jail " + name + " ran", e);
+      }
+    } finally {
+      deleteQuietly(initRecord);
+      store.update(
+          jails -> {
+            JailState current = jails.get(jailName);
+            if (current != null && me.equals(current.supervisor())) {
+              jails.put(jailName, current.withSupervisor(null));
+            }
+            return jails;
+          });
+    }
+  }
+
+  // The supervisor (an IDE, say) is never touched: only the jail's PID 1 is killed.
+  private static void recordInit(Path record, long pid) {
+    Supervisor.of(pid)
+        .ifPresent(
+            init -> {
+              try {
+                Files.createDirectories(record.getParent());
+                Files.writeString(
+                    record, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
+              } catch (IOException e) {
+                // without the record, destroy --force refuses instead of killing: safe
+              }
+            });
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a stale record is harmless: its start time no longer matches any process
+    }
+  }
+
+  private static void pause(JailState jail) {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JailException("interrupted while ending jail " + jail.name().value(), e);
+    }
+  }
+
+  /** Ends every process of a running jail by killing its PID 1, then waits for its supervisor. */
+  void endJail(JailState jail) {
+    Path record = layout.initRecord(jail.name());
+    Supervisor init = null;
+    // The supervisor marks the jail running just before it starts it, and records its PID 1
+    // just after: give a jail that is starting a moment.
+    long found = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (init == null) {
+      try {
+        String[] f = Files.readString(record).strip().split(" ");
+        init = new Supervisor(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2]);
+      } catch (IOException | RuntimeException e) {
+        if (System.nanoTime() > found || !jail.supervisor().isAlive()) {
+          throw new JailConflictException(
+              "jail "
+                  + jail.name().value()
+                  + " is running and its processes cannot be found;"
+                  + " end it where it runs (pid "
+                  + jail.supervisor().pid()
+                  + ")");
+        }
+        pause(jail);
+      }
+    }
+    kill(init);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    // The supervisor notices the end and clears its mark; an embedding JVM lives on, so a live
+    // supervisor without a mark is fine.
+    while (System.nanoTime() < deadline
+        && (init.isAlive() || store.require(jail.name()).supervisor() != null)) {
+      pause(jail);
+    }
+    if (init.isAlive()) {
+      throw new JailException("jail " + jail.name().value() + " did not end");
+    }
+  }
+
+  /**
+   * Sends SIGKILL to exactly that process, if it is still running; any failure but "no such
+   * process" is thrown. A pidfd is opened first, then the process is checked to be still the same:
+   * from then on the signal cannot reach another process, whatever happens to the pid.
+   */
+  static void kill(Supervisor init) {
+    try {
+      int pidfd = Syscalls.pidfdOpen((int) init.pid(), 0);
+      try {
+        if (init.isAlive()) {
+          Syscalls.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
+        }
+      } finally {
+        Syscalls.close(pidfd);
+      }
+    } catch (SyscallException e) {
+      if (e.errno() != Errno.ESRCH) {
+        throw e;
+      }
+      // the jail ended meanwhile
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a jail's sandbox is made of, without starting it. */
+class JailProfileTest {
+  @TempDir Path tmp;
+  Path home;
+  Dirs dirs;
+  TestRepo repo;
+
+  @BeforeEach
+  void setUp() {
+    home = tmp.resolve("home");
+    dirs = TestDirs.under(tmp, home);
+    repo = TestRepo.init(tmp.resolve("repo"));
+    repo.write("README", "hello\n").commit("initial");
+  }
+
+  @Test
+  void theShellInTheWorktreeWithAnEnvironmentOfItsOwn() {
+    Jails jails = Jails.open(dirs, home);
+    JailState jail = jails.create("p", repo.dir, null, null);
+    Sandbox s = jails.sandbox(jail, List.of(), false);
+    assertEquals(List.of(Config.DEFAULTS.defaultShell()), s.command());
+    assertEquals("p", s.hostname());
+    assertEquals(jail.worktree().toString(), s.workingDirectory());
+    assertTrue(s.newSession(), "not interactive: a session of its own");
+    Map<String, String> env = s.environment();
+    assertEquals("p", env.get("ROBOJAIL"));
+    assertEquals(home.toAbsolutePath().normalize().toString(), env.get("HOME"));
+    assertEquals(Sandbox.DEFAULT_PATH, env.get("PATH"));
+    assertEquals(
+        jail.worktree().toString(), jails.sandbox(jail, List.of("make"), true).workingDirectory());
+    assertEquals(List.of("make"), jails.sandbox(jail, List.of("make"), true).command());
+  }
+
+  @Test
+  void theEntrypointsDirectoryJoinsThePath() throws IOException {
+    Path tool = Files.createDirectories(home.resolve("bin")).resolve("agent");
+    Files.writeString(tool, "#!/bin/sh\n");
+    tool.toFile().setExecutable(true);
+    Jails jails = Jails.open(dirs, home);
+    JailState jail = jails.create("e", repo.dir, null, List.of("~/bin/agent", "--yes"));
+    assertEquals(List.of(tool.toString(), "--yes"), jail.entrypoint());
+    Sandbox s = jails.sandbox(jail, List.of(), false);
+    assertEquals(jail.entrypoint(), s.command());
+    assertEquals(Sandbox.DEFAULT_PATH + ":" + tool.getParent(), s.environment().get("PATH"));
+  }
+
+  @Test
+  void aBindOfAHiddenPathIsRefusedBeforeAnythingStarts() throws IOException {
+    Files.createDirectories(home.resolve(".aws"));
+    Files.createDirectories(dirs.configFile().getParent());
+    Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.aws\"]\n");
+    Jails jails = Jails.open(dirs, home);
+    JailState jail = jails.create("h", repo.dir, null, null);
+    JailException e =
+        assertThrows(JailException.class, () -> jails.sandbox(jail, List.of("true"), false));
+    assertTrue(e.getMessage().contains("would expose the hidden path"), e.getMessage());
+  }
+}
