@@ -36,14 +36,15 @@ class JailProfileTest {
     Sandbox s = jails.sandbox(jail, List.of(), false);
     assertEquals(List.of(Config.DEFAULTS.defaultShell()), s.command());
     assertEquals("p", s.hostname());
-    assertEquals(jail.worktree().toString(), s.workingDirectory());
-    assertTrue(s.newSession(), "not interactive: a session of its own");
-    Map<String, String> env = s.environment();
+    assertEquals(jail.worktree().toString(), s.environment().workingDirectory());
+    assertTrue(s.lifecycle().newSession(), "not interactive: a session of its own");
+    Map<String, String> env = s.environment().variables();
     assertEquals("p", env.get("ROBOJAIL"));
     assertEquals(home.toAbsolutePath().normalize().toString(), env.get("HOME"));
     assertEquals(Sandbox.DEFAULT_PATH, env.get("PATH"));
     assertEquals(
-        jail.worktree().toString(), jails.sandbox(jail, List.of("make"), true).workingDirectory());
+        jail.worktree().toString(),
+        jails.sandbox(jail, List.of("make"), true).environment().workingDirectory());
     assertEquals(List.of("make"), jails.sandbox(jail, List.of("make"), true).command());
   }
 
@@ -57,7 +58,8 @@ class JailProfileTest {
     assertEquals(List.of(tool.toString(), "--yes"), jail.entrypoint());
     Sandbox s = jails.sandbox(jail, List.of(), false);
     assertEquals(jail.entrypoint(), s.command());
-    assertEquals(Sandbox.DEFAULT_PATH + ":" + tool.getParent(), s.environment().get("PATH"));
+    assertEquals(
+        Sandbox.DEFAULT_PATH + ":" + tool.getParent(), s.environment().variables().get("PATH"));
   }
 
   @Test
