@@ -65,9 +65,15 @@ class JailGitTest {
         index, java.nio.file.attribute.FileTime.fromMillis(mtime.toMillis() + 5_000));
     long second =
         ((java.nio.file.attribute.FileTime) Files.getAttribute(a, "unix:ctime")).toMillis() / 1000;
-    while (System.currentTimeMillis() / 1000 <= second) {
+    // The file system's clock is coarser than System.currentTimeMillis and may lag it by a tick:
+    // wait until a file written now really gets a change time in a later second.
+    Path probe = tmp.resolve("clock-probe");
+    do {
       sleep();
-    }
+      Files.writeString(probe, "");
+    } while (((java.nio.file.attribute.FileTime) Files.getAttribute(probe, "unix:ctime")).toMillis()
+            / 1000
+        <= second);
     Files.writeString(a, "b\n");
     Files.setLastModifiedTime(a, mtime);
     // The jail's own index is no help either: git inside would believe the stat data.
