@@ -69,7 +69,6 @@ final class SetupPlan {
   /** How the step that fails when no candidate for the command exists begins, when shown. */
   static final String COMMAND_LOOKUP = "fcntl(found command, F_GETFD)";
 
-  private static final int FCNTL = 72;
   private static final int F_GETFD = 1;
 
   private final List<Step> steps = new ArrayList<>();
@@ -618,7 +617,7 @@ final class SetupPlan {
               .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               .into(found));
     }
-    add(Step.of("fcntl", FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
+    add(Step.of("fcntl", Sysno.FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
     List<String> argv = new ArrayList<>();
     argv.add(InitBinary.ARGV0);
     argv.addAll(candidates);
@@ -627,7 +626,7 @@ final class SetupPlan {
     add(
         Step.of(
             "execveat",
-            InitBinary.EXECVEAT,
+            Sysno.EXECVEAT,
             of(memfd, "fd(robojail-init)"),
             str(""),
             Arg.strings(argv),

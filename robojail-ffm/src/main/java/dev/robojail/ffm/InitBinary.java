@@ -26,11 +26,6 @@ public final class InitBinary {
   /** Separates the candidate paths from the command's argv in the init's arguments. */
   public static final String SEPARATOR = "--";
 
-  /** {@code execveat}, x86-64. */
-  public static final int EXECVEAT = 322;
-
-  private static final int MEMFD_CREATE = 319;
-  private static final int FCNTL = 72;
   private static final int MFD_CLOEXEC = 0x1;
   private static final int MFD_ALLOW_SEALING = 0x2;
   private static final int MFD_EXEC = 0x10;
@@ -95,21 +90,22 @@ public final class InitBinary {
     try (Arena a = Arena.ofConfined()) {
       long name = a.allocateFrom(ARGV0).address();
       int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-      r = Native.syscall(MEMFD_CREATE, name, flags | MFD_EXEC, 0, 0, 0, 0);
+      r = Native.syscall(Sysno.MEMFD_CREATE, name, flags | MFD_EXEC, 0, 0, 0, 0);
       if (r == -Errno.EINVAL) { // before Linux 6.3 there is no MFD_EXEC; memfds are executable
-        r = Native.syscall(MEMFD_CREATE, name, flags, 0, 0, 0, 0);
+        r = Native.syscall(Sysno.MEMFD_CREATE, name, flags, 0, 0, 0, 0);
       }
     }
     int memfd = (int) check(r, "memfd_create(\"" + ARGV0 + "\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
     try {
       if (memfd < 3) { // the child dup3s its standard streams onto 0-2 before the exec
-        int high = (int) check(Native.syscall(FCNTL, memfd, F_DUPFD_CLOEXEC, 3, 0, 0, 0), "fcntl");
+        int high =
+            (int) check(Native.syscall(Sysno.FCNTL, memfd, F_DUPFD_CLOEXEC, 3, 0, 0, 0), "fcntl");
         Syscalls.close(memfd);
         memfd = high;
       }
       Syscalls.writeFully(memfd, elf);
-      check(Native.syscall(FCNTL, memfd, F_ADD_SEALS, SEALS, 0, 0, 0), "fcntl(F_ADD_SEALS)");
-      long seals = check(Native.syscall(FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl");
+      check(Native.syscall(Sysno.FCNTL, memfd, F_ADD_SEALS, SEALS, 0, 0, 0), "fcntl(F_ADD_SEALS)");
+      long seals = check(Native.syscall(Sysno.FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl");
       if ((seals & SEALS) != SEALS) {
         throw new IllegalStateException("the robojail-init memfd is not sealed: " + seals);
       }
@@ -122,7 +118,7 @@ public final class InitBinary {
 
   /** The seals on {@code memfd}, for tests. */
   static long seals(int memfd) {
-    return check(Native.syscall(FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl(F_GET_SEALS)");
+    return check(Native.syscall(Sysno.FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl(F_GET_SEALS)");
   }
 
   private static long check(long r, String call) {
