@@ -1,14 +1,13 @@
 package dev.robojail.sandbox;
 
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.PollFd;
 import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
-import dev.robojail.ffm.Sysno;
 import dev.robojail.ffm.Termios;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -25,7 +24,6 @@ public final class TerminalRelay implements AutoCloseable {
   private static final int OUT = 1;
   private static final long RESIZE_POLL_MILLIS = 200;
   private static final int POLL_MILLIS = 100;
-  private static final short POLLIN = 1;
 
   private final Pty pty;
   private final Termios saved;
@@ -106,15 +104,20 @@ public final class TerminalRelay implements AutoCloseable {
   private void copyInput() {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment buf = a.allocate(4096);
-      MemorySegment pollfd = a.allocate(8); // struct pollfd { int fd; short events, revents; }
       while (!stopped) {
-        pollfd.set(ValueLayout.JAVA_INT, 0, IN);
-        pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-        long ready = Syscalls.raw(Sysno.POLL, pollfd.address(), 1, POLL_MILLIS);
-        if (ready == 0 || ready == -Errno.EINTR) {
+        short ready;
+        try {
+          ready = Syscalls.poll(IN, PollFd.POLLIN, POLL_MILLIS);
+        } catch (SyscallException e) {
+          if (e.errno() == Errno.EINTR) {
+            continue;
+          }
+          return;
+        }
+        if (ready == 0) {
           continue;
         }
-        if (ready < 0 || stopped) {
+        if (stopped) {
           return;
         }
         int n = Syscalls.read(IN, buf, buf.byteSize());

@@ -34,6 +34,16 @@ public record MountAttr(long set, long clear) {
     return s;
   }
 
+  /** The struct as the kernel reads it ({@code MOUNT_ATTR_SIZE_VER0} bytes). */
+  public byte[] bytes() {
+    return Structs.bytes(
+        LAYOUT.byteSize(),
+        s -> {
+          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_set"), set);
+          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_clr"), clear);
+        });
+  }
+
   @Override
   public String toString() {
     return "{attr_set=0x" + Long.toHexString(set) + ", attr_clr=0x" + Long.toHexString(clear) + "}";

@@ -3,6 +3,7 @@ package dev.robojail.ffm;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -377,8 +378,46 @@ public final class Syscalls {
     return (int) sys(Sysno.GETPID);
   }
 
-  /** The raw interface, for callers that interpret {@code -errno} themselves. */
-  public static long raw(int nr, long... args) {
+  /**
+   * {@code poll(2)} on one descriptor; returns its {@code revents}, 0 when {@code timeoutMillis}
+   * passed first. Does not retry on EINTR (it throws), so that a caller can look at why it was
+   * woken.
+   */
+  public static short poll(int fd, short events, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment p = a.allocate(PollFd.LAYOUT);
+      p.set(JAVA_INT, PollFd.FD, fd);
+      p.set(JAVA_SHORT, PollFd.EVENTS, events);
+      long r =
+          check(
+              sys(Sysno.POLL, p.address(), 1, timeoutMillis),
+              "poll({"
+                  + fd
+                  + ", 0x"
+                  + Integer.toHexString(events)
+                  + "}, 1, "
+                  + timeoutMillis
+                  + ")");
+      return r == 0 ? 0 : p.get(JAVA_SHORT, PollFd.REVENTS);
+    }
+  }
+
+  /** {@code prlimit64(2)} reading, not changing, a limit of process {@code pid} (0: this one). */
+  public static Rlimit prlimit64(int pid, int resource) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment old = a.allocate(Rlimit.LAYOUT);
+      check(
+          sys(Sysno.PRLIMIT64, pid, resource, 0, old.address()),
+          "prlimit64(" + pid + ", " + resource + ", NULL)");
+      return Rlimit.read(old);
+    }
+  }
+
+  /**
+   * The raw interface, for the few callers in this package that interpret {@code -errno}
+   * themselves; everything outside ffm uses a typed wrapper.
+   */
+  static long raw(int nr, long... args) {
     if (args.length > 6) {
       throw new IllegalArgumentException("a system call takes at most 6 arguments");
     }
