@@ -31,6 +31,14 @@ public final class Termios {
     this.bytes = bytes;
   }
 
+  /** Modes from the raw struct, for tests that fake a terminal. */
+  static Termios of(byte[] bytes) {
+    if (bytes.length != SIZE) {
+      throw new IllegalArgumentException("struct termios is " + SIZE + " bytes");
+    }
+    return new Termios(bytes.clone());
+  }
+
   /** Whether {@code fd} is a terminal. */
   public static boolean isTerminal(int fd) {
     try (Arena a = Arena.ofConfined()) {
