@@ -1,9 +1,7 @@
 package dev.robojail.ffm;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * robojail-init, the PID 1 a sandbox runs its command under (see {@code init-x86_64.s}): it passes
@@ -17,7 +15,8 @@ import java.nio.file.Path;
  *
  * <p>When the init cannot be had (no init for this architecture yet; {@code vm.memfd_noexec = 2},
  * which forbids executing memfds; an old kernel), {@link #fd()} is -1 and {@link #unavailable()}
- * says why: sandboxes then run their command as PID 1, as they did before.
+ * says why: sandboxes then run their command as PID 1, as they did before. Nothing here prints or
+ * logs: whether and how to tell the user is the caller's decision (the doctor reports it).
  */
 public final class InitBinary {
   /** The init's {@code argv[0]}. */
@@ -33,8 +32,6 @@ public final class InitBinary {
   private static final int F_ADD_SEALS = 1033;
   private static final int F_GET_SEALS = 1034;
   static final int SEALS = 0x1 | 0x2 | 0x4 | 0x8; // F_SEAL_SEAL | SHRINK | GROW | WRITE
-
-  private static final System.Logger LOG = System.getLogger(InitBinary.class.getName());
 
   private static boolean made;
   private static int fd = -1;
@@ -59,21 +56,18 @@ public final class InitBinary {
       } catch (RuntimeException e) {
         unavailable = e.getMessage();
       }
-      if (fd < 0) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "robojail-init is unavailable ({0}); sandboxed commands run as PID 1 of their PID"
-                + " namespace: they ignore signals they have no handler for, and orphans are not"
-                + " reaped",
-            unavailable);
-      }
     }
     return fd;
   }
 
-  /** Why there is no init, or null when there is one (or {@link #fd()} was not called yet). */
-  public static synchronized String unavailable() {
-    return unavailable;
+  /**
+   * Why there is no init, or empty when there is one. Without it, sandboxed commands run as PID 1
+   * of their PID namespace: they ignore signals they have no handler for, and orphans are not
+   * reaped. Makes the init first if {@link #fd()} has not been called yet.
+   */
+  public static synchronized Optional<String> unavailable() {
+    fd();
+    return Optional.ofNullable(unavailable);
   }
 
   private static int make() {
@@ -82,7 +76,7 @@ public final class InitBinary {
       unavailable = "no robojail-init for " + System.getProperty("os.arch") + " yet";
       return -1;
     }
-    if ("2".equals(sysctl("/proc/sys/vm/memfd_noexec"))) {
+    if (Procfs.sysctl("vm/memfd_noexec").filter("2"::equals).isPresent()) {
       unavailable = "vm.memfd_noexec = 2 forbids executing a memfd";
       return -1;
     }
@@ -126,14 +120,5 @@ public final class InitBinary {
       throw new SyscallException(call, (int) -r);
     }
     return r;
-  }
-
-  private static String sysctl(String path) {
-    try {
-      // Not Files.readString: on a sysctl file (size 0) it returns only the first byte.
-      return Files.readAllLines(Path.of(path)).getFirst().strip();
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 }
