@@ -106,6 +106,13 @@ class LayoutTest {
   }
 
   @Test
+  void winsizeIsFourShorts() {
+    assertEquals(8, Pty.WINSIZE.byteSize());
+    assertEquals(2, offset(Pty.WINSIZE, "ws_col"));
+    assertEquals(6, offset(Pty.WINSIZE, "ws_ypixel"));
+  }
+
+  @Test
   void pollfdIsEightBytes() {
     assertEquals(8, PollFd.LAYOUT.byteSize());
     assertEquals(4, offset(PollFd.LAYOUT, "events"));
