@@ -67,7 +67,7 @@ public final class Seccomp {
       return new Insn(BPF_JMP | BPF_JEQ | BPF_K, jt, jf, k);
     }
 
-    /** If A & k != 0 skip {@code jt} instructions, else {@code jf}. */
+    /** If {@code A & k != 0} skip {@code jt} instructions, else {@code jf}. */
     public static Insn jset(int k, int jt, int jf) {
       return new Insn(BPF_JMP | BPF_JSET | BPF_K, jt, jf, k);
     }
