@@ -106,6 +106,14 @@ class LayoutTest {
   }
 
   @Test
+  void termiosIsTheKernelsStruct() {
+    assertEquals(36, Termios.LAYOUT.byteSize()); // asm-generic/termbits.h, NCCS = 19
+    assertEquals(12, offset(Termios.LAYOUT, "c_lflag"));
+    assertEquals(16, offset(Termios.LAYOUT, "c_line"));
+    assertEquals(17, offset(Termios.LAYOUT, "c_cc"));
+  }
+
+  @Test
   void winsizeIsFourShorts() {
     assertEquals(8, Pty.WINSIZE.byteSize());
     assertEquals(2, offset(Pty.WINSIZE, "ws_col"));
