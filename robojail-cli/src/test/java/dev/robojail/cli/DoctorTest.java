@@ -33,5 +33,9 @@ class DoctorTest {
           out.toString().lines().anyMatch(l -> l.startsWith(layer) && l.contains(" ok ")),
           layer + " in\n" + out);
     }
+    // robojail-init is reported, as ok or warn, but never as a failure
+    assertTrue(
+        out.toString().lines().anyMatch(l -> l.matches("init +(ok|warn) .*")), "init in\n" + out);
+    assertTrue(err.toString().isEmpty(), "nothing on stderr: " + err);
   }
 }

@@ -1,12 +1,10 @@
 package dev.robojail.sandbox;
 
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Procfs;
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupStepException;
 import dev.robojail.ffm.SyscallException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Turns a failed start into an exception that says why: a missing command, namespaces the kernel
@@ -37,12 +35,7 @@ final class Diagnosis {
     }
 
     private static String sysctl(String name) {
-      try {
-        // Not Files.readString: on a sysctl file (size 0) it may return only the first byte.
-        return Files.readAllLines(Path.of("/proc/sys", name)).getFirst().strip();
-      } catch (IOException | RuntimeException e) {
-        return null;
-      }
+      return Procfs.sysctl(name).orElse(null);
     }
   }
 

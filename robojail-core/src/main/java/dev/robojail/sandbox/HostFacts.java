@@ -2,14 +2,10 @@ package dev.robojail.sandbox;
 
 import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.Landlock;
+import dev.robojail.ffm.Procfs;
+import dev.robojail.ffm.Rlimit;
+import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
-import dev.robojail.ffm.Sysno;
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * What a setup plan needs to know about the host, gathered in one place so that the plan itself is
@@ -27,15 +23,18 @@ record HostFacts(
     int landlockAbi,
     int lastCapability,
     int initFd) {
+  // CAP_CHECKPOINT_RESTORE, the last capability as of Linux 5.9 to 6.x.
+  private static final int LAST_KNOWN_CAP = 40;
+
   /**
    * This host's facts for {@code spec}. The init is only looked for when the spec runs its command
-   * under it: making it costs a memfd and, where it cannot be had, a logged warning.
+   * under it: making it costs a memfd.
    */
   static HostFacts probe(Sandbox spec) {
     boolean init = spec.lifecycle().init() && spec.namespaces().contains(Namespace.PID);
     return new HostFacts(
-        hardLimit(SetupPlan.RLIMIT_NOFILE),
-        hardLimit(SetupPlan.RLIMIT_NPROC),
+        hardLimit(Rlimit.RLIMIT_NOFILE),
+        hardLimit(Rlimit.RLIMIT_NPROC),
         Landlock.abi(),
         capLastCap(),
         init ? InitBinary.fd() : -1);
@@ -43,23 +42,22 @@ record HostFacts(
 
   /** The JVM's own hard limit: the child inherits it and cannot raise it without privilege. */
   private static long hardLimit(int resource) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment old = a.allocate(16);
-      long r = Syscalls.raw(Sysno.PRLIMIT64, 0, resource, 0, old.address());
-      // RLIM_INFINITY reads as -1: no cap
-      long hard = r < 0 ? Long.MAX_VALUE : old.get(ValueLayout.JAVA_LONG, 8);
-      return hard < 0 ? Long.MAX_VALUE : hard;
+    long hard;
+    try {
+      hard = Syscalls.prlimit64(0, resource).hard();
+    } catch (SyscallException e) {
+      hard = Long.MAX_VALUE;
     }
+    // RLIM_INFINITY reads as -1: no cap
+    return hard < 0 ? Long.MAX_VALUE : hard;
   }
 
   /** Dropping a capability above this one fails with EINVAL. */
   private static int capLastCap() {
     try {
-      // Not Files.readString: on a sysctl file (size 0) it returns only the first byte.
-      return Integer.parseInt(
-          Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).getFirst().strip());
-    } catch (IOException | RuntimeException e) {
-      return 40; // CAP_CHECKPOINT_RESTORE, the last one as of Linux 5.9-6.x
+      return Procfs.sysctl("kernel/cap_last_cap").map(Integer::parseInt).orElse(LAST_KNOWN_CAP);
+    } catch (NumberFormatException e) {
+      return LAST_KNOWN_CAP;
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SigInfo;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeoutException;
  * the kernel then kills every process of the sandbox.
  */
 public final class SandboxProcess extends Process {
+  private final Kernel kernel;
   private final int pid;
   private final int pidfd;
   private final OutputStream stdin;
@@ -28,6 +31,17 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
+    this(Kernel.linux(), pid, pidfd, stdin, stdout, stderr);
+  }
+
+  SandboxProcess(
+      Kernel kernel,
+      int pid,
+      int pidfd,
+      OutputStream stdin,
+      InputStream stdout,
+      InputStream stderr) {
+    this.kernel = kernel;
     this.pid = pid;
     this.pidfd = pidfd;
     this.stdin = stdin;
@@ -44,10 +58,10 @@ public final class SandboxProcess extends Process {
 
   private void reap() {
     try {
-      SigInfo info = Syscalls.waitid(Syscalls.P_PIDFD, pidfd, Syscalls.WEXITED);
+      SigInfo info = kernel.waitid(Syscalls.P_PIDFD, pidfd, Syscalls.WEXITED);
       synchronized (lock) {
         reaped = true;
-        Syscalls.close(pidfd);
+        kernel.close(pidfd);
       }
       exit.complete(info.exitStatus());
     } catch (RuntimeException e) {
@@ -115,35 +129,46 @@ public final class SandboxProcess extends Process {
     return exit.handle((v, e) -> this);
   }
 
-  /** Kills the sandbox with SIGKILL: its PID 1, and so every process in its PID namespace. */
+  /**
+   * Kills the sandbox with SIGKILL: its PID 1, and so every process in its PID namespace.
+   *
+   * @throws SyscallException if the kernel refuses for another reason than the sandbox having
+   *     exited already
+   */
   @Override
   public void destroy() {
     synchronized (lock) {
       if (reaped) {
         return;
       }
-      try {
-        Syscalls.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
-      } catch (SyscallException e) {
-        // ESRCH: it exited and awaits reaping; nothing to kill
-      }
+      sendSignal(Syscalls.SIGKILL);
     }
   }
 
   /**
    * Sends a signal to the sandbox's PID 1; with the init (the default) it passes the signal on to
-   * the command's process group.
+   * the command's process group. Does nothing once the sandbox has exited.
+   *
+   * @throws SyscallException if the kernel refuses for another reason than the sandbox having
+   *     exited already
    */
   public void signal(int signal) {
     synchronized (lock) {
       if (reaped) {
         return;
       }
-      try {
-        Syscalls.pidfdSendSignal(pidfd, signal);
-      } catch (SyscallException e) {
-        // ESRCH: it exited and awaits reaping
+      sendSignal(signal);
+    }
+  }
+
+  private void sendSignal(int signal) {
+    try {
+      kernel.pidfdSendSignal(pidfd, signal);
+    } catch (SyscallException e) {
+      if (e.errno() != Errno.ESRCH) {
+        throw e;
       }
+      // it exited and awaits reaping: nothing to signal
     }
   }
 

@@ -3,11 +3,16 @@ package dev.robojail.sandbox;
 import static dev.robojail.ffm.SetupProgram.Arg.of;
 import static dev.robojail.ffm.SetupProgram.Arg.str;
 
+import dev.robojail.ffm.Capabilities;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Flags;
+import dev.robojail.ffm.IfReq;
 import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.Landlock;
+import dev.robojail.ffm.LandlockAttr;
 import dev.robojail.ffm.MountAttr;
+import dev.robojail.ffm.OpenHow;
+import dev.robojail.ffm.Rlimit;
 import dev.robojail.ffm.Seccomp;
 import dev.robojail.ffm.Seccomp.Insn;
 import dev.robojail.ffm.SetupProgram;
@@ -16,8 +21,6 @@ import dev.robojail.ffm.SetupProgram.Slot;
 import dev.robojail.ffm.SetupProgram.Step;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.ffm.Sysno;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,21 +48,12 @@ final class SetupPlan {
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
   private static final long NOSUID_NODEV = Flags.MS_NOSUID | Flags.MS_NODEV;
-  private static final int SIOCGIFFLAGS = 0x8913;
-  private static final int SIOCSIFFLAGS = 0x8914;
-  private static final short IFF_UP = 0x1;
-  private static final int RLIMIT_CORE = 4;
-  private static final long RESOLVE_NO_MAGICLINKS = 0x02;
-  private static final long RESOLVE_NO_SYMLINKS = 0x04;
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
-  static final int RLIMIT_NPROC = 6;
-  static final int RLIMIT_NOFILE = 7;
   private static final int TIOCSCTTY = 0x540e;
   private static final int PR_SET_SECUREBITS = 28;
   private static final int PR_CAP_AMBIENT = 47;
   private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
-  private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
   // SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, SECBIT_NO_CAP_AMBIENT_RAISE and the lock bits of
   // those and of SECBIT_KEEP_CAPS (which itself stays off).
   private static final int SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80;
@@ -67,7 +61,6 @@ final class SetupPlan {
   /** How the step that fails when no candidate for the command exists begins, when shown. */
   static final String COMMAND_LOOKUP = "fcntl(found command, F_GETFD)";
 
-  private static final int FCNTL = 72;
   private static final int F_GETFD = 1;
 
   private final HostFacts host;
@@ -214,14 +207,19 @@ final class SetupPlan {
     stage(Stage.LIMITS);
     Sandbox.Limits limits = s.limits();
     if (limits.coreLimit() >= 0) {
-      rlimit(RLIMIT_CORE, "RLIMIT_CORE", limits.coreLimit());
+      rlimit(Rlimit.RLIMIT_CORE, "RLIMIT_CORE", limits.coreLimit());
     }
     if (limits.openFiles() >= 0) {
       rlimit(
-          RLIMIT_NOFILE, "RLIMIT_NOFILE", Math.min(limits.openFiles(), host.openFilesHardLimit()));
+          Rlimit.RLIMIT_NOFILE,
+          "RLIMIT_NOFILE",
+          Math.min(limits.openFiles(), host.openFilesHardLimit()));
     }
     if (limits.processes() >= 0) {
-      rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", Math.min(limits.processes(), host.processesHardLimit()));
+      rlimit(
+          Rlimit.RLIMIT_NPROC,
+          "RLIMIT_NPROC",
+          Math.min(limits.processes(), host.processesHardLimit()));
     }
     stage(Stage.PRIVILEGES);
     if (!s.security().keepCapabilities()) {
@@ -281,19 +279,13 @@ final class SetupPlan {
         of(0),
         of(0),
         of(0));
-    // struct __user_cap_header_struct { u32 version; int pid; } and two data structs of
-    // { u32 effective, permitted, inheritable }, all zero.
-    byte[] header =
-        ByteBuffer.allocate(8)
-            .order(ByteOrder.nativeOrder())
-            .putInt(0, LINUX_CAPABILITY_VERSION_3)
-            .array();
+    byte[] header = Capabilities.header(Capabilities.VERSION_3, 0);
     add(
         Step.of(
             "capset",
             Sysno.CAPSET,
             Arg.bytes(header, "{_LINUX_CAPABILITY_VERSION_3, 0}"),
-            Arg.bytes(new byte[24], "{{0, 0, 0}, {0, 0, 0}}")));
+            Arg.bytes(Capabilities.emptyData(), "{{0, 0, 0}, {0, 0, 0}}")));
   }
 
   /**
@@ -318,21 +310,18 @@ final class SetupPlan {
     }
     long access = Landlock.writeAccess(abi);
     Slot ruleset = new Slot("ruleset");
-    byte[] attr = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, access).array();
+    byte[] attr = LandlockAttr.ruleset(access);
     add(
         Step.of(
                 "landlock_create_ruleset",
                 Sysno.LANDLOCK_CREATE_RULESET,
                 Arg.bytes(attr, "{handled_access_fs=writes}"),
-                of(8),
+                of(attr.length),
                 of(0))
             .into(ruleset));
     for (String path : writable) {
       Slot fd = new Slot("fd" + slots++);
-      // struct landlock_path_beneath_attr { u64 allowed_access; s32 parent_fd; } (packed),
-      // padded to 16 bytes because the runner stores a whole 64-bit result into parent_fd.
-      byte[] rule =
-          ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(0, access).array();
+      byte[] rule = LandlockAttr.pathBeneath(access);
       add(
           Step.of(
                   "openat",
@@ -347,7 +336,8 @@ final class SetupPlan {
               Sysno.LANDLOCK_ADD_RULE,
               Arg.result(ruleset),
               of(Landlock.RULE_PATH_BENEATH, "LANDLOCK_RULE_PATH_BENEATH"),
-              Arg.bytesWithSlot(rule, 8, fd, "{allowed_access=writes, parent_fd=%s}"),
+              Arg.bytesWithSlot(
+                  rule, (int) LandlockAttr.PARENT_FD, fd, "{allowed_access=writes, parent_fd=%s}"),
               of(0)));
       add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
     }
@@ -358,12 +348,7 @@ final class SetupPlan {
   }
 
   private void rlimit(int resource, String name, long value) {
-    byte[] limit =
-        ByteBuffer.allocate(16)
-            .order(ByteOrder.nativeOrder())
-            .putLong(0, value)
-            .putLong(8, value)
-            .array();
+    byte[] limit = Rlimit.bytes(value, value);
     add(
         Step.of(
             "prlimit64",
@@ -388,11 +373,9 @@ final class SetupPlan {
     Slot source = new Slot("src" + n);
     Slot tree = new Slot("tree" + n);
     byte[] how =
-        ByteBuffer.allocate(24)
-            .order(ByteOrder.nativeOrder())
-            .putLong(0, Syscalls.O_PATH | Syscalls.O_CLOEXEC)
-            .putLong(16, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-            .array();
+        OpenHow.bytes(
+            Syscalls.O_PATH | Syscalls.O_CLOEXEC,
+            OpenHow.RESOLVE_NO_SYMLINKS | OpenHow.RESOLVE_NO_MAGICLINKS);
     add(
         Step.of(
                 "openat2",
@@ -420,7 +403,7 @@ final class SetupPlan {
         b.readOnly()
             ? MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID
             : MountAttr.MOUNT_ATTR_NOSUID;
-    byte[] attrs = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder()).putLong(0, attr).array();
+    byte[] attrs = new MountAttr(attr, 0).bytes();
     add(
         Step.of(
             "mount_setattr",
@@ -506,10 +489,7 @@ final class SetupPlan {
   }
 
   private void loopbackUp() {
-    // struct ifreq: char ifr_name[16]; short ifr_flags; (the rest of a 40-byte union)
-    ByteBuffer ifreq = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
-    ifreq.put("lo".getBytes(StandardCharsets.US_ASCII));
-    ifreq.putShort(16, IFF_UP);
+    byte[] ifreq = IfReq.flags("lo", IfReq.IFF_UP);
     Slot sock = new Slot("sock");
     add(
         Step.of(
@@ -524,8 +504,8 @@ final class SetupPlan {
             "ioctl",
             Sysno.IOCTL,
             Arg.result(sock),
-            of(SIOCSIFFLAGS, "SIOCSIFFLAGS"),
-            Arg.bytes(ifreq.array(), "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
+            of(IfReq.SIOCSIFFLAGS, "SIOCSIFFLAGS"),
+            Arg.bytes(ifreq, "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(sock)));
   }
 
@@ -612,7 +592,7 @@ final class SetupPlan {
               .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               .into(found));
     }
-    add(Step.of("fcntl", FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
+    add(Step.of("fcntl", Sysno.FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
     stage(Stage.INIT);
     List<String> argv = new ArrayList<>();
     argv.add(InitBinary.ARGV0);
@@ -622,7 +602,7 @@ final class SetupPlan {
     add(
         Step.of(
             "execveat",
-            InitBinary.EXECVEAT,
+            Sysno.EXECVEAT,
             of(memfd, "fd(robojail-init)"),
             str(""),
             Arg.strings(argv),
@@ -715,7 +695,7 @@ final class SetupPlan {
   }
 
   private void setattr(String path, int flags, long set, String shown) {
-    byte[] attr = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder()).putLong(0, set).array();
+    byte[] attr = new MountAttr(set, 0).bytes();
     add(
         Step.of(
             "mount_setattr",

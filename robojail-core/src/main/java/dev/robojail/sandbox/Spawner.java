@@ -1,7 +1,9 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.FdInputStream;
 import dev.robojail.ffm.FdOutputStream;
+import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupRunner;
 import dev.robojail.ffm.SetupStepException;
@@ -34,15 +36,16 @@ final class Spawner {
   private Spawner() {}
 
   static SandboxProcess start(Sandbox s) {
+    Kernel kernel = Kernel.linux();
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
     try {
-      int[] in = stream(s.streams().stdin(), 0, parentEnds, childEnds);
-      int[] out = stream(s.streams().stdout(), 1, parentEnds, childEnds);
+      int[] in = stream(kernel, s.streams().stdin(), 0, parentEnds, childEnds);
+      int[] out = stream(kernel, s.streams().stdout(), 1, parentEnds, childEnds);
       int[] err =
           s.streams().redirectErrorStream()
               ? new int[] {-1, -1}
-              : stream(s.streams().stderr(), 2, parentEnds, childEnds);
+              : stream(kernel, s.streams().stderr(), 2, parentEnds, childEnds);
       SetupProgram program = SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1]);
       long flags = 0;
       for (Namespace n : s.namespaces()) {
@@ -52,15 +55,17 @@ final class Spawner {
       SetupRunner.Child child;
       try {
         child =
-            onSpawnerThread(() -> SetupRunner.start(program, cloneFlags, pid -> idMaps(pid, s)));
+            onSpawnerThread(
+                () -> SetupRunner.start(program, cloneFlags, pid -> idMaps(kernel, pid, s)));
       } catch (SetupStepException e) {
         // Judged on the program that ran, whose steps carry their stages.
         throw Diagnosis.setupFailed(s, program, e, Diagnosis.Sysctls.read());
       }
-      closeAll(childEnds);
+      closeAll(kernel, childEnds);
       childEnds.clear();
       parentEnds.clear();
       return new SandboxProcess(
+          kernel,
           child.pid(),
           child.pidfd(),
           in[0] >= 0
@@ -78,8 +83,8 @@ final class Spawner {
       }
       throw new SandboxException("cannot start the sandbox: " + e.getMessage(), e);
     } finally {
-      closeAll(childEnds);
-      closeAll(parentEnds);
+      closeAll(kernel, childEnds);
+      closeAll(kernel, parentEnds);
     }
   }
 
@@ -87,20 +92,21 @@ final class Spawner {
    * Opens what one standard stream needs. Returns {parent end, child end}; -1 for none. Every
    * descriptor is close-on-exec in the JVM; the child dup3s its end onto 0, 1 or 2.
    */
-  private static int[] stream(Stdio stdio, int which, List<Integer> parent, List<Integer> child) {
+  static int[] stream(
+      Kernel kernel, Stdio stdio, int which, List<Integer> parent, List<Integer> child) {
     int[] ends =
         switch (stdio) {
           case Stdio.Inherit i -> new int[] {-1, -1};
           // the child dup3s the caller's descriptor; the caller keeps and closes it
           case Stdio.Descriptor d -> new int[] {-1, d.fd()};
           case Stdio.Pipe p -> {
-            int[] fds = Syscalls.pipe2(Syscalls.O_CLOEXEC);
+            int[] fds = kernel.pipe2(Syscalls.O_CLOEXEC);
             yield which == 0 ? new int[] {fds[1], fds[0]} : new int[] {fds[0], fds[1]};
           }
           case Stdio.Discard d ->
               new int[] {
                 -1,
-                Syscalls.openat(
+                kernel.openat(
                     Syscalls.AT_FDCWD, "/dev/null", Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0)
               };
           case Stdio.File f -> {
@@ -112,8 +118,7 @@ final class Spawner {
                         | (f.append() ? Syscalls.O_APPEND : Syscalls.O_TRUNC);
             yield new int[] {
               -1,
-              Syscalls.openat(
-                  Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
+              kernel.openat(Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
             };
           }
         };
@@ -126,14 +131,12 @@ final class Spawner {
     return ends;
   }
 
-  private static void idMaps(int pid, Sandbox s) throws IOException {
+  private static void idMaps(Kernel kernel, int pid, Sandbox s) throws IOException {
     Path proc = Path.of("/proc", Integer.toString(pid));
     // Without "deny", an unprivileged user may not write gid_map.
     Files.writeString(proc.resolve("setgroups"), "deny");
-    Files.writeString(
-        proc.resolve("uid_map"), s.identity().uid() + " " + Syscalls.getuid() + " 1\n");
-    Files.writeString(
-        proc.resolve("gid_map"), s.identity().gid() + " " + Syscalls.getgid() + " 1\n");
+    Files.writeString(proc.resolve("uid_map"), s.identity().uid() + " " + kernel.getuid() + " 1\n");
+    Files.writeString(proc.resolve("gid_map"), s.identity().gid() + " " + kernel.getgid() + " 1\n");
   }
 
   private static <T> T onSpawnerThread(java.util.concurrent.Callable<T> task) {
@@ -160,14 +163,22 @@ final class Spawner {
     }
   }
 
-  private static void closeAll(List<Integer> fds) {
+  /** Closes every one of {@code fds}, then throws the first failure other than EBADF. */
+  static void closeAll(Kernel kernel, List<Integer> fds) {
+    SyscallException first = null;
     for (int fd : fds) {
       try {
-        Syscalls.close(fd);
-      } catch (SyscallException ignored) {
-        // a pipe end that cannot be closed is already gone
+        kernel.close(fd);
+      } catch (SyscallException e) {
+        // EBADF: already closed, nothing is left to release
+        if (e.errno() != Errno.EBADF && first == null) {
+          first = e;
+        }
       }
     }
     fds.clear();
+    if (first != null) {
+      throw first;
+    }
   }
 }

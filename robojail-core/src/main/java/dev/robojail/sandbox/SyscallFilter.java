@@ -10,6 +10,7 @@ import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Seccomp;
 import dev.robojail.ffm.Seccomp.Insn;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.ffm.Sysno;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,58 +28,51 @@ public final class SyscallFilter {
 
   static {
     Map<Integer, String> d = new LinkedHashMap<>();
-    d.put(310, "process_vm_readv");
-    d.put(311, "process_vm_writev");
-    d.put(321, "bpf");
-    d.put(298, "perf_event_open");
-    d.put(323, "userfaultfd");
-    d.put(250, "keyctl");
-    d.put(248, "add_key");
-    d.put(249, "request_key");
-    d.put(246, "kexec_load");
-    d.put(320, "kexec_file_load");
-    d.put(303, "name_to_handle_at");
-    d.put(304, "open_by_handle_at");
-    d.put(425, "io_uring_setup");
-    d.put(426, "io_uring_enter");
-    d.put(427, "io_uring_register");
+    d.put(Sysno.PROCESS_VM_READV, "process_vm_readv");
+    d.put(Sysno.PROCESS_VM_WRITEV, "process_vm_writev");
+    d.put(Sysno.BPF, "bpf");
+    d.put(Sysno.PERF_EVENT_OPEN, "perf_event_open");
+    d.put(Sysno.USERFAULTFD, "userfaultfd");
+    d.put(Sysno.KEYCTL, "keyctl");
+    d.put(Sysno.ADD_KEY, "add_key");
+    d.put(Sysno.REQUEST_KEY, "request_key");
+    d.put(Sysno.KEXEC_LOAD, "kexec_load");
+    d.put(Sysno.KEXEC_FILE_LOAD, "kexec_file_load");
+    d.put(Sysno.NAME_TO_HANDLE_AT, "name_to_handle_at");
+    d.put(Sysno.OPEN_BY_HANDLE_AT, "open_by_handle_at");
+    d.put(Sysno.IO_URING_SETUP, "io_uring_setup");
+    d.put(Sysno.IO_URING_ENTER, "io_uring_enter");
+    d.put(Sysno.IO_URING_REGISTER, "io_uring_register");
     // The mount table was built before exec; nothing inside may change it, even as root.
-    d.put(165, "mount");
-    d.put(166, "umount2");
-    d.put(155, "pivot_root");
-    d.put(428, "open_tree");
-    d.put(429, "move_mount");
-    d.put(430, "fsopen");
-    d.put(431, "fsconfig");
-    d.put(432, "fsmount");
-    d.put(433, "fspick");
-    d.put(442, "mount_setattr");
-    d.put(308, "setns");
-    d.put(175, "init_module");
-    d.put(313, "finit_module");
-    d.put(176, "delete_module");
-    d.put(169, "reboot");
-    d.put(167, "swapon");
-    d.put(168, "swapoff");
-    d.put(103, "syslog");
-    d.put(163, "acct");
-    d.put(179, "quotactl");
-    d.put(134, "uselib");
-    d.put(212, "lookup_dcookie");
-    d.put(153, "vhangup");
+    d.put(Sysno.MOUNT, "mount");
+    d.put(Sysno.UMOUNT2, "umount2");
+    d.put(Sysno.PIVOT_ROOT, "pivot_root");
+    d.put(Sysno.OPEN_TREE, "open_tree");
+    d.put(Sysno.MOVE_MOUNT, "move_mount");
+    d.put(Sysno.FSOPEN, "fsopen");
+    d.put(Sysno.FSCONFIG, "fsconfig");
+    d.put(Sysno.FSMOUNT, "fsmount");
+    d.put(Sysno.FSPICK, "fspick");
+    d.put(Sysno.MOUNT_SETATTR, "mount_setattr");
+    d.put(Sysno.SETNS, "setns");
+    d.put(Sysno.INIT_MODULE, "init_module");
+    d.put(Sysno.FINIT_MODULE, "finit_module");
+    d.put(Sysno.DELETE_MODULE, "delete_module");
+    d.put(Sysno.REBOOT, "reboot");
+    d.put(Sysno.SWAPON, "swapon");
+    d.put(Sysno.SWAPOFF, "swapoff");
+    d.put(Sysno.SYSLOG, "syslog");
+    d.put(Sysno.ACCT, "acct");
+    d.put(Sysno.QUOTACTL, "quotactl");
+    d.put(Sysno.USELIB, "uselib");
+    d.put(Sysno.LOOKUP_DCOOKIE, "lookup_dcookie");
+    d.put(Sysno.VHANGUP, "vhangup");
     DENIED = Map.copyOf(d);
   }
 
-  static final int PTRACE = 101;
-  static final int IOCTL = 16;
-  static final int CLONE = 56;
-  static final int CLONE3 = 435;
-  static final int UNSHARE = 272;
-  static final int SOCKET = 41;
   static final int TIOCSTI = 0x5412;
   static final int TIOCLINUX = 0x541c;
   static final int AF_UNIX = 1;
-  static final int EAFNOSUPPORT = 97;
 
   private SyscallFilter() {}
 
@@ -101,7 +95,7 @@ public final class SyscallFilter {
     p.add(ret(eperm));
     List<Integer> denied = new ArrayList<>(DENIED.keySet());
     if (!allowPtrace) {
-      denied.add(PTRACE);
+      denied.add(Sysno.PTRACE);
     }
     denied.sort(null);
     for (int nr : denied) {
@@ -110,7 +104,7 @@ public final class SyscallFilter {
     }
     // ioctl: the command is an int in the kernel, so only the low 32 bits count (the
     // high-bit TIOCSTI variant of CVE-2019-10063 is the same command).
-    p.add(jeq(IOCTL, 0, 5));
+    p.add(jeq(Sysno.IOCTL, 0, 5));
     p.add(load(Seccomp.argLow(1)));
     p.add(jeq(TIOCSTI, 2, 0));
     p.add(jeq(TIOCLINUX, 1, 0));
@@ -118,7 +112,7 @@ public final class SyscallFilter {
     p.add(ret(eperm));
     if (!allowUserNamespaces) {
       int newUser = (int) Syscalls.CLONE_NEWUSER;
-      for (int nr : List.of(CLONE, UNSHARE)) {
+      for (int nr : List.of(Sysno.CLONE, Sysno.UNSHARE)) {
         p.add(jeq(nr, 0, 4));
         p.add(load(Seccomp.argLow(0)));
         p.add(jset(newUser, 1, 0));
@@ -127,15 +121,15 @@ public final class SyscallFilter {
       }
       // clone3's flags are behind a pointer a filter cannot follow: ENOSYS makes the C
       // library fall back to clone, whose flags it can check.
-      p.add(jeq(CLONE3, 0, 1));
+      p.add(jeq(Sysno.CLONE3, 0, 1));
       p.add(ret(Seccomp.RET_ERRNO | Errno.ENOSYS));
     }
     if (unixSocketsOnly) {
-      p.add(jeq(SOCKET, 0, 4));
+      p.add(jeq(Sysno.SOCKET, 0, 4));
       p.add(load(Seccomp.argLow(0)));
       p.add(jeq(AF_UNIX, 0, 1));
       p.add(ret(Seccomp.RET_ALLOW));
-      p.add(ret(Seccomp.RET_ERRNO | EAFNOSUPPORT));
+      p.add(ret(Seccomp.RET_ERRNO | Errno.EAFNOSUPPORT));
     }
     p.add(ret(Seccomp.RET_ALLOW));
     return List.copyOf(p);

@@ -1,15 +1,13 @@
 package dev.robojail.sandbox;
 
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Kernel;
+import dev.robojail.ffm.PollFd;
 import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.SyscallException;
-import dev.robojail.ffm.Syscalls;
-import dev.robojail.ffm.Sysno;
 import dev.robojail.ffm.Termios;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Gives a sandbox a pseudo-terminal of its own and relays it to the caller's terminal, the way
@@ -25,11 +23,16 @@ public final class TerminalRelay implements AutoCloseable {
   private static final int OUT = 1;
   private static final long RESIZE_POLL_MILLIS = 200;
   private static final int POLL_MILLIS = 100;
-  private static final short POLLIN = 1;
+  private static final int INPUT_BUFFER = 4096;
+  private static final int OUTPUT_BUFFER = 8192;
 
+  private final Kernel kernel;
   private final Pty pty;
   private final Termios saved;
   private final Thread restoreOnExit;
+  // A failure that is not the terminal going away: a copying thread cannot throw to anyone, so
+  // the first one is kept and thrown by finish().
+  private final AtomicReference<SyscallException> failure = new AtomicReference<>();
   private Thread output;
   private Thread input;
   private Thread resize;
@@ -37,32 +40,41 @@ public final class TerminalRelay implements AutoCloseable {
   private boolean slaveClosed;
   private volatile boolean stopped;
 
-  private TerminalRelay(Pty pty, Termios saved) {
+  TerminalRelay(Kernel kernel, Pty pty, Termios saved) {
+    this.kernel = kernel;
     this.pty = pty;
     this.saved = saved;
-    this.restoreOnExit = new Thread(() -> saved.set(IN), "robojail-terminal-restore");
+    this.restoreOnExit = new Thread(() -> kernel.tcsets(IN, saved), "robojail-terminal-restore");
   }
 
   /** Whether the caller's standard input and output are a terminal to relay. */
   public static boolean available() {
-    return Termios.isTerminal(IN) && Termios.isTerminal(OUT);
+    return available(Kernel.linux());
+  }
+
+  static boolean available(Kernel kernel) {
+    return kernel.isTerminal(IN) && kernel.isTerminal(OUT);
   }
 
   /** Opens a pseudo-terminal the size of the caller's and puts the caller's in raw mode. */
   public static TerminalRelay open() {
-    Pty pty = Pty.open();
+    return open(Kernel.linux());
+  }
+
+  static TerminalRelay open(Kernel kernel) {
+    Pty pty = kernel.openPty();
     try {
-      int[] size = Pty.size(IN);
-      Pty.setSize(pty.master(), size[0], size[1]);
-      Termios saved = Termios.get(IN);
-      TerminalRelay relay = new TerminalRelay(pty, saved);
+      int[] size = kernel.windowSize(IN);
+      kernel.setWindowSize(pty.master(), size[0], size[1]);
+      Termios saved = kernel.tcgets(IN);
+      TerminalRelay relay = new TerminalRelay(kernel, pty, saved);
       Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
-      saved.raw().set(IN);
+      kernel.tcsets(IN, saved.raw());
       relay.startCopying();
       return relay;
     } catch (RuntimeException e) {
-      Syscalls.close(pty.master());
-      Syscalls.close(pty.slave());
+      kernel.close(pty.master());
+      kernel.close(pty.slave());
       throw e;
     }
   }
@@ -89,6 +101,8 @@ public final class TerminalRelay implements AutoCloseable {
   /**
    * Once the sandbox has exited: lets the terminal hang up, copies what output is left, and stops
    * relaying. For callers that wait for the sandbox themselves.
+   *
+   * @throws SyscallException if relaying failed for another reason than a terminal hanging up
    */
   public void finish() throws InterruptedException {
     // The sandbox's processes held the slave; with the caller's copy closed too, the master
@@ -96,84 +110,115 @@ public final class TerminalRelay implements AutoCloseable {
     closeSlave();
     output.join(2000);
     resize.interrupt();
-    stopped = true;
+    stop();
     // The input thread polls, so it notices within one poll; only then may the master close,
     // or keys could be written to whatever file reuses its number.
     input.join(2000);
+    SyscallException f = failure.getAndSet(null);
+    if (f != null) {
+      throw f;
+    }
   }
 
-  /** Copies keys to the jail's terminal, polling so that it can stop without a keystroke. */
-  private void copyInput() {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment buf = a.allocate(4096);
-      MemorySegment pollfd = a.allocate(8); // struct pollfd { int fd; short events, revents; }
+  /** Tells the input loop to end at its next poll. */
+  void stop() {
+    stopped = true;
+  }
+
+  /** The first unexpected failure of a copying loop, or null. */
+  SyscallException failure() {
+    return failure.get();
+  }
+
+  /**
+   * Copies keys to the jail's terminal, polling so that it can stop without a keystroke. Ends when
+   * stopped, at end of input, when either terminal hangs up, or on a failure (kept for {@link
+   * #finish}).
+   */
+  void copyInput() {
+    byte[] buf = new byte[INPUT_BUFFER];
+    try {
       while (!stopped) {
-        pollfd.set(ValueLayout.JAVA_INT, 0, IN);
-        pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-        long ready = Syscalls.raw(Sysno.POLL, pollfd.address(), 1, POLL_MILLIS);
-        if (ready == 0 || ready == -Errno.EINTR) {
+        short ready;
+        try {
+          ready = kernel.poll(IN, PollFd.POLLIN, POLL_MILLIS);
+        } catch (SyscallException e) {
+          if (e.errno() == Errno.EINTR) {
+            continue; // a signal for the JVM, not for the relay
+          }
+          throw e;
+        }
+        if (ready == 0) {
           continue;
         }
-        if (ready < 0 || stopped) {
+        if (stopped || (ready & PollFd.POLLNVAL) != 0) {
           return;
         }
-        int n = Syscalls.read(IN, buf, buf.byteSize());
+        // POLLIN, or POLLHUP/POLLERR: the read says which (data, end of file or EIO)
+        int n = kernel.read(IN, buf, 0, buf.length);
         if (n <= 0) {
           return;
         }
-        long done = 0;
-        while (done < n) {
-          done += Syscalls.write(pty.master(), buf.asSlice(done), n - done);
-        }
+        writeFully(pty.master(), buf, n);
       }
     } catch (SyscallException e) {
-      // the jail's terminal is gone
+      endOrFail(e);
+    }
+  }
+
+  /** Copies the jail's output to the caller's terminal until the jail's terminal hangs up. */
+  void copyOutput() {
+    byte[] buf = new byte[OUTPUT_BUFFER];
+    try {
+      while (true) {
+        int n = kernel.read(pty.master(), buf, 0, buf.length);
+        if (n <= 0) {
+          return;
+        }
+        writeFully(OUT, buf, n);
+      }
+    } catch (SyscallException e) {
+      endOrFail(e);
+    }
+  }
+
+  private void writeFully(int fd, byte[] buf, int n) {
+    int done = 0;
+    while (done < n) {
+      done += kernel.write(fd, buf, done, n - done);
+    }
+  }
+
+  /** EIO is a terminal hanging up (every process holding its other side is gone): the end. */
+  private void endOrFail(SyscallException e) {
+    if (e.errno() != Errno.EIO) {
+      failure.compareAndSet(null, e);
     }
   }
 
   // Copying starts before the sandbox does: its first output must not wait in a full buffer,
   // and keys typed meanwhile wait in the jail's terminal for whoever reads it first.
   private void startCopying() {
-    output =
-        Thread.ofPlatform()
-            .daemon()
-            .name("robojail-terminal-out")
-            .start(() -> copy(pty.master(), OUT));
+    output = Thread.ofPlatform().daemon().name("robojail-terminal-out").start(this::copyOutput);
     input = Thread.ofPlatform().daemon().name("robojail-terminal-in").start(this::copyInput);
     resize = Thread.ofPlatform().daemon().name("robojail-terminal-size").start(this::followSize);
   }
 
   private void followSize() {
-    int[] last = Pty.size(IN);
     try {
+      int[] last = kernel.windowSize(IN);
       while (true) {
         Thread.sleep(RESIZE_POLL_MILLIS);
-        int[] now = Pty.size(IN);
+        int[] now = kernel.windowSize(IN);
         if (!Arrays.equals(now, last)) {
-          Pty.setSize(pty.master(), now[0], now[1]); // the jail's foreground job gets SIGWINCH
+          kernel.setWindowSize(pty.master(), now[0], now[1]); // the jail's job gets SIGWINCH
           last = now;
         }
       }
-    } catch (InterruptedException | SyscallException e) {
+    } catch (InterruptedException e) {
       // the relay is over
-    }
-  }
-
-  private static void copy(int from, int to) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment buf = a.allocate(8192);
-      while (true) {
-        int n = Syscalls.read(from, buf, buf.byteSize());
-        if (n <= 0) {
-          return;
-        }
-        long done = 0;
-        while (done < n) {
-          done += Syscalls.write(to, buf.asSlice(done), n - done);
-        }
-      }
     } catch (SyscallException e) {
-      // EIO from the master: the jail's terminal hung up (every process holding it is gone)
+      endOrFail(e);
     }
   }
 
@@ -188,21 +233,22 @@ public final class TerminalRelay implements AutoCloseable {
       finish();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      kernel.tcsets(IN, saved);
+      try {
+        Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook restores the terminal too, harmlessly
+      }
+      closeSlave();
+      kernel.close(pty.master());
     }
-    saved.set(IN);
-    try {
-      Runtime.getRuntime().removeShutdownHook(restoreOnExit);
-    } catch (IllegalStateException e) {
-      // the JVM is shutting down: the hook restores the terminal too, harmlessly
-    }
-    closeSlave();
-    Syscalls.close(pty.master());
   }
 
   private void closeSlave() {
     if (!slaveClosed) {
       slaveClosed = true;
-      Syscalls.close(pty.slave());
+      kernel.close(pty.slave());
     }
   }
 }

@@ -26,6 +26,8 @@ public final class Errno {
   public static final int EXDEV = 18;
   public static final int ENOTTY = 25;
   public static final int ENXIO = 6;
+  public static final int EIO = 5;
+  public static final int EAFNOSUPPORT = 97;
 
   // Generated from the C library's table; index = errno.
   private static final String[] NAMES = {

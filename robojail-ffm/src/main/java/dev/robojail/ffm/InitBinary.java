@@ -1,9 +1,7 @@
 package dev.robojail.ffm;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * robojail-init, the PID 1 a sandbox runs its command under (see {@code init-x86_64.s}): it passes
@@ -17,7 +15,8 @@ import java.nio.file.Path;
  *
  * <p>When the init cannot be had (no init for this architecture yet; {@code vm.memfd_noexec = 2},
  * which forbids executing memfds; an old kernel), {@link #fd()} is -1 and {@link #unavailable()}
- * says why: sandboxes then run their command as PID 1, as they did before.
+ * says why: sandboxes then run their command as PID 1, as they did before. Nothing here prints or
+ * logs: whether and how to tell the user is the caller's decision (the doctor reports it).
  */
 public final class InitBinary {
   /** The init's {@code argv[0]}. */
@@ -26,11 +25,6 @@ public final class InitBinary {
   /** Separates the candidate paths from the command's argv in the init's arguments. */
   public static final String SEPARATOR = "--";
 
-  /** {@code execveat}, x86-64. */
-  public static final int EXECVEAT = 322;
-
-  private static final int MEMFD_CREATE = 319;
-  private static final int FCNTL = 72;
   private static final int MFD_CLOEXEC = 0x1;
   private static final int MFD_ALLOW_SEALING = 0x2;
   private static final int MFD_EXEC = 0x10;
@@ -38,8 +32,6 @@ public final class InitBinary {
   private static final int F_ADD_SEALS = 1033;
   private static final int F_GET_SEALS = 1034;
   static final int SEALS = 0x1 | 0x2 | 0x4 | 0x8; // F_SEAL_SEAL | SHRINK | GROW | WRITE
-
-  private static final System.Logger LOG = System.getLogger(InitBinary.class.getName());
 
   private static boolean made;
   private static int fd = -1;
@@ -64,21 +56,18 @@ public final class InitBinary {
       } catch (RuntimeException e) {
         unavailable = e.getMessage();
       }
-      if (fd < 0) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "robojail-init is unavailable ({0}); sandboxed commands run as PID 1 of their PID"
-                + " namespace: they ignore signals they have no handler for, and orphans are not"
-                + " reaped",
-            unavailable);
-      }
     }
     return fd;
   }
 
-  /** Why there is no init, or null when there is one (or {@link #fd()} was not called yet). */
-  public static synchronized String unavailable() {
-    return unavailable;
+  /**
+   * Why there is no init, or empty when there is one. Without it, sandboxed commands run as PID 1
+   * of their PID namespace: they ignore signals they have no handler for, and orphans are not
+   * reaped. Makes the init first if {@link #fd()} has not been called yet.
+   */
+  public static synchronized Optional<String> unavailable() {
+    fd();
+    return Optional.ofNullable(unavailable);
   }
 
   private static int make() {
@@ -87,7 +76,7 @@ public final class InitBinary {
       unavailable = "no robojail-init for " + System.getProperty("os.arch") + " yet";
       return -1;
     }
-    if ("2".equals(sysctl("/proc/sys/vm/memfd_noexec"))) {
+    if (Procfs.sysctl("vm/memfd_noexec").filter("2"::equals).isPresent()) {
       unavailable = "vm.memfd_noexec = 2 forbids executing a memfd";
       return -1;
     }
@@ -95,21 +84,22 @@ public final class InitBinary {
     try (Arena a = Arena.ofConfined()) {
       long name = a.allocateFrom(ARGV0).address();
       int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-      r = Native.syscall(MEMFD_CREATE, name, flags | MFD_EXEC, 0, 0, 0, 0);
+      r = Native.syscall(Sysno.MEMFD_CREATE, name, flags | MFD_EXEC, 0, 0, 0, 0);
       if (r == -Errno.EINVAL) { // before Linux 6.3 there is no MFD_EXEC; memfds are executable
-        r = Native.syscall(MEMFD_CREATE, name, flags, 0, 0, 0, 0);
+        r = Native.syscall(Sysno.MEMFD_CREATE, name, flags, 0, 0, 0, 0);
       }
     }
     int memfd = (int) check(r, "memfd_create(\"" + ARGV0 + "\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
     try {
       if (memfd < 3) { // the child dup3s its standard streams onto 0-2 before the exec
-        int high = (int) check(Native.syscall(FCNTL, memfd, F_DUPFD_CLOEXEC, 3, 0, 0, 0), "fcntl");
+        int high =
+            (int) check(Native.syscall(Sysno.FCNTL, memfd, F_DUPFD_CLOEXEC, 3, 0, 0, 0), "fcntl");
         Syscalls.close(memfd);
         memfd = high;
       }
       Syscalls.writeFully(memfd, elf);
-      check(Native.syscall(FCNTL, memfd, F_ADD_SEALS, SEALS, 0, 0, 0), "fcntl(F_ADD_SEALS)");
-      long seals = check(Native.syscall(FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl");
+      check(Native.syscall(Sysno.FCNTL, memfd, F_ADD_SEALS, SEALS, 0, 0, 0), "fcntl(F_ADD_SEALS)");
+      long seals = check(Native.syscall(Sysno.FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl");
       if ((seals & SEALS) != SEALS) {
         throw new IllegalStateException("the robojail-init memfd is not sealed: " + seals);
       }
@@ -122,7 +112,7 @@ public final class InitBinary {
 
   /** The seals on {@code memfd}, for tests. */
   static long seals(int memfd) {
-    return check(Native.syscall(FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl(F_GET_SEALS)");
+    return check(Native.syscall(Sysno.FCNTL, memfd, F_GET_SEALS, 0, 0, 0, 0), "fcntl(F_GET_SEALS)");
   }
 
   private static long check(long r, String call) {
@@ -130,14 +120,5 @@ public final class InitBinary {
       throw new SyscallException(call, (int) -r);
     }
     return r;
-  }
-
-  private static String sysctl(String path) {
-    try {
-      // Not Files.readString: on a sysctl file (size 0) it returns only the first byte.
-      return Files.readAllLines(Path.of(path)).getFirst().strip();
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 }

@@ -2,9 +2,7 @@ package dev.robojail.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
 /**
@@ -26,12 +24,14 @@ public record MountAttr(long set, long clear) {
           JAVA_LONG.withName("propagation"),
           JAVA_LONG.withName("userns_fd"));
 
-  /** Writes the struct into {@code arena}. */
-  public MemorySegment allocate(Arena arena) {
-    MemorySegment s = arena.allocate(LAYOUT);
-    s.set(JAVA_LONG, 0, set);
-    s.set(JAVA_LONG, 8, clear);
-    return s;
+  /** The struct as the kernel reads it ({@code MOUNT_ATTR_SIZE_VER0} bytes). */
+  public byte[] bytes() {
+    return Structs.bytes(
+        LAYOUT.byteSize(),
+        s -> {
+          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_set"), set);
+          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_clr"), clear);
+        });
   }
 
   @Override

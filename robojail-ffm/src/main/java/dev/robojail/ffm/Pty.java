@@ -4,7 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 
 /**
  * A new pseudo-terminal pair from the host's {@code /dev/ptmx}.
@@ -18,6 +20,17 @@ public record Pty(int master, int slave, int number) {
   public static final long TIOCSPTLCK = 0x40045431L;
   public static final long TIOCGWINSZ = 0x5413;
   public static final long TIOCSWINSZ = 0x5414;
+
+  /** {@code struct winsize}. */
+  public static final StructLayout WINSIZE =
+      MemoryLayout.structLayout(
+          JAVA_SHORT.withName("ws_row"),
+          JAVA_SHORT.withName("ws_col"),
+          JAVA_SHORT.withName("ws_xpixel"),
+          JAVA_SHORT.withName("ws_ypixel"));
+
+  private static final long ROWS = Structs.offset(WINSIZE, "ws_row");
+  private static final long COLUMNS = Structs.offset(WINSIZE, "ws_col");
 
   /** Opens a new pair. */
   public static Pty open() {
@@ -48,9 +61,9 @@ public record Pty(int master, int slave, int number) {
   /** Sets the terminal's size, which sends SIGWINCH to its foreground process group. */
   public static void setSize(int fd, int rows, int columns) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment ws = a.allocate(8); // struct winsize { rows, cols, xpixel, ypixel }
-      ws.set(JAVA_SHORT, 0, (short) rows);
-      ws.set(JAVA_SHORT, 2, (short) columns);
+      MemorySegment ws = a.allocate(WINSIZE);
+      ws.set(JAVA_SHORT, ROWS, (short) rows);
+      ws.set(JAVA_SHORT, COLUMNS, (short) columns);
       Syscalls.ioctl(fd, TIOCSWINSZ, ws);
     }
   }
@@ -58,10 +71,11 @@ public record Pty(int master, int slave, int number) {
   /** The terminal's size as {rows, columns}. */
   public static int[] size(int fd) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment ws = a.allocate(8);
+      MemorySegment ws = a.allocate(WINSIZE);
       Syscalls.ioctl(fd, TIOCGWINSZ, ws);
       return new int[] {
-        Short.toUnsignedInt(ws.get(JAVA_SHORT, 0)), Short.toUnsignedInt(ws.get(JAVA_SHORT, 2))
+        Short.toUnsignedInt(ws.get(JAVA_SHORT, ROWS)),
+        Short.toUnsignedInt(ws.get(JAVA_SHORT, COLUMNS))
       };
     }
   }

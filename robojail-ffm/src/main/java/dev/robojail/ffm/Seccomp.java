@@ -2,7 +2,6 @@ package dev.robojail.ffm;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -127,19 +126,5 @@ public final class Seccomp {
       }
     }
     throw new IllegalStateException("BPF program fell off its end");
-  }
-
-  /** A list of instructions being built. */
-  public static final class Builder {
-    private final List<Insn> insns = new ArrayList<>();
-
-    public Builder add(Insn i) {
-      insns.add(i);
-      return this;
-    }
-
-    public List<Insn> build() {
-      return List.copyOf(insns);
-    }
   }
 }

@@ -2,9 +2,12 @@ package dev.robojail.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -21,8 +24,34 @@ import java.util.stream.Collectors;
  * @param steps the calls, in order; the last is normally {@code execve}
  */
 public record SetupProgram(List<Step> steps) {
+  /**
+   * One step as the runner reads it; field offsets must match {@code runner-x86_64.s}. {@code
+   * result_to} points at the step's result slot (or is 0), {@code flags} has bit {@code i} set when
+   * argument {@code i} is the address of a slot whose value the runner loads, and {@code
+   * FLAG_EXPECT} when the result must equal {@code expected}.
+   */
+  static final StructLayout STEP =
+      MemoryLayout.structLayout(
+          JAVA_LONG.withName("nr"),
+          MemoryLayout.sequenceLayout(6, JAVA_LONG).withName("args"),
+          JAVA_LONG.withName("tolerated"),
+          JAVA_LONG.withName("result_to"),
+          JAVA_LONG.withName("flags"),
+          JAVA_LONG.withName("expected"));
+
   /** Size in bytes of one step as the runner reads it. */
-  static final int STEP_SIZE = 88;
+  static final int STEP_SIZE = (int) STEP.byteSize();
+
+  private static final long STEP_ARGS = Structs.offset(STEP, "args");
+  private static final long STEP_TOLERATED = Structs.offset(STEP, "tolerated");
+  private static final long STEP_RESULT = Structs.offset(STEP, "result_to");
+  private static final long STEP_FLAGS = Structs.offset(STEP, "flags");
+  private static final long STEP_EXPECTED = Structs.offset(STEP, "expected");
+
+  /** {@code struct sock_fprog} for {@code seccomp(SECCOMP_SET_MODE_FILTER)}. */
+  static final StructLayout SOCK_FPROG =
+      MemoryLayout.structLayout(
+          JAVA_SHORT.withName("len"), MemoryLayout.paddingLayout(6), JAVA_LONG.withName("filter"));
 
   private static final int FLAG_EXPECT = 1 << 8;
 
@@ -378,12 +407,12 @@ public record SetupProgram(List<Step> steps) {
               case Arg.Embedding emb -> embedded.get(emb).address();
               case Arg.Bpf b -> {
                 MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
-                MemorySegment fprog = arena.allocate(16, 8); // { u16 len; pad; filter * }
+                MemorySegment fprog = arena.allocate(SOCK_FPROG);
                 fprog.set(
-                    java.lang.foreign.ValueLayout.JAVA_SHORT,
-                    0,
+                    JAVA_SHORT,
+                    Structs.offset(SOCK_FPROG, "len"),
                     (short) (b.instructions().length / 8));
-                fprog.set(JAVA_LONG, 8, insns.address());
+                fprog.set(JAVA_LONG, Structs.offset(SOCK_FPROG, "filter"), insns.address());
                 yield fprog.address();
               }
               case Arg.Result r -> {
@@ -396,17 +425,17 @@ public record SetupProgram(List<Step> steps) {
                 yield slot.address();
               }
             };
-        e.set(JAVA_LONG, 8 + 8L * a, value);
+        e.set(JAVA_LONG, STEP_ARGS + 8L * a, value);
       }
-      e.set(JAVA_LONG, 56, s.tolerated());
-      e.set(JAVA_LONG, 64, s.resultTo() == null ? 0 : slots.get(s.resultTo()).address());
+      e.set(JAVA_LONG, STEP_TOLERATED, s.tolerated());
+      e.set(JAVA_LONG, STEP_RESULT, s.resultTo() == null ? 0 : slots.get(s.resultTo()).address());
       if (s.expected() != null) {
         flags |= FLAG_EXPECT;
-        e.set(JAVA_LONG, 80, s.expected());
+        e.set(JAVA_LONG, STEP_EXPECTED, s.expected());
       }
-      e.set(JAVA_LONG, 72, flags);
+      e.set(JAVA_LONG, STEP_FLAGS, flags);
     }
-    MemorySegment header = arena.allocate(Header.SIZE, 16);
+    MemorySegment header = arena.allocate(Header.LAYOUT.byteSize(), 16);
     header.set(JAVA_LONG, Header.CLONE_ARGS, cloneArgs.address());
     header.set(JAVA_LONG, Header.CLONE_ARGS_SIZE, cloneArgs.byteSize());
     header.set(JAVA_LONG, Header.STEP_COUNT, steps.size());
@@ -415,16 +444,27 @@ public record SetupProgram(List<Step> steps) {
     return header;
   }
 
-  /** Offsets in the program header; they must match {@code runner-x86_64.s}. */
+  /**
+   * The program header the runner is called with; it must match {@code runner-x86_64.s}. The child
+   * writes the {@code failed_*} fields, which the parent shares through {@code CLONE_VM}.
+   */
   static final class Header {
-    static final long CLONE_ARGS = 0;
-    static final long CLONE_ARGS_SIZE = 8;
-    static final long STEP_COUNT = 16;
-    static final long STEPS = 24;
-    static final long FAILED_STEP = 32;
-    static final long FAILED_ERRNO = 40;
-    static final long FAILED_RESULT = 48;
-    static final long SIZE = 56;
+    static final StructLayout LAYOUT =
+        MemoryLayout.structLayout(
+            JAVA_LONG.withName("clone_args"),
+            JAVA_LONG.withName("clone_args_size"),
+            JAVA_LONG.withName("step_count"),
+            JAVA_LONG.withName("steps"),
+            JAVA_LONG.withName("failed_step"),
+            JAVA_LONG.withName("failed_errno"),
+            JAVA_LONG.withName("failed_result"));
+    static final long CLONE_ARGS = Structs.offset(LAYOUT, "clone_args");
+    static final long CLONE_ARGS_SIZE = Structs.offset(LAYOUT, "clone_args_size");
+    static final long STEP_COUNT = Structs.offset(LAYOUT, "step_count");
+    static final long STEPS = Structs.offset(LAYOUT, "steps");
+    static final long FAILED_STEP = Structs.offset(LAYOUT, "failed_step");
+    static final long FAILED_ERRNO = Structs.offset(LAYOUT, "failed_errno");
+    static final long FAILED_RESULT = Structs.offset(LAYOUT, "failed_result");
 
     private Header() {}
   }

@@ -131,22 +131,37 @@ public final class SetupRunner {
         throw new SyscallException("clone3({flags=" + Flags.clone(flags) + "})", (int) -pid);
       }
       int fd = pidfd.get(JAVA_INT, 0);
+      long failed;
       try {
-        beforeRelease.beforeRelease((int) pid);
-      } catch (Exception e) {
-        killAndReap(fd);
-        throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        try {
+          beforeRelease.beforeRelease((int) pid);
+        } catch (Exception e) {
+          throw e instanceof RuntimeException re
+              ? re
+              : new IllegalStateException(e.getMessage(), e);
+        }
+        Syscalls.writeFully(syncWrite, new byte[] {1});
+        Syscalls.close(syncWrite);
+        syncWrite = -1;
+        // EOF on the exec pipe: the child exec'd (close-on-exec) or exited. Until then it runs on
+        // this arena's memory, so the arena must stay open.
+        MemorySegment buf = arena.allocate(16);
+        while (Syscalls.read(execRead, buf, 16) > 0) {
+          // nothing is ever written; only EOF matters
+        }
+        failed = header.get(JAVA_LONG, SetupProgram.Header.FAILED_STEP);
+      } catch (Throwable t) {
+        // Whatever failed (the hook, the release, the wait, even an Error), the child shares
+        // this arena's memory through CLONE_VM and may still run on it: it must be dead and
+        // reaped before the arena closes.
+        try {
+          syncWrite = closeQuietly(syncWrite); // a child the kill misses then ends at its read
+          killAndReap(fd);
+        } catch (RuntimeException | Error e) {
+          t.addSuppressed(e);
+        }
+        throw t;
       }
-      Syscalls.writeFully(syncWrite, new byte[] {1});
-      Syscalls.close(syncWrite);
-      syncWrite = -1;
-      // EOF on the exec pipe: the child exec'd (close-on-exec) or exited. Until then it runs on
-      // this arena's memory, so the arena must stay open.
-      MemorySegment buf = arena.allocate(16);
-      while (Syscalls.read(execRead, buf, 16) > 0) {
-        // nothing is ever written; only EOF matters
-      }
-      long failed = header.get(JAVA_LONG, SetupProgram.Header.FAILED_STEP);
       if (failed >= 0) {
         long errno = header.get(JAVA_LONG, SetupProgram.Header.FAILED_ERRNO);
         long result = header.get(JAVA_LONG, SetupProgram.Header.FAILED_RESULT);
@@ -167,8 +182,12 @@ public final class SetupRunner {
   private static void killAndReap(int pidfd) {
     try {
       Syscalls.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
-    } catch (SyscallException ignored) {
-      // already gone
+    } catch (SyscallException e) {
+      if (e.errno() != Errno.ESRCH) {
+        closeQuietly(pidfd);
+        throw e;
+      }
+      // it has exited already: only the reaping is left
     }
     reap(pidfd);
   }
@@ -181,16 +200,21 @@ public final class SetupRunner {
     }
   }
 
-  private static void closeQuietly(int... fds) {
+  /** Closes the descriptors that are not -1; returns -1, for the caller's variable. */
+  private static int closeQuietly(int... fds) {
     for (int fd : fds) {
       if (fd >= 0) {
         try {
           Syscalls.close(fd);
-        } catch (SyscallException ignored) {
-          // nothing useful to do about a failed close of a pipe end
+        } catch (SyscallException e) {
+          if (e.errno() != Errno.EBADF) {
+            throw e;
+          }
+          // already closed: nothing is left to release
         }
       }
     }
+    return -1;
   }
 
   /** The runner's code, written once into a page that is never writable and executable at once. */

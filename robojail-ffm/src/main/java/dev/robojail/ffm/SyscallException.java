@@ -39,9 +39,4 @@ public class SyscallException extends RuntimeException {
   public int errno() {
     return errno;
   }
-
-  /** The symbolic errno, such as {@code EPERM}. */
-  public String errnoName() {
-    return Errno.name(errno);
-  }
 }

@@ -3,10 +3,10 @@ package dev.robojail.ffm;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 
 /**
  * Typed Linux system calls. Each failure throws a {@link SyscallException} that names the call, its
@@ -120,13 +120,6 @@ public final class Syscalls {
     check(sys(Sysno.CLOSE, fd), "close(" + fd + ")");
   }
 
-  /** {@code close_range(2)}. */
-  public static void closeRange(int first, int last, int flags) {
-    check(
-        sys(Sysno.CLOSE_RANGE, first, Integer.toUnsignedLong(last), flags),
-        "close_range(" + first + ", " + Integer.toUnsignedString(last) + ", " + flags + ")");
-  }
-
   /** {@code dup3(2)}; returns {@code newFd}. */
   public static int dup3(int oldFd, int newFd, int flags) {
     return (int)
@@ -173,108 +166,6 @@ public final class Syscalls {
         done += write(fd, buf.asSlice(done), bytes.length - done);
       }
     }
-  }
-
-  /** {@code mount(2)}. */
-  public static void mount(String source, String target, String fstype, long flags, String data) {
-    try (Arena a = Arena.ofConfined()) {
-      check(
-          sys(
-              Sysno.MOUNT,
-              cstr(a, source).address(),
-              cstr(a, target).address(),
-              cstr(a, fstype).address(),
-              flags,
-              cstr(a, data).address()),
-          "mount("
-              + quote(source)
-              + ", "
-              + quote(target)
-              + ", "
-              + quote(fstype)
-              + ", "
-              + Flags.mount(flags)
-              + ", "
-              + quote(data)
-              + ")");
-    }
-  }
-
-  /** {@code umount2(2)}. */
-  public static void umount2(String target, int flags) {
-    try (Arena a = Arena.ofConfined()) {
-      check(
-          sys(Sysno.UMOUNT2, cstr(a, target).address(), flags),
-          "umount2(" + quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : flags) + ")");
-    }
-  }
-
-  /** {@code pivot_root(2)}. */
-  public static void pivotRoot(String newRoot, String putOld) {
-    try (Arena a = Arena.ofConfined()) {
-      check(
-          sys(Sysno.PIVOT_ROOT, cstr(a, newRoot).address(), cstr(a, putOld).address()),
-          "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")");
-    }
-  }
-
-  /** {@code mkdirat(2)}. */
-  public static void mkdirat(int dirfd, String path, int mode) {
-    try (Arena a = Arena.ofConfined()) {
-      check(
-          sys(Sysno.MKDIRAT, dirfd, cstr(a, path).address(), mode),
-          "mkdirat("
-              + dirfd(dirfd)
-              + ", "
-              + quote(path)
-              + ", 0"
-              + Integer.toOctalString(mode)
-              + ")");
-    }
-  }
-
-  /** {@code unshare(2)}. Fails with EINVAL for a user or mount namespace in a JVM (threads). */
-  public static void unshare(long flags) {
-    check(sys(Sysno.UNSHARE, flags), "unshare(" + Flags.clone(flags) + ")");
-  }
-
-  /** {@code setns(2)}. */
-  public static void setns(int fd, long nstype) {
-    check(sys(Sysno.SETNS, fd, nstype), "setns(" + fd + ", " + Flags.clone(nstype) + ")");
-  }
-
-  /** {@code sethostname(2)}. */
-  public static void sethostname(String name) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment s = a.allocateFrom(name);
-      check(
-          sys(Sysno.SETHOSTNAME, s.address(), s.byteSize() - 1),
-          "sethostname(" + quote(name) + ")");
-    }
-  }
-
-  /** {@code prctl(2)}; returns the call's result. */
-  public static long prctl(int option, long a2, long a3, long a4, long a5) {
-    return check(
-        sys(Sysno.PRCTL, option, a2, a3, a4, a5),
-        "prctl(" + option + ", " + a2 + ", " + a3 + ", " + a4 + ", " + a5 + ")");
-  }
-
-  /**
-   * {@code execve(2)}: replaces this whole JVM with {@code path}. Only returns by throwing. Jailed
-   * commands are never started this way; see {@link SetupRunner}.
-   */
-  public static void execve(String path, List<String> argv, List<String> envp) {
-    try (Arena a = Arena.ofConfined()) {
-      check(
-          sys(
-              Sysno.EXECVE,
-              a.allocateFrom(path).address(),
-              CStrings.array(a, argv).address(),
-              CStrings.array(a, envp).address()),
-          "execve(" + quote(path) + ", " + argv + ", [" + envp.size() + " variables])");
-    }
-    throw new AssertionError("execve returned");
   }
 
   /** {@code pidfd_open(2)}. */
@@ -333,30 +224,6 @@ public final class Syscalls {
             "ioctl(" + fd + ", 0x" + Long.toHexString(request) + ")");
   }
 
-  /** {@code ioctl(2)} with an integer argument. */
-  public static int ioctl(int fd, long request, long arg) {
-    return (int)
-        check(
-            sys(Sysno.IOCTL, fd, request, arg),
-            "ioctl(" + fd + ", 0x" + Long.toHexString(request) + ", " + arg + ")");
-  }
-
-  /** {@code mount_setattr(2)}: change attributes of a mount (and, with AT_RECURSIVE, below). */
-  public static void mountSetattr(int dirfd, String path, int flags, MountAttr attr) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment s = attr.allocate(a);
-      check(
-          sys(
-              Sysno.MOUNT_SETATTR,
-              dirfd,
-              cstr(a, path).address(),
-              flags,
-              s.address(),
-              s.byteSize()),
-          "mount_setattr(" + dirfd(dirfd) + ", " + quote(path) + ", " + flags + ", " + attr + ")");
-    }
-  }
-
   public static int getuid() {
     return (int) sys(Sysno.GETUID);
   }
@@ -365,20 +232,46 @@ public final class Syscalls {
     return (int) sys(Sysno.GETGID);
   }
 
-  public static int geteuid() {
-    return (int) sys(Sysno.GETEUID);
+  /**
+   * {@code poll(2)} on one descriptor; returns its {@code revents}, 0 when {@code timeoutMillis}
+   * passed first. Does not retry on EINTR (it throws), so that a caller can look at why it was
+   * woken.
+   */
+  public static short poll(int fd, short events, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment p = a.allocate(PollFd.LAYOUT);
+      p.set(JAVA_INT, PollFd.FD, fd);
+      p.set(JAVA_SHORT, PollFd.EVENTS, events);
+      long r =
+          check(
+              sys(Sysno.POLL, p.address(), 1, timeoutMillis),
+              "poll({"
+                  + fd
+                  + ", 0x"
+                  + Integer.toHexString(events)
+                  + "}, 1, "
+                  + timeoutMillis
+                  + ")");
+      return r == 0 ? 0 : p.get(JAVA_SHORT, PollFd.REVENTS);
+    }
   }
 
-  public static int getegid() {
-    return (int) sys(Sysno.GETEGID);
+  /** {@code prlimit64(2)} reading, not changing, a limit of process {@code pid} (0: this one). */
+  public static Rlimit prlimit64(int pid, int resource) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment old = a.allocate(Rlimit.LAYOUT);
+      check(
+          sys(Sysno.PRLIMIT64, pid, resource, 0, old.address()),
+          "prlimit64(" + pid + ", " + resource + ", NULL)");
+      return Rlimit.read(old);
+    }
   }
 
-  public static int getpid() {
-    return (int) sys(Sysno.GETPID);
-  }
-
-  /** The raw interface, for callers that interpret {@code -errno} themselves. */
-  public static long raw(int nr, long... args) {
+  /**
+   * The raw interface, for the few callers in this package that interpret {@code -errno}
+   * themselves; everything outside ffm uses a typed wrapper.
+   */
+  static long raw(int nr, long... args) {
     if (args.length > 6) {
       throw new IllegalArgumentException("a system call takes at most 6 arguments");
     }

@@ -4,23 +4,40 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A terminal's modes ({@code struct termios}, 60 bytes on x86-64 Linux: four flag words, the line
- * discipline, 19 control characters), to put the user's terminal in raw mode while a jail has a
- * terminal of its own, and to restore it exactly afterwards.
+ * A terminal's modes ({@code struct termios}: four flag words, the line discipline, 19 control
+ * characters), to put the user's terminal in raw mode while a jail has a terminal of its own, and
+ * to restore it exactly afterwards.
  */
 public final class Termios {
+  /**
+   * The kernel's {@code struct termios} as {@code TCGETS} and {@code TCSETS} read and write it (36
+   * bytes; the C library's own struct termios is larger, with fields the kernel never sees).
+   */
+  public static final StructLayout LAYOUT =
+      MemoryLayout.structLayout(
+          JAVA_INT.withName("c_iflag"),
+          JAVA_INT.withName("c_oflag"),
+          JAVA_INT.withName("c_cflag"),
+          JAVA_INT.withName("c_lflag"),
+          JAVA_BYTE.withName("c_line"),
+          MemoryLayout.sequenceLayout(19, JAVA_BYTE).withName("c_cc"));
+
   private static final long TCGETS = 0x5401;
   private static final long TCSETS = 0x5402;
+  // The C library's sizeof(struct termios); the kernel uses the first LAYOUT bytes, the rest stay
+  // 0.
   private static final int SIZE = 60;
-  private static final int IFLAG = 0;
-  private static final int OFLAG = 4;
-  private static final int CFLAG = 8;
-  private static final int LFLAG = 12;
-  private static final int CC = 17;
+  private static final long IFLAG = Structs.offset(LAYOUT, "c_iflag");
+  private static final long OFLAG = Structs.offset(LAYOUT, "c_oflag");
+  private static final long CFLAG = Structs.offset(LAYOUT, "c_cflag");
+  private static final long LFLAG = Structs.offset(LAYOUT, "c_lflag");
+  private static final long CC = Structs.offset(LAYOUT, "c_cc");
   private static final int VTIME = 5;
   private static final int VMIN = 6;
   private static final ValueLayout.OfInt JAVA_INT_UNALIGNED = JAVA_INT.withByteAlignment(1);
@@ -29,6 +46,14 @@ public final class Termios {
 
   private Termios(byte[] bytes) {
     this.bytes = bytes;
+  }
+
+  /** Modes from the raw struct, for tests that fake a terminal. */
+  static Termios of(byte[] bytes) {
+    if (bytes.length != SIZE) {
+      throw new IllegalArgumentException("struct termios is " + SIZE + " bytes");
+    }
+    return new Termios(bytes.clone());
   }
 
   /** Whether {@code fd} is a terminal. */

@@ -1,8 +1,12 @@
 package dev.robojail.ffm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.MemoryLayout.PathElement;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 /** The struct layouts match the kernel's UAPI headers (offsets from linux/sched.h and others). */
@@ -36,6 +40,123 @@ class LayoutTest {
     assertEquals(32, MountAttr.LAYOUT.byteSize()); // MOUNT_ATTR_SIZE_VER0
     assertEquals(8, offset(MountAttr.LAYOUT, "attr_clr"));
     assertEquals(24, offset(MountAttr.LAYOUT, "userns_fd"));
+  }
+
+  @Test
+  void openHowIsOpenHowSizeVer0() {
+    assertEquals(24, OpenHow.LAYOUT.byteSize()); // OPEN_HOW_SIZE_VER0
+    assertEquals(8, offset(OpenHow.LAYOUT, "mode"));
+    assertEquals(16, offset(OpenHow.LAYOUT, "resolve"));
+    byte[] how = OpenHow.bytes(Syscalls.O_PATH | Syscalls.O_CLOEXEC, OpenHow.RESOLVE_NO_SYMLINKS);
+    ByteBuffer b = le(how);
+    assertEquals(24, how.length);
+    assertEquals(Syscalls.O_PATH | Syscalls.O_CLOEXEC, b.getLong(0));
+    assertEquals(0, b.getLong(8));
+    assertEquals(OpenHow.RESOLVE_NO_SYMLINKS, b.getLong(16));
+  }
+
+  @Test
+  void rlimitIsTwoU64s() {
+    assertEquals(16, Rlimit.LAYOUT.byteSize());
+    assertEquals(8, offset(Rlimit.LAYOUT, "rlim_max"));
+    ByteBuffer b = le(Rlimit.bytes(3, 7));
+    assertEquals(3, b.getLong(0));
+    assertEquals(7, b.getLong(8));
+  }
+
+  @Test
+  void ifreqHasItsFlagsAfterTheName() {
+    assertEquals(40, IfReq.LAYOUT.byteSize()); // sizeof(struct ifreq) on x86-64
+    assertEquals(16, offset(IfReq.LAYOUT, "ifr_flags")); // IFNAMSIZ
+    byte[] r = IfReq.flags("lo", IfReq.IFF_UP);
+    assertEquals(40, r.length);
+    assertEquals('l', r[0]);
+    assertEquals('o', r[1]);
+    assertEquals(0, r[2]);
+    assertEquals(IfReq.IFF_UP, le(r).getShort(16));
+    assertThrows(IllegalArgumentException.class, () -> IfReq.flags("a-name-too-long-x", (short) 0));
+  }
+
+  @Test
+  void capabilityStructsAreVersion3() {
+    assertEquals(8, Capabilities.HEADER.byteSize());
+    assertEquals(4, offset(Capabilities.HEADER, "pid"));
+    assertEquals(12, Capabilities.DATA.byteSize());
+    assertEquals(4, offset(Capabilities.DATA, "permitted"));
+    assertEquals(8, offset(Capabilities.DATA, "inheritable"));
+    ByteBuffer h = le(Capabilities.header(Capabilities.VERSION_3, 0));
+    assertEquals(0x20080522, h.getInt(0));
+    assertEquals(0, h.getInt(4));
+    assertArrayEquals(new byte[24], Capabilities.emptyData());
+  }
+
+  @Test
+  void landlockStructsMatchTheUapi() {
+    assertEquals(8, LandlockAttr.RULESET.byteSize()); // ABI 1: handled_access_fs only
+    assertEquals(12, LandlockAttr.PATH_BENEATH.byteSize()); // __attribute__((packed))
+    assertEquals(8, LandlockAttr.PARENT_FD);
+    assertEquals(
+        Landlock.ACCESS_FS_READ_DIR,
+        le(LandlockAttr.ruleset(Landlock.ACCESS_FS_READ_DIR)).getLong(0));
+    byte[] rule = LandlockAttr.pathBeneath(Landlock.ACCESS_FS_WRITE_FILE);
+    // The runner stores a 64-bit result at parent_fd: 8 bytes from offset 8 must be the struct's.
+    assertEquals(16, rule.length);
+    assertEquals(Landlock.ACCESS_FS_WRITE_FILE, le(rule).getLong(0));
+    assertEquals(0, le(rule).getLong(8));
+  }
+
+  @Test
+  void termiosIsTheKernelsStruct() {
+    assertEquals(36, Termios.LAYOUT.byteSize()); // asm-generic/termbits.h, NCCS = 19
+    assertEquals(12, offset(Termios.LAYOUT, "c_lflag"));
+    assertEquals(16, offset(Termios.LAYOUT, "c_line"));
+    assertEquals(17, offset(Termios.LAYOUT, "c_cc"));
+  }
+
+  @Test
+  void winsizeIsFourShorts() {
+    assertEquals(8, Pty.WINSIZE.byteSize());
+    assertEquals(2, offset(Pty.WINSIZE, "ws_col"));
+    assertEquals(6, offset(Pty.WINSIZE, "ws_ypixel"));
+  }
+
+  @Test
+  void pollfdIsEightBytes() {
+    assertEquals(8, PollFd.LAYOUT.byteSize());
+    assertEquals(4, offset(PollFd.LAYOUT, "events"));
+    assertEquals(6, offset(PollFd.LAYOUT, "revents"));
+  }
+
+  @Test
+  void mountAttrBytesCarrySetAndClear() {
+    ByteBuffer b =
+        le(new MountAttr(MountAttr.MOUNT_ATTR_RDONLY, MountAttr.MOUNT_ATTR_NOEXEC).bytes());
+    assertEquals(32, b.capacity());
+    assertEquals(MountAttr.MOUNT_ATTR_RDONLY, b.getLong(0));
+    assertEquals(MountAttr.MOUNT_ATTR_NOEXEC, b.getLong(8));
+  }
+
+  @Test
+  void runnerTablesMatchRunnerAssembly() {
+    // the offsets runner-x86_64.s reads
+    assertEquals(88, SetupProgram.STEP.byteSize());
+    assertEquals(8, offset(SetupProgram.STEP, "args"));
+    assertEquals(56, offset(SetupProgram.STEP, "tolerated"));
+    assertEquals(64, offset(SetupProgram.STEP, "result_to"));
+    assertEquals(72, offset(SetupProgram.STEP, "flags"));
+    assertEquals(80, offset(SetupProgram.STEP, "expected"));
+    assertEquals(56, SetupProgram.Header.LAYOUT.byteSize());
+    assertEquals(16, SetupProgram.Header.STEP_COUNT);
+    assertEquals(24, SetupProgram.Header.STEPS);
+    assertEquals(32, SetupProgram.Header.FAILED_STEP);
+    assertEquals(40, SetupProgram.Header.FAILED_ERRNO);
+    assertEquals(48, SetupProgram.Header.FAILED_RESULT);
+    assertEquals(16, SetupProgram.SOCK_FPROG.byteSize());
+    assertEquals(8, offset(SetupProgram.SOCK_FPROG, "filter"));
+  }
+
+  private static ByteBuffer le(byte[] b) {
+    return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static dev.robojail.ffm.SetupProgram.Arg.of;
 import static dev.robojail.ffm.SetupProgram.Arg.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.SetupProgram.Arg;
@@ -244,6 +245,57 @@ class SetupRunnerTest {
       zombie = null;
     }
     assertEquals(null, zombie);
+  }
+
+  /** A failure no {@code catch (Exception)} sees. */
+  private static final class HookError extends Error {
+    private static final long serialVersionUID = 1L;
+
+    HookError() {
+      super("the id-map hook failed");
+    }
+  }
+
+  @Test
+  void aFailureAfterCloneKillsAndReapsTheChildBeforeItsMemoryIsFreed() throws Exception {
+    long before = openFds();
+    int uid = Syscalls.getuid();
+    for (int i = 0; i < 20; i++) {
+      boolean error = i % 2 == 0;
+      Throwable t =
+          assertThrows(
+              Throwable.class,
+              () ->
+                  SetupRunner.start(
+                      SetupProgram.of(List.of(exec("/bin/true"))),
+                      NAMESPACES,
+                      pid -> {
+                        // the child is waiting on its sync pipe, running on the runner's arena
+                        assertTrue(Files.exists(Path.of("/proc/" + pid)));
+                        if (error) {
+                          throw new HookError();
+                        }
+                        throw new IOException("cannot write uid_map for " + uid);
+                      }));
+      assertTrue(
+          error ? t instanceof HookError : t.getCause() instanceof IOException, t.toString());
+      assertEquals(0, t.getSuppressed().length, "the kill and the reap succeeded");
+    }
+    // Had a child outlived its arena it would fail its read of the sync pipe and write its
+    // failure into freed memory; killed and reaped, it leaves no zombie and no descriptor.
+    Thread.sleep(100);
+    assertEquals(null, unreapedChild());
+    assertEquals(before, openFds());
+  }
+
+  private static SigInfo unreapedChild() {
+    try {
+      return Syscalls.waitid(
+          0 /* P_ALL */, 0, Syscalls.WEXITED | Syscalls.WNOHANG | Syscalls.WNOWAIT);
+    } catch (SyscallException e) {
+      assertEquals(Errno.ECHILD, e.errno());
+      return null;
+    }
   }
 
   @Test

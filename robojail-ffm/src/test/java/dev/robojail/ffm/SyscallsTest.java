@@ -29,7 +29,7 @@ class SyscallsTest {
             SyscallException.class,
             () -> Syscalls.openat(Syscalls.AT_FDCWD, "/no/such/file", Syscalls.O_RDONLY, 0));
     assertEquals(Errno.ENOENT, e.errno());
-    assertEquals("ENOENT", e.errnoName());
+    assertEquals("ENOENT", Errno.name(e.errno()));
     assertEquals(
         "openat(AT_FDCWD, \"/no/such/file\", O_RDONLY, 00): ENOENT (No such file or directory)",
         e.getMessage());
@@ -118,14 +118,7 @@ class SyscallsTest {
   }
 
   @Test
-  void dupAndMkdirAndOpenWork(@TempDir Path dir) throws IOException {
-    Syscalls.mkdirat(Syscalls.AT_FDCWD, dir.resolve("d").toString(), 0700);
-    assertTrue(Files.isDirectory(dir.resolve("d")));
-    SyscallException e =
-        assertThrows(
-            SyscallException.class,
-            () -> Syscalls.mkdirat(Syscalls.AT_FDCWD, dir.resolve("d").toString(), 0700));
-    assertEquals(Errno.EEXIST, e.errno());
+  void dupAndOpenWork(@TempDir Path dir) throws IOException {
     int fd =
         Syscalls.openat(
             Syscalls.AT_FDCWD,
@@ -146,25 +139,7 @@ class SyscallsTest {
     String uid = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
     String gid = status.lines().filter(l -> l.startsWith("Gid:")).findFirst().orElseThrow();
     assertEquals(uid.split("\\s+")[1], Integer.toString(Syscalls.getuid()));
-    assertEquals(uid.split("\\s+")[2], Integer.toString(Syscalls.geteuid()));
     assertEquals(gid.split("\\s+")[1], Integer.toString(Syscalls.getgid()));
-    assertEquals(ProcessHandle.current().pid(), Syscalls.getpid());
-  }
-
-  @Test
-  void aJvmCannotUnshareItsUserNamespace() {
-    // spawn.md: the kernel refuses CLONE_NEWUSER to a multi-threaded process, and a JVM always
-    // has threads. This is why the child, not the JVM, makes the namespaces.
-    SyscallException e =
-        assertThrows(SyscallException.class, () -> Syscalls.unshare(Syscalls.CLONE_NEWUSER));
-    assertEquals(Errno.EINVAL, e.errno());
-    assertEquals("unshare(CLONE_NEWUSER)", e.call());
-  }
-
-  @Test
-  void prctlReadsNoNewPrivs() {
-    long v = Syscalls.prctl(Syscalls.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-    assertTrue(v == 0 || v == 1);
   }
 
   @Test
@@ -206,40 +181,5 @@ class SyscallsTest {
     } finally {
       Syscalls.close(fd);
     }
-  }
-
-  @Test
-  void mountCallsOutsideANamespaceFailWithANamedErrno() {
-    // These calls only succeed in the child's namespaces (see SetupRunnerTest); from the JVM
-    // they must fail cleanly, without touching the host, and say which call failed on what.
-    SyscallException m =
-        assertThrows(
-            SyscallException.class,
-            () -> Syscalls.mount("none", "/no/such/dir", "tmpfs", Flags.MS_NOSUID, "size=1k"));
-    assertTrue(m.errno() == Errno.ENOENT || m.errno() == Errno.EPERM, m.getMessage());
-    assertTrue(
-        m.getMessage()
-            .startsWith("mount(\"none\", \"/no/such/dir\", \"tmpfs\", MS_NOSUID, \"size=1k\")"),
-        m.getMessage());
-    SyscallException u =
-        assertThrows(
-            SyscallException.class, () -> Syscalls.umount2("/no/such/dir", Syscalls.MNT_DETACH));
-    assertTrue(u.errno() == Errno.ENOENT || u.errno() == Errno.EPERM, u.getMessage());
-    assertEquals("umount2(\"/no/such/dir\", MNT_DETACH)", u.call());
-    SyscallException p =
-        assertThrows(SyscallException.class, () -> Syscalls.pivotRoot("/no/such", "/no/such/old"));
-    assertTrue(p.errno() == Errno.ENOENT || p.errno() == Errno.EPERM, p.getMessage());
-    SyscallException n = assertThrows(SyscallException.class, () -> Syscalls.setns(-1, 0));
-    assertEquals(Errno.EBADF, n.errno());
-    SyscallException a =
-        assertThrows(
-            SyscallException.class,
-            () ->
-                Syscalls.mountSetattr(
-                    Syscalls.AT_FDCWD,
-                    "/no/such",
-                    0,
-                    new MountAttr(MountAttr.MOUNT_ATTR_RDONLY, 0)));
-    assertTrue(a.errno() == Errno.ENOENT || a.errno() == Errno.EPERM, a.getMessage());
   }
 }

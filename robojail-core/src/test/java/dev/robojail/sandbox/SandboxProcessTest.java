@@ -1,0 +1,112 @@
+package dev.robojail.sandbox;
+
+import static dev.robojail.ffm.FakeKernel.errno;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.FakeKernel;
+import dev.robojail.ffm.SigInfo;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** Signalling and ending a sandbox, against a recording fake kernel. */
+class SandboxProcessTest {
+  private static final int PID = 4242;
+  private static final int PIDFD = 7;
+
+  private final FakeKernel kernel = new FakeKernel();
+
+  private SandboxProcess process() {
+    return new SandboxProcess(
+        kernel,
+        PID,
+        PIDFD,
+        OutputStream.nullOutputStream(),
+        InputStream.nullInputStream(),
+        InputStream.nullInputStream());
+  }
+
+  /** A waitid that returns {@code info} once {@code exit} is counted down. */
+  private static Supplier<Object> exitsWhen(CountDownLatch exit, SigInfo info) {
+    return () -> {
+      try {
+        exit.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return info;
+    };
+  }
+
+  @Test
+  void onceReapedSignalAndDestroyTouchNothing() throws Exception {
+    kernel.on("waitid", new SigInfo(PID, SigInfo.CLD_EXITED, 3));
+    SandboxProcess p = process();
+    assertEquals(3, p.waitFor());
+    p.destroy();
+    p.signal(Syscalls.SIGTERM);
+    p.destroyForcibly();
+    // the pidfd was closed at reaping: signalling it now could reach whatever reuses the number
+    assertEquals(List.of(), kernel.calls("pidfd_send_signal"));
+    assertEquals(List.of("close(7)"), kernel.calls("close"));
+    assertFalse(p.isAlive());
+  }
+
+  @Test
+  void esrchMeansExitedNotYetReapedAndIsQuiet() throws Exception {
+    CountDownLatch exit = new CountDownLatch(1);
+    kernel.on("waitid", exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_KILLED, 9)));
+    kernel.on(
+        "pidfd_send_signal",
+        errno("pidfd_send_signal", Errno.ESRCH),
+        errno("pidfd_send_signal", Errno.ESRCH));
+    SandboxProcess p = process();
+    p.destroy();
+    p.signal(Syscalls.SIGTERM);
+    assertEquals(
+        List.of("pidfd_send_signal(7, 9)", "pidfd_send_signal(7, 15)"),
+        kernel.calls("pidfd_send_signal"));
+    assertTrue(p.isAlive());
+    exit.countDown();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(137, p.exitValue());
+  }
+
+  @Test
+  void anyOtherErrnoIsThrown() throws Exception {
+    CountDownLatch exit = new CountDownLatch(1);
+    kernel.on("waitid", exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 0)));
+    kernel.on(
+        "pidfd_send_signal",
+        errno("pidfd_send_signal", Errno.EPERM),
+        errno("pidfd_send_signal", Errno.EBADF));
+    SandboxProcess p = process();
+    try {
+      assertEquals(
+          Errno.EPERM,
+          assertThrows(SyscallException.class, () -> p.signal(Syscalls.SIGINT)).errno());
+      assertEquals(Errno.EBADF, assertThrows(SyscallException.class, p::destroy).errno());
+    } finally {
+      exit.countDown();
+    }
+    assertEquals(0, p.waitFor());
+  }
+
+  @Test
+  void aFailedWaitIsReportedToTheWaiter() {
+    kernel.on("waitid", errno("waitid", Errno.ECHILD));
+    SandboxProcess p = process();
+    IllegalStateException e = assertThrows(IllegalStateException.class, p::waitFor);
+    assertEquals(Errno.ECHILD, ((SyscallException) e.getCause()).errno());
+  }
+}

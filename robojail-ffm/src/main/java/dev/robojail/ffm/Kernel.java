@@ -1,0 +1,80 @@
+package dev.robojail.ffm;
+
+import java.util.Optional;
+
+/**
+ * The system calls the parent side of a sandbox makes (the JVM, never the cloned child): one seam,
+ * so that the logic around them (ending a sandbox, relaying a terminal, opening standard streams)
+ * can be tested against a recording fake, while the real kernel is tested in real namespaces. The
+ * child's own calls are data ({@link SetupProgram}) and need no seam.
+ *
+ * <p>Each method behaves like the {@link Syscalls} wrapper of the same name: failures throw a
+ * {@link SyscallException} carrying the errno, and calls that the wrapper retries on EINTR are
+ * retried here too, except {@link #poll}.
+ */
+public interface Kernel {
+  /** The real kernel, through {@link Syscalls}. */
+  static Kernel linux() {
+    return LinuxKernel.INSTANCE;
+  }
+
+  /** {@code pipe2(2)}; returns {read end, write end}. */
+  int[] pipe2(int flags);
+
+  /** {@code openat(2)}; returns the new descriptor. */
+  int openat(int dirfd, String path, int flags, int mode);
+
+  /** {@code close(2)}. */
+  void close(int fd);
+
+  /** {@code read(2)} into {@code b[off..off+len)}; 0 means end of file. */
+  int read(int fd, byte[] b, int off, int len);
+
+  /** {@code write(2)} from {@code b[off..off+len)}; returns how many bytes were written. */
+  int write(int fd, byte[] b, int off, int len);
+
+  /**
+   * {@code poll(2)} on one descriptor; returns its {@code revents} ({@link PollFd#POLLIN}, {@link
+   * PollFd#POLLHUP}, ...), 0 on timeout. EINTR is thrown, not retried.
+   */
+  short poll(int fd, short events, int timeoutMillis);
+
+  /** {@code pidfd_open(2)}. */
+  int pidfdOpen(int pid, int flags);
+
+  /** {@code pidfd_send_signal(2)}. */
+  void pidfdSendSignal(int pidfd, int signal);
+
+  /** {@code waitid(2)}; null with {@link Syscalls#WNOHANG} when the child has not changed state. */
+  SigInfo waitid(int idType, int id, int options);
+
+  /** {@code prlimit64(2)}, reading a limit of process {@code pid} (0: the caller). */
+  Rlimit prlimit64(int pid, int resource);
+
+  /** {@code getuid(2)}. */
+  int getuid();
+
+  /** {@code getgid(2)}. */
+  int getgid();
+
+  /** A sysctl's value, read the way {@link Procfs#sysctl} does. */
+  Optional<String> sysctl(String name);
+
+  /** Whether {@code fd} is a terminal ({@code TCGETS} succeeds). */
+  boolean isTerminal(int fd);
+
+  /** The terminal's modes ({@code TCGETS}). */
+  Termios tcgets(int fd);
+
+  /** Sets the terminal's modes ({@code TCSETS}). */
+  void tcsets(int fd, Termios modes);
+
+  /** A new pseudo-terminal pair from {@code /dev/ptmx}. */
+  Pty openPty();
+
+  /** The terminal's size as {rows, columns} ({@code TIOCGWINSZ}). */
+  int[] windowSize(int fd);
+
+  /** Sets the terminal's size ({@code TIOCSWINSZ}), which signals its foreground job. */
+  void setWindowSize(int fd, int rows, int columns);
+}
