@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts a child in new namespaces and has it execute a {@link SetupProgram}, following {@code
- * shared/design/spawn.md}: a small machine-code routine calls {@code clone3} with {@code CLONE_VM}
- * and a stack of its own, and the child walks the program's system calls without touching Java, the
- * C library or any JVM state. Java code never runs in the child.
+ * Starts a child in new namespaces and has it execute a {@link SetupProgram} (ARCHITECTURE.md,
+ * "Starting a jailed process from a JVM"): a small machine-code routine calls {@code clone3} with
+ * {@code CLONE_VM} and a stack of its own, and the child walks the program's system calls without
+ * touching Java, the C library or any JVM state. Java code never runs in the child.
  *
  * <p>The runner puts three steps in front of the caller's program: wait for the parent's go (which
  * comes after {@code beforeRelease}, e.g. once the id maps are written), clear the inherited signal

@@ -300,7 +300,7 @@ class SetupRunnerTest {
 
   @Test
   void spawnsSurviveAGarbageChurningJvm() throws Exception {
-    // spawn.md: Java running in a cloned child hangs on safepoints under GC. The runner has no
+    // Java running in a cloned child hangs on safepoints under GC. The runner has no
     // Java in the child, so this must never hang (the timeout guards the build, not speed).
     AtomicBoolean stop = new AtomicBoolean();
     Thread churn =
