@@ -1,0 +1,80 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxException;
+import dev.robojail.sandbox.Stdio;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Running a jail many times in one JVM, as an embedding tool does, leaves neither descriptors nor
+ * robojail's own threads behind: each run opens pipes, a pidfd and a reaper thread, and registers a
+ * shutdown hook, and all of them must go when the run ends.
+ */
+@Tag("namespace")
+class JailRunLeakTest {
+  private static final int RUNS = 200;
+
+  @TempDir Path tmp;
+
+  @Test
+  void twoHundredRunsLeaveNoDescriptorOrThread() throws Exception {
+    try {
+      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
+    } catch (SandboxException.NamespacesUnavailable e) {
+      assumeTrue(false, e.getMessage());
+    }
+    // The namespace tests are re-run as nobody, who must be able to write here.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    TestRepo repo = TestRepo.init(tmp.resolve("repo"));
+    repo.write("README", "hello\n").commit("initial");
+    Jails jails = Jails.open(TestDirs.under(tmp, home), home);
+    jails.create("j", repo.dir, null, null);
+    for (int i = 0; i < 5; i++) {
+      run(jails, i);
+    }
+    long fds = fds();
+    long threads = robojailThreads();
+    for (int i = 0; i < RUNS; i++) {
+      run(jails, i);
+    }
+    // a reaper closes its pidfd and ends just after the exit status is published
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((fds() > fds || robojailThreads() > threads) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(fds, fds(), "descriptors open after " + RUNS + " runs");
+    assertEquals(threads, robojailThreads(), "robojail threads alive after " + RUNS + " runs");
+  }
+
+  private static void run(Jails jails, int i) {
+    // an exit status that only a run that really happened can give
+    int status =
+        jails.run(
+            "j", List.of("sh", "-c", "exit " + (i % 7)), false, b -> b.stdin(Stdio.discard()));
+    assertEquals(i % 7, status);
+  }
+
+  private static long fds() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  private static long robojailThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("robojail-"))
+        .count();
+  }
+}
