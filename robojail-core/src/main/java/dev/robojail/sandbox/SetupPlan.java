@@ -246,7 +246,8 @@ final class SetupPlan {
         SyscallFilter.program(
             s.security().allowPtrace(),
             s.security().allowUserNamespaces(),
-            s.namespaces().contains(Namespace.NET));
+            s.namespaces().contains(Namespace.NET),
+            s.security().keepCapabilities());
     add(
         Step.of(
             "seccomp",
