@@ -47,6 +47,37 @@ final class SetupPlan {
   /** The devices {@link Mount.Dev} binds from the host; a user namespace cannot mknod. */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
+  /**
+   * What of a fresh proc stays read-only, as bubblewrap and container runtimes leave it: the
+   * sysctls (global ones, such as {@code kernel.core_pattern}, are writable by a jail of the host's
+   * root, whose uid 0 is the owner of the files), and the files that act on the machine.
+   */
+  static final List<String> PROC_READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs");
+
+  /**
+   * Files of proc that read as empty inside: kernel memory and addresses, other users' keys, timers
+   * and scheduler state (moby's masked paths, and the page-frame files root may read).
+   */
+  static final List<String> PROC_MASKED_FILES =
+      List.of(
+          "kcore",
+          "keys",
+          "key-users",
+          "timer_list",
+          "sched_debug",
+          "latency_stats",
+          "kallsyms",
+          "kpagecount",
+          "kpageflags",
+          "kpagecgroup",
+          "vmallocinfo",
+          "slabinfo",
+          "pagetypeinfo",
+          "interrupts");
+
+  /** Directories of proc that look empty inside: the host's hardware. */
+  static final List<String> PROC_MASKED_DIRS = List.of("acpi", "scsi", "asound");
+
   private static final long NOSUID_NODEV = Flags.MS_NOSUID | Flags.MS_NODEV;
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
@@ -156,6 +187,7 @@ final class SetupPlan {
                   str("proc"),
                   flags(NOSUID_NODEV | Flags.MS_NOEXEC),
                   str(null)));
+          protectProc(NEW + p.target());
         }
         case Mount.Dev d -> dev(d.target());
         case Mount.Dir d -> {
@@ -433,6 +465,76 @@ final class SetupPlan {
             str(dst),
             of(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(tree)));
+  }
+
+  /**
+   * Binds each write surface of the proc at {@code proc} over itself and makes it read-only, then
+   * covers what it leaks: a file with the host's {@code /dev/null} (it reads as empty, and what is
+   * written to it goes nowhere), a directory with an empty read-only tmpfs. The list is the same
+   * for every kernel, so an entry this kernel lacks is skipped (ENOENT). The attributes are changed
+   * with {@code mount_setattr}, which touches nothing but what it is given; a remount would also
+   * reset flags the kernel locks.
+   */
+  private void protectProc(String proc) {
+    long dirAttrs =
+        MountAttr.MOUNT_ATTR_RDONLY
+            | MountAttr.MOUNT_ATTR_NOSUID
+            | MountAttr.MOUNT_ATTR_NODEV
+            | MountAttr.MOUNT_ATTR_NOEXEC;
+    for (String name : PROC_READ_ONLY) {
+      String path = proc + "/" + name;
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str(path),
+                  str(path),
+                  str(null),
+                  flags(Flags.MS_BIND),
+                  str(null))
+              .tolerating(Errno.ENOENT));
+      procSetattr(
+          path, dirAttrs, "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC");
+    }
+    for (String name : PROC_MASKED_FILES) {
+      String path = proc + "/" + name;
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str(OLD + "/dev/null"),
+                  str(path),
+                  str(null),
+                  flags(Flags.MS_BIND),
+                  str(null))
+              .tolerating(Errno.ENOENT));
+    }
+    for (String name : PROC_MASKED_DIRS) {
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str("tmpfs"),
+                  str(proc + "/" + name),
+                  str("tmpfs"),
+                  flags(Flags.MS_RDONLY | NOSUID_NODEV | Flags.MS_NOEXEC),
+                  str("mode=0555"))
+              .tolerating(Errno.ENOENT));
+    }
+  }
+
+  private void procSetattr(String path, long set, String shown) {
+    byte[] attr = new MountAttr(set, 0).bytes();
+    add(
+        Step.of(
+                "mount_setattr",
+                Sysno.MOUNT_SETATTR,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(path),
+                of(0),
+                Arg.bytes(attr, "{attr_set=" + shown + "}"),
+                of(attr.length))
+            .tolerating(Errno.ENOENT));
   }
 
   private void dev(String target) {
