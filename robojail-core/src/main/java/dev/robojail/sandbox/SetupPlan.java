@@ -161,10 +161,9 @@ final class SetupPlan {
         case Mount.Tmpfs t -> {
           parents(t.target());
           mkdir(NEW + t.target(), 0755);
+          long size = t.sizeBytes() > 0 ? t.sizeBytes() : s.limits().tmpfsSize();
           String data =
-              "mode=0"
-                  + Integer.toOctalString(t.mode())
-                  + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "");
+              "mode=0" + Integer.toOctalString(t.mode()) + (size > 0 ? ",size=" + size : "");
           add(
               Step.of(
                   "mount",
@@ -189,7 +188,7 @@ final class SetupPlan {
                   str(null)));
           protectProc(NEW + p.target());
         }
-        case Mount.Dev d -> dev(d.target());
+        case Mount.Dev d -> dev(d.target(), s.limits().tmpfsSize());
         case Mount.Dir d -> {
           parents(d.target());
           mkdir(NEW + d.target(), d.mode());
@@ -537,7 +536,7 @@ final class SetupPlan {
             .tolerating(Errno.ENOENT));
   }
 
-  private void dev(String target) {
+  private void dev(String target, long shmSize) {
     parents(target);
     String dev = NEW + target;
     mkdir(dev, 0755);
@@ -582,7 +581,7 @@ final class SetupPlan {
             str(dev + "/shm"),
             str("tmpfs"),
             flags(NOSUID_NODEV),
-            str("mode=01777")));
+            str("mode=01777" + (shmSize > 0 ? ",size=" + shmSize : ""))));
     symlink("/proc/self/fd", dev + "/fd");
     symlink("/proc/self/fd/0", dev + "/stdin");
     symlink("/proc/self/fd/1", dev + "/stdout");
