@@ -157,13 +157,15 @@ class KernelSurfaceTest {
             + " chmod u+s,g+s a 2>/dev/null || echo symbolic-refused;"
             + " install -m 4755 /bin/sh b 2>/dev/null || echo install-refused;"
             + " tar --mode=6755 -cf t.tar a && mkdir x && tar -xpf t.tar -C x 2>/dev/null;"
-            + " stat -c %a a b x/a | grep -c '^[0-7][0-7][0-7]$'";
+            // a setuid program of the host's, copied keeping its mode (sh where there is none)
+            + " s=$(find /usr/bin -perm -4000 -type f | head -n 1); cp -p ${s:-/bin/sh} c 2>/dev/null;"
+            + " stat -c %a a b x/a c | grep -c '^[0-7][0-7][0-7]$'";
     for (Sandbox.Builder b : List.of(base(), base().rootInside())) {
       String out = sh(b.bind(dir, "/work").workingDirectory("/work"), script);
       assertEquals(
-          "chmod-refused\nsymbolic-refused\ninstall-refused\n3\n", out, "no mode has 4 digits");
+          "chmod-refused\nsymbolic-refused\ninstall-refused\n4\n", out, "no mode has 4 digits");
       assertNothingSetuidUnder(dir);
-      sh(base().bind(dir, "/work").workingDirectory("/work"), "rm -rf a b t.tar x");
+      sh(base().bind(dir, "/work").workingDirectory("/work"), "rm -rf a b c t.tar x");
     }
   }
 
