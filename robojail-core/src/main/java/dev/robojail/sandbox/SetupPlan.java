@@ -492,8 +492,13 @@ final class SetupPlan {
                   flags(Flags.MS_BIND),
                   str(null))
               .tolerating(Errno.ENOENT));
-      procSetattr(
-          path, dirAttrs, "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC");
+      add(
+          setattrStep(
+                  path,
+                  0,
+                  dirAttrs,
+                  "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC")
+              .tolerating(Errno.ENOENT));
     }
     for (String name : PROC_MASKED_FILES) {
       String path = proc + "/" + name;
@@ -520,20 +525,6 @@ final class SetupPlan {
                   str("mode=0555"))
               .tolerating(Errno.ENOENT));
     }
-  }
-
-  private void procSetattr(String path, long set, String shown) {
-    byte[] attr = new MountAttr(set, 0).bytes();
-    add(
-        Step.of(
-                "mount_setattr",
-                Sysno.MOUNT_SETATTR,
-                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                str(path),
-                of(0),
-                Arg.bytes(attr, "{attr_set=" + shown + "}"),
-                of(attr.length))
-            .tolerating(Errno.ENOENT));
   }
 
   private void dev(String target, long shmSize) {
@@ -797,16 +788,19 @@ final class SetupPlan {
   }
 
   private void setattr(String path, int flags, long set, String shown) {
+    add(setattrStep(path, flags, set, shown));
+  }
+
+  private static Step setattrStep(String path, int flags, long set, String shown) {
     byte[] attr = new MountAttr(set, 0).bytes();
-    add(
-        Step.of(
-            "mount_setattr",
-            Sysno.MOUNT_SETATTR,
-            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-            str(path),
-            of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
-            Arg.bytes(attr, "{attr_set=" + shown + "}"),
-            of(attr.length)));
+    return Step.of(
+        "mount_setattr",
+        Sysno.MOUNT_SETATTR,
+        of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(path),
+        of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
+        Arg.bytes(attr, "{attr_set=" + shown + "}"),
+        of(attr.length));
   }
 
   private static Arg flags(long mountFlags) {

@@ -1,5 +1,7 @@
 package dev.robojail.sandbox;
 
+import static dev.robojail.sandbox.Jailed.base;
+import static dev.robojail.sandbox.Jailed.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,25 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelSurfaceTest {
   @BeforeAll
   static void needsUserNamespaces() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static Sandbox.Builder base() {
-    return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
-  }
-
-  private static String sh(Sandbox.Builder b, String script) throws Exception {
-    SandboxProcess p =
-        b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    return out;
+    Jailed.needUserNamespaces();
   }
 
   @Test

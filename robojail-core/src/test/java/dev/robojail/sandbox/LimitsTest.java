@@ -1,12 +1,13 @@
 package dev.robojail.sandbox;
 
+import static dev.robojail.sandbox.Jailed.base;
+import static dev.robojail.sandbox.Jailed.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.Syscalls;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,24 +25,7 @@ import org.junit.jupiter.api.Test;
 class LimitsTest {
   @BeforeAll
   static void needsUserNamespaces() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static Sandbox.Builder base() {
-    return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
-  }
-
-  private static String run(Sandbox.Builder b, String script) throws Exception {
-    SandboxProcess p =
-        b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return p.waitFor() + " " + out;
+    Jailed.needUserNamespaces();
   }
 
   private static boolean cgroupHas(String controller) {
