@@ -36,6 +36,10 @@ class DoctorTest {
     // robojail-init is reported, as ok or warn, but never as a failure
     assertTrue(
         out.toString().lines().anyMatch(l -> l.matches("init +(ok|warn) .*")), "init in\n" + out);
+    // so is whether sandboxes get a cgroup for their process and memory limits
+    assertTrue(
+        out.toString().lines().anyMatch(l -> l.matches("cgroup +(ok|warn) .*")),
+        "cgroup in\n" + out);
     assertTrue(err.toString().isEmpty(), "nothing on stderr: " + err);
   }
 }

@@ -15,9 +15,15 @@ import java.util.Objects;
  * @param envPassthrough environment variables passed into a jail ({@code env_passthrough})
  * @param maxOpenFiles descriptors a jailed process may have open ({@code max_open_files}; capped at
  *     the host's hard limit)
- * @param maxProcesses processes the jail's user may have, against fork bombs ({@code
- *     max_processes}; the kernel does not apply it when robojail runs as the host's root)
+ * @param maxProcesses processes the jail may have, against fork bombs ({@code max_processes}; as an
+ *     rlimit per user, and as the jail's cgroup's limit where one can be made, which also binds the
+ *     host's root)
  * @param coreDumps whether crashing processes may write core files ({@code core_dumps})
+ * @param maxMemory bytes of memory the jail's processes may use together ({@code max_memory}; where
+ *     a cgroup can be made)
+ * @param tmpSize the size of the jail's {@code /tmp} and {@code /dev/shm}, each ({@code tmp_size})
+ * @param homeSize the size of the jail's home directory, a tmpfs that holds what the jail's
+ *     programs keep there, such as an agent's state ({@code home_size})
  */
 public record Config(
     String defaultShell,
@@ -28,7 +34,10 @@ public record Config(
     List<String> envPassthrough,
     long maxOpenFiles,
     long maxProcesses,
-    boolean coreDumps) {
+    boolean coreDumps,
+    long maxMemory,
+    long tmpSize,
+    long homeSize) {
 
   /** The settings used when there is no configuration file. */
   public static final Config DEFAULTS =
@@ -41,7 +50,10 @@ public record Config(
           List.of("TERM", "LANG", "LC_ALL", "COLORTERM"),
           65536,
           4096,
-          false);
+          false,
+          8L << 30,
+          1L << 30,
+          4L << 30);
 
   public Config {
     Objects.requireNonNull(defaultShell, "defaultShell");

@@ -34,7 +34,10 @@ public final class ConfigLoader {
           "env_passthrough",
           "max_open_files",
           "max_processes",
-          "core_dumps");
+          "core_dumps",
+          "max_memory",
+          "tmp_size",
+          "home_size");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Path file;
@@ -102,7 +105,41 @@ public final class ConfigLoader {
         list(toml, "env_passthrough", d.envPassthrough(), ConfigLoader::envName),
         positive(toml, "max_open_files", d.maxOpenFiles()),
         positive(toml, "max_processes", d.maxProcesses()),
-        bool(toml, "core_dumps", d.coreDumps()));
+        bool(toml, "core_dumps", d.coreDumps()),
+        size(toml, "max_memory", d.maxMemory()),
+        size(toml, "tmp_size", d.tmpSize()),
+        size(toml, "home_size", d.homeSize()));
+  }
+
+  private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,17})([KMGT]?)");
+
+  /**
+   * A size in bytes: a positive whole number, or a string such as {@code "512M"} or {@code "4G"}.
+   */
+  private long size(TomlTable toml, String key, long fallback) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (value instanceof Long n && n > 0) {
+      return n;
+    }
+    if (value instanceof String s) {
+      java.util.regex.Matcher m = SIZE.matcher(s.strip().toUpperCase(java.util.Locale.ROOT));
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        int shift = m.group(2).isEmpty() ? 0 : ("KMGT".indexOf(m.group(2)) + 1) * 10;
+        if (n <= Long.MAX_VALUE >> shift) {
+          return n << shift;
+        }
+      }
+    }
+    throw error(
+        toml,
+        key,
+        key
+            + " must be a size such as 512M or 4G (or a positive number of bytes), not "
+            + describe(value));
   }
 
   private long positive(TomlTable toml, String key, long fallback) {

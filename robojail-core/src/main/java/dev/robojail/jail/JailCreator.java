@@ -108,7 +108,7 @@ final class JailCreator {
                 + TerminalSafe.sanitizeLine(gitDir.toString())
                 + " exists already; remove it, or choose another name");
       }
-      Files.createDirectories(worktree.getParent());
+      layout.makePrivate();
       worktreeMade = true;
       // The user's branch first, create-only: it keeps the base commit reachable in the user's
       // repository, and two jails can never share a branch.

@@ -1,6 +1,13 @@
 package dev.robojail.jail;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Every path robojail keeps for its jails, in one place. Under the data directory ({@link
@@ -73,6 +80,37 @@ final class JailLayout {
    */
   Path initRecord(JailName name) {
     return dirs.stateFile().resolveSibling("running").resolve(name.value());
+  }
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * Makes robojail's own directories (the data directory and each of its parts, the state
+   * directory) exist and be private to their owner, tightening those made before. A jail can write
+   * files that the host obeys, such as a setuid bit the filter missed or a script another user
+   * might run; no other local user can then even reach them. The directories above them (such as
+   * {@code ~/.local/share}) are the user's and stay as they are.
+   */
+  void makePrivate() {
+    for (Path dir :
+        List.of(
+            dirs.dataDir(),
+            worktrees(),
+            gitDirs(),
+            dirs.dataDir().resolve("checkout-index"),
+            dirs.stateFile().getParent())) {
+      try {
+        Files.createDirectories(dir);
+        if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
+          Files.setPosixFilePermissions(dir, OWNER_ONLY);
+        }
+      } catch (IOException e) {
+        throw new JailException(
+            "cannot make " + TerminalSafe.sanitizeLine(dir.toString()) + " private (0700): " + e,
+            e);
+      }
+    }
   }
 
   /**

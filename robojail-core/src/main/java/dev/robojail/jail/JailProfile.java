@@ -59,7 +59,7 @@ final class JailProfile {
 
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
-    b.tmpfs(user.home(), 0, 0700);
+    b.tmpfs(user.home(), config.homeSize(), 0700);
     repository(b, jail);
     binds(b, jail);
     List<String> path = entrypoint(b, jail);
@@ -160,6 +160,8 @@ final class JailProfile {
   private void limits(Sandbox.Builder b) {
     b.openFiles(config.maxOpenFiles())
         .processes(config.maxProcesses())
+        .memory(config.maxMemory())
+        .tmpfsSize(config.tmpSize())
         .coreLimit(config.coreDumps() ? -1 : 0);
   }
 

@@ -58,6 +58,8 @@ final class JailRunner {
         });
     Path initRecord = layout.initRecord(jailName);
     try {
+      // Jails made by an older robojail sit in directories other users could enter.
+      layout.makePrivate();
       SandboxProcess process = sandbox.start();
       recordInit(initRecord, process.pid());
       // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.

@@ -103,6 +103,14 @@ public final class HostReport {
                 ? "ABI " + abi + ": writes confined to the writable mounts"
                 : "not available (kernel without Landlock, or lsm= lacks landlock): mount table"
                     + " only"));
+    java.util.Optional<Cgroup.Place> cgroup = Cgroup.find();
+    boolean full = cgroup.isPresent() && cgroup.get().parents().size() == 2;
+    checks.add(
+        new Check(
+            "cgroup",
+            full ? Status.OK : Status.WARN,
+            (full ? "each sandbox gets its own, limiting processes and memory: " : "")
+                + Cgroup.describe(cgroup)));
     Procfs.sysctl("kernel/apparmor_restrict_unprivileged_userns")
         .ifPresent(
             v ->

@@ -40,7 +40,7 @@ public sealed interface Mount {
    * An empty in-memory filesystem.
    *
    * @param target path inside
-   * @param sizeBytes its size limit, or 0 for the kernel's default (half of the RAM)
+   * @param sizeBytes its size limit, or 0 for the sandbox's {@link Sandbox.Limits#tmpfsSize()}
    * @param mode permissions of its root, such as {@code 01777} for {@code /tmp}
    */
   record Tmpfs(String target, long sizeBytes, int mode) implements Mount {

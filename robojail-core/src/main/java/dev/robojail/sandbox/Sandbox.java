@@ -61,6 +61,9 @@ public record Sandbox(
   /** The PATH used to find the command when the environment sets none. */
   public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
+  /** The size of a tmpfs that sets none of its own, unless {@link Builder#tmpfsSize} says. */
+  public static final long DEFAULT_TMPFS_SIZE = 1L << 30;
+
   /**
    * Checks the spec and resolves its bind sources.
    *
@@ -188,9 +191,15 @@ public record Sandbox(
    * @param coreLimit the core dump size limit in bytes (0: no core dumps), or -1 for the host's
    * @param openFiles the limit on open descriptors per process ({@code RLIMIT_NOFILE}), or -1 for
    *     the host's
-   * @param processes the limit on processes ({@code RLIMIT_NPROC}), or -1 for the host's
+   * @param processes the limit on processes ({@code RLIMIT_NPROC}, and the sandbox's cgroup's
+   *     {@code pids.max} where one can be made), or -1 for the host's
+   * @param memory the limit on the memory of all the sandbox's processes together, in bytes (its
+   *     cgroup's {@code memory.max}, where one can be made), or -1 for none
+   * @param tmpfsSize the size of each tmpfs that sets none of its own ({@code /tmp}, {@code
+   *     /dev/shm}), in bytes, or -1 for the kernel's default (half the machine's memory)
    */
-  public record Limits(long coreLimit, long openFiles, long processes) {}
+  public record Limits(
+      long coreLimit, long openFiles, long processes, long memory, long tmpfsSize) {}
 
   /**
    * How the command's process relates to its session and to the JVM.
@@ -242,6 +251,8 @@ public record Sandbox(
     private long coreLimit;
     private long openFiles = -1;
     private long processes = -1;
+    private long memory = -1;
+    private long tmpfsSize = DEFAULT_TMPFS_SIZE;
 
     private Builder() {}
 
@@ -268,6 +279,8 @@ public record Sandbox(
       coreLimit = s.limits().coreLimit();
       openFiles = s.limits().openFiles();
       processes = s.limits().processes();
+      memory = s.limits().memory();
+      tmpfsSize = s.limits().tmpfsSize();
       newSession = s.lifecycle().newSession();
       controllingTerminal = s.lifecycle().controllingTerminal();
       dieWithParent = s.lifecycle().dieWithParent();
@@ -373,6 +386,27 @@ public record Sandbox(
       return this;
     }
 
+    /**
+     * The most memory all the sandbox's processes may use together, in bytes; past it the kernel
+     * reclaims, then kills one of them. -1 (the default) sets none. It needs a cgroup of the
+     * sandbox's own, which robojail makes where the host lets it (cgroup v2 with delegated {@code
+     * memory}, or v1 controllers writable, as for root); {@link HostReport} says whether it can.
+     */
+    public Builder memory(long bytes) {
+      this.memory = bytes;
+      return this;
+    }
+
+    /**
+     * The size of each tmpfs that sets none of its own ({@code /tmp} and {@code /dev/shm} of {@link
+     * #minimalSystem()}), in bytes; -1 for the kernel's default, half the machine's memory. Default
+     * {@value Sandbox#DEFAULT_TMPFS_SIZE} bytes.
+     */
+    public Builder tmpfsSize(long bytes) {
+      this.tmpfsSize = bytes;
+      return this;
+    }
+
     /** The hostname inside (needs the UTS namespace), or null to keep the host's. */
     public Builder hostname(String hostname) {
       this.hostname = hostname;
@@ -400,7 +434,7 @@ public record Sandbox(
       return readOnlyBind(source, source.toString());
     }
 
-    /** An empty tmpfs, mode 0755, default size. */
+    /** An empty tmpfs, mode 0755, of the sandbox's {@link #tmpfsSize(long) default size}. */
     public Builder tmpfs(String target) {
       return mount(new Mount.Tmpfs(target, 0, 0755));
     }
@@ -569,7 +603,7 @@ public record Sandbox(
               allowUserNamespaces,
               landlock,
               writableRoot),
-          new Limits(coreLimit, openFiles, processes),
+          new Limits(coreLimit, openFiles, processes, memory, tmpfsSize),
           new Lifecycle(newSession, controllingTerminal, dieWithParent, init));
     }
 

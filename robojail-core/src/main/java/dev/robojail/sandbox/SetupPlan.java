@@ -47,6 +47,37 @@ final class SetupPlan {
   /** The devices {@link Mount.Dev} binds from the host; a user namespace cannot mknod. */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
+  /**
+   * What of a fresh proc stays read-only, as bubblewrap and container runtimes leave it: the
+   * sysctls (global ones, such as {@code kernel.core_pattern}, are writable by a jail of the host's
+   * root, whose uid 0 is the owner of the files), and the files that act on the machine.
+   */
+  static final List<String> PROC_READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs");
+
+  /**
+   * Files of proc that read as empty inside: kernel memory and addresses, other users' keys, timers
+   * and scheduler state (moby's masked paths, and the page-frame files root may read).
+   */
+  static final List<String> PROC_MASKED_FILES =
+      List.of(
+          "kcore",
+          "keys",
+          "key-users",
+          "timer_list",
+          "sched_debug",
+          "latency_stats",
+          "kallsyms",
+          "kpagecount",
+          "kpageflags",
+          "kpagecgroup",
+          "vmallocinfo",
+          "slabinfo",
+          "pagetypeinfo",
+          "interrupts");
+
+  /** Directories of proc that look empty inside: the host's hardware. */
+  static final List<String> PROC_MASKED_DIRS = List.of("acpi", "scsi", "asound");
+
   private static final long NOSUID_NODEV = Flags.MS_NOSUID | Flags.MS_NODEV;
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
@@ -130,10 +161,9 @@ final class SetupPlan {
         case Mount.Tmpfs t -> {
           parents(t.target());
           mkdir(NEW + t.target(), 0755);
+          long size = t.sizeBytes() > 0 ? t.sizeBytes() : s.limits().tmpfsSize();
           String data =
-              "mode=0"
-                  + Integer.toOctalString(t.mode())
-                  + (t.sizeBytes() > 0 ? ",size=" + t.sizeBytes() : "");
+              "mode=0" + Integer.toOctalString(t.mode()) + (size > 0 ? ",size=" + size : "");
           add(
               Step.of(
                   "mount",
@@ -156,8 +186,9 @@ final class SetupPlan {
                   str("proc"),
                   flags(NOSUID_NODEV | Flags.MS_NOEXEC),
                   str(null)));
+          protectProc(NEW + p.target());
         }
-        case Mount.Dev d -> dev(d.target());
+        case Mount.Dev d -> dev(d.target(), s.limits().tmpfsSize());
         case Mount.Dir d -> {
           parents(d.target());
           mkdir(NEW + d.target(), d.mode());
@@ -246,7 +277,8 @@ final class SetupPlan {
         SyscallFilter.program(
             s.security().allowPtrace(),
             s.security().allowUserNamespaces(),
-            s.namespaces().contains(Namespace.NET));
+            s.namespaces().contains(Namespace.NET),
+            s.security().keepCapabilities());
     add(
         Step.of(
             "seccomp",
@@ -434,7 +466,68 @@ final class SetupPlan {
     add(Step.of("close", Sysno.CLOSE, Arg.result(tree)));
   }
 
-  private void dev(String target) {
+  /**
+   * Binds each write surface of the proc at {@code proc} over itself and makes it read-only, then
+   * covers what it leaks: a file with the host's {@code /dev/null} (it reads as empty, and what is
+   * written to it goes nowhere), a directory with an empty read-only tmpfs. The list is the same
+   * for every kernel, so an entry this kernel lacks is skipped (ENOENT). The attributes are changed
+   * with {@code mount_setattr}, which touches nothing but what it is given; a remount would also
+   * reset flags the kernel locks.
+   */
+  private void protectProc(String proc) {
+    long dirAttrs =
+        MountAttr.MOUNT_ATTR_RDONLY
+            | MountAttr.MOUNT_ATTR_NOSUID
+            | MountAttr.MOUNT_ATTR_NODEV
+            | MountAttr.MOUNT_ATTR_NOEXEC;
+    for (String name : PROC_READ_ONLY) {
+      String path = proc + "/" + name;
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str(path),
+                  str(path),
+                  str(null),
+                  flags(Flags.MS_BIND),
+                  str(null))
+              .tolerating(Errno.ENOENT));
+      add(
+          setattrStep(
+                  path,
+                  0,
+                  dirAttrs,
+                  "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC")
+              .tolerating(Errno.ENOENT));
+    }
+    for (String name : PROC_MASKED_FILES) {
+      String path = proc + "/" + name;
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str(OLD + "/dev/null"),
+                  str(path),
+                  str(null),
+                  flags(Flags.MS_BIND),
+                  str(null))
+              .tolerating(Errno.ENOENT));
+    }
+    for (String name : PROC_MASKED_DIRS) {
+      add(
+          Step.of(
+                  "mount",
+                  Sysno.MOUNT,
+                  str("tmpfs"),
+                  str(proc + "/" + name),
+                  str("tmpfs"),
+                  flags(Flags.MS_RDONLY | NOSUID_NODEV | Flags.MS_NOEXEC),
+                  str("mode=0555"))
+              .tolerating(Errno.ENOENT));
+    }
+  }
+
+  private void dev(String target, long shmSize) {
     parents(target);
     String dev = NEW + target;
     mkdir(dev, 0755);
@@ -479,7 +572,7 @@ final class SetupPlan {
             str(dev + "/shm"),
             str("tmpfs"),
             flags(NOSUID_NODEV),
-            str("mode=01777")));
+            str("mode=01777" + (shmSize > 0 ? ",size=" + shmSize : ""))));
     symlink("/proc/self/fd", dev + "/fd");
     symlink("/proc/self/fd/0", dev + "/stdin");
     symlink("/proc/self/fd/1", dev + "/stdout");
@@ -695,16 +788,19 @@ final class SetupPlan {
   }
 
   private void setattr(String path, int flags, long set, String shown) {
+    add(setattrStep(path, flags, set, shown));
+  }
+
+  private static Step setattrStep(String path, int flags, long set, String shown) {
     byte[] attr = new MountAttr(set, 0).bytes();
-    add(
-        Step.of(
-            "mount_setattr",
-            Sysno.MOUNT_SETATTR,
-            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-            str(path),
-            of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
-            Arg.bytes(attr, "{attr_set=" + shown + "}"),
-            of(attr.length)));
+    return Step.of(
+        "mount_setattr",
+        Sysno.MOUNT_SETATTR,
+        of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(path),
+        of(flags, flags == 0 ? "0" : "AT_RECURSIVE"),
+        Arg.bytes(attr, "{attr_set=" + shown + "}"),
+        of(attr.length));
   }
 
   private static Arg flags(long mountFlags) {

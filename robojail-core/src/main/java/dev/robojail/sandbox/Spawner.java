@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,31 +53,49 @@ final class Spawner {
         flags |= n.cloneFlag();
       }
       long cloneFlags = flags;
+      Optional<Cgroup> cgroup = Cgroup.create(s.limits());
       SetupRunner.Child child;
       try {
         child =
             onSpawnerThread(
-                () -> SetupRunner.start(program, cloneFlags, pid -> idMaps(kernel, pid, s)));
+                () ->
+                    SetupRunner.start(
+                        program,
+                        cloneFlags,
+                        pid -> {
+                          // before the release: the child's first step already counts
+                          if (cgroup.isPresent()) {
+                            cgroup.get().add(pid);
+                          }
+                          idMaps(kernel, pid, s);
+                        }));
       } catch (SetupStepException e) {
+        cgroup.ifPresent(Cgroup::remove);
         // Judged on the program that ran, whose steps carry their stages.
         throw Diagnosis.setupFailed(s, program, e, Diagnosis.Sysctls.read());
+      } catch (RuntimeException | Error e) {
+        cgroup.ifPresent(Cgroup::remove);
+        throw e;
       }
       closeAll(kernel, childEnds);
       childEnds.clear();
       parentEnds.clear();
-      return new SandboxProcess(
-          kernel,
-          child.pid(),
-          child.pidfd(),
-          in[0] >= 0
-              ? new BufferedOutputStream(new FdOutputStream(in[0]))
-              : OutputStream.nullOutputStream(),
-          out[0] >= 0
-              ? new BufferedInputStream(new FdInputStream(out[0]))
-              : InputStream.nullInputStream(),
-          err[0] >= 0
-              ? new BufferedInputStream(new FdInputStream(err[0]))
-              : InputStream.nullInputStream());
+      SandboxProcess process =
+          new SandboxProcess(
+              kernel,
+              child.pid(),
+              child.pidfd(),
+              in[0] >= 0
+                  ? new BufferedOutputStream(new FdOutputStream(in[0]))
+                  : OutputStream.nullOutputStream(),
+              out[0] >= 0
+                  ? new BufferedInputStream(new FdInputStream(out[0]))
+                  : InputStream.nullInputStream(),
+              err[0] >= 0
+                  ? new BufferedInputStream(new FdInputStream(err[0]))
+                  : InputStream.nullInputStream());
+      cgroup.ifPresent(c -> process.onExit().thenRun(c::remove));
+      return process;
     } catch (SyscallException e) {
       if (e.call().startsWith("clone3")) {
         throw Diagnosis.cloneFailed(e, Diagnosis.Sysctls.read());

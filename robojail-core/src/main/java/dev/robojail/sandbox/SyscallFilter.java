@@ -70,6 +70,48 @@ public final class SyscallFilter {
     DENIED = Map.copyOf(d);
   }
 
+  /**
+   * Refused with EPERM unless ptrace is allowed: each reaches into another process of the jail as
+   * tracing would (takes its descriptors, compares its kernel objects, advises or reaps its
+   * memory).
+   */
+  static final Map<Integer, String> PTRACE_LIKE =
+      Map.of(
+          Sysno.PTRACE, "ptrace",
+          Sysno.PIDFD_GETFD, "pidfd_getfd",
+          Sysno.KCMP, "kcmp",
+          Sysno.PROCESS_MADVISE, "process_madvise",
+          Sysno.PROCESS_MRELEASE, "process_mrelease");
+
+  /**
+   * The calls that set a mode on an existing file, with the index of their mode argument. A setuid
+   * or setgid bit set inside would be obeyed on the host, where the worktree is not mounted nosuid.
+   */
+  static final Map<Integer, Integer> MODE_SETTERS =
+      Map.of(
+          Sysno.CHMOD, 1,
+          Sysno.FCHMOD, 1,
+          Sysno.FCHMODAT, 2,
+          Sysno.FCHMODAT2, 2,
+          Sysno.CREAT, 1,
+          Sysno.MKNOD, 1,
+          Sysno.MKNODAT, 2);
+
+  /**
+   * The calls that create a file with a mode when their flags ask to: {nr, flags arg, mode arg}.
+   */
+  static final List<int[]> CREATING_OPENS =
+      List.of(new int[] {Sysno.OPEN, 1, 2}, new int[] {Sysno.OPENAT, 2, 3});
+
+  /** The calls that set extended attributes, file capabilities among them. */
+  static final List<Integer> XATTR_SETTERS =
+      List.of(Sysno.SETXATTR, Sysno.LSETXATTR, Sysno.FSETXATTR, Sysno.SETXATTRAT);
+
+  static final int S_ISUID = 04000;
+  static final int S_ISGID = 02000;
+  // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; the one bit tells it from a plain O_DIRECTORY.
+  static final int O_TMPFILE_BIT = 020000000;
+
   static final int TIOCSTI = 0x5412;
   static final int TIOCLINUX = 0x541c;
   static final int AF_UNIX = 1;
@@ -85,6 +127,23 @@ public final class SyscallFilter {
    */
   public static List<Insn> program(
       boolean allowPtrace, boolean allowUserNamespaces, boolean unixSocketsOnly) {
+    return program(allowPtrace, allowUserNamespaces, unixSocketsOnly, false);
+  }
+
+  /**
+   * The filter for these options.
+   *
+   * @param allowPtrace whether processes may trace each other (debuggers, strace)
+   * @param allowUserNamespaces whether nested user namespaces may be created
+   * @param unixSocketsOnly whether sockets other than AF_UNIX are refused (no network)
+   * @param capabilitiesKept whether the command keeps capabilities inside (root inside), and so
+   *     could write file capabilities
+   */
+  public static List<Insn> program(
+      boolean allowPtrace,
+      boolean allowUserNamespaces,
+      boolean unixSocketsOnly,
+      boolean capabilitiesKept) {
     int eperm = Seccomp.RET_ERRNO | Errno.EPERM;
     List<Insn> p = new ArrayList<>();
     p.add(load(Seccomp.OFFSET_ARCH));
@@ -95,7 +154,7 @@ public final class SyscallFilter {
     p.add(ret(eperm));
     List<Integer> denied = new ArrayList<>(DENIED.keySet());
     if (!allowPtrace) {
-      denied.add(Sysno.PTRACE);
+      denied.addAll(PTRACE_LIKE.keySet());
     }
     denied.sort(null);
     for (int nr : denied) {
@@ -124,6 +183,7 @@ public final class SyscallFilter {
       p.add(jeq(Sysno.CLONE3, 0, 1));
       p.add(ret(Seccomp.RET_ERRNO | Errno.ENOSYS));
     }
+    noSetuidFiles(p, capabilitiesKept);
     if (unixSocketsOnly) {
       p.add(jeq(Sysno.SOCKET, 0, 4));
       p.add(load(Seccomp.argLow(0)));
@@ -133,5 +193,50 @@ public final class SyscallFilter {
     }
     p.add(ret(Seccomp.RET_ALLOW));
     return List.copyOf(p);
+  }
+
+  /**
+   * No setuid or setgid bit can be set inside: a file planted with one would run as the jail's
+   * owner on the host (root, when robojail runs as root) for anyone who can reach it. Every call
+   * that sets a mode is refused with EPERM when the mode has either bit, and so is every open that
+   * creates ({@code O_CREAT}, {@code O_TMPFILE}) with one. {@code openat2} carries its flags and
+   * mode in a struct the filter cannot read, so it answers ENOSYS, the answer of kernels older than
+   * 5.6, on which callers fall back to {@code openat}. {@code mkdir} is left alone: a setgid
+   * directory only passes its group on, and Linux ignores setuid on directories.
+   *
+   * <p>File capabilities are the same threat: they need {@code CAP_SETFCAP}, which only a command
+   * that keeps its capabilities has, so then every extended attribute write is refused with
+   * EOPNOTSUPP, what a file system without them says.
+   */
+  private static void noSetuidFiles(List<Insn> p, boolean capabilitiesKept) {
+    int eperm = Seccomp.RET_ERRNO | Errno.EPERM;
+    int bits = S_ISUID | S_ISGID;
+    MODE_SETTERS.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              p.add(jeq(e.getKey(), 0, 4));
+              p.add(load(Seccomp.argLow(e.getValue())));
+              p.add(jset(bits, 1, 0));
+              p.add(ret(Seccomp.RET_ALLOW));
+              p.add(ret(eperm));
+            });
+    for (int[] open : CREATING_OPENS) {
+      p.add(jeq(open[0], 0, 6));
+      p.add(load(Seccomp.argLow(open[1])));
+      p.add(jset(Syscalls.O_CREAT | O_TMPFILE_BIT, 0, 2));
+      p.add(load(Seccomp.argLow(open[2])));
+      p.add(jset(bits, 1, 0));
+      p.add(ret(Seccomp.RET_ALLOW));
+      p.add(ret(eperm));
+    }
+    p.add(jeq(Sysno.OPENAT2, 0, 1));
+    p.add(ret(Seccomp.RET_ERRNO | Errno.ENOSYS));
+    if (capabilitiesKept) {
+      for (int nr : XATTR_SETTERS) {
+        p.add(jeq(nr, 0, 1));
+        p.add(ret(Seccomp.RET_ERRNO | Errno.EOPNOTSUPP));
+      }
+    }
   }
 }

@@ -459,7 +459,7 @@ class SetupPlanTest {
     assertTrue(
         printed.contains(
             ": [mounts] mount(\"tmpfs\", \"/newroot/t\", \"tmpfs\", MS_NOSUID|MS_NODEV,"
-                + " \"mode=0755\")\n"),
+                + " \"mode=0755,size=1073741824\")\n"),
         printed);
     assertTrue(printed.contains(": [stdio] dup3(stdout, 1, 0)\n"), printed);
     assertEquals(
@@ -593,6 +593,8 @@ class SetupPlanTest {
             .coreLimit(1)
             .openFiles(2)
             .processes(3)
+            .memory(4)
+            .tmpfsSize(5)
             .newSession(false)
             .dieWithParent(false)
             .init(false)
@@ -608,7 +610,7 @@ class SetupPlanTest {
             .toString()
             .contains("s3cret"),
         "a spec in a log does not show the environment's values");
-    assertEquals(new Sandbox.Limits(1, 2, 3), s.limits());
+    assertEquals(new Sandbox.Limits(1, 2, 3, 4, 5), s.limits());
     assertEquals(new Sandbox.Security(false, true, true, true, false, true), s.security());
     assertEquals(new Sandbox.Lifecycle(false, false, false, false), s.lifecycle());
   }

@@ -8,6 +8,7 @@ package dev.robojail.ffm;
 public final class Sysno {
   public static final int READ = 0;
   public static final int WRITE = 1;
+  public static final int OPEN = 2;
   public static final int CLOSE = 3;
   public static final int POLL = 7;
   public static final int MMAP = 9;
@@ -26,7 +27,10 @@ public final class Sysno {
   public static final int CHDIR = 80;
   public static final int FCHDIR = 81;
   public static final int MKDIR = 83;
+  public static final int CREAT = 85;
   public static final int SYMLINK = 88;
+  public static final int CHMOD = 90;
+  public static final int FCHMOD = 91;
   public static final int UMASK = 95;
   public static final int PTRACE = 101;
   public static final int GETUID = 102;
@@ -43,6 +47,7 @@ public final class Sysno {
   public static final int SETRESGID = 119;
   public static final int CAPGET = 125;
   public static final int CAPSET = 126;
+  public static final int MKNOD = 133;
   public static final int USELIB = 134;
   public static final int VHANGUP = 153;
   public static final int PIVOT_ROOT = 155;
@@ -59,6 +64,9 @@ public final class Sysno {
   public static final int INIT_MODULE = 175;
   public static final int DELETE_MODULE = 176;
   public static final int QUOTACTL = 179;
+  public static final int SETXATTR = 188;
+  public static final int LSETXATTR = 189;
+  public static final int FSETXATTR = 190;
   public static final int LOOKUP_DCOOKIE = 212;
   public static final int EXIT_GROUP = 231;
   public static final int KEXEC_LOAD = 246;
@@ -68,7 +76,9 @@ public final class Sysno {
   public static final int KEYCTL = 250;
   public static final int OPENAT = 257;
   public static final int MKDIRAT = 258;
+  public static final int MKNODAT = 259;
   public static final int SYMLINKAT = 266;
+  public static final int FCHMODAT = 268;
   public static final int UNSHARE = 272;
   public static final int DUP3 = 292;
   public static final int PIPE2 = 293;
@@ -79,6 +89,7 @@ public final class Sysno {
   public static final int SETNS = 308;
   public static final int PROCESS_VM_READV = 310;
   public static final int PROCESS_VM_WRITEV = 311;
+  public static final int KCMP = 312;
   public static final int FINIT_MODULE = 313;
   public static final int SECCOMP = 317;
   public static final int MEMFD_CREATE = 319;
@@ -100,10 +111,15 @@ public final class Sysno {
   public static final int CLONE3 = 435;
   public static final int CLOSE_RANGE = 436;
   public static final int OPENAT2 = 437;
+  public static final int PIDFD_GETFD = 438;
+  public static final int PROCESS_MADVISE = 440;
   public static final int MOUNT_SETATTR = 442;
   public static final int LANDLOCK_CREATE_RULESET = 444;
   public static final int LANDLOCK_ADD_RULE = 445;
   public static final int LANDLOCK_RESTRICT_SELF = 446;
+  public static final int PROCESS_MRELEASE = 448;
+  public static final int FCHMODAT2 = 452;
+  public static final int SETXATTRAT = 463;
 
   private Sysno() {}
 }

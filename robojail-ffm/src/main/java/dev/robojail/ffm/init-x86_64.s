@@ -10,6 +10,10 @@
 # is special: the kernel does not deliver signals to it that it has no handler for, so a
 # command that is PID 1 ignores SIGTERM and SIGINT, and orphans are re-parented to it, so
 # a command that does not wait for them leaves zombies. This program:
+#   0. makes itself non-dumpable, so that the command (same uid) cannot open /proc/1/mem
+#      or take its descriptors: the kernel then asks for CAP_SYS_PTRACE. Dumpable is reset
+#      at every execve of a readable, non-setuid file, so the command exec'd below is
+#      dumpable again (core dumps and debuggers inside behave as usual);
 #   1. blocks the signals it passes on, and SIGCHLD, and reads them from a signalfd;
 #   2. forks; the child, when the init leads its session (the sandbox called setsid), gets
 #      a process group of its own and makes it the terminal's foreground group, so that
@@ -42,6 +46,7 @@
         .set    FORWARDED, 0x83b7a07    # bit (n - 1) for signal n: the list above + SIGCHLD
         .set    SFD_CLOEXEC, 0x80000
         .set    TIOCSPGRP, 0x5410
+        .set    PR_SET_DUMPABLE, 4
         .text
 
 ehdr:                                   # Elf64_Ehdr
@@ -95,6 +100,12 @@ found:                                  # r13 = &argv[k], the "--"
         je      fail                    # no command after it
         sub     rsp, 144                # [rsp]: struct signalfd_siginfo; [rsp+128]: status
 
+        mov     eax, 157                # prctl(PR_SET_DUMPABLE, 0)
+        mov     edi, PR_SET_DUMPABLE
+        xor     esi, esi
+        syscall
+        test    rax, rax
+        jnz     fail
         mov     eax, 14                 # rt_sigprocmask(SIG_BLOCK, &mask, NULL, 8)
         xor     edi, edi
         lea     rsi, [rip + mask]

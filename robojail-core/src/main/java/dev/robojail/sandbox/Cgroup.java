@@ -1,0 +1,278 @@
+package dev.robojail.sandbox;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A cgroup of the sandbox's own, for the limits an rlimit cannot give: a process count that binds
+ * the host's root too (the kernel exempts it from {@code RLIMIT_NPROC}) and a memory limit on all
+ * of the sandbox's processes together.
+ *
+ * <p>The parent makes it and writes its limits, and moves the child into it between clone and
+ * release, so that the child's very first step already counts; it is removed once the sandbox has
+ * been reaped. It goes where the host lets the caller make one: with cgroup v2, beside the JVM's
+ * own cgroup when their parent delegates {@code pids} and {@code memory} to its children and the
+ * caller may write there (a systemd user session's delegated subtree; a v2 cgroup with processes
+ * cannot have controlled children, so the JVM's own cannot be the parent), or below the root
+ * cgroup; with v1, below the JVM's cgroup of each controller, where the caller may write (root).
+ * Elsewhere there is none, and only the rlimits hold ({@link HostReport} says which).
+ */
+final class Cgroup {
+  private static final AtomicLong COUNTER = new AtomicLong();
+
+  /**
+   * Where cgroups can be made, per controller.
+   *
+   * @param version "v2" or "v1"
+   * @param parents the directory to make a child cgroup in, for each of {@code pids} and {@code
+   *     memory} that is available (with v2, the same directory)
+   */
+  record Place(String version, Map<String, Path> parents) {
+    Place {
+      parents = Map.copyOf(parents);
+    }
+  }
+
+  private final String version;
+  private final List<Path> dirs;
+
+  private Cgroup(String version, List<Path> dirs) {
+    this.version = version;
+    this.dirs = List.copyOf(dirs);
+  }
+
+  /** Where this host lets the caller make cgroups, or empty. */
+  static Optional<Place> find() {
+    try {
+      return find(Files.readString(Path.of("/proc/self/cgroup")), mounts());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * {@link #find()} from the text of {@code /proc/self/cgroup} and the cgroup mounts ({@code
+   * "cgroup2"} or a v1 controller's name, to its mount point).
+   */
+  static Optional<Place> find(String selfCgroup, Map<String, Path> mounts) {
+    Map<String, String> own = new LinkedHashMap<>();
+    for (String line : selfCgroup.split("\n")) {
+      String[] f = line.split(":", 3);
+      if (f.length < 3) {
+        continue;
+      }
+      if (f[0].equals("0") && f[1].isEmpty()) {
+        own.put("cgroup2", f[2]);
+      } else {
+        for (String c : f[1].split(",")) {
+          own.put(c, f[2]);
+        }
+      }
+    }
+    if (own.containsKey("cgroup2") && mounts.containsKey("cgroup2")) {
+      String path = own.get("cgroup2");
+      Path dir = under(mounts.get("cgroup2"), path);
+      // The JVM's own cgroup holds processes, so its controllers cannot be given to children.
+      Path parent = path.equals("/") ? dir : dir.getParent();
+      if (parent != null && delegates(parent) && writable(parent)) {
+        return Optional.of(new Place("v2", Map.of("pids", parent, "memory", parent)));
+      }
+    }
+    Map<String, Path> v1 = new LinkedHashMap<>();
+    for (String controller : List.of("pids", "memory")) {
+      if (own.containsKey(controller) && mounts.containsKey(controller)) {
+        Path dir = under(mounts.get(controller), own.get(controller));
+        if (writable(dir)) {
+          v1.put(controller, dir);
+        }
+      }
+    }
+    return v1.isEmpty() ? Optional.empty() : Optional.of(new Place("v1", v1));
+  }
+
+  /** Why there is no cgroup for sandboxes here, or how there is one: for the host report. */
+  static String describe(Optional<Place> place) {
+    if (place.isEmpty()) {
+      return "no cgroup the caller may make children in (v2 without delegated pids and memory,"
+          + " v1 controllers not writable): processes are limited by RLIMIT_NPROC only, which"
+          + " does not bind the host's root, and memory not at all";
+    }
+    Place p = place.get();
+    return "cgroup "
+        + p.version()
+        + " ("
+        + String.join(", ", p.parents().keySet().stream().sorted().toList())
+        + ") under "
+        + p.parents().values().stream().distinct().map(Path::toString).sorted().toList();
+  }
+
+  /**
+   * A new cgroup with these limits (each -1 for none), or empty when none is wanted or none can be
+   * made here.
+   *
+   * @throws SandboxException if the host offers cgroups but making this one failed
+   */
+  static Optional<Cgroup> create(Sandbox.Limits limits) {
+    if (limits.processes() <= 0 && limits.memory() <= 0) {
+      return Optional.empty();
+    }
+    Optional<Place> place = find();
+    if (place.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(create(place.get(), limits));
+  }
+
+  static Cgroup create(Place place, Sandbox.Limits limits) {
+    String name = "robojail-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    boolean v2 = place.version().equals("v2");
+    List<Path> made = new ArrayList<>();
+    try {
+      for (Path parent : place.parents().values().stream().distinct().toList()) {
+        Path dir = parent.resolve(name);
+        Files.createDirectory(dir);
+        made.add(dir);
+      }
+      Path pids =
+          place.parents().containsKey("pids") ? place.parents().get("pids").resolve(name) : null;
+      Path memory =
+          place.parents().containsKey("memory")
+              ? place.parents().get("memory").resolve(name)
+              : null;
+      if (pids != null && limits.processes() > 0) {
+        write(pids.resolve("pids.max"), Long.toString(limits.processes()));
+      }
+      if (memory != null && limits.memory() > 0) {
+        String bytes = Long.toString(limits.memory());
+        if (v2) {
+          write(memory.resolve("memory.max"), bytes);
+          // swap would only make a hog slow instead of stopping it
+          writeIfPresent(memory.resolve("memory.swap.max"), "0");
+        } else {
+          write(memory.resolve("memory.limit_in_bytes"), bytes);
+          writeIfPresent(memory.resolve("memory.memsw.limit_in_bytes"), bytes);
+        }
+      }
+      return new Cgroup(place.version(), made);
+    } catch (IOException e) {
+      new Cgroup(place.version(), made).remove();
+      throw new SandboxException("cannot make the sandbox's cgroup " + name + ": " + e, e);
+    }
+  }
+
+  /** Moves the process {@code pid} (as the host sees it) into this cgroup. */
+  void add(int pid) throws IOException {
+    for (Path dir : dirs) {
+      write(dir.resolve("cgroup.procs"), Integer.toString(pid));
+    }
+  }
+
+  /** The cgroup's directories, one per hierarchy. */
+  List<Path> dirs() {
+    return dirs;
+  }
+
+  /**
+   * Removes the cgroup. After the sandbox's PID 1 is reaped its processes are gone, but the kernel
+   * may take a moment to see the cgroup empty; a v2 cgroup is emptied first (a sandbox that shares
+   * the host's PID namespace may leave processes behind).
+   */
+  void remove() {
+    for (Path dir : dirs.reversed()) {
+      if (version.equals("v2")) {
+        writeIfPresentQuietly(dir.resolve("cgroup.kill"), "1");
+      }
+      for (int attempt = 0; attempt < 100; attempt++) {
+        try {
+          Files.deleteIfExists(dir);
+          break;
+        } catch (FileSystemException e) {
+          // EBUSY: still populated for a moment
+          try {
+            Thread.sleep(10);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        } catch (IOException e) {
+          break; // left behind: empty and harmless, and named for its JVM
+        }
+      }
+    }
+  }
+
+  private static boolean delegates(Path dir) {
+    try {
+      List<String> enabled =
+          List.of(Files.readString(dir.resolve("cgroup.subtree_control")).strip().split("\\s+"));
+      return enabled.contains("pids") && enabled.contains("memory");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean writable(Path dir) {
+    return Files.isDirectory(dir)
+        && Files.isWritable(dir)
+        && Files.isWritable(dir.resolve("cgroup.procs"));
+  }
+
+  private static Path under(Path mount, String path) {
+    return path.equals("/") ? mount : mount.resolve(path.substring(1));
+  }
+
+  /** The cgroup mounts: "cgroup2", or each v1 controller's name, to its mount point. */
+  private static Map<String, Path> mounts() throws IOException {
+    Map<String, Path> m = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      int dash = line.indexOf(" - ");
+      if (dash < 0) {
+        continue;
+      }
+      String[] left = line.substring(0, dash).split(" ");
+      String[] right = line.substring(dash + 3).split(" ");
+      if (left.length < 5 || right.length < 3 || !left[3].equals("/")) {
+        continue; // a bind of part of a hierarchy: not where our own path is
+      }
+      Path at = Path.of(left[4].replace("\\040", " "));
+      if (right[0].equals("cgroup2")) {
+        m.putIfAbsent("cgroup2", at);
+      } else if (right[0].equals("cgroup")) {
+        for (String option : right[2].split(",")) {
+          m.putIfAbsent(option, at);
+        }
+      }
+    }
+    return m;
+  }
+
+  // WRITE alone: cgroup files exist already, and one write(2) carries the whole value.
+  private static void write(Path file, String value) throws IOException {
+    Files.writeString(file, value, java.nio.file.StandardOpenOption.WRITE);
+  }
+
+  private static void writeIfPresent(Path file, String value) throws IOException {
+    try {
+      write(file, value);
+    } catch (NoSuchFileException e) {
+      // this kernel has no such knob (no swap accounting)
+    }
+  }
+
+  private static void writeIfPresentQuietly(Path file, String value) {
+    try {
+      writeIfPresent(file, value);
+    } catch (IOException e) {
+      // removal below then says whether anything is left
+    }
+  }
+}

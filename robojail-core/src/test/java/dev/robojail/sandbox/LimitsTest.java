@@ -1,0 +1,133 @@
+package dev.robojail.sandbox;
+
+import static dev.robojail.sandbox.Jailed.base;
+import static dev.robojail.sandbox.Jailed.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.ffm.Syscalls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Limits that hold for real: a fork bomb and a memory hog in the sandbox's own cgroup (where the
+ * host lets robojail make one; as the host's root, the cgroup is what stops a fork bomb), and tmpfs
+ * sizes.
+ */
+@Tag("namespace")
+class LimitsTest {
+  @BeforeAll
+  static void needsUserNamespaces() {
+    Jailed.needUserNamespaces();
+  }
+
+  private static boolean cgroupHas(String controller) {
+    Optional<Cgroup.Place> place = Cgroup.find();
+    return place.isPresent() && place.get().parents().containsKey(controller);
+  }
+
+  @Test
+  void aForkBombStaysWithinMaxProcessesAlsoAsTheHostsRoot() throws Exception {
+    // As root only the cgroup binds (the kernel exempts root from RLIMIT_NPROC); as anyone else
+    // the rlimit does, cgroup or not.
+    assumeTrue(
+        Syscalls.getuid() != 0 || cgroupHas("pids"),
+        "as root, a fork bomb is only stopped by a pids cgroup, which this host does not give");
+    String out =
+        run(
+            base().processes(40),
+            "for i in $(seq 80); do sleep 2 & done 2>&1 | grep -m1 -o 'Cannot fork'; wait");
+    assertTrue(out.contains("Cannot fork"), "the 41st process must not start: " + out);
+  }
+
+  @Test
+  void theSandboxRunsInItsOwnCgroupWithItsLimitsAndItIsRemovedAfterwards() throws Exception {
+    assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
+    SandboxProcess p =
+        base()
+            .processes(33)
+            .memory(96L << 20)
+            .command("/bin/sh", "-c", "read x || true")
+            .stdin(Stdio.pipe())
+            .start();
+    List<Path> dirs;
+    try {
+      String cgroups = Files.readString(Path.of("/proc/" + p.pid() + "/cgroup"));
+      assertTrue(cgroups.contains("/robojail-"), cgroups);
+      Cgroup.Place place = Cgroup.find().orElseThrow();
+      dirs =
+          place.parents().values().stream()
+              .distinct()
+              .map(
+                  parent -> {
+                    try (var children = Files.list(parent)) {
+                      return children
+                          .filter(d -> Files.exists(d.resolve("cgroup.procs")))
+                          .filter(d -> contains(d.resolve("cgroup.procs"), p.pid()))
+                          .findFirst()
+                          .orElseThrow();
+                    } catch (java.io.IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  })
+              .toList();
+      Path pids = place.parents().get("pids");
+      Path pidsDir = dirs.stream().filter(d -> d.startsWith(pids)).findFirst().orElseThrow();
+      assertEquals("33", Files.readString(pidsDir.resolve("pids.max")).strip());
+    } finally {
+      p.getOutputStream().close();
+    }
+    assertEquals(0, p.waitFor());
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (dirs.stream().anyMatch(Files::exists) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertFalse(dirs.stream().anyMatch(Files::exists), "removed once the sandbox ended: " + dirs);
+  }
+
+  private static boolean contains(Path procs, long pid) {
+    try {
+      return Files.readAllLines(procs).contains(Long.toString(pid));
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void aMemoryHogIsKilledAtTheMemoryLimit() throws Exception {
+    assumeTrue(cgroupHas("memory"), "no memory cgroup here: " + Cgroup.describe(Cgroup.find()));
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    // 64 MiB allowed; 512 MiB touched, page by page, in 1 MiB pieces.
+    String hog =
+        "/usr/bin/python3 -c 'b = [bytearray(1 << 20) for _ in range(512)]; print(\"survived\")'";
+    String out = run(base().memory(64L << 20), hog + "; echo status $?");
+    assertTrue(out.contains("status 137"), "killed (SIGKILL) by the kernel: " + out);
+    assertFalse(out.contains("survived"), out);
+    // within the limit, the same program lives
+    String small =
+        "/usr/bin/python3 -c 'b = [bytearray(1 << 20) for _ in range(16)]; print(\"survived\")'";
+    assertEquals("0 survived\n", run(base().memory(64L << 20), small));
+  }
+
+  @Test
+  void tmpfsSizesHold() throws Exception {
+    String script =
+        "for d in /tmp /dev/shm /home/u; do"
+            + " dd if=/dev/zero of=$d/fill bs=64k count=64 2>&1 | grep -o 'No space left on device';"
+            + " done";
+    String out = run(base().tmpfsSize(1L << 20).tmpfs("/home/u", 1L << 20, 0700), script);
+    assertEquals(
+        "0 No space left on device\nNo space left on device\nNo space left on device\n", out);
+    // a tmpfs of a size of its own keeps it, and the default is bounded too
+    assertEquals(
+        "0 " + (Sandbox.DEFAULT_TMPFS_SIZE >> 10) + "\n",
+        run(base(), "df -k /tmp | tail -n 1 | tr -s ' ' | cut -d' ' -f2"));
+  }
+}

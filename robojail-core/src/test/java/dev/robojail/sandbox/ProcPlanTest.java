@@ -1,0 +1,66 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.SetupProgram.Step;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The plan covers proc's write surfaces and leaks right after mounting it, before the pivot. */
+class ProcPlanTest {
+  private static final HostFacts HOST = new HostFacts(Long.MAX_VALUE, Long.MAX_VALUE, 7, 40, -1);
+
+  private static List<String> calls() {
+    return Sandbox.builder().proc("/proc").command("/bin/true").build().plan(HOST).steps().stream()
+        .map(Step::toString)
+        .toList();
+  }
+
+  private static int index(List<String> calls, String call) {
+    int i = calls.indexOf(call);
+    assertTrue(i >= 0, () -> call + " not in\n" + String.join("\n", calls));
+    return i;
+  }
+
+  @Test
+  void eachWriteSurfaceIsBoundOverItselfThenMadeReadOnlyBeforeThePivot() {
+    List<String> c = calls();
+    int proc =
+        index(
+            c, "mount(\"proc\", \"/newroot/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)");
+    int pivot = index(c, "pivot_root(\".\", \".\")");
+    for (String name : SetupPlan.PROC_READ_ONLY) {
+      String path = "\"/newroot/proc/" + name + "\"";
+      int bind = index(c, "mount(" + path + ", " + path + ", NULL, MS_BIND, NULL) [ok: ENOENT]");
+      int ro =
+          index(
+              c,
+              "mount_setattr(AT_FDCWD, "
+                  + path
+                  + ", 0, {attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV"
+                  + "|MOUNT_ATTR_NOEXEC}, 32) [ok: ENOENT]");
+      assertTrue(proc < bind && bind < ro && ro < pivot, name);
+    }
+    assertEquals(List.of("sys", "sysrq-trigger", "irq", "bus", "fs"), SetupPlan.PROC_READ_ONLY);
+  }
+
+  @Test
+  void leaksAreCoveredWithDevNullOrAnEmptyReadOnlyTmpfs() {
+    List<String> c = calls();
+    for (String name : List.of("kcore", "keys", "timer_list", "sched_debug", "kallsyms")) {
+      index(
+          c,
+          "mount(\"/oldroot/dev/null\", \"/newroot/proc/"
+              + name
+              + "\", NULL, MS_BIND, NULL) [ok: ENOENT]");
+    }
+    for (String name : SetupPlan.PROC_MASKED_DIRS) {
+      index(
+          c,
+          "mount(\"tmpfs\", \"/newroot/proc/"
+              + name
+              + "\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=0555\") [ok: ENOENT]");
+    }
+  }
+}
