@@ -52,7 +52,7 @@ final class HostEtc {
               if (dir.equals(etc)) {
                 return FileVisitResult.CONTINUE;
               }
-              if (!othersCan(dir, READABLE_DIR)) {
+              if (!othersCan(dir, attrs, READABLE_DIR)) {
                 covers.add(new Mount.Cover(inside(dir), true));
                 return FileVisitResult.SKIP_SUBTREE;
               }
@@ -64,7 +64,8 @@ final class HostEtc {
               if (attrs.isSymbolicLink()) {
                 return FileVisitResult.CONTINUE;
               }
-              if (attrs.isOther() || !othersCan(file, Set.of(PosixFilePermission.OTHERS_READ))) {
+              if (attrs.isOther()
+                  || !othersCan(file, attrs, Set.of(PosixFilePermission.OTHERS_READ))) {
                 covers.add(new Mount.Cover(inside(file), false));
               }
               return FileVisitResult.CONTINUE;
@@ -100,7 +101,12 @@ final class HostEtc {
     return covers;
   }
 
-  private static boolean othersCan(Path p, Set<PosixFilePermission> needed) {
+  // The walk's own attributes are POSIX ones on Linux; reading them again would double the stats.
+  private static boolean othersCan(
+      Path p, BasicFileAttributes attrs, Set<PosixFilePermission> needed) {
+    if (attrs instanceof PosixFileAttributes posix) {
+      return posix.permissions().containsAll(needed);
+    }
     try {
       PosixFileAttributes a =
           Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
