@@ -27,8 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
 class SelfBuildTest {
   @TempDir Path tmp;
 
-  /** The checkout under test: the nearest directory above the module with mvnw and .git. */
+  /**
+   * The checkout under test: {@code -Drobojail.checkout}, or the nearest directory above the
+   * working directory with mvnw and .git.
+   */
   static Path checkout() {
+    String given = System.getProperty("robojail.checkout");
+    if (given != null) {
+      return Path.of(given);
+    }
     for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
       if (Files.isExecutable(d.resolve("mvnw")) && Files.exists(d.resolve(".git"))) {
         return d;
