@@ -51,11 +51,15 @@ class SelfBuildTest {
     Path home = Files.createDirectories(tmp.resolve("home"));
     // A clone, so that the build under test is not disturbed; it has HEAD's commits only.
     Path clone = tmp.resolve("robojail");
-    Process git =
+    // Run as another user (nobody) the checkout is not its own, and git wants to be told (in a
+    // global config: it ignores safe.directory on the command line).
+    Path gitConfig = Files.writeString(tmp.resolve("gitconfig"), "[safe]\n\tdirectory = *\n");
+    ProcessBuilder clonePb =
         new ProcessBuilder(
                 "git", "clone", "-q", "--no-hardlinks", checkout().toString(), clone.toString())
-            .inheritIO()
-            .start();
+            .inheritIO();
+    clonePb.environment().put("GIT_CONFIG_GLOBAL", gitConfig.toString());
+    Process git = clonePb.start();
     assertTrue(git.waitFor(5, TimeUnit.MINUTES));
     assertEquals(0, git.exitValue(), "git clone");
 

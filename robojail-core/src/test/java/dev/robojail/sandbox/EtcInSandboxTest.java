@@ -53,6 +53,9 @@ class EtcInSandboxTest {
     Files.createLink(etc.resolve("hard-shadow"), shadow);
     Path outside = file(tmp.resolve("home/.ssh/id_rsa"), SECRET, "rw-------");
     Files.createSymbolicLink(etc.resolve("to-outside"), outside);
+    // Opening a FIFO (or a socket, or a device) is not reading it: covered whatever its mode.
+    Path fifo = etc.resolve("agent.fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", "-m", "0666", fifo.toString()).start().waitFor());
   }
 
   private static String sh(Sandbox.Builder b, String script) throws Exception {
@@ -74,7 +77,8 @@ class EtcInSandboxTest {
   private static final String TRY_ALL =
       "for f in public.conf shadow ssh/ssh_host_ed25519_key ssh/sshd_config"
           + " ssl/private/deep/key.pem to-shadow hard-shadow to-outside; do"
-          + " cat /etc/$f 2>/dev/null; done; ls -A /etc/ssl/private; od -c /etc/shadow";
+          + " cat /etc/$f 2>/dev/null; done; ls -A /etc/ssl/private; od -c /etc/shadow;"
+          + " test -p /etc/agent.fifo && echo fifo-reachable; true";
 
   @Test
   void whatOthersCannotReadIsEmptyInsideEvenForItsOwner() throws Exception {
