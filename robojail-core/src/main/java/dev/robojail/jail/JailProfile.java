@@ -76,10 +76,13 @@ final class JailProfile {
         .build();
   }
 
+  // The host's /etc, read-only and without its secrets, with robojail's own files over it. This
+  // is the one list of those files: whatever else a jail needs in /etc (its network's hosts and
+  // resolv.conf, proxy settings) joins it here. Until then hosts and resolv.conf are the host's.
   private static void system(Sandbox.Builder b, User user) {
     b.minimalSystem()
-        .file("/etc/passwd", passwd(user), 0644)
-        .file("/etc/group", group(user.name(), user.gid()), 0644);
+        .etcFile("passwd", passwd(user), 0644)
+        .etcFile("group", group(user.name(), user.gid()), 0644);
   }
 
   // The worktree, and git's files: the private git directory with the user's objects read-only

@@ -99,7 +99,23 @@ public sealed interface Mount {
   }
 
   /**
-   * A small file with the given content, such as a generated {@code /etc/passwd}.
+   * Hides what an earlier bind shows at {@code target} behind an empty, read-only file or
+   * directory, such as a host secret under a bound {@code /etc}. The target must exist in that bind
+   * and be of the same kind; nothing is created for it.
+   *
+   * @param target path inside
+   * @param directory whether the target is a directory (else anything that is not one)
+   */
+  record Cover(String target, boolean directory) implements Mount {
+    public Cover {
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
+   * A small file with the given content, such as a generated {@code /etc/passwd}. Inside a bound
+   * directory (which is read-only, or the host's) it is mounted over the file already there, which
+   * must exist; elsewhere it is created in the sandbox's root.
    *
    * @param target path inside
    * @param content its bytes

@@ -1,36 +1,60 @@
 package dev.robojail.sandbox;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Ready-made parts of a spec, kept apart from it: they look at the host when they are applied, and
  * only their result (plain mounts) goes into the spec.
  */
 final class Presets {
-  /** What {@link #minimalSystem} takes of the host's {@code /etc}, where present. */
-  static final List<String> ETC =
-      List.of(
-          "ld.so.cache",
-          "ld.so.conf",
-          "ld.so.conf.d",
-          "alternatives",
-          "localtime",
-          "nsswitch.conf",
-          "hosts",
-          "resolv.conf",
-          "ssl",
-          "ca-certificates",
-          "pki",
-          "crypto-policies");
+  /**
+   * Files of the host's {@code /etc} whose symbolic links may lead where a sandbox shows nothing
+   * (systemd-resolved's {@code resolv.conf -> ../run/systemd/resolve/stub-resolv.conf}): the file
+   * they lead to on the host is bound there, so they work inside as outside.
+   */
+  static final List<String> FOLLOWED = List.of("hosts", "resolv.conf");
 
   private Presets() {}
 
+  /** {@code source} (a host {@code /etc}) read-only at {@code /etc}, without its secrets. */
+  static Sandbox.Builder hostEtc(Sandbox.Builder b, Path source) {
+    Path real;
+    try {
+      real = source.toRealPath();
+    } catch (IOException e) {
+      throw new SandboxException.InvalidSpec("cannot resolve " + source + ": " + e);
+    }
+    b.readOnlyBind(real, "/etc");
+    HostEtc.covers(real, "/etc").forEach(b::mount);
+    return b;
+  }
+
+  /** See {@link Sandbox.Builder#etcFile(String, String, int)}. */
+  static Sandbox.Builder etcFile(Sandbox.Builder b, String name, String content, int mode) {
+    String place =
+        HostEtc.placeOf(name)
+            .orElseThrow(
+                () ->
+                    new SandboxException.InvalidSpec(
+                        "cannot put a file at /etc/"
+                            + name
+                            + ": the host's is neither a file nor a link to where one can go"));
+    return b.replace(new Mount.File(place, content.getBytes(StandardCharsets.UTF_8), mode));
+  }
+
   /** See {@link Sandbox.Builder#minimalSystem()}. */
   static Sandbox.Builder minimalSystem(Sandbox.Builder b) {
+    return minimalSystem(b, Path.of("/etc"));
+  }
+
+  /** {@link #minimalSystem(Sandbox.Builder)} with {@code etc} as the host's {@code /etc}. */
+  static Sandbox.Builder minimalSystem(Sandbox.Builder b, Path etc) {
     b.readOnlyBind(Path.of("/usr"));
     for (String dir : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
       Path p = Path.of(dir);
@@ -44,10 +68,12 @@ final class Presets {
         b.readOnlyBind(p);
       }
     }
-    for (String name : ETC) {
-      Path p = Path.of("/etc", name);
-      if (Files.exists(p)) {
-        b.readOnlyBind(p);
+    hostEtc(b, etc);
+    for (String name : etc.equals(Path.of("/etc")) ? FOLLOWED : List.<String>of()) {
+      Path p = etc.resolve(name);
+      Optional<String> place = HostEtc.placeOf(name).filter(at -> !at.startsWith("/etc/"));
+      if (place.isPresent() && Files.exists(p)) {
+        b.readOnlyBind(p, place.get());
       }
     }
     b.proc("/proc");

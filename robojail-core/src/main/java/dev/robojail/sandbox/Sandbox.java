@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * Process p = Sandbox.builder()
- *     .minimalSystem()                // read-only /usr, /bin, /lib…, fresh /proc, /dev, /tmp
+ *     .minimalSystem()                // read-only /usr, /bin, /lib…, /etc; fresh /proc, /dev, /tmp
  *     .bind(project, "/workspace")    // read-write
  *     .workingDirectory("/workspace")
  *     .command("make", "test")
@@ -471,13 +471,31 @@ public record Sandbox(
 
     /**
      * The usual base: {@code /usr} and {@code /bin}, {@code /sbin}, {@code /lib*} read-only (as the
-     * symbolic links they are on merged-/usr systems), the parts of {@code /etc} that programs need
-     * to run (dynamic linker cache, alternatives, name service, time zone, TLS certificates; not
-     * the host's users, groups or secrets) read-only, a fresh {@code /proc}, a minimal {@code /dev}
-     * and a private {@code /tmp}.
+     * symbolic links they are on merged-/usr systems), the host's {@code /etc} read-only without
+     * what not every user of the host may read (each such file or directory is covered by an empty
+     * one: {@code shadow}, {@code sudoers}, private keys…), a fresh {@code /proc}, a minimal {@code
+     * /dev} and a private {@code /tmp}. The host's users and groups stay visible, as they are to
+     * every process of the host; {@link #etcFile} puts the sandbox's own over them.
      */
     public Builder minimalSystem() {
       return Presets.minimalSystem(this);
+    }
+
+    /**
+     * Puts a file of the sandbox's own over the host's {@code /etc/name}, with {@link
+     * #minimalSystem()}: over the host's file, or where the host's symbolic link of that name leads
+     * inside when it leads out of what the system shows. Replaces what an earlier mount put there.
+     *
+     * @throws SandboxException.InvalidSpec if the host has no file of that name to put it over
+     */
+    public Builder etcFile(String name, String content, int mode) {
+      return Presets.etcFile(this, name, content, mode);
+    }
+
+    /** Adds a mount in place of any earlier one at its target. */
+    Builder replace(Mount mount) {
+      mounts.removeIf(m -> m.target().equals(mount.target()));
+      return mount(mount);
     }
 
     public Builder workingDirectory(String dir) {

@@ -24,6 +24,7 @@ import dev.robojail.ffm.Sysno;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +44,12 @@ final class SetupPlan {
   static final String BASE = "/tmp";
   static final String OLD = "/oldroot";
   static final String NEW = "/newroot";
+
+  /**
+   * Where what goes over a bound directory's files is made first: beside the new root, not in it,
+   * so it is dropped with the old root and only the mounts made from it stay.
+   */
+  static final String STAGE = "/stage";
 
   /** The devices {@link Mount.Dev} binds from the host; a user namespace cannot mknod. */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
@@ -155,9 +162,12 @@ final class SetupPlan {
     made.add("/");
 
     stage(Stage.MOUNTS);
+    Map<Mount, String> staged = staging(s.mounts());
     for (Mount m : s.mounts()) {
       switch (m) {
         case Mount.Bind b -> bind(b);
+        case Mount.File f when staged.containsKey(f) -> over(staged.get(f), f.target());
+        case Mount.Cover c -> over(staged.get(c), c.target());
         case Mount.Tmpfs t -> {
           parents(t.target());
           mkdir(NEW + t.target(), 0755);
@@ -525,6 +535,86 @@ final class SetupPlan {
                   str("mode=0555"))
               .tolerating(Errno.ENOENT));
     }
+  }
+
+  /**
+   * Makes, in a tmpfs at {@value #STAGE}, the files that go over a bound directory's (which cannot
+   * be written, and must not be: it is the host's) and the empty file and directory that covers
+   * show, then makes that tmpfs read-only, so that every mount made from it is read-only too.
+   *
+   * @return where each such mount is staged
+   */
+  private Map<Mount, String> staging(List<Mount> mounts) {
+    Map<Mount, String> staged = new LinkedHashMap<>();
+    List<Mount> earlier = new ArrayList<>();
+    for (Mount m : mounts) {
+      switch (m) {
+        case Mount.File f when innermost(earlier, f.target()) instanceof Mount.Bind ->
+            staged.put(f, STAGE + "/" + staged.size());
+        case Mount.Cover c -> staged.put(c, STAGE + (c.directory() ? "/empty-dir" : "/empty"));
+        default -> {}
+      }
+      earlier.add(m);
+    }
+    if (staged.isEmpty()) {
+      return staged;
+    }
+    mkdir(STAGE, 0755);
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str("tmpfs"),
+            str(STAGE),
+            str("tmpfs"),
+            flags(NOSUID_NODEV | Flags.MS_NOEXEC),
+            str("mode=0755")));
+    Set<String> done = new HashSet<>();
+    for (Map.Entry<Mount, String> e : staged.entrySet()) {
+      if (!done.add(e.getValue())) {
+        continue;
+      }
+      switch (e.getKey()) {
+        case Mount.File f -> file(e.getValue(), f.content(), f.mode());
+        case Mount.Cover c when c.directory() -> mkdir(e.getValue(), 0555);
+        default -> file(e.getValue(), new byte[0], 0444);
+      }
+    }
+    setattr(STAGE, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");
+    return staged;
+  }
+
+  /** The last of these mounts whose target holds {@code path}, or null for the root's tmpfs. */
+  private static Mount innermost(List<Mount> earlier, String path) {
+    Mount found = null;
+    int longest = -1;
+    for (Mount m : earlier) {
+      String t = m.target();
+      boolean holds = path.startsWith(t + "/") || path.equals(t);
+      boolean container =
+          !(m instanceof Mount.File
+              || m instanceof Mount.Symlink
+              || m instanceof Mount.Cover
+              || m instanceof Mount.Bind b && !b.directory());
+      if (holds && container && t.length() >= longest) {
+        found = m;
+        longest = t.length();
+      }
+    }
+    return found;
+  }
+
+  /** Mounts a staged file or directory (read-only, as its tmpfs is) over what is at target. */
+  private void over(String staged, String target) {
+    add(
+        Step.of(
+            "mount",
+            Sysno.MOUNT,
+            str(staged),
+            str(NEW + target),
+            str(null),
+            flags(Flags.MS_BIND),
+            str(null)));
   }
 
   private void dev(String target, long shmSize) {

@@ -91,6 +91,18 @@ final class Validation {
         case Mount.File f -> mode(f.target(), f.mode());
         case Mount.Symlink l -> noNul("symlink target", l.linkTarget());
         case Mount.Dev d -> {}
+        case Mount.Cover c -> {
+          boolean inBind =
+              mounts.stream()
+                  .takeWhile(earlier -> earlier != c)
+                  .anyMatch(
+                      earlier ->
+                          earlier instanceof Mount.Bind b
+                              && c.target().startsWith(b.target() + "/"));
+          if (!inBind) {
+            fail("nothing to cover at " + c.target() + ": it is not inside an earlier bind");
+          }
+        }
       }
     }
     for (Map.Entry<String, String> e : environment.variables().entrySet()) {

@@ -71,6 +71,11 @@ final class Bwrap {
                 List.of("--perms", "0" + Integer.toOctalString(d.mode()), "--dir", d.target()));
         case Mount.Symlink l -> a.addAll(List.of("--symlink", l.linkTarget(), l.target()));
         case Mount.File f -> throw new UnsupportedOperationException("no files in the benchmark");
+        // bubblewrap's own ways to hide a path: /dev/null over a file, a read-only tmpfs over a
+        // directory.
+        case Mount.Cover c when c.directory() ->
+            a.addAll(List.of("--tmpfs", c.target(), "--remount-ro", c.target()));
+        case Mount.Cover c -> a.addAll(List.of("--ro-bind", "/dev/null", c.target()));
       }
     }
     if (!s.security().writableRoot()) {

@@ -297,14 +297,20 @@ class SetupPlanTest {
     Sandbox.Builder b = Sandbox.builder().command("/bin/true");
     List<String> names = List.of("a", "b", "usr", "etc", "x y", "tmp", "ü");
     int n = 1 + r.nextInt(8);
+    List<String> bound = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       StringBuilder p = new StringBuilder();
       for (int d = 0, depth = 1 + r.nextInt(3); d < depth; d++) {
         p.append('/').append(names.get(r.nextInt(names.size())));
       }
       String t = p.toString() + i;
-      switch (r.nextInt(5)) {
-        case 0 -> b.readOnlyBind(Path.of("/usr"), t);
+      switch (bound.isEmpty() ? r.nextInt(5) : r.nextInt(7)) {
+        case 0 -> {
+          b.readOnlyBind(Path.of("/usr"), t);
+          bound.add(t);
+        }
+        case 5 -> b.file(bound.get(r.nextInt(bound.size())) + "/over" + i, "over " + i, 0644);
+        case 6 -> b.mount(new Mount.Cover(bound.get(r.nextInt(bound.size())) + "/c" + i, false));
         case 1 -> b.tmpfs(t, r.nextInt(1 << 20), 0755);
         case 2 -> b.dir(t, 0700);
         case 3 -> b.symlink("../" + i, t);
@@ -318,14 +324,22 @@ class SetupPlanTest {
         break;
       }
       switch (s.name()) {
-        case "mkdirat", "openat" -> writes.add(str(s.args().get(1)));
+        case "mkdirat", "openat" -> {
+          String w = str(s.args().get(1));
+          writes.add(w);
+          for (String t : bound) {
+            assertFalse(w.startsWith("/newroot" + t + "/"), "written in a bind: " + s);
+          }
+        }
         case "symlinkat" -> writes.add(str(s.args().get(2)));
         case "move_mount" -> writes.add(str(s.args().get(3)));
         case "openat2" -> assertTrue(str(s.args().get(1)).startsWith("/oldroot/"), s.toString());
         case "mount" -> {
           writes.add(str(s.args().get(1)));
           if (s.args().get(0) instanceof Arg.Str src && src.value().startsWith("/")) {
-            assertTrue(src.value().startsWith("/oldroot/"), s.toString());
+            assertTrue(
+                src.value().startsWith("/oldroot/") || src.value().startsWith("/stage/"),
+                s.toString());
           }
         }
         default -> {}
@@ -335,6 +349,8 @@ class SetupPlanTest {
       assertTrue(
           w.equals("/")
               || w.equals("/tmp")
+              || w.equals("/stage")
+              || w.startsWith("/stage/")
               || w.startsWith("/tmp/newroot")
               || w.startsWith("/tmp/oldroot")
               || w.equals("/newroot")
@@ -530,6 +546,49 @@ class SetupPlanTest {
     List<String> free = calls(spec);
     index(free, "prlimit64(0, RLIMIT_NOFILE, {4096, 4096}, NULL)");
     index(free, "prlimit64(0, RLIMIT_NPROC, {100, 100}, NULL)");
+  }
+
+  @Test
+  void filesAndCoversOverABindAreStagedReadOnlyAndMountedOverWhatIsThere() {
+    Sandbox spec =
+        Sandbox.builder()
+            .readOnlyBind(Path.of("/usr"), "/etc")
+            .file("/etc/passwd", "me:x:1:1::/:/bin/sh\n", 0644)
+            .mount(new Mount.Cover("/etc/shadow", false))
+            .mount(new Mount.Cover("/etc/ssl/private", true))
+            .file("/home/note", "in the root", 0644)
+            .command("/bin/true")
+            .build();
+    List<String> c = calls(spec);
+    int stage =
+        index(
+            c,
+            "mount(\"tmpfs\", \"/stage\", \"tmpfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=0755\")");
+    int content =
+        index(c, "fd0 = openat(AT_FDCWD, \"/stage/0\", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0644)");
+    int empty =
+        index(
+            c, "fd1 = openat(AT_FDCWD, \"/stage/empty\", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0444)");
+    int dir = index(c, "mkdirat(AT_FDCWD, \"/stage/empty-dir\", 0555) [ok: EEXIST]");
+    int ro = index(c, "mount_setattr(AT_FDCWD, \"/stage\", 0, {attr_set=MOUNT_ATTR_RDONLY}, 32)");
+    int etc =
+        c.indexOf(c.stream().filter(x -> x.startsWith("move_mount(")).findFirst().orElseThrow());
+    int passwd = index(c, "mount(\"/stage/0\", \"/newroot/etc/passwd\", NULL, MS_BIND, NULL)");
+    int shadow = index(c, "mount(\"/stage/empty\", \"/newroot/etc/shadow\", NULL, MS_BIND, NULL)");
+    index(c, "mount(\"/stage/empty-dir\", \"/newroot/etc/ssl/private\", NULL, MS_BIND, NULL)");
+    assertTrue(c.stream().anyMatch(x -> x.contains("openat(AT_FDCWD, \"/newroot/home/note\"")));
+    assertTrue(stage < content && content < empty && empty < dir && dir < ro, String.join("\n", c));
+    assertTrue(ro < etc && etc < passwd && passwd < shadow, String.join("\n", c));
+    assertTrue(
+        c.stream().noneMatch(x -> x.contains("\"/newroot/etc/passwd\", O_")),
+        "written in the bind");
+  }
+
+  @Test
+  void aCoverNeedsAnEarlierBindToCover() {
+    Sandbox.Builder b =
+        Sandbox.builder().mount(new Mount.Cover("/etc/shadow", false)).command("/bin/true");
+    assertThrows(SandboxException.InvalidSpec.class, b::build);
   }
 
   @Test

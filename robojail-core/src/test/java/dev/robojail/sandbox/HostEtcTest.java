@@ -1,0 +1,164 @@
+package dev.robojail.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Which parts of a host's {@code /etc} a sandbox gets covered, decided on the host. */
+class HostEtcTest {
+  @TempDir Path tmp;
+
+  static void mode(Path p, String rwx) throws IOException {
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(rwx));
+  }
+
+  static Path file(Path p, String content, String rwx) throws IOException {
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, content);
+    mode(p, rwx);
+    return p;
+  }
+
+  private static List<String> targets(List<Mount.Cover> covers) {
+    return covers.stream().map(c -> c.target() + (c.directory() ? "/" : "")).sorted().toList();
+  }
+
+  @Test
+  void coversWhatOthersCannotReadAndNothingElse() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    file(etc.resolve("public.conf"), "pub", "rw-r--r--");
+    Path shadow = file(etc.resolve("shadow"), "SECRET", "rw-r-----");
+    file(etc.resolve("ssl/private/key.pem"), "SECRET", "rw-r--r--");
+    mode(etc.resolve("ssl/private"), "rwx------");
+    file(etc.resolve("ssl/certs/ca.pem"), "pub", "rw-r--r--");
+    file(etc.resolve("listed-only/x"), "pub", "rw-r--r--");
+    mode(etc.resolve("listed-only"), "rwxr-xr--");
+    file(etc.resolve("entered-only/x"), "pub", "rw-r--r--");
+    mode(etc.resolve("entered-only"), "rwx--x--x");
+    file(etc.resolve("sudoers.d/README"), "pub", "rw-r--r--");
+    file(etc.resolve("sudoers.d/admins"), "SECRET", "r--r-----");
+    Files.createSymbolicLink(etc.resolve("to-shadow"), Path.of("shadow"));
+    Files.createSymbolicLink(etc.resolve("to-root"), Path.of("/root/.ssh/id_rsa"));
+    Files.createLink(etc.resolve("shadow-hardlink"), shadow);
+    Path fifo = etc.resolve("agent.fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", "-m", "0666", fifo.toString()).start().waitFor());
+
+    assertEquals(
+        List.of(
+            "/etc/agent.fifo",
+            "/etc/entered-only/",
+            "/etc/listed-only/",
+            "/etc/shadow",
+            "/etc/shadow-hardlink",
+            "/etc/ssl/private/",
+            "/etc/sudoers.d/admins"),
+        targets(HostEtc.covers(etc.toRealPath(), "/etc")));
+  }
+
+  static Stream<Long> seeds() {
+    return IntStream.rangeClosed(1, 25).mapToObj(i -> 0x5eed0000L + i);
+  }
+
+  private static final String[] FILE_MODES = {
+    "rw-r--r--", "rw-------", "rw-r-----", "rw----r--", "r--r--r--", "rwxr-xr-x", "rwx-----x"
+  };
+  private static final String[] DIR_MODES = {
+    "rwxr-xr-x", "rwx------", "rwx--x--x", "rwxr-x---", "rwx---r-x", "rwxr--r--", "rwxrwx---"
+  };
+
+  /**
+   * On random trees: an entry is hidden (covered, or below a cover) exactly when it or a directory
+   * above it is one that others cannot read, and no cover is below another.
+   */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void onRandomTreesExactlyTheUnreadableIsHidden(long seed) throws Exception {
+    Random r = new Random(seed);
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    // path -> whether others can read it and every directory above it
+    Map<String, Boolean> readable = new TreeMap<>();
+    List<Path> dirs = new ArrayList<>(List.of(etc));
+    Map<Path, String> dirModes = new TreeMap<>();
+    for (int i = 0; i < 40; i++) {
+      Path parent = dirs.get(r.nextInt(dirs.size()));
+      Path p = parent.resolve("e" + i);
+      boolean parentOk = parent.equals(etc) || readable.get("/" + etc.relativize(parent));
+      if (r.nextInt(3) == 0 && etc.relativize(p).getNameCount() < 4) {
+        Files.createDirectory(p);
+        String m = DIR_MODES[r.nextInt(DIR_MODES.length)];
+        dirModes.put(p, m);
+        dirs.add(p);
+        readable.put("/" + etc.relativize(p), parentOk && m.charAt(6) == 'r' && m.charAt(8) == 'x');
+      } else {
+        String m = FILE_MODES[r.nextInt(FILE_MODES.length)];
+        file(p, "x", m);
+        readable.put("/" + etc.relativize(p), parentOk && m.charAt(6) == 'r');
+      }
+    }
+    // Deepest first, so that the owner can still enter while modes are set.
+    for (Path d : dirModes.keySet().stream().sorted((a, b) -> b.compareTo(a)).toList()) {
+      mode(d, dirModes.get(d));
+    }
+
+    List<Mount.Cover> covers = HostEtc.covers(etc.toRealPath(), "");
+    List<String> covered = covers.stream().map(Mount.Cover::target).toList();
+    for (Map.Entry<String, Boolean> e : readable.entrySet()) {
+      boolean hidden =
+          covered.stream().anyMatch(c -> e.getKey().equals(c) || e.getKey().startsWith(c + "/"));
+      assertEquals(!e.getValue(), hidden, "seed " + seed + ": " + e.getKey() + " in " + covered);
+    }
+    for (Mount.Cover c : covers) {
+      assertFalse(
+          covered.stream().anyMatch(o -> c.target().startsWith(o + "/")),
+          "seed " + seed + ": " + c + " is below another cover");
+      Path host = etc.resolve(c.target().substring(1));
+      assertEquals(Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS), c.directory(), c.target());
+    }
+  }
+
+  @Test
+  void robojailsFilesGoWhereTheHostsLinksLeadInside() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    file(etc.resolve("passwd"), "root:x:0:0::/root:/bin/sh\n", "rw-r--r--");
+    file(
+        tmp.resolve("run/systemd/resolve/stub-resolv.conf"),
+        "nameserver 127.0.0.53\n",
+        "rw-r--r--");
+    Files.createSymbolicLink(
+        etc.resolve("resolv.conf"), Path.of("../run/systemd/resolve/stub-resolv.conf"));
+    Files.createSymbolicLink(etc.resolve("hosts"), Path.of("hosts.real"));
+    file(etc.resolve("hosts.real"), "127.0.0.1 localhost\n", "rw-r--r--");
+    Files.createSymbolicLink(etc.resolve("to-usr"), Path.of("/usr/share/x"));
+    Files.createSymbolicLink(etc.resolve("loop"), Path.of("loop"));
+    Files.createDirectories(etc.resolve("dir"));
+
+    assertEquals(Optional.of("/etc/passwd"), HostEtc.placeOf(tmp, "passwd"));
+    assertEquals(
+        Optional.of("/run/systemd/resolve/stub-resolv.conf"), HostEtc.placeOf(tmp, "resolv.conf"));
+    assertEquals(Optional.of("/etc/hosts.real"), HostEtc.placeOf(tmp, "hosts"));
+    // /usr is the host's, read-only: no file of the sandbox's own can go there.
+    assertEquals(Optional.empty(), HostEtc.placeOf(tmp, "to-usr"));
+    assertEquals(Optional.empty(), HostEtc.placeOf(tmp, "loop"));
+    assertEquals(Optional.empty(), HostEtc.placeOf(tmp, "dir"));
+    assertEquals(Optional.empty(), HostEtc.placeOf(tmp, "missing"));
+    assertTrue(HostEtc.placeOf("passwd").isPresent(), "this host has an /etc/passwd file");
+  }
+}
