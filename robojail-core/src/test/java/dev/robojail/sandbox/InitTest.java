@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.FdInputStream;
 import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
@@ -16,21 +17,13 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** robojail-init as the sandbox's PID 1: signals are passed on, orphans reaped, statuses kept. */
-@Tag("namespace")
+@NeedsUserNamespaces
 class InitTest {
   @BeforeAll
-  static void needsUserNamespacesAndTheInit() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+  static void needsTheInit() {
     assumeTrue(InitBinary.fd() >= 0, "robojail-init unavailable: " + InitBinary.unavailable());
   }
 

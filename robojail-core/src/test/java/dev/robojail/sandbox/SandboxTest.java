@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,25 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Sandboxes started for real, in user, mount, PID, IPC, UTS and network namespaces. */
-@Tag("namespace")
+@NeedsUserNamespaces
 class SandboxTest {
-  @BeforeAll
-  static void needsUserNamespaces() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   private static Sandbox.Builder base() {
     return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,14 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The jail's own terminal, relayed, driven like a person would: through a real terminal made by
  * {@code script(1)}, typing keys (Ctrl-C, Ctrl-Z as bytes) and reading the screen.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 class TerminalRelayTest {
   @Test
   void jobControlCtrlCAndCtrlZWorkInsideAndTheExitStatusPassesThrough() throws Exception {
