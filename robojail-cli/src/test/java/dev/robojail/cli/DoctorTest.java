@@ -26,6 +26,19 @@ class DoctorTest {
     }
     // robojail-init is reported, as ok or warn, but never as a failure
     assertTrue(out.lines().anyMatch(l -> l.matches("init +(ok|warn) .*")), "init in\n" + out);
+    assertTrue(out.lines().anyMatch(l -> l.matches("kernel +info .*")), "kernel in\n" + out);
     assertTrue(err.isEmpty(), "nothing on stderr: " + err);
+  }
+
+  @Test
+  void aConfigFileThatCannotBeReadIsAFailedCheck(@TempDir Path tmp) {
+    TestWorld world = TestWorld.in(tmp).config("network_enabled = \"maybe\"\n");
+    Result r = InProcess.run(world, "doctor");
+    assertEquals(4, r.code(), r.out() + "\n" + r.err()); // 4: doctor found problems
+    String configLine =
+        r.out().lines().filter(l -> l.startsWith("config ")).findFirst().orElseThrow();
+    assertTrue(configLine.matches("config +FAIL .*network_enabled.*"), configLine);
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("robojail: doctor found problems: config: "), r.err());
   }
 }
