@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.jail.Dirs;
 import dev.robojail.testkit.TestRepo;
@@ -376,10 +377,8 @@ class CliTest {
       var running =
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> robojail("run", "j", "--", "sh", "-c", "sleep 100 & sleep 100"));
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-      while (!robojail("list").out().contains("running") && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until(
+          "the jail to be listed as running", () -> robojail("list").out().contains("running"));
       Result refused = robojail("destroy", "j");
       assertEquals(3, refused.code(), refused.err());
       assertTrue(refused.err().contains("--force"), refused.err());

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -209,15 +211,11 @@ class SandboxTest {
     p.destroy();
     assertEquals(137, p.waitFor());
     // The kernel kills the namespace's processes when PID 1 dies; they may take a moment to
-    // be reaped by it, so poll (this bounds a hang, it does not time anything).
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertEquals(0, inNamespace(ns));
+    // be reaped by it.
+    Await.until("the namespace's processes to be gone", () -> inNamespace(ns) == 0);
   }
 
-  private static long inNamespace(String ns) throws IOException {
+  private static long inNamespace(String ns) {
     try (var procs = Files.list(Path.of("/proc"))) {
       return procs
           .filter(d -> d.getFileName().toString().matches("\\d+"))
@@ -230,6 +228,8 @@ class SandboxTest {
                 }
               })
           .count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -263,16 +263,14 @@ class SandboxTest {
       assertEquals(0, p.waitFor());
     }
     // the reaper closes the pidfd right after waitFor's value is published; allow it a moment
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (fds() > before && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertEquals(before, fds());
+    Await.until(before + " open descriptors, as before", () -> fds() == before);
   }
 
-  private static long fds() throws IOException {
+  private static long fds() {
     try (var s = Files.list(Path.of("/proc/self/fd"))) {
       return s.count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -393,19 +391,12 @@ class SandboxTest {
               .readLine();
       assertTrue(pid != null && pid.matches("\\d+"), "sandbox pid: " + pid);
       String ns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid")).toString();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       int expected = InitBinary.fd() >= 0 ? 4 : 3;
-      while (inNamespace(ns) < expected && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Await.until("robojail-init, sh and two sleeps", () -> inNamespace(ns) >= expected);
       assertEquals(expected, inNamespace(ns), "robojail-init, sh and two sleeps");
       jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no finally, nothing of Java runs
       jvm.waitFor();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertEquals(0, inNamespace(ns), "every process of the sandbox is gone");
+      Await.until("every process of the sandbox to be gone", () -> inNamespace(ns) == 0);
     } finally {
       jvm.destroyForcibly();
     }
@@ -525,10 +516,7 @@ class SandboxTest {
                   new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))
               .readLine();
       assertEquals("linked", line);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!Files.exists(dir.resolve("started")) && System.nanoTime() < deadline) {
-        Thread.sleep(10); // until the command has set its trap
-      }
+      Await.until("the command to set its trap", () -> Files.exists(dir.resolve("started")));
       jvm.destroy(); // SIGTERM to the JVM, as from kill or a service manager
       assertTrue(jvm.waitFor(30, TimeUnit.SECONDS));
       assertEquals("cleaned-up\n", Files.readString(dir.resolve("term")));

@@ -268,6 +268,8 @@ class SetupRunnerTest {
     }
     // Had a child outlived its arena it would fail its read of the sync pipe and write its
     // failure into freed memory; killed and reaped, it leaves no zombie and no descriptor.
+    // Deliberately a fixed pause, not a wait: it gives such a child time to fail and end, for a
+    // check that nothing of the kind happened.
     Thread.sleep(100);
     assertEquals(null, unreapedChild());
     assertEquals(before, openFds());
