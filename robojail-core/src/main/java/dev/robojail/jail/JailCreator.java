@@ -108,7 +108,7 @@ final class JailCreator {
                 + TerminalSafe.sanitizeLine(gitDir.toString())
                 + " exists already; remove it, or choose another name");
       }
-      Files.createDirectories(worktree.getParent());
+      JailLayout.createPrivateDirectories(worktree.getParent());
       worktreeMade = true;
       // The user's branch first, create-only: it keeps the base commit reachable in the user's
       // repository, and two jails can never share a branch.
@@ -183,7 +183,7 @@ final class JailCreator {
   // to the user. Without it, status builds its index from the base commit (and hashes every file).
   private void saveCheckoutIndex(Path gitDir, JailName name) throws IOException {
     Path target = layout.checkoutIndex(name);
-    Files.createDirectories(target.getParent());
+    JailLayout.createPrivateDirectories(target.getParent());
     Path temp = target.resolveSibling(name.value() + ".tmp");
     Files.deleteIfExists(temp);
     Files.copy(

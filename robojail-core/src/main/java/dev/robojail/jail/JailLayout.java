@@ -1,6 +1,12 @@
 package dev.robojail.jail;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Every path robojail keeps for its jails, in one place. Under the data directory ({@link
@@ -20,13 +26,23 @@ import java.nio.file.Path;
  * </pre>
  *
  * Nothing here is inside the user's repository, and nothing but the worktree and the private git
- * directory is visible inside a jail.
+ * directory is visible inside a jail. Every directory robojail creates on the way is its owner's
+ * alone (0700, {@link #createPrivateDirectories}): the state and the jails' copies of the user's
+ * work are nobody else's business.
  */
 final class JailLayout {
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
   private final Dirs dirs;
 
   JailLayout(Dirs dirs) {
     this.dirs = dirs;
+  }
+
+  /** Creates {@code dir} and its missing parents, each mode 0700; existing ones are left alone. */
+  static Path createPrivateDirectories(Path dir) throws IOException {
+    return Files.createDirectories(dir, OWNER_ONLY);
   }
 
   Dirs dirs() {

@@ -88,7 +88,7 @@ final class JailRunner {
         .ifPresent(
             init -> {
               try {
-                Files.createDirectories(record.getParent());
+                JailLayout.createPrivateDirectories(record.getParent());
                 Files.writeString(
                     record, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
               } catch (IOException e) {
