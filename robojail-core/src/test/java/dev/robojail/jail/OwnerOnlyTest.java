@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.sandbox.Stdio;
@@ -16,6 +17,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,10 +53,15 @@ class OwnerOnlyTest {
   @Test
   void everyDirectoryRobojailCreatesIsItsOwnersAloneAndSoIsTheStateFile() throws Exception {
     JailState jail = jails.create("p", repo.dir, null, null);
-    assertEquals(0, jails.run("p", List.of("true"), false, b -> b.stdin(Stdio.discard())));
     Dirs dirs = world.dirs();
     Path state = dirs.stateFile().getParent();
     Path data = dirs.dataDir();
+    // A running jail has its PID 1's record under running/: made once the jail is running.
+    CompletableFuture<Integer> running =
+        CompletableFuture.supplyAsync(
+            () -> jails.run("p", List.of("sleep", "30"), false, b -> b.stdin(Stdio.discard())));
+    Await.until(
+        "the running jail's record", () -> Files.exists(state.resolve("running").resolve("p")));
     // XDG_STATE_HOME and XDG_DATA_HOME did not exist either: robojail made them too.
     for (Path dir :
         List.of(
@@ -70,6 +78,8 @@ class OwnerOnlyTest {
     }
     assertEquals("rw-------", mode(dirs.stateFile()));
     assertEquals(Syscalls.getuid(), owner(jail.worktree()));
+    jails.destroyJail("p", true);
+    assertEquals(137, running.get(30, TimeUnit.SECONDS)); // SIGKILL to the jail's PID 1
   }
 
   @Test

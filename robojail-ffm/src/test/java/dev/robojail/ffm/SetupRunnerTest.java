@@ -51,17 +51,7 @@ class SetupRunnerTest {
       all.add(Step.of("dup3", Sysno.DUP3, of(stdout[1]), of(1), of(0)));
     }
     all.addAll(steps);
-    int uid = Syscalls.getuid();
-    int gid = Syscalls.getgid();
-    return SetupRunner.start(
-        SetupProgram.of(all),
-        NAMESPACES,
-        pid -> {
-          Path proc = Path.of("/proc/" + pid);
-          Files.writeString(proc.resolve("setgroups"), "deny");
-          Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
-          Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
-        });
+    return SetupRunner.start(SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe());
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */

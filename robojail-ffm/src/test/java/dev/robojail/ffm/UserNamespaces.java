@@ -35,8 +35,6 @@ public final class UserNamespaces implements ExecutionCondition {
       return Optional.of("no setup runner for " + System.getProperty("os.arch"));
     }
     try {
-      int uid = Syscalls.getuid();
-      int gid = Syscalls.getgid();
       SetupRunner.Child c =
           SetupRunner.start(
               SetupProgram.of(
@@ -56,12 +54,7 @@ public final class UserNamespaces implements ExecutionCondition {
                           Arg.strings(List.of("/bin/true")),
                           Arg.strings(List.of())))),
               NAMESPACES,
-              pid -> {
-                Path proc = Path.of("/proc/" + pid);
-                Files.writeString(proc.resolve("setgroups"), "deny");
-                Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
-                Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
-              });
+              rootInsideAsMe());
       try {
         SigInfo end = Syscalls.waitid(Syscalls.P_PIDFD, c.pidfd(), Syscalls.WEXITED);
         if (end.status() != 0) {
@@ -76,6 +69,18 @@ public final class UserNamespaces implements ExecutionCondition {
       return Optional.of(
           "user namespaces unavailable as uid " + Syscalls.getuid() + ": " + e.getMessage());
     }
+  }
+
+  /** The parent's part of a child's start: root inside maps to this process's uid and gid. */
+  static SetupRunner.ParentHook rootInsideAsMe() {
+    int uid = Syscalls.getuid();
+    int gid = Syscalls.getgid();
+    return pid -> {
+      Path proc = Path.of("/proc/" + pid);
+      Files.writeString(proc.resolve("setgroups"), "deny");
+      Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
+      Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
+    };
   }
 
   @Override
