@@ -10,6 +10,7 @@ import dev.robojail.ffm.Await;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -313,7 +314,7 @@ class SandboxTest {
 
   @Test
   void theSeccompFilterRefusesEachDangerousCallForReal() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    Programs.require("/usr/bin/python3", "Debian's python3");
     byte[] script;
     try (var in = SandboxTest.class.getResourceAsStream("attacks.py")) {
       script = in.readAllBytes();
@@ -357,7 +358,7 @@ class SandboxTest {
 
   @Test
   void optionsLiftTheirPartOfTheFilter() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    Programs.require("/usr/bin/python3", "Debian's python3");
     String py =
         "import ctypes; l = ctypes.CDLL(None, use_errno=True);"
             + " r = l.syscall(101, 0, 0, 0, 0); print(ctypes.get_errno() if r < 0 else 0)";

@@ -2,10 +2,10 @@ package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.Await;
 import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 class TerminalRelayTest {
   @Test
   void jobControlCtrlCAndCtrlZWorkInsideAndTheExitStatusPassesThrough() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) from util-linux");
-    assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
+    Programs.require("/usr/bin/script", "script(1), Debian's bsdutils");
+    Programs.require("/bin/bash", "bash");
     String java = TestJvm.java();
     String command =
         String.join(
