@@ -29,7 +29,11 @@ final class DoctorCommand extends JailCommand {
     for (HostReport.Check c : checks) {
       line(c.name(), c.detail(), c.status());
     }
-    line("config", describeConfig(), HostReport.Status.OK);
+    try {
+      line("config", describeConfig(), HostReport.Status.OK);
+    } catch (JailException e) {
+      line("config", e.getMessage(), HostReport.Status.FAIL);
+    }
     out().flush();
     if (!problems.isEmpty()) {
       err().println("robojail: doctor found problems: " + String.join("; ", problems));
@@ -39,18 +43,13 @@ final class DoctorCommand extends JailCommand {
   }
 
   private String describeConfig() {
-    try {
-      var c = jails().config();
-      return (c.networkEnabled() ? "network on" : "network off")
-          + ", "
-          + c.hiddenPaths().size()
-          + " hidden paths, "
-          + (c.extraRoBinds().size() + c.extraRwBinds().size())
-          + " extra binds";
-    } catch (JailException e) {
-      problems.add(e.getMessage());
-      return e.getMessage();
-    }
+    var c = jails().config();
+    return (c.networkEnabled() ? "network on" : "network off")
+        + ", "
+        + c.hiddenPaths().size()
+        + " hidden paths, "
+        + (c.extraRoBinds().size() + c.extraRwBinds().size())
+        + " extra binds";
   }
 
   private void line(String what, String value, HostReport.Status status) {
@@ -59,6 +58,7 @@ final class DoctorCommand extends JailCommand {
           case OK -> "ok";
           case WARN -> "warn";
           case FAIL -> "FAIL";
+          case INFO -> "info";
         };
     out().printf("%-16s %-4s %s%n", what, shown, value);
     if (status == HostReport.Status.FAIL) {

@@ -5,72 +5,41 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.jail.Dirs;
-import dev.robojail.jail.Jails;
-import dev.robojail.sandbox.Sandbox;
-import dev.robojail.sandbox.SandboxException;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line end to end, in process, with real git repositories. */
 class CliTest {
   @TempDir Path tmp;
+  TestWorld world;
   Path home;
   Path repo;
   Dirs dirs;
 
-  record Result(int code, String out, String err) {}
-
   @BeforeEach
-  void setUp() throws Exception {
-    // The namespace tests are re-run as nobody, who must be able to write here.
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-    home = Files.createDirectories(tmp.resolve("home"));
-    dirs =
-        Dirs.resolve(
-            Map.of(
-                "XDG_STATE_HOME", tmp.resolve("xdg/state").toString(),
-                "XDG_CONFIG_HOME", tmp.resolve("xdg/config").toString()),
-            home);
-    repo = Files.createDirectories(tmp.resolve("repo"));
-    git(repo, "init", "-q");
-    Files.writeString(repo.resolve("README"), "hello\n");
-    git(repo, "add", ".");
-    git(repo, "-c", "user.name=T", "-c", "user.email=t@t", "commit", "-q", "-m", "initial");
+  void setUp() {
+    world = TestWorld.in(tmp);
+    home = world.home();
+    dirs = world.dirs();
+    repo = world.repo("repo").dir;
   }
 
   Result robojail(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Robojail.commandLine(() -> Jails.open(dirs, home));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  static String git(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("git", "-C", dir.toString()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), output);
-    return output;
+    return InProcess.run(world, args);
   }
 
   static void assertOneLineError(Result r) {
@@ -101,7 +70,7 @@ class CliTest {
       assertTrue(r.err().contains("invalid branch or commit: -"), r.err());
     }
     assertEquals("[]", robojail("list", "--json").out().strip());
-    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+    assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
   }
 
   @Test
@@ -159,7 +128,7 @@ class CliTest {
     Result r = robojail("create", "--name", "taken", "--repo", repo.toString());
     assertEquals(1, r.code(), r.err());
     assertEquals("[]", robojail("list", "--json").out().strip());
-    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+    assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
     assertTrue(Files.exists(squatter.resolve("mine")));
   }
 
@@ -180,7 +149,7 @@ class CliTest {
     assertEquals(0, robojail("destroy", "d", "--force").code());
     assertFalse(Files.exists(worktree));
     assertEquals("[]", robojail("list", "--json").out().strip());
-    assertFalse(git(repo, "branch", "--list", "robojail/*").contains("robojail/"));
+    assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
   }
 
   @Test
@@ -188,22 +157,22 @@ class CliTest {
     assertEquals(0, robojail("create", "--name", "c", "--repo", repo.toString()).code());
     Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("c"));
     Files.writeString(worktree.resolve("work.txt"), "x\n");
-    git(worktree, "add", ".");
-    git(worktree, "-c", "user.name=T", "-c", "user.email=t@t", "commit", "-q", "-m", "work");
+    TestRepo.run(worktree, "add", ".");
+    TestRepo.run(
+        worktree, "-c", "user.name=T", "-c", "user.email=t@t", "commit", "-q", "-m", "work");
 
     Result r = robojail("destroy", "c");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("kept branch robojail/c-"), r.out());
     assertTrue(r.out().contains("with 1 commit;"), r.out());
-    assertTrue(git(repo, "branch", "--list", "robojail/*").contains("robojail/c-"));
+    assertTrue(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/c-"));
   }
 
   @Test
   void aBindOfAHiddenPathIsRefused() throws Exception {
     Files.createDirectories(home.resolve(".ssh"));
     assertEquals(0, robojail("create", "--name", "h", "--repo", repo.toString()).code());
-    Files.createDirectories(dirs.configFile().getParent());
-    Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.ssh\"]\n");
+    world.config("extra_ro_binds = [\"~/.ssh\"]\n");
     Result r = robojail("run", "h", "--", "true");
     assertEquals(1, r.code());
     assertOneLineError(r);
@@ -248,20 +217,15 @@ class CliTest {
     for (String name : List.of("c0", "c1", "c2", "c3", "c4", "c5", "same")) {
       assertTrue(list.lines().anyMatch(l -> l.startsWith(name + " ")), list);
     }
-    String branches = git(repo, "branch", "--list", "robojail/*");
+    String branches = TestRepo.run(repo, "branch", "--list", "robojail/*");
     assertEquals(n + 1, branches.lines().count(), branches);
   }
 
   @Nested
-  @Tag("namespace")
+  @NeedsUserNamespaces
   class InJail {
     @BeforeEach
-    void needsUserNamespaces() throws InterruptedException {
-      try {
-        Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-      } catch (SandboxException.NamespacesUnavailable e) {
-        assumeTrue(false, e.getMessage());
-      }
+    void createTheJail() {
       assertEquals(0, robojail("create", "--name", "j", "--repo", repo.toString()).code());
     }
 
@@ -320,8 +284,7 @@ class CliTest {
       Files.writeString(config.resolve("visible"), "ok");
       Path creds = Files.createDirectories(config.resolve("gcloud")).resolve("creds");
       Files.writeString(creds, "secret");
-      Files.createDirectories(dirs.configFile().getParent());
-      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.config\"]\n");
+      world.config("extra_ro_binds = [\"~/.config\"]\n");
       assertEquals(
           0, sh("test -f '" + config.resolve("visible") + "' && test ! -e '" + creds + "'"));
     }
@@ -344,8 +307,7 @@ class CliTest {
 
     @Test
     void networkOffReallyIsOff() throws IOException {
-      Files.createDirectories(dirs.configFile().getParent());
-      Files.writeString(dirs.configFile(), "network_enabled = false\n");
+      world.config("network_enabled = false\n");
       assertEquals(0, sh("test \"$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')\" = lo"));
       // not even a socket: without network only AF_UNIX ones can be made
       assertEquals(
@@ -358,13 +320,13 @@ class CliTest {
     @Test
     void setupCreatesNothingInTheWorktree() throws Exception {
       Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
-      String before = git(worktree, "status", "--porcelain", "--ignored");
+      String before = TestRepo.run(worktree, "status", "--porcelain", "--ignored");
       List<Path> files;
       assertEquals(0, sh("true"));
       try (var walk = Files.walk(worktree)) {
         files = walk.filter(p -> !p.toString().contains("/.git")).sorted().toList();
       }
-      assertEquals(before, git(worktree, "status", "--porcelain", "--ignored"));
+      assertEquals(before, TestRepo.run(worktree, "status", "--porcelain", "--ignored"));
       assertEquals(List.of(worktree, worktree.resolve("README")), files);
     }
 
@@ -402,8 +364,7 @@ class CliTest {
 
     @Test
     void limitsComeFromTheConfig() throws IOException {
-      Files.createDirectories(dirs.configFile().getParent());
-      Files.writeString(dirs.configFile(), "max_open_files = 300\nmax_processes = 77\n");
+      world.config("max_open_files = 300\nmax_processes = 77\n");
       assertEquals(
           0,
           sh(
@@ -416,10 +377,8 @@ class CliTest {
       var running =
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> robojail("run", "j", "--", "sh", "-c", "sleep 100 & sleep 100"));
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-      while (!robojail("list").out().contains("running") && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until(
+          "the jail to be listed as running", () -> robojail("list").out().contains("running"));
       Result refused = robojail("destroy", "j");
       assertEquals(3, refused.code(), refused.err());
       assertTrue(refused.err().contains("--force"), refused.err());
@@ -435,8 +394,7 @@ class CliTest {
       Files.writeString(key, "secret");
       Path shared = Files.createDirectories(home.resolve("shared"));
       Files.createLink(shared.resolve("innocent"), key);
-      Files.createDirectories(dirs.configFile().getParent());
-      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/shared\"]\n");
+      world.config("extra_ro_binds = [\"~/shared\"]\n");
       Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
       assertEquals(1, r.code(), r.out() + r.err());
       assertOneLineError(r);
@@ -452,8 +410,7 @@ class CliTest {
       Path key = Files.writeString(locked.resolve("id_test"), "secret");
       Path shared = Files.createDirectories(home.resolve("shared"));
       Files.createLink(shared.resolve("innocent"), key);
-      Files.createDirectories(dirs.configFile().getParent());
-      Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/shared\"]\n");
+      world.config("extra_ro_binds = [\"~/shared\"]\n");
       Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
       try {
         assumeTrue(

@@ -3,6 +3,7 @@ package dev.robojail.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.testkit.TestWorld;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ class ErrorsTest {
 
   @Test
   void anErrorIsOneLineWithoutRobojailDebug() throws Exception {
-    MainProcess.Result r = new MainProcess(tmp).run("status", "no-such-jail");
+    Result r = new MainProcess(TestWorld.in(tmp)).run("status", "no-such-jail");
     assertEquals(3, r.code(), r.err());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("robojail: "), r.err());
@@ -28,10 +29,9 @@ class ErrorsTest {
 
   @Test
   void robojailDebugAddsTheStackTraceAfterTheSameLine() throws Exception {
-    MainProcess robojail = new MainProcess(tmp);
-    MainProcess.Result plain = robojail.run("status", "no-such-jail");
-    MainProcess.Result debug =
-        robojail.run(Map.of("ROBOJAIL_DEBUG", "1"), "status", "no-such-jail");
+    MainProcess robojail = new MainProcess(TestWorld.in(tmp));
+    Result plain = robojail.run("status", "no-such-jail");
+    Result debug = robojail.run(Map.of("ROBOJAIL_DEBUG", "1"), "status", "no-such-jail");
     assertEquals(plain.code(), debug.code(), debug.err());
     List<String> lines = debug.err().lines().toList();
     assertEquals(plain.err().strip(), lines.getFirst(), debug.err());
@@ -40,14 +40,13 @@ class ErrorsTest {
 
   @Test
   void aUsageErrorIsOneLineAndRobojailDebugAddsItsStackTrace() throws Exception {
-    MainProcess robojail = new MainProcess(tmp);
-    MainProcess.Result plain = robojail.run("list", "--no-such-option");
+    MainProcess robojail = new MainProcess(TestWorld.in(tmp));
+    Result plain = robojail.run("list", "--no-such-option");
     assertEquals(2, plain.code(), plain.err());
     assertEquals(1, plain.err().lines().count(), plain.err());
     assertTrue(plain.err().startsWith("robojail: "), plain.err());
 
-    MainProcess.Result debug =
-        robojail.run(Map.of("ROBOJAIL_DEBUG", "1"), "list", "--no-such-option");
+    Result debug = robojail.run(Map.of("ROBOJAIL_DEBUG", "1"), "list", "--no-such-option");
     assertEquals(2, debug.code(), debug.err());
     List<String> lines = debug.err().lines().toList();
     assertEquals(plain.err().strip(), lines.getFirst(), debug.err());

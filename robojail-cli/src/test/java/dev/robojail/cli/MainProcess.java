@@ -1,5 +1,6 @@
 package dev.robojail.cli;
 
+import dev.robojail.testkit.TestWorld;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -17,27 +18,22 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code robojail} command run through {@link Main} in a JVM of its own, with a scratch HOME
- * and XDG directories passed the way a user's shell passes them. For what only the real entry point
- * shows (environment variables such as {@code ROBOJAIL_DEBUG}, the exit status given to {@code
- * System.exit}), and so that these tests need nothing of the library's Java API.
+ * The {@code robojail} command run through {@link Main} in a JVM of its own, in a {@link TestWorld}
+ * whose HOME and XDG directories are passed the way a user's shell passes them. For what only the
+ * real entry point shows (environment variables such as {@code ROBOJAIL_DEBUG}, the exit status
+ * given to {@code System.exit}), and so that these tests need nothing of the library's Java API.
  */
 final class MainProcess {
-  record Result(int code, String out, String err) {}
-
   private final Path dir;
   private final Map<String, String> env = new LinkedHashMap<>();
 
-  /** Keeps HOME, the XDG directories and the output files under {@code dir}. */
-  MainProcess(Path dir) throws IOException {
-    this.dir = dir;
+  /** Runs in {@code world}: its HOME and XDG directories, its root for the output files. */
+  MainProcess(TestWorld world) {
+    this.dir = world.root();
     env.putAll(System.getenv());
     // Nothing of the caller's robojail or git setup may leak in.
     env.keySet().removeIf(k -> k.startsWith("ROBOJAIL_") || k.startsWith("GIT_"));
-    env.put("HOME", Files.createDirectories(dir.resolve("home")).toString());
-    env.put("XDG_STATE_HOME", dir.resolve("xdg/state").toString());
-    env.put("XDG_CONFIG_HOME", dir.resolve("xdg/config").toString());
-    env.put("XDG_DATA_HOME", dir.resolve("xdg/data").toString());
+    env.putAll(world.env());
   }
 
   Result run(String... args) throws Exception {

@@ -183,7 +183,7 @@ final class JailCreator {
   // to the user. Without it, status builds its index from the base commit (and hashes every file).
   private void saveCheckoutIndex(Path gitDir, JailName name) throws IOException {
     Path target = layout.checkoutIndex(name);
-    Files.createDirectories(target.getParent());
+    JailLayout.createPrivateDirectories(target.getParent());
     Path temp = target.resolveSibling(name.value() + ".tmp");
     Files.deleteIfExists(temp);
     Files.copy(

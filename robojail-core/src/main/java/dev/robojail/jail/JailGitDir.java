@@ -60,7 +60,7 @@ final class JailGitDir {
       String base,
       Map<String, String> identity)
       throws IOException {
-    Files.createDirectories(gitDir.getParent());
+    JailLayout.createPrivateDirectories(gitDir.getParent());
     Files.createDirectory(gitDir);
     Files.createDirectories(gitDir.resolve("objects/info"));
     Files.createDirectories(gitDir.resolve("objects/pack"));

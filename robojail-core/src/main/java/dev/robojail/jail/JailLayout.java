@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -27,13 +28,23 @@ import java.util.Set;
  * </pre>
  *
  * Nothing here is inside the user's repository, and nothing but the worktree and the private git
- * directory is visible inside a jail.
+ * directory is visible inside a jail. Every directory robojail creates on the way is its owner's
+ * alone (0700, {@link #createPrivateDirectories}): the state and the jails' copies of the user's
+ * work are nobody else's business.
  */
 final class JailLayout {
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
   private final Dirs dirs;
 
   JailLayout(Dirs dirs) {
     this.dirs = dirs;
+  }
+
+  /** Creates {@code dir} and its missing parents, each mode 0700; existing ones are left alone. */
+  static Path createPrivateDirectories(Path dir) throws IOException {
+    return Files.createDirectories(dir, OWNER_ONLY);
   }
 
   Dirs dirs() {
@@ -82,7 +93,7 @@ final class JailLayout {
     return dirs.stateFile().resolveSibling("running").resolve(name.value());
   }
 
-  private static final Set<PosixFilePermission> OWNER_ONLY =
+  private static final Set<PosixFilePermission> OWNER_ONLY_MODE =
       PosixFilePermissions.fromString("rwx------");
 
   /**
@@ -101,9 +112,10 @@ final class JailLayout {
             dirs.dataDir().resolve("checkout-index"),
             dirs.stateFile().getParent())) {
       try {
-        Files.createDirectories(dir);
-        if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY)) {
-          Files.setPosixFilePermissions(dir, OWNER_ONLY);
+        createPrivateDirectories(dir);
+        if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS)
+            .equals(OWNER_ONLY_MODE)) {
+          Files.setPosixFilePermissions(dir, OWNER_ONLY_MODE);
         }
       } catch (IOException e) {
         throw new JailException(

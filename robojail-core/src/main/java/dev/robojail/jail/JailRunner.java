@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.sandbox.Sandbox;
@@ -89,7 +90,7 @@ final class JailRunner {
         .ifPresent(
             init -> {
               try {
-                Files.createDirectories(record.getParent());
+                JailLayout.createPrivateDirectories(record.getParent());
                 Files.writeString(
                     record, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
               } catch (IOException e) {
@@ -152,20 +153,25 @@ final class JailRunner {
     }
   }
 
+  /** {@link #kill(Kernel, Supervisor)} through the running kernel. */
+  static void kill(Supervisor init) {
+    kill(Kernel.linux(), init);
+  }
+
   /**
    * Sends SIGKILL to exactly that process, if it is still running; any failure but "no such
    * process" is thrown. A pidfd is opened first, then the process is checked to be still the same:
    * from then on the signal cannot reach another process, whatever happens to the pid.
    */
-  static void kill(Supervisor init) {
+  static void kill(Kernel kernel, Supervisor init) {
     try {
-      int pidfd = Syscalls.pidfdOpen((int) init.pid(), 0);
+      int pidfd = kernel.pidfdOpen((int) init.pid(), 0);
       try {
         if (init.isAlive()) {
-          Syscalls.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
+          kernel.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
         }
       } finally {
-        Syscalls.close(pidfd);
+        kernel.close(pidfd);
       }
     } catch (SyscallException e) {
       if (e.errno() != Errno.ESRCH) {

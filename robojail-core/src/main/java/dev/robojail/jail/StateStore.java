@@ -151,7 +151,7 @@ public final class StateStore {
 
   private <T> T locked(Function<SortedMap<JailName, JailState>, T> action) {
     try {
-      Files.createDirectories(file.getParent());
+      JailLayout.createPrivateDirectories(file.getParent());
     } catch (IOException e) {
       throw new StateException(
           "cannot create the state directory " + file.getParent() + ": " + e, e);

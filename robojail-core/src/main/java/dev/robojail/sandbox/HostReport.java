@@ -23,7 +23,9 @@ public final class HostReport {
     /** Sandboxes work, with less than robojail would like. */
     WARN,
     /** A layer robojail counts on is missing. */
-    FAIL
+    FAIL,
+    /** Not a check: what was found, for the reader (such as the kernel's version). */
+    INFO
   }
 
   /**
@@ -50,9 +52,9 @@ public final class HostReport {
   public static List<Check> checks() throws InterruptedException {
     List<Check> checks = new ArrayList<>();
     checks.add(
-        Check.of(
+        new Check(
             "kernel",
-            true,
+            Status.INFO,
             System.getProperty("os.name")
                 + " "
                 + System.getProperty("os.version")
@@ -65,6 +67,7 @@ public final class HostReport {
             SetupRunner.supported(),
             SetupRunner.supported() ? "x86-64" : "not supported on this architecture"));
     String status = null;
+    boolean namespaces = false;
     try {
       SandboxProcess p =
           Sandbox.builder()
@@ -74,9 +77,15 @@ public final class HostReport {
               .stderr(Stdio.discard())
               .start();
       status = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
+      int code = p.waitFor();
+      namespaces = code == 0;
       checks.add(
-          Check.of("namespaces", true, "user, mount, pid, ipc, uts, net: a sandbox started"));
+          Check.of(
+              "namespaces",
+              namespaces,
+              namespaces
+                  ? "user, mount, pid, ipc, uts, net: a sandbox started"
+                  : "a sandbox started, but its command ended with status " + code));
     } catch (SandboxException e) {
       checks.add(Check.of("namespaces", false, e.getMessage()));
     } catch (IOException e) {
@@ -94,15 +103,8 @@ public final class HostReport {
               .allMatch(f -> field(seen, f).equals("0000000000000000"));
       checks.add(Check.of("capabilities", noCaps, noCaps ? "all dropped" : "NOT all dropped"));
     }
-    int abi = Landlock.abi();
-    checks.add(
-        Check.of(
-            "landlock",
-            true,
-            abi > 0
-                ? "ABI " + abi + ": writes confined to the writable mounts"
-                : "not available (kernel without Landlock, or lsm= lacks landlock): mount table"
-                    + " only"));
+    checks.add(landlock(Landlock.abi()));
+    boolean worked = namespaces;
     java.util.Optional<Cgroup.Place> cgroup = Cgroup.find();
     boolean full = cgroup.isPresent() && cgroup.get().parents().size() == 2;
     checks.add(
@@ -112,13 +114,7 @@ public final class HostReport {
             (full ? "each sandbox gets its own, limiting processes and memory: " : "")
                 + Cgroup.describe(cgroup)));
     Procfs.sysctl("kernel/apparmor_restrict_unprivileged_userns")
-        .ifPresent(
-            v ->
-                checks.add(
-                    Check.of(
-                        "apparmor userns",
-                        true,
-                        "kernel.apparmor_restrict_unprivileged_userns = " + v)));
+        .ifPresent(v -> checks.add(apparmor(v, worked)));
     checks.add(
         InitBinary.unavailable()
             .map(
@@ -133,6 +129,38 @@ public final class HostReport {
             .orElseGet(
                 () -> Check.of("init", true, "robojail-init passes signals on and reaps orphans")));
     return List.copyOf(checks);
+  }
+
+  /** Without Landlock, writes are confined by the mount table alone: less, but sandboxes work. */
+  static Check landlock(int abi) {
+    return abi > 0
+        ? new Check(
+            "landlock", Status.OK, "ABI " + abi + ": writes confined to the writable mounts")
+        : new Check(
+            "landlock",
+            Status.WARN,
+            "not available (kernel without Landlock, or lsm= lacks landlock): mount table only");
+  }
+
+  /**
+   * Ubuntu's AppArmor switch for unprivileged user namespaces, judged by what it did: it only
+   * matters when it is on and the sandbox could not be started.
+   */
+  static Check apparmor(String value, boolean namespacesWork) {
+    String setting = "kernel.apparmor_restrict_unprivileged_userns = " + value;
+    if (value.equals("0")) {
+      return new Check("apparmor userns", Status.OK, setting);
+    }
+    if (namespacesWork) {
+      return new Check(
+          "apparmor userns", Status.OK, setting + ", and sandboxes start: robojail is allowed");
+    }
+    return new Check(
+        "apparmor userns",
+        Status.FAIL,
+        setting
+            + ": it keeps unprivileged users from using user namespaces; set it to 0 or give"
+            + " java an AppArmor profile that allows userns");
   }
 
   private static String field(String status, String name) {

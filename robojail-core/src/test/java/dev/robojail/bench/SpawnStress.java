@@ -61,7 +61,12 @@ public final class SpawnStress {
     double seconds = (System.nanoTime() - start) / 1e9;
     stop.set(true);
     churn.join();
-    Thread.sleep(200); // reaper threads close their pidfds right after publishing the exit
+    // Reaper threads close their pidfds right after publishing the exit: give them until a
+    // deadline, so that only a real leak is counted.
+    long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (fds() > fdsBefore && System.nanoTime() < settle) {
+      Thread.sleep(5);
+    }
     long leakedFds = fds() - fdsBefore;
     long zombies = zombies();
     System.out.printf(

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.robojail.sandbox.Sandbox;
-import dev.robojail.sandbox.SandboxException;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.sandbox.Stdio;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +36,13 @@ class JailGitTest {
   Path wt;
 
   @BeforeEach
-  void setUp() throws IOException {
-    // The namespace tests are re-run as nobody, who must be able to write here.
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-    home = Files.createDirectories(tmp.resolve("home"));
-    dirs = TestDirs.under(tmp, home);
+  void setUp() {
+    TestWorld world = TestWorld.in(tmp);
+    home = world.home();
+    dirs = world.dirs();
     repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").write("src/a.txt", "a\n").commit("initial");
-    jails = Jails.open(dirs, home);
+    jails = world.jails();
     jail = jails.create("j", repo.dir, null, null);
     wt = jail.worktree();
   }
@@ -417,17 +415,8 @@ class JailGitTest {
   }
 
   @Nested
-  @Tag("namespace")
+  @NeedsUserNamespaces
   class InJail {
-    @BeforeEach
-    void needsUserNamespaces() throws InterruptedException {
-      try {
-        Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-      } catch (SandboxException.NamespacesUnavailable e) {
-        assumeTrue(false, e.getMessage());
-      }
-    }
-
     int sh(String script) {
       return jails.run("j", List.of("sh", "-c", script), false, b -> b.stdin(Stdio.discard()));
     }

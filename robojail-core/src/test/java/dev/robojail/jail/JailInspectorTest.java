@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.testkit.TestRepo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -31,8 +34,26 @@ class JailInspectorTest {
         .write("gone.txt", "bye\n")
         .write("src/moved.txt", "a long enough line for rename detection\n".repeat(5))
         .commit("base");
-    jail = repo.jail(git, tmp.resolve("jails"), "j1");
+    jail = worktree("j1");
     wt = jail.worktree();
+  }
+
+  /** Makes a jail worktree the way robojail does and returns its state. */
+  private JailState worktree(String name) {
+    String base = git.revParse(repo.dir, "HEAD");
+    String branch = "robojail/" + name;
+    Path worktree = tmp.resolve("jails").resolve(name);
+    Path gitDir = git.worktreeAdd(repo.dir, worktree, branch, base);
+    return new JailState(
+        JailName.of(name),
+        repo.dir,
+        branch,
+        base,
+        worktree,
+        gitDir,
+        Instant.now(),
+        List.of(),
+        null);
   }
 
   private Map<String, FileChange> byPath(JailStatus status) {
@@ -179,7 +200,7 @@ class JailInspectorTest {
   void deletedBinaryIsSummarisedWithItsOldSize() throws IOException {
     Files.write(repo.dir.resolve("old.bin"), new byte[] {0, 1, 2, 3, 4, 5, 6});
     repo.commit("binary");
-    JailState j2 = repo.jail(git, tmp.resolve("jails"), "j2");
+    JailState j2 = worktree("j2");
     Files.delete(j2.worktree().resolve("old.bin"));
     assertTrue(inspector.diff(j2).contains("Binary file old.bin (7 bytes)"));
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.sandbox.Sandbox;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,21 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** What a jail's sandbox is made of, without starting it. */
 class JailProfileTest {
   @TempDir Path tmp;
-  Path home;
-  Dirs dirs;
+  TestWorld world;
   TestRepo repo;
 
   @BeforeEach
   void setUp() {
-    home = tmp.resolve("home");
-    dirs = TestDirs.under(tmp, home);
-    repo = TestRepo.init(tmp.resolve("repo"));
-    repo.write("README", "hello\n").commit("initial");
+    world = TestWorld.in(tmp);
+    repo = world.repo("repo");
   }
 
   @Test
   void theShellInTheWorktreeWithAnEnvironmentOfItsOwn() {
-    Jails jails = Jails.open(dirs, home);
+    Jails jails = world.jails();
     JailState jail = jails.create("p", repo.dir, null, null);
     Sandbox s = jails.sandbox(jail, List.of(), false);
     assertEquals(List.of(Config.DEFAULTS.defaultShell()), s.command());
@@ -40,7 +39,7 @@ class JailProfileTest {
     assertTrue(s.lifecycle().newSession(), "not interactive: a session of its own");
     Map<String, String> env = s.environment().variables();
     assertEquals("p", env.get("ROBOJAIL"));
-    assertEquals(home.toAbsolutePath().normalize().toString(), env.get("HOME"));
+    assertEquals(world.home().toAbsolutePath().normalize().toString(), env.get("HOME"));
     assertEquals(Sandbox.DEFAULT_PATH, env.get("PATH"));
     assertEquals(
         jail.worktree().toString(),
@@ -50,10 +49,10 @@ class JailProfileTest {
 
   @Test
   void theEntrypointsDirectoryJoinsThePath() throws IOException {
-    Path tool = Files.createDirectories(home.resolve("bin")).resolve("agent");
+    Path tool = Files.createDirectories(world.home().resolve("bin")).resolve("agent");
     Files.writeString(tool, "#!/bin/sh\n");
     tool.toFile().setExecutable(true);
-    Jails jails = Jails.open(dirs, home);
+    Jails jails = world.jails();
     JailState jail = jails.create("e", repo.dir, null, List.of("~/bin/agent", "--yes"));
     assertEquals(List.of(tool.toString(), "--yes"), jail.entrypoint());
     Sandbox s = jails.sandbox(jail, List.of(), false);
@@ -64,10 +63,9 @@ class JailProfileTest {
 
   @Test
   void aBindOfAHiddenPathIsRefusedBeforeAnythingStarts() throws IOException {
-    Files.createDirectories(home.resolve(".aws"));
-    Files.createDirectories(dirs.configFile().getParent());
-    Files.writeString(dirs.configFile(), "extra_ro_binds = [\"~/.aws\"]\n");
-    Jails jails = Jails.open(dirs, home);
+    Files.createDirectories(world.home().resolve(".aws"));
+    world.config("extra_ro_binds = [\"~/.aws\"]\n");
+    Jails jails = world.jails();
     JailState jail = jails.create("h", repo.dir, null, null);
     JailException e =
         assertThrows(JailException.class, () -> jails.sandbox(jail, List.of("true"), false));

@@ -1,18 +1,17 @@
 package dev.robojail.jail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.robojail.sandbox.Sandbox;
-import dev.robojail.sandbox.SandboxException;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.sandbox.Stdio;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * robojail's own threads behind: each run opens pipes, a pidfd and a reaper thread, and registers a
  * shutdown hook, and all of them must go when the run ends.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 class JailRunLeakTest {
   private static final int RUNS = 200;
 
@@ -29,17 +28,12 @@ class JailRunLeakTest {
 
   @Test
   void twoHundredRunsLeaveNoDescriptorOrThread() throws Exception {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    }
     // The namespace tests are re-run as nobody, who must be able to write here.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     Path home = Files.createDirectories(tmp.resolve("home"));
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").commit("initial");
-    Jails jails = Jails.open(TestDirs.under(tmp, home), home);
+    Jails jails = Jails.open(TestWorld.in(tmp).dirs(), home);
     jails.create("j", repo.dir, null, null);
     for (int i = 0; i < 5; i++) {
       run(jails, i);

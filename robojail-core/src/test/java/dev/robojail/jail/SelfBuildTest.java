@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.sandbox.Stdio;
+import dev.robojail.testkit.TestWorld;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class SelfBuildTest {
     assertTrue(git.waitFor(5, TimeUnit.MINUTES));
     assertEquals(0, git.exitValue(), "git clone");
 
-    Jails jails = Jails.open(TestDirs.under(tmp, home), home);
+    Jails jails = Jails.open(TestWorld.in(tmp).dirs(), home);
     JailState jail = jails.create("self", clone, null, null);
     Path log = tmp.resolve("build.log");
     Instant start = Instant.now();

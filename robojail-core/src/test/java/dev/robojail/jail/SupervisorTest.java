@@ -66,11 +66,12 @@ class SupervisorTest {
 
   @Test
   void exitedProcessIsNotAlive() throws Exception {
-    Process p = new ProcessBuilder("true").start();
-    Supervisor s = Supervisor.of(p.pid()).orElse(null);
-    p.waitFor();
-    if (s != null) {
-      assertFalse(s.isAlive());
-    }
+    // cat runs until its stdin closes: it is certainly there to be read, then certainly gone.
+    Process p = new ProcessBuilder("cat").start();
+    Supervisor s = Supervisor.of(p.pid()).orElseThrow();
+    assertTrue(s.isAlive());
+    p.getOutputStream().close();
+    assertEquals(0, p.waitFor());
+    assertFalse(s.isAlive());
   }
 }

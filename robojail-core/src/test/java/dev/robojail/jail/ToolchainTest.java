@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.Stdio;
-import dev.robojail.sandbox.UserNamespaces;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the same PATH and locale variables. A row skips only when its tool is not installed, and
  * fails then with {@code CI=true}, since .ci/run installs them all.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ToolchainTest {
   private static final String JDK_25 = "/usr/lib/jvm/temurin-25-jdk-amd64";
@@ -41,13 +42,12 @@ class ToolchainTest {
 
   @BeforeAll
   void jail() throws IOException {
-    UserNamespaces.assumeAvailable();
     // The namespace tests are re-run as nobody, who must be able to write here.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     home = Files.createDirectories(tmp.resolve("home"));
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "tools\n").commit("initial");
-    jails = Jails.open(TestDirs.under(tmp, home), home);
+    jails = Jails.open(TestWorld.in(tmp).dirs(), home);
     worktree = jails.create("tools", repo.dir, null, null).worktree();
   }
 

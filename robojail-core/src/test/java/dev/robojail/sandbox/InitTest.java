@@ -5,32 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.FdInputStream;
 import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** robojail-init as the sandbox's PID 1: signals are passed on, orphans reaped, statuses kept. */
-@Tag("namespace")
+@NeedsUserNamespaces
 class InitTest {
   @BeforeAll
-  static void needsUserNamespacesAndTheInit() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+  static void needsTheInit() {
     assumeTrue(InitBinary.fd() >= 0, "robojail-init unavailable: " + InitBinary.unavailable());
   }
 
@@ -81,6 +78,42 @@ class InitTest {
   void sighupAndSigusr1ArePassedOnToo() throws Exception {
     assertEquals(129, signalled("HUP"));
     assertEquals(138, signalled("USR1"));
+  }
+
+  /**
+   * A command that handles the signal ends with its own status: an init that ended by the signal
+   * itself, or on its behalf, without passing it on, would report 128 + the signal instead.
+   */
+  @Test
+  void signalsReachACommandThatTrapsThemAndItsOwnStatusPassesThrough() throws Exception {
+    assertEquals(42, trapped("TERM", 42));
+    assertEquals(43, trapped("INT", 43));
+    assertEquals(44, trapped("HUP", 44));
+    assertEquals(45, trapped("USR1", 45));
+  }
+
+  /**
+   * Starts a shell that traps {@code signal} with {@code exit code} and says so, sends the signal
+   * to the sandbox's host pid once the trap is set, returns the status.
+   */
+  private static int trapped(String signal, int code) throws Exception {
+    SandboxProcess p =
+        sh(
+            base(),
+            "trap 'exit " + code + "' " + signal + "; echo trapped; while :; do sleep 0.05; done");
+    try {
+      StringBuilder line = new StringBuilder();
+      for (int c; (c = p.getInputStream().read()) != '\n'; ) {
+        assertTrue(c >= 0, "the command ended before it set its trap: " + line);
+        line.append((char) c);
+      }
+      assertEquals("trapped", line.toString());
+      kill(signal, p.pid());
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIG" + signal + " did not end the sandbox");
+      return p.exitValue();
+    } finally {
+      p.destroy();
+    }
   }
 
   /** Starts {@code sleep 100}, sends the signal to the sandbox's host pid, returns the status. */
@@ -147,28 +180,64 @@ class InitTest {
 
   @Test
   void orphansAreReaped() throws Exception {
-    assertEquals(0, zombiesWhileTheCommandRuns(base()));
+    awaitZombiesOnceTheOrphansEnded(base(), 0);
     // Without the init the command is PID 1 and never waits for them: the check sees them.
-    assertEquals(3, zombiesWhileTheCommandRuns(base().init(false)));
+    awaitZombiesOnceTheOrphansEnded(base().init(false), 3);
   }
 
   /**
-   * Runs a command that leaves three orphans, which end after 0.2 s, then execs a {@code sleep}
-   * that never waits for anything; counts, from the host, the zombies in the sandbox after 0.8 s,
-   * while the sleep still runs.
+   * Runs a command that leaves three orphans ({@code sleep 0.2}), then execs a {@code sleep 30}
+   * that never waits for anything; once the orphans have ended, waits until the zombies in the
+   * sandbox number {@code expected}, while the sleep still runs (a reaped orphan does not come
+   * back, and an orphan nobody reaps stays a zombie: the count settles, it never passes by).
    */
-  private static int zombiesWhileTheCommandRuns(Sandbox.Builder b) throws Exception {
+  private static void awaitZombiesOnceTheOrphansEnded(Sandbox.Builder b, int expected)
+      throws Exception {
     SandboxProcess p =
         b.command(
-                "/bin/sh", "-c", "(sleep 0.2 &); (sleep 0.2 &); sh -c 'sleep 0.2 &'; exec sleep 3")
+                "/bin/sh", "-c", "(sleep 0.2 &); (sleep 0.2 &); sh -c 'sleep 0.2 &'; exec sleep 30")
             .start();
     try {
-      Thread.sleep(800);
+      // After the exec the orphans have all been started.
+      Await.until(
+          "the command to exec sleep 30",
+          () -> descendants(p.pid()).stream().anyMatch(pid -> cmdline(pid).equals("sleep 30")));
+      Await.until(
+          "the orphans to end",
+          () ->
+              descendants(p.pid()).stream()
+                  .noneMatch(pid -> cmdline(pid).equals("sleep 0.2") && state(pid) != 'Z'));
+      Await.until(
+          expected + " zombies in the sandbox",
+          () -> zombies(p.pid()) + (state(p.pid()) == 'Z' ? 1 : 0) == expected);
       assertTrue(p.isAlive());
-      return zombies(p.pid()) + (state(p.pid()) == 'Z' ? 1 : 0);
     } finally {
       p.destroy();
       p.waitFor();
+    }
+  }
+
+  /** Every descendant of {@code pid}, and {@code pid} itself. */
+  private static List<Long> descendants(long pid) {
+    List<Long> all = new ArrayList<>(List.of(pid));
+    try {
+      for (String c :
+          Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).split(" ")) {
+        if (!c.isBlank()) {
+          all.addAll(descendants(Long.parseLong(c.strip())));
+        }
+      }
+    } catch (IOException gone) {
+      // ended meanwhile: no descendants
+    }
+    return all;
+  }
+
+  private static String cmdline(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ').strip();
+    } catch (IOException gone) {
+      return "";
     }
   }
 
@@ -197,10 +266,8 @@ class InitTest {
     p.destroy();
     assertTrue(p.waitFor(10, TimeUnit.SECONDS));
     assertEquals(137, p.exitValue());
-    for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + child)); i++) {
-      Thread.sleep(20);
-    }
-    assertFalse(Files.exists(Path.of("/proc/" + child)), "the command outlived its sandbox");
+    Await.until(
+        "the command to end with its sandbox", () -> !Files.exists(Path.of("/proc/" + child)));
   }
 
   @Test
@@ -235,25 +302,30 @@ class InitTest {
   }
 
   /** Waits until the init has started its child (the command); returns the child's host pid. */
-  private static long awaitChild(long init) throws Exception {
+  private static long awaitChild(long init) {
     Path children = Path.of("/proc/" + init + "/task/" + init + "/children");
-    for (int i = 0; i < 500; i++) {
-      String c = Files.exists(children) ? Files.readString(children).strip() : "";
-      if (!c.isEmpty()) {
-        long child = Long.parseLong(c.split(" ")[0]);
-        // exec'd: its name is no longer the init's
-        String comm = Files.readString(Path.of("/proc/" + child + "/comm")).strip();
-        if (!comm.startsWith("robojail") && !comm.matches("\\d+")) {
-          return child;
-        }
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the init started no command");
+    return Await.value(
+        "the init to start its command",
+        () -> {
+          try {
+            String c = Files.exists(children) ? Files.readString(children).strip() : "";
+            if (c.isEmpty()) {
+              return Optional.empty();
+            }
+            long child = Long.parseLong(c.split(" ")[0]);
+            // exec'd: its name is no longer the init's
+            String comm = Files.readString(Path.of("/proc/" + child + "/comm")).strip();
+            return comm.startsWith("robojail") || comm.matches("\\d+")
+                ? Optional.empty()
+                : Optional.of(child);
+          } catch (IOException raced) {
+            return Optional.empty();
+          }
+        });
   }
 
   /** The zombies among the descendants of {@code pid}. */
-  private static int zombies(long pid) throws IOException {
+  private static int zombies(long pid) {
     Path children = Path.of("/proc/" + pid + "/task/" + pid + "/children");
     int n = 0;
     String list;

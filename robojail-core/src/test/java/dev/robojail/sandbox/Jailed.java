@@ -1,24 +1,12 @@
 package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 
-/** What the hardening tests share: a skip where user namespaces are refused, a base, a shell. */
+/** What the hardening tests share: a base and a shell. */
 final class Jailed {
   private Jailed() {}
-
-  /** Skips the calling test class, with the kernel's reason, where no sandbox can start. */
-  static void needUserNamespaces() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
 
   static Sandbox.Builder base() {
     return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Procfs;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,12 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * unprivileged user alike: proc's write surfaces and leaks, setuid files planted for the host, and
  * reaching into PID 1 the way ptrace would.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 class KernelSurfaceTest {
   @BeforeAll
-  static void needsUserNamespaces() {
-    Jailed.needUserNamespaces();
-  }
+  static void needsUserNamespaces() {}
 
   @Test
   void procsWriteSurfacesAreReadOnlyEvenForTheHostsRoot() throws Exception {

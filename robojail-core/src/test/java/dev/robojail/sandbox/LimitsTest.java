@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Syscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,12 +21,10 @@ import org.junit.jupiter.api.Test;
  * host lets robojail make one; as the host's root, the cgroup is what stops a fork bomb), and tmpfs
  * sizes.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 class LimitsTest {
   @BeforeAll
-  static void needsUserNamespaces() {
-    Jailed.needUserNamespaces();
-  }
+  static void needsUserNamespaces() {}
 
   private static boolean cgroupHas(String controller) {
     Optional<Cgroup.Place> place = Cgroup.find();

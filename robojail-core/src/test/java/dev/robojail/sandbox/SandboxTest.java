@@ -6,35 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
+import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Sandboxes started for real, in user, mount, PID, IPC, UTS and network namespaces. */
-@Tag("namespace")
+@NeedsUserNamespaces
 class SandboxTest {
-  @BeforeAll
-  static void needsUserNamespaces() {
-    try {
-      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
-    } catch (SandboxException.NamespacesUnavailable e) {
-      assumeTrue(false, e.getMessage());
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   private static Sandbox.Builder base() {
     return Sandbox.builder().minimalSystem().env("PATH", "/usr/bin:/bin");
   }
@@ -221,15 +212,11 @@ class SandboxTest {
     p.destroy();
     assertEquals(137, p.waitFor());
     // The kernel kills the namespace's processes when PID 1 dies; they may take a moment to
-    // be reaped by it, so poll (this bounds a hang, it does not time anything).
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertEquals(0, inNamespace(ns));
+    // be reaped by it.
+    Await.until("the namespace's processes to be gone", () -> inNamespace(ns) == 0);
   }
 
-  private static long inNamespace(String ns) throws IOException {
+  private static long inNamespace(String ns) {
     try (var procs = Files.list(Path.of("/proc"))) {
       return procs
           .filter(d -> d.getFileName().toString().matches("\\d+"))
@@ -242,6 +229,8 @@ class SandboxTest {
                 }
               })
           .count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -275,16 +264,14 @@ class SandboxTest {
       assertEquals(0, p.waitFor());
     }
     // the reaper closes the pidfd right after waitFor's value is published; allow it a moment
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (fds() > before && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertEquals(before, fds());
+    Await.until(before + " open descriptors, as before", () -> fds() == before);
   }
 
-  private static long fds() throws IOException {
+  private static long fds() {
     try (var s = Files.list(Path.of("/proc/self/fd"))) {
       return s.count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -327,7 +314,7 @@ class SandboxTest {
 
   @Test
   void theSeccompFilterRefusesEachDangerousCallForReal() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    Programs.require("/usr/bin/python3", "Debian's python3");
     byte[] script;
     try (var in = SandboxTest.class.getResourceAsStream("attacks.py")) {
       script = in.readAllBytes();
@@ -371,7 +358,7 @@ class SandboxTest {
 
   @Test
   void optionsLiftTheirPartOfTheFilter() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    Programs.require("/usr/bin/python3", "Debian's python3");
     String py =
         "import ctypes; l = ctypes.CDLL(None, use_errno=True);"
             + " r = l.syscall(101, 0, 0, 0, 0); print(ctypes.get_errno() if r < 0 else 0)";
@@ -405,19 +392,12 @@ class SandboxTest {
               .readLine();
       assertTrue(pid != null && pid.matches("\\d+"), "sandbox pid: " + pid);
       String ns = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid")).toString();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       int expected = InitBinary.fd() >= 0 ? 4 : 3;
-      while (inNamespace(ns) < expected && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Await.until("robojail-init, sh and two sleeps", () -> inNamespace(ns) >= expected);
       assertEquals(expected, inNamespace(ns), "robojail-init, sh and two sleeps");
       jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no finally, nothing of Java runs
       jvm.waitFor();
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (inNamespace(ns) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertEquals(0, inNamespace(ns), "every process of the sandbox is gone");
+      Await.until("every process of the sandbox to be gone", () -> inNamespace(ns) == 0);
     } finally {
       jvm.destroyForcibly();
     }
@@ -537,10 +517,7 @@ class SandboxTest {
                   new java.io.InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))
               .readLine();
       assertEquals("linked", line);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!Files.exists(dir.resolve("started")) && System.nanoTime() < deadline) {
-        Thread.sleep(10); // until the command has set its trap
-      }
+      Await.until("the command to set its trap", () -> Files.exists(dir.resolve("started")));
       jvm.destroy(); // SIGTERM to the JVM, as from kill or a service manager
       assertTrue(jvm.waitFor(30, TimeUnit.SECONDS));
       assertEquals("cleaned-up\n", Files.readString(dir.resolve("term")));

@@ -228,58 +228,102 @@ class SetupPlanTest {
 
   static Stream<Arguments> invalidSpecs() {
     return Stream.<Object[]>of(
-            new Object[] {"no command", (UnaryOperator<Sandbox.Builder>) b -> b.command(List.of())},
-            new Object[] {"relative target", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("tmp")},
-            new Object[] {"dot-dot", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/../etc")},
-            new Object[] {"trailing slash", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/")},
-            new Object[] {"mount on root", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/")},
             new Object[] {
-              "missing source",
-              (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("/no/such/dir"), "/x")
+              "no command",
+              (UnaryOperator<Sandbox.Builder>) b -> b.command(List.of()),
+              "no command to run"
             },
             new Object[] {
-              "relative source", (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("usr"), "/x")
+              "relative target",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("tmp"),
+              "mount target must be an absolute path: tmp"
+            },
+            new Object[] {
+              "dot-dot",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/../etc"),
+              "mount target must not contain . or .. segments: /a/../etc"
+            },
+            new Object[] {
+              "trailing slash",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/"),
+              "mount target must be in normal form: /a/"
+            },
+            new Object[] {
+              "mount on root",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/"),
+              "nothing can be mounted on / (the root is the sandbox's own tmpfs)"
+            },
+            new Object[] {
+              "missing source",
+              (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("/no/such/dir"), "/x"),
+              "bind source does not exist: /no/such/dir"
+            },
+            new Object[] {
+              "relative source",
+              (UnaryOperator<Sandbox.Builder>) b -> b.bind(Path.of("usr"), "/x"),
+              "bind source must be an absolute path: usr"
             },
             new Object[] {
               "proc without pid ns",
-              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.PID).proc("/proc")
+              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.PID).proc("/proc"),
+              "a fresh /proc needs the PID namespace (/proc)"
             },
             new Object[] {
               "hostname without uts",
-              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.UTS).hostname("h")
+              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.UTS).hostname("h"),
+              "a hostname needs the UTS namespace"
             },
             new Object[] {
-              "long hostname", (UnaryOperator<Sandbox.Builder>) b -> b.hostname("h".repeat(65))
+              "long hostname",
+              (UnaryOperator<Sandbox.Builder>) b -> b.hostname("h".repeat(65)),
+              "hostname must be 1-64 bytes: \"hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh\""
             },
             new Object[] {
-              "sharing the user ns", (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.USER)
+              "sharing the user ns",
+              (UnaryOperator<Sandbox.Builder>) b -> b.share(Namespace.USER),
+              "the USER and MOUNT namespaces cannot be shared with the host"
             },
-            new Object[] {"bad env name", (UnaryOperator<Sandbox.Builder>) b -> b.env("A=B", "c")},
+            new Object[] {
+              "bad env name",
+              (UnaryOperator<Sandbox.Builder>) b -> b.env("A=B", "c"),
+              "invalid environment variable name: \"A=B\""
+            },
             new Object[] {
               "NUL in argument",
-              (UnaryOperator<Sandbox.Builder>) b -> b.command("/bin/echo", "a\0b")
+              (UnaryOperator<Sandbox.Builder>) b -> b.command("/bin/echo", "a\0b"),
+              "command argument contains a NUL byte"
             },
             new Object[] {
-              "relative workdir", (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("work")
-            },
-            new Object[] {"negative uid", (UnaryOperator<Sandbox.Builder>) b -> b.uid(-1)},
-            new Object[] {
-              "bad mode", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t", 0, 010000)
+              "relative workdir",
+              (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("work"),
+              "working directory must be an absolute path: work"
             },
             new Object[] {
-              "duplicate tmpfs", (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t")
+              "negative uid",
+              (UnaryOperator<Sandbox.Builder>) b -> b.uid(-1),
+              "invalid uid inside: 4294967295"
+            },
+            new Object[] {
+              "bad mode",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t", 0, 010000),
+              "invalid mode 010000 for /t"
+            },
+            new Object[] {
+              "duplicate tmpfs",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t"),
+              "two mounts at /t"
             })
-        .map(a -> Arguments.of(a[0], a[1]));
+        .map(a -> Arguments.of(a[0], a[1], a[2]));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidSpecs")
   void invalidSpecsAreRefusedBeforeAnythingIsTouched(
-      String why, UnaryOperator<Sandbox.Builder> change) {
+      String why, UnaryOperator<Sandbox.Builder> change, String message) {
     Sandbox.Builder b = Sandbox.builder().command("/bin/true");
     SandboxException.InvalidSpec e =
         assertThrows(SandboxException.InvalidSpec.class, () -> change.apply(b).build());
-    assertFalse(e.getMessage().isBlank());
+    assertEquals(message, e.getMessage());
   }
 
   static Stream<Long> seeds() {

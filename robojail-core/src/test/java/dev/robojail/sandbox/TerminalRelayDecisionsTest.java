@@ -133,7 +133,7 @@ class TerminalRelayDecisionsTest {
         (Supplier<Object>)
             () -> {
               try {
-                Thread.sleep(5);
+                Thread.sleep(5); // poll's timeout passing, so that the loop does not spin
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }

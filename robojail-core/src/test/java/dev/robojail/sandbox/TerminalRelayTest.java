@@ -2,8 +2,10 @@ package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.robojail.ffm.Await;
+import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,19 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The jail's own terminal, relayed, driven like a person would: through a real terminal made by
  * {@code script(1)}, typing keys (Ctrl-C, Ctrl-Z as bytes) and reading the screen.
  */
-@Tag("namespace")
+@NeedsUserNamespaces
 class TerminalRelayTest {
   @Test
   void jobControlCtrlCAndCtrlZWorkInsideAndTheExitStatusPassesThrough() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) from util-linux");
-    assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
+    Programs.require("/usr/bin/script", "script(1), Debian's bsdutils");
+    Programs.require("/bin/bash", "bash");
     String java = TestJvm.java();
     String command =
         String.join(
@@ -60,13 +61,13 @@ class TerminalRelayTest {
       // a terminal, though not one of the jail's /dev/pts (ttyname cannot name it inside)
       type(keys, "test -t 0 && test -t 1 && echo $((6*7)) is-a-terminal; stty size\r");
       waitFor(screen, "42 is-a-terminal");
-      type(keys, "sleep 100\r");
-      Thread.sleep(300);
+      type(keys, "sleep 100.1\r");
+      awaitForeground("sleep 100.1");
       type(keys, "\u0003"); // Ctrl-C: the jail's terminal interrupts its foreground job
       type(keys, "echo interrupted=$?\r");
       waitFor(screen, "interrupted=130");
-      type(keys, "sleep 101\r");
-      Thread.sleep(300);
+      type(keys, "sleep 101.1\r");
+      awaitForeground("sleep 101.1");
       type(keys, "\u001a"); // Ctrl-Z: stopped, back to the shell
       waitFor(screen, "Stopped");
       type(keys, "jobs; kill -9 %1; wait; echo back\r");
@@ -86,6 +87,36 @@ class TerminalRelayTest {
   private static void type(OutputStream keys, String s) throws java.io.IOException {
     keys.write(s.getBytes(StandardCharsets.UTF_8));
     keys.flush();
+  }
+
+  /**
+   * Waits until a process whose command line is {@code command} is the foreground job of its
+   * terminal: its process group ({@code /proc/PID/stat} field 5) is the terminal's (field 8). Only
+   * then do Ctrl-C and Ctrl-Z reach it rather than the shell that is about to start it.
+   */
+  private static void awaitForeground(String command) {
+    Await.until(
+        command + " in the foreground of its terminal",
+        () -> {
+          try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.anyMatch(
+                d -> {
+                  try {
+                    String cmdline = Files.readString(d.resolve("cmdline")).replace('\0', ' ');
+                    if (!cmdline.strip().equals(command)) {
+                      return false;
+                    }
+                    String stat = Files.readString(d.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return f[2].equals(f[5]); // fields 5 and 8, counted from field 3
+                  } catch (java.io.IOException | RuntimeException notAProcess) {
+                    return false;
+                  }
+                });
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
   }
 
   /** Waits (bounded, to catch a hang; not a timing check) until the screen shows {@code s}. */

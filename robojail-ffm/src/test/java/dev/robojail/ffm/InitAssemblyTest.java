@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,11 +93,26 @@ class InitAssemblyTest {
     assertEquals(3, p.waitFor());
     assertEquals(127, new ProcessBuilder(init.toString(), "/no/such", "--", "x").start().waitFor());
     assertEquals(127, new ProcessBuilder(init.toString(), "/bin/sh").start().waitFor());
-    Process sleeper =
-        new ProcessBuilder(init.toString(), "/bin/sleep", "--", "sleep", "100").start();
-    Thread.sleep(200);
-    new ProcessBuilder("kill", "-TERM", Long.toString(sleeper.pid())).start().waitFor();
-    assertEquals(143, sleeper.waitFor());
+    // SIGTERM to the init reaches the command: one that traps it ends with its own status, where
+    // an init that died of the signal, or ended on its behalf, would report 143.
+    Process trapper =
+        new ProcessBuilder(
+                init.toString(),
+                "/bin/sh",
+                "--",
+                "sh",
+                "-c",
+                "trap 'exit 42' TERM; echo trapped; while :; do sleep 0.05; done")
+            .start();
+    try {
+      assertEquals("trapped", trapper.inputReader().readLine());
+      assertEquals(
+          0, new ProcessBuilder("kill", "-TERM", Long.toString(trapper.pid())).start().waitFor());
+      assertTrue(trapper.waitFor(10, TimeUnit.SECONDS), "SIGTERM did not end the init");
+      assertEquals(42, trapper.exitValue());
+    } finally {
+      trapper.destroyForcibly();
+    }
   }
 
   private static boolean assertThrowsIo(IoAction a) {

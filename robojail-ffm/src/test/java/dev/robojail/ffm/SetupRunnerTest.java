@@ -5,7 +5,6 @@ import static dev.robojail.ffm.SetupProgram.Arg.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.SetupProgram.Arg;
 import dev.robojail.ffm.SetupProgram.Slot;
@@ -18,13 +17,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The machine-code runner, in real user, mount, PID and UTS namespaces. */
-@Tag("namespace")
+@NeedsUserNamespaces
 class SetupRunnerTest {
   /** A shell-quoted tab, for {@code tr -d}. */
   private static final String TAB = "'\\t'";
@@ -35,18 +32,6 @@ class SetupRunnerTest {
           | Syscalls.CLONE_NEWPID
           | Syscalls.CLONE_NEWUTS
           | Syscalls.CLONE_NEWIPC;
-
-  @BeforeAll
-  static void needsUserNamespaces() {
-    assumeTrue(SetupRunner.supported(), "no runner for " + System.getProperty("os.arch"));
-    try {
-      SetupRunner.Child c = start(List.of(exec("/bin/true")), null);
-      Syscalls.waitid(Syscalls.P_PIDFD, c.pidfd(), Syscalls.WEXITED);
-      Syscalls.close(c.pidfd());
-    } catch (SyscallException e) {
-      assumeTrue(false, "user namespaces unavailable here: " + e.getMessage());
-    }
-  }
 
   private static Step exec(String path, String... args) {
     List<String> argv = new ArrayList<>();
@@ -66,17 +51,7 @@ class SetupRunnerTest {
       all.add(Step.of("dup3", Sysno.DUP3, of(stdout[1]), of(1), of(0)));
     }
     all.addAll(steps);
-    int uid = Syscalls.getuid();
-    int gid = Syscalls.getgid();
-    return SetupRunner.start(
-        SetupProgram.of(all),
-        NAMESPACES,
-        pid -> {
-          Path proc = Path.of("/proc/" + pid);
-          Files.writeString(proc.resolve("setgroups"), "deny");
-          Files.writeString(proc.resolve("uid_map"), "0 " + uid + " 1\n");
-          Files.writeString(proc.resolve("gid_map"), "0 " + gid + " 1\n");
-        });
+    return SetupRunner.start(SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe());
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */
@@ -283,6 +258,8 @@ class SetupRunnerTest {
     }
     // Had a child outlived its arena it would fail its read of the sync pipe and write its
     // failure into freed memory; killed and reaped, it leaves no zombie and no descriptor.
+    // Deliberately a fixed pause, not a wait: it gives such a child time to fail and end, for a
+    // check that nothing of the kind happened.
     Thread.sleep(100);
     assertEquals(null, unreapedChild());
     assertEquals(before, openFds());

@@ -1,22 +1,27 @@
-package dev.robojail.jail;
+package dev.robojail.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A real git repository for tests, made with the plain (unhardened) git. */
-final class TestRepo {
-  final Path dir;
+/**
+ * A real git repository for tests, made with the plain (unhardened) git, on branch {@code main},
+ * with neither the system's nor the user's git configuration.
+ */
+public final class TestRepo {
+  /** The work tree. */
+  public final Path dir;
 
   private TestRepo(Path dir) {
     this.dir = dir;
   }
 
-  static TestRepo init(Path dir) {
+  /** Creates {@code dir} if needed and a repository in it, with an author set for commits. */
+  public static TestRepo init(Path dir) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -30,7 +35,8 @@ final class TestRepo {
     return repo;
   }
 
-  TestRepo write(String path, String content) {
+  /** Writes {@code content} to {@code path} in the work tree, creating its parents. */
+  public TestRepo write(String path, String content) {
     try {
       Path file = dir.resolve(path);
       Files.createDirectories(file.getParent());
@@ -41,18 +47,24 @@ final class TestRepo {
     }
   }
 
-  String commit(String message) {
+  /** Commits everything in the work tree; returns the new commit's id. */
+  public String commit(String message) {
     git("add", "-A");
     git("commit", "-q", "-m", message);
     return git("rev-parse", "HEAD").strip();
   }
 
-  String git(String... args) {
+  /** Runs git in the work tree; returns its output (stdout and stderr). */
+  public String git(String... args) {
     return run(dir, args);
   }
 
-  static String run(Path cwd, String... args) {
-    List<String> command = new java.util.ArrayList<>(List.of("git", "-C", cwd.toString()));
+  /**
+   * Runs git in {@code cwd}, without the system's and the user's configuration; returns its output
+   * (stdout and stderr). A failure fails the test, with git's output.
+   */
+  public static String run(Path cwd, String... args) {
+    List<String> command = new ArrayList<>(List.of("git", "-C", cwd.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> env = builder.environment();
@@ -72,15 +84,5 @@ final class TestRepo {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
-  }
-
-  /** Makes a jail worktree the way robojail does and returns its state. */
-  JailState jail(Git git, Path jailsDir, String name) {
-    String base = git.revParse(dir, "HEAD");
-    Path worktree = jailsDir.resolve(name);
-    String branch = "robojail/" + name;
-    Path gitDir = git.worktreeAdd(dir, worktree, branch, base);
-    return new JailState(
-        JailName.of(name), dir, branch, base, worktree, gitDir, Instant.now(), List.of(), null);
   }
 }
