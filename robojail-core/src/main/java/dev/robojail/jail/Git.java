@@ -95,13 +95,20 @@ public final class Git {
       ending = true;
       running = List.copyOf(LIVE);
     }
+    // SIGTERM first: git removes its lock files (index.lock, ref locks) when it is terminated,
+    // and SIGKILL would leave them for the user to delete.
     for (Process p : running) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
     }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     for (Process p : running) {
       try {
-        p.waitFor(2, TimeUnit.SECONDS);
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor(2, TimeUnit.SECONDS);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -116,13 +116,16 @@ final class JailCreator {
             me,
             List.of());
     store.requireSpace();
-    if (!store.putIfAbsent(reservation)) {
-      throw new JailConflictException("jail " + name + " exists");
-    }
+    // The hook is in place before the name is reserved, so that no signal finds a reservation
+    // without it; it undoes nothing until the reservation is this create's.
     Rollback rollback = new Rollback(reservation);
     Thread onSignal = new Thread(rollback::onSignal, "robojail-create-rollback");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
+      if (!store.putIfAbsent(reservation)) {
+        throw new JailConflictException("jail " + name + " exists");
+      }
+      rollback.reserved = true;
       if (Files.exists(worktree, LinkOption.NOFOLLOW_LINKS)) {
         throw new JailException(
             "the jail directory "
@@ -210,6 +213,7 @@ final class JailCreator {
     private final JailState reservation;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
+    volatile boolean reserved;
     volatile boolean worktreeMade;
 
     Rollback(JailState reservation) {
@@ -235,6 +239,9 @@ final class JailCreator {
 
     /** Rolls back; false if another thread did (this one then waits until it is done). */
     boolean run(Exception failure) {
+      if (!reserved) {
+        return false;
+      }
       if (!started.compareAndSet(false, true)) {
         try {
           finished.await();

@@ -115,28 +115,31 @@ final class JailDestroyer {
   private JailStatus check(JailState jail, boolean force, List<String> discarded) {
     String name = jail.name().value();
     requireNoCommitsOnlyInJail(jail);
+    // The commits first, so that destroying the jail never loses them. A branch robojail must
+    // not move (the user has it checked out) stops the destroy, --force or not.
+    Optional<String> userTip = Optional.empty();
+    try {
+      userTip = importer.importBranch(jail).userTip();
+    } catch (JailConflictException e) {
+      throw e;
+    } catch (JailException e) {
+      if (!force) {
+        throw new JailException(
+            "cannot import the branch of jail " + name + " (" + e.getMessage() + "); use --force",
+            e);
+      }
+      discarded.add("the jail's branch, whose history is broken (" + e.getMessage() + ")");
+    }
     JailStatus status = null;
-    boolean hasWorktree = Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS);
-    if (hasWorktree) {
+    if (Files.isDirectory(jail.worktree(), LinkOption.NOFOLLOW_LINKS)) {
       try {
-        // The jail's commits first, so that destroying it never loses them.
-        status = inspector.status(jail, importer.importBranch(jail).userTip());
+        status = inspector.status(jail, userTip);
       } catch (JailException e) {
         if (!force) {
           throw new JailException(
               "cannot inspect jail " + name + " (" + e.getMessage() + "); use --force", e);
         }
         discarded.add("whatever the worktree held (it could not be inspected)");
-      }
-    } else {
-      try {
-        importer.importBranch(jail);
-      } catch (JailException e) {
-        if (!force) {
-          throw new JailException(
-              "cannot import the branch of jail " + name + " (" + e.getMessage() + "); use --force",
-              e);
-        }
       }
     }
     if (status != null && status.uncommittedChanges()) {

@@ -175,9 +175,11 @@ public final class Jails {
   }
 
   // A jail being created is not whole, and one being destroyed is no longer.
+  // The worktree and the repository are checked first, for the same words from every command.
   private JailState ready(String name) {
     JailState jail = get(name);
     JailRunner.requireReady(jail);
+    JailLayout.requirePresent(jail);
     return jail;
   }
 

@@ -298,7 +298,7 @@ public final class StateStore {
   private StateException corrupt(StateCodec.CorruptException problem) {
     String backup;
     try {
-      backup = "a copy is kept at " + backup();
+      backup = "a copy was kept at " + backup();
     } catch (IOException e) {
       backup = "no copy could be kept (" + reason(e) + ")";
     }
