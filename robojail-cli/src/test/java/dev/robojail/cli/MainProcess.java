@@ -61,6 +61,27 @@ final class MainProcess {
   /** Starts robojail without waiting, its output going to {@code out} and {@code err}. */
   Process start(Map<String, String> extraEnv, Path out, Path err, String... args)
       throws IOException {
+    List<String> command = javaCommand(extraEnv);
+    command.addAll(List.of(args));
+    return start(command, extraEnv, out, err);
+  }
+
+  /** Starts {@code command} (e.g. a wrapper around {@link #javaCommand}) in this environment. */
+  Process start(List<String> command, Map<String, String> extraEnv, Path out, Path err)
+      throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectInput(new File("/dev/null"))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
+    return pb.start();
+  }
+
+  /** The {@code java … Main} command, without robojail's arguments. */
+  List<String> javaCommand(Map<String, String> extraEnv) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.add("--enable-native-access=ALL-UNNAMED");
@@ -73,16 +94,7 @@ final class MainProcess {
     command.add("-cp");
     command.add(classPath());
     command.add(Main.class.getName());
-    command.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectInput(new File("/dev/null"))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    pb.environment().putAll(extraEnv);
-    return pb.start();
+    return command;
   }
 
   /**
