@@ -91,6 +91,20 @@ class JailReliabilityTest {
   }
 
   @Test
+  void relocateRefusesALinkPlantedInTheJailsGitDirectory() throws Exception {
+    JailState j = jails.create("j", repo.dir, null, null);
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Path info = j.gitDir().resolve("objects/info");
+    JailFiles.deleteTreeQuietly(info);
+    Files.createSymbolicLink(info, outside);
+    JailException e = assertThrows(JailException.class, () -> jails.relocate("j", repo.dir));
+    assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
+    try (Stream<Path> s = Files.list(outside)) {
+      assertEquals(List.of(), s.toList(), "nothing written through the link");
+    }
+  }
+
+  @Test
   void nothingStartsInAJailBeingDestroyedAndNothingDestroysAJailBeingCreated() {
     JailState j = jails.create("j", repo.dir, null, null);
     Supervisor me = Supervisor.current();
