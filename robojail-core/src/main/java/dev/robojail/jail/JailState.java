@@ -131,52 +131,36 @@ public record JailState(
   public JailState withSession(Supervisor session) {
     List<Supervisor> more = new ArrayList<>(sessions);
     more.add(session);
-    return new JailState(
-        name, repo, branch, baseCommit, worktree, gitDir, created, entrypoint, phase, owner, more);
+    return with(repo, phase, owner, more);
   }
 
   /** This state without the given session, and without sessions whose supervisor is gone. */
   public JailState withoutSession(Supervisor session) {
-    List<Supervisor> fewer =
-        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList();
-    return new JailState(
-        name, repo, branch, baseCommit, worktree, gitDir, created, entrypoint, phase, owner, fewer);
+    return with(
+        repo,
+        phase,
+        owner,
+        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList());
   }
 
   /** This state with a single session, or none for {@code null}. */
   public JailState withSupervisor(Supervisor newSupervisor) {
-    return new JailState(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        phase,
-        owner,
-        newSupervisor == null ? List.of() : List.of(newSupervisor));
+    return with(repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor));
   }
 
   /** This state in another phase, owned by {@code newOwner} ({@code null} for {@code READY}). */
   public JailState inPhase(Phase newPhase, Supervisor newOwner) {
-    return new JailState(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        newPhase,
-        newOwner,
-        sessions);
+    return with(repo, newPhase, newOwner, sessions);
   }
 
   /** This state pointing at the user's repository in another place. */
   public JailState withRepo(Path newRepo) {
+    return with(newRepo, phase, owner, sessions);
+  }
+
+  // What changes in a jail's life; the rest is fixed when it is created.
+  private JailState with(
+      Path newRepo, Phase newPhase, Supervisor newOwner, List<Supervisor> newSessions) {
     return new JailState(
         name,
         newRepo,
@@ -186,8 +170,8 @@ public record JailState(
         gitDir,
         created,
         entrypoint,
-        phase,
-        owner,
-        sessions);
+        newPhase,
+        newOwner,
+        newSessions);
   }
 }
