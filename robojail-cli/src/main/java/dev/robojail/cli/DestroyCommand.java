@@ -16,13 +16,20 @@ final class DestroyCommand extends JailCommand {
   @Parameters(index = "0", description = "The jail.")
   String name;
 
-  @Option(names = "--force", description = "Discards uncommitted changes.")
+  @Option(
+      names = "--force",
+      description =
+          "Discards uncommitted changes and ends a running command. Never discards commits that"
+              + " exist only in the jail.")
   boolean force;
 
   @Override
   int doCall() {
     DestroyResult result = jails().destroyJail(name, force);
     out().println("destroyed jail " + name);
+    for (String what : result.discarded()) {
+      out().println(TerminalSafe.sanitizeLine("discarded " + what));
+    }
     if (result.branchKept()) {
       int n = result.keptCommits();
       out()

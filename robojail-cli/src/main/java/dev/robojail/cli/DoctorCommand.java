@@ -1,10 +1,13 @@
 package dev.robojail.cli;
 
+import dev.robojail.jail.Git;
 import dev.robojail.jail.JailException;
 import dev.robojail.sandbox.HostReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Prints which protection layers a jail gets on this machine ({@link HostReport}) and the
@@ -17,8 +20,21 @@ import picocli.CommandLine.Command;
 final class DoctorCommand extends JailCommand {
   private final List<String> problems = new ArrayList<>();
 
+  @Option(
+      names = "--repair",
+      description =
+          "Rebuilds a lost or corrupt state file from the jails on disk, finishes or undoes"
+              + " interrupted creates and destroys, and reports what it did.")
+  boolean repair;
+
   @Override
   int doCall() {
+    if (repair) {
+      for (String line : jails().repair()) {
+        out().println(line);
+      }
+      return Errors.OK;
+    }
     List<HostReport.Check> checks;
     try {
       checks = HostReport.checks();
@@ -29,11 +45,17 @@ final class DoctorCommand extends JailCommand {
     for (HostReport.Check c : checks) {
       line(c.name(), c.detail(), c.status());
     }
+    Optional<String> git = new Git().version();
+    line(
+        "git",
+        git.orElse("git not found on PATH: robojail needs it"),
+        git.isPresent() ? HostReport.Status.OK : HostReport.Status.FAIL);
     try {
       line("config", describeConfig(), HostReport.Status.OK);
     } catch (JailException e) {
       line("config", e.getMessage(), HostReport.Status.FAIL);
     }
+    describeState();
     out().flush();
     if (!problems.isEmpty()) {
       err().println("robojail: doctor found problems: " + String.join("; ", problems));
@@ -50,6 +72,15 @@ final class DoctorCommand extends JailCommand {
         + " hidden paths, "
         + (c.extraRoBinds().size() + c.extraRwBinds().size())
         + " extra binds";
+  }
+
+  private void describeState() {
+    try {
+      int n = jails().list().size();
+      line("state", n + (n == 1 ? " jail" : " jails"), HostReport.Status.OK);
+    } catch (JailException e) {
+      line("state", e.getMessage(), HostReport.Status.FAIL);
+    }
   }
 
   private void line(String what, String value, HostReport.Status status) {

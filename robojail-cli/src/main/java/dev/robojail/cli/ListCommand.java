@@ -24,6 +24,8 @@ final class ListCommand extends JailCommand {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("name", j.name().value());
         row.put("running", j.isAlive());
+        row.put("state", state(j));
+        row.put("sessions", j.liveSessions().size());
         row.put("repo", j.repo().toString());
         row.put("branch", j.branch());
         row.put("baseCommit", j.baseCommit());
@@ -39,16 +41,40 @@ final class ListCommand extends JailCommand {
       out().println("no jails");
       return Errors.OK;
     }
-    out().printf("%-20s %-8s %-30s %s%n", "NAME", "STATE", "BRANCH", "REPO");
+    out().printf("%-20s %-11s %-30s %s%n", "NAME", "STATE", "BRANCH", "REPO");
     for (JailState j : jails) {
       out()
           .printf(
-              "%-20s %-8s %-30s %s%n",
+              "%-20s %-11s %-30s %s%n",
               j.name(),
-              j.isAlive() ? "running" : "stopped",
+              state(j),
               TerminalSafe.sanitizeLine(j.branch()),
               TerminalSafe.sanitizeLine(j.repo().toString()));
     }
+    for (JailState j : jails) {
+      if (j.isInterrupted()) {
+        String what =
+            switch (j.phase()) {
+              case CREATING -> " was not completely created; the next command rolls it back";
+              case DESTROYING -> "'s destroy stopped before deleting anything; it is kept";
+              case REMOVING -> " was not completely destroyed; the next command finishes it";
+              case READY -> "";
+            };
+        err().println("robojail: jail " + j.name() + what);
+      }
+    }
     return Errors.OK;
+  }
+
+  // What a user needs to know: whether it can be used, and whether a crash left it half-way.
+  static String state(JailState j) {
+    if (j.isInterrupted()) {
+      return "interrupted";
+    }
+    return switch (j.phase()) {
+      case CREATING -> "creating";
+      case DESTROYING, REMOVING -> "destroying";
+      case READY -> j.isAlive() ? "running" : "stopped";
+    };
   }
 }

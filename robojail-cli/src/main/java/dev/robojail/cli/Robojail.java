@@ -1,6 +1,7 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.Jails;
+import dev.robojail.jail.TerminalSafe;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       MergeCommand.class,
       DoctorCommand.class,
+      RelocateCommand.class,
       DestroyCommand.class
     })
 public final class Robojail implements Runnable {
@@ -53,6 +55,14 @@ public final class Robojail implements Runnable {
   Jails jails() {
     if (jails == null) {
       jails = jailsFactory.get();
+      // What the recovery of an interrupted jail did is news the user should see, on stderr so
+      // that a command's output stays its own.
+      jails.onRecovery(
+          note -> {
+            var err = spec.commandLine().getErr();
+            err.println("robojail: " + TerminalSafe.sanitizeLine(note));
+            err.flush();
+          });
     }
     return jails;
   }

@@ -41,28 +41,9 @@ final class MainProcess {
   }
 
   Result run(Map<String, String> extraEnv, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    // As nobody the default /tmp may not be writable: the same temporary directory as this JVM.
-    command.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-    command.add("-cp");
-    command.add(classPath());
-    command.add(Main.class.getName());
-    command.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectInput(new File("/dev/null"))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    pb.environment().putAll(extraEnv);
-    Process p = pb.start();
+    Process p = start(extraEnv, out, err, args);
     if (!p.waitFor(2, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError("robojail " + String.join(" ", args) + " did not end");
@@ -71,6 +52,45 @@ final class MainProcess {
         p.exitValue(),
         Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** Starts robojail without waiting, its output going to {@code out} and {@code err}. */
+  Process start(Map<String, String> extraEnv, Path out, Path err, String... args)
+      throws IOException {
+    List<String> command = javaCommand(extraEnv);
+    command.addAll(List.of(args));
+    return start(command, extraEnv, out, err);
+  }
+
+  /** Starts {@code command} (e.g. a wrapper around {@link #javaCommand}) in this environment. */
+  Process start(List<String> command, Map<String, String> extraEnv, Path out, Path err)
+      throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectInput(new File("/dev/null"))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
+    return pb.start();
+  }
+
+  /** The {@code java … Main} command, without robojail's arguments. */
+  List<String> javaCommand(Map<String, String> extraEnv) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
+    // As nobody the default /tmp may not be writable: the same temporary directory as this JVM.
+    command.add(
+        "-Djava.io.tmpdir="
+            + extraEnv.getOrDefault("TMPDIR", System.getProperty("java.io.tmpdir")));
+    command.add("-cp");
+    command.add(classPath());
+    command.add(Main.class.getName());
+    return command;
   }
 
   /**

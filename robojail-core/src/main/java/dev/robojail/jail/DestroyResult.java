@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,16 @@ import java.util.Objects;
  * @param outcome what happened to the branch, and why
  * @param keptCommits when the branch was kept, how many of its commits are on no other branch;
  *     otherwise 0
+ * @param discarded what {@code force} discarded, one phrase each (uncommitted changes, a running
+ *     command); empty when nothing was
  */
 public record DestroyResult(
-    JailName name, Path repo, String branch, BranchOutcome outcome, int keptCommits) {
+    JailName name,
+    Path repo,
+    String branch,
+    BranchOutcome outcome,
+    int keptCommits,
+    List<String> discarded) {
 
   /** What happened to the jail's branch. */
   public enum BranchOutcome {
@@ -34,6 +42,13 @@ public record DestroyResult(
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(branch, "branch");
     Objects.requireNonNull(outcome, "outcome");
+    discarded = List.copyOf(discarded);
+  }
+
+  /** A result with nothing discarded. */
+  public DestroyResult(
+      JailName name, Path repo, String branch, BranchOutcome outcome, int keptCommits) {
+    this(name, repo, branch, outcome, keptCommits, List.of());
   }
 
   /** Whether the branch is still in the user's repository. */

@@ -23,7 +23,10 @@ public record FileChange(Kind kind, String path, String oldPath, int insertions,
     RENAMED,
     /** A file became a symlink or the other way round. */
     TYPE_CHANGED,
-    /** A directory with its own {@code .git}; its contents are not inspected. */
+    /**
+     * A directory with its own {@code .git}, or the directory of a submodule with files in it; its
+     * contents are not inspected, and count as uncommitted work.
+     */
     NESTED_REPOSITORY
   }
 

@@ -15,9 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the C {@code git} binary, hardened for repositories that a hostile jail may have written to.
@@ -60,6 +62,59 @@ public final class Git {
   // Executables found on PATH, by name: PATH is searched once per JVM, and git is then started
   // by its absolute path (no PATH walk in every child).
   private static final Map<String, String> RESOLVED = new ConcurrentHashMap<>();
+
+  // Git processes of this JVM that are still running: a SIGTERM or SIGINT ends them with the JVM,
+  // so that no checkout keeps writing into a jail that is being rolled back. (A SIGKILL cannot
+  // be caught: JailRecovery ends those before it undoes their work.)
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  private static boolean ending;
+
+  // The thread that rolls back on a signal still needs git (to delete the branch it made).
+  private static final ThreadLocal<Boolean> EXEMPT = ThreadLocal.withInitial(() -> false);
+
+  /** Whether {@link #endAll} ran: the JVM is exiting and git starts no more (but for cleanup). */
+  static boolean isEnding() {
+    synchronized (LIVE) {
+      return ending;
+    }
+  }
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(Git::endAll, "robojail-end-git"));
+  }
+
+  /**
+   * Ends every git process this JVM started and starts no more: for a JVM that is exiting (a
+   * shutdown hook may call it too; it is idempotent).
+   */
+  static void endAll() {
+    EXEMPT.set(true);
+    List<Process> running;
+    synchronized (LIVE) {
+      ending = true;
+      running = List.copyOf(LIVE);
+    }
+    // SIGTERM first: git removes its lock files (index.lock, ref locks) when it is terminated,
+    // and SIGKILL would leave them for the user to delete.
+    for (Process p : running) {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (Process p : running) {
+      try {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor(2, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
 
   private final String executable;
 
@@ -114,6 +169,25 @@ public final class Git {
       return false;
     }
     Result r = command(dir).args("rev-parse", "--is-inside-work-tree").allowFailure().run();
+    return r.exitCode() == 0 && r.line().equals("true");
+  }
+
+  /** What {@code git --version} prints, or empty if git cannot run. */
+  public Optional<String> version() {
+    try {
+      Result r = command(Path.of("/")).args("--version").allowFailure().run();
+      return r.exitCode() == 0 ? Optional.of(r.line()) : Optional.empty();
+    } catch (GitException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether {@code dir} is (inside) a bare repository, which has no working tree. */
+  public boolean isBareRepository(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    Result r = command(dir).args("rev-parse", "--is-bare-repository").allowFailure().run();
     return r.exitCode() == 0 && r.line().equals("true");
   }
 
@@ -452,8 +526,18 @@ public final class Git {
       }
       Process process;
       try {
-        process = builder.start();
+        synchronized (LIVE) {
+          if (ending && !EXEMPT.get()) {
+            throw new GitException(args, "not started: robojail is ending", null);
+          }
+          process = builder.start();
+          LIVE.add(process);
+        }
       } catch (IOException e) {
+        if (!executable.contains("/")) {
+          throw new GitException(
+              args, "git not found: robojail needs git on PATH (install git, or fix PATH)", e);
+        }
         throw new GitException(args, "cannot run " + executable + ": " + e.getMessage(), e);
       }
       try {
@@ -476,6 +560,8 @@ public final class Git {
         process.destroyForcibly();
         Thread.currentThread().interrupt();
         throw new GitException(args, "interrupted", e);
+      } finally {
+        LIVE.remove(process);
       }
     }
   }

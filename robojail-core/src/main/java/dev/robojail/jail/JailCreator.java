@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Makes jails: checks the repository, the starting point and the entrypoint, reserves the name,
@@ -43,7 +45,19 @@ final class JailCreator {
   JailState create(String name, Path repo, String branch, List<String> entrypoint) {
     JailName jailName = JailName.of(name);
     Objects.requireNonNull(repo, "repo");
+    // Path.of("") is the current directory to Java; a user who typed --repo "" meant none.
+    if (repo.toString().isEmpty()) {
+      throw new InvalidInputException("invalid repository: an empty path");
+    }
     Path dir = repo.toAbsolutePath().normalize();
+    if (!Files.exists(dir)) {
+      throw new JailException(
+          "the repository " + TerminalSafe.sanitizeLine(dir.toString()) + " does not exist");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new JailException(
+          "the repository " + TerminalSafe.sanitizeLine(dir.toString()) + " is not a directory");
+    }
     String start = branch == null || branch.isBlank() ? "HEAD" : branch;
     // Git would take it for an option; the user gave it, so it is refused as input, before git.
     if (start.startsWith("-")) {
@@ -54,6 +68,13 @@ final class JailCreator {
     // wrong.
     Optional<Git.RepoInfo> found = git.repoInfo(dir, start);
     if (found.isEmpty()) {
+      if (git.isBareRepository(dir)) {
+        throw new JailException(
+            "bare repositories are not supported: "
+                + TerminalSafe.sanitizeLine(dir.toString())
+                + " has no working tree to start a jail from; clone it, and create the jail from"
+                + " the clone");
+      }
       if (!git.isRepository(dir)) {
         throw new JailException(
             "not a git repository: "
@@ -80,6 +101,7 @@ final class JailCreator {
     Path worktree = layout.worktree(jailName);
 
     Path gitDir = layout.gitDir(jailName);
+    Supervisor me = Supervisor.current();
     JailState reservation =
         new JailState(
             jailName,
@@ -90,12 +112,20 @@ final class JailCreator {
             gitDir,
             Instant.now(),
             resolvedEntrypoint,
-            null);
-    if (!store.putIfAbsent(reservation)) {
-      throw new JailConflictException("jail " + name + " exists");
-    }
-    boolean worktreeMade = false;
+            JailState.Phase.CREATING,
+            me,
+            List.of());
+    store.requireSpace();
+    // The hook is in place before the name is reserved, so that no signal finds a reservation
+    // without it; it undoes nothing until the reservation is this create's.
+    Rollback rollback = new Rollback(reservation);
+    Thread onSignal = new Thread(rollback::onSignal, "robojail-create-rollback");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     try {
+      if (!store.putIfAbsent(reservation)) {
+        throw new JailConflictException("jail " + name + " exists");
+      }
+      rollback.reserved = true;
       if (Files.exists(worktree, LinkOption.NOFOLLOW_LINKS)) {
         throw new JailException(
             "the jail directory "
@@ -109,7 +139,8 @@ final class JailCreator {
                 + " exists already; remove it, or choose another name");
       }
       layout.makePrivate();
-      worktreeMade = true;
+      JailRecords.write(layout, reservation);
+      rollback.worktreeMade = true;
       // The user's branch first, create-only: it keeps the base commit reachable in the user's
       // repository, and two jails can never share a branch.
       git.run(top, "update-ref", "refs/heads/" + jailBranch, base, "0".repeat(base.length()));
@@ -127,36 +158,131 @@ final class JailCreator {
           base,
           identity);
       saveCheckoutIndex(gitDir, jailName);
-      return reservation;
+      JailState ready = reservation.inPhase(JailState.Phase.READY, null);
+      store.update(
+          jails -> {
+            JailState current = jails.get(jailName);
+            if (current == null || !me.equals(current.owner())) {
+              throw new JailConflictException(
+                  "jail " + name + " was taken over while it was being created");
+            }
+            jails.put(jailName, ready);
+            return jails;
+          });
+      return ready;
     } catch (IOException | RuntimeException e) {
-      rollback(reservation, worktreeMade, e);
+      if (Git.isEnding()) {
+        // A signal ended git under us: the JVM is exiting, and the hook's line is the message.
+        rollback.onSignal();
+        awaitExit();
+      }
+      rollback.run(e);
       if (e instanceof JailException je) {
         throw je;
       }
-      throw new JailException("cannot create jail " + name + ": " + e.getMessage(), e);
+      throw new JailException(
+          TerminalSafe.sanitizeLine("cannot create jail " + name + ": " + describe(e)), e);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException e) {
+        // The JVM is exiting: the hook runs, or ran, the rollback.
+      }
     }
   }
 
-  private void rollback(JailState reservation, boolean worktreeMade, Exception failure) {
-    Path repo = reservation.repo();
+  private static void awaitExit() {
     try {
-      if (worktreeMade) {
-        files.remove(reservation);
-      }
-    } catch (RuntimeException e) {
-      failure.addSuppressed(e);
+      Thread.sleep(Long.MAX_VALUE);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    try {
-      if (git.branchExists(repo, reservation.branch())) {
-        git.deleteBranch(repo, reservation.branch(), true);
-      }
-    } catch (RuntimeException e) {
-      failure.addSuppressed(e);
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof IOException io ? StateStore.reason(io) : e.getMessage();
+  }
+
+  /**
+   * Undoes a create exactly once, whether it failed or the JVM is ending on SIGTERM or SIGINT (then
+   * from a shutdown hook, while the creating thread may still be running: git is stopped first, so
+   * nothing writes into what is deleted, and the hook returns, letting the JVM halt, only once the
+   * rollback is complete, whichever thread did it).
+   */
+  private final class Rollback {
+    private final JailState reservation;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    volatile boolean reserved;
+    volatile boolean worktreeMade;
+
+    Rollback(JailState reservation) {
+      this.reservation = reservation;
     }
-    try {
-      store.remove(reservation.name());
-    } catch (RuntimeException e) {
-      failure.addSuppressed(e);
+
+    /** From the shutdown hook, or from the creating thread when git ended for that reason. */
+    void onSignal() {
+      Git.endAll();
+      Exception failure = new JailException("interrupted");
+      if (run(failure)) {
+        // The one line a user sees on Ctrl-C; a library's JVM is ending anyway.
+        System.err.println(
+            "robojail: interrupted; jail "
+                + reservation.name()
+                + " was not created (rolled back"
+                + (failure.getSuppressed().length == 0
+                    ? ")"
+                    : " in part; the next robojail command finishes it)"));
+        System.err.flush();
+      }
+    }
+
+    /** Rolls back; false if another thread did (this one then waits until it is done). */
+    boolean run(Exception failure) {
+      if (!reserved) {
+        return false;
+      }
+      if (!started.compareAndSet(false, true)) {
+        try {
+          finished.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return false;
+      }
+      try {
+        undo(failure);
+      } finally {
+        finished.countDown();
+      }
+      return true;
+    }
+
+    private void undo(Exception failure) {
+      Path repo = reservation.repo();
+      try {
+        if (worktreeMade) {
+          files.remove(reservation);
+        }
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
+      try {
+        if (git.branchExists(repo, reservation.branch())) {
+          git.deleteBranch(repo, reservation.branch(), true);
+        }
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
+      // Without a complete clean-up the entry stays CREATING, for the next command to finish.
+      if (failure.getSuppressed().length == 0) {
+        try {
+          JailRecords.delete(layout, reservation.name());
+          store.remove(reservation.name());
+        } catch (RuntimeException e) {
+          failure.addSuppressed(e);
+        }
+      }
     }
   }
 

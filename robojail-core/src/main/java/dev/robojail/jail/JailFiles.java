@@ -51,7 +51,7 @@ final class JailFiles {
       deleteTree(dir);
     } catch (IOException e) {
       throw new JailException(
-          "cannot delete " + TerminalSafe.sanitizeLine(dir.toString()) + ": " + e, e);
+          TerminalSafe.sanitizeLine("cannot delete " + dir + ": " + StateStore.reason(e)), e);
     }
   }
 
@@ -118,6 +118,15 @@ final class JailFiles {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** Deletes a tree of robojail's own scratch files; what cannot be deleted is left for later. */
+  static void deleteTreeQuietly(Path dir) {
+    try {
+      deleteTree(dir);
+    } catch (IOException e) {
+      // The next sweep tries again.
+    }
   }
 
   private static void delete(Path p) throws IOException {

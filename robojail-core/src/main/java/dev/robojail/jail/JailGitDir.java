@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -223,7 +224,8 @@ final class JailGitDir {
    * Brings the jail's branch into the user's repository: the objects it needs, then {@code
    * refs/heads/BRANCH} moved to the jail's tip.
    */
-  static Import importBranch(Git git, Path repo, Path gitDir, String branch) {
+  static Import importBranch(
+      Git git, Path repo, Path gitDir, String branch, Supplier<Path> scratch) {
     Optional<String> found = tip(gitDir, branch);
     if (found.isEmpty()) {
       return new Import(false, Optional.empty());
@@ -242,12 +244,8 @@ final class JailGitDir {
     if (tip.equals(oldTip)) {
       return new Import(false, Optional.of(tip));
     }
-    Path temp;
-    try {
-      temp = Files.createTempDirectory("robojail-import-");
-    } catch (IOException e) {
-      throw new JailException("cannot create a temporary directory: " + e, e);
-    }
+    requireNotCheckedOut(git, repo, refName);
+    Path temp = scratch.get();
     try {
       Path objects = Files.createDirectory(temp.resolve("objects"));
       copyObjects(gitDir.resolve("objects"), objects);
@@ -322,6 +320,30 @@ final class JailGitDir {
       throw new JailException("cannot read the jail's objects: " + e, e);
     } finally {
       deleteQuietly(temp);
+    }
+  }
+
+  // Moving a branch that a worktree of the user's has checked out moves that worktree's HEAD
+  // under its index and files: the user's next commit would undo the jail's work.
+  private static void requireNotCheckedOut(Git git, Path repo, String refName) {
+    String list = git.run(repo, "worktree", "list", "--porcelain", "-z");
+    Path worktree = null;
+    for (String field : list.split("\0")) {
+      if (field.startsWith("worktree ")) {
+        worktree = Path.of(field.substring("worktree ".length()));
+      } else if (field.equals("branch " + refName)) {
+        String branch = refName.substring("refs/heads/".length());
+        throw new JailConflictException(
+            TerminalSafe.sanitizeLine(
+                "the jail's branch "
+                    + branch
+                    + " is checked out in "
+                    + worktree
+                    + ", so robojail will not move it to the jail's new commits; switch that"
+                    + " worktree to another branch (git -C "
+                    + worktree
+                    + " switch -), then try again"));
+      }
     }
   }
 

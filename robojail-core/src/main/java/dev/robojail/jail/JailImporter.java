@@ -26,6 +26,7 @@ final class JailImporter {
         || !Files.isDirectory(jail.gitDir(), LinkOption.NOFOLLOW_LINKS)) {
       return new JailGitDir.Import(false, Optional.empty());
     }
-    return JailGitDir.importBranch(git, jail.repo(), jail.gitDir(), jail.branch());
+    return JailGitDir.importBranch(
+        git, jail.repo(), jail.gitDir(), jail.branch(), () -> layout.newTemp("import"));
   }
 }

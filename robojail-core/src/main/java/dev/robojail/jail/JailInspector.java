@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Computes what a jail changed, from the host, with hardened git and without trusting the jail's
@@ -32,9 +33,10 @@ public final class JailInspector {
 
   private final Git git;
   private final Function<JailName, Path> checkoutIndex;
+  private final Supplier<Path> scratch;
 
   public JailInspector(Git git) {
-    this(git, name -> null);
+    this(git, name -> null, null);
   }
 
   /**
@@ -42,14 +44,18 @@ public final class JailInspector {
    * when the jail's worktree was checked out (see {@link WorktreeSnapshot}).
    *
    * @param checkoutIndex where a jail's checkout index is, or {@code null} for none
+   * @param scratch makes a temporary directory for the index; {@code null} for one in {@code
+   *     java.io.tmpdir}
    */
-  JailInspector(Git git, Function<JailName, Path> checkoutIndex) {
+  JailInspector(Git git, Function<JailName, Path> checkoutIndex, Supplier<Path> scratch) {
     this.git = git;
     this.checkoutIndex = checkoutIndex;
+    this.scratch = scratch;
   }
 
   private WorktreeSnapshot snapshot(JailState jail) {
-    return WorktreeSnapshot.of(git, jail, jail.baseCommit(), checkoutIndex.apply(jail.name()));
+    return WorktreeSnapshot.of(
+        git, jail, jail.baseCommit(), checkoutIndex.apply(jail.name()), scratch);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -18,6 +19,10 @@ import java.util.Set;
  * jails/NAME              the jail's worktree, bound read-write into the jail
  * gitdirs/NAME.git        the jail's private git directory ({@link JailGitDir})
  * checkout-index/NAME     the index git wrote at checkout, host-only ({@link WorktreeSnapshot})
+ * records/NAME.json       the jail's entry as created, host-only: {@code doctor --repair} rebuilds a
+ *                         lost or corrupt state file from these
+ * tmp/KIND-PID-START-N    scratch space of a running robojail (an import's copy of the jail's
+ *                         objects, a status's index); swept once the process that made it is gone
  * </pre>
  *
  * and beside the state file ({@link Dirs#stateFile()}):
@@ -125,6 +130,68 @@ final class JailLayout {
     }
   }
 
+  /** Where the jail's entry is kept for rebuilding the state; see {@link JailRecords}. */
+  Path record(JailName name) {
+    return dirs.dataDir().resolve("records").resolve(name.value() + ".json");
+  }
+
+  /** The directory of jail records. */
+  Path records() {
+    return dirs.dataDir().resolve("records");
+  }
+
+  /** robojail's scratch directory: kept off {@code /tmp}, so that what a crash leaves is found. */
+  Path temp() {
+    return dirs.dataDir().resolve("tmp");
+  }
+
+  /**
+   * A new scratch directory {@code tmp/KIND-PID-START-N}, named after this process so that {@link
+   * #sweepTemp} can tell a live one from one a killed robojail left.
+   */
+  Path newTemp(String kind) {
+    Supervisor me = Supervisor.current();
+    try {
+      Files.createDirectories(temp());
+      return Files.createTempDirectory(temp(), kind + "-" + me.pid() + "-" + me.startTime() + "-");
+    } catch (IOException e) {
+      throw new JailException(
+          TerminalSafe.sanitizeLine(
+              "cannot create a scratch directory in " + temp() + ": " + StateStore.reason(e)),
+          e);
+    }
+  }
+
+  /** Deletes scratch directories whose robojail process is gone; returns how many. */
+  int sweepTemp() {
+    int swept = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(temp())) {
+      for (Path entry : entries) {
+        if (isStale(entry.getFileName().toString())) {
+          JailFiles.deleteTreeQuietly(entry);
+          swept++;
+        }
+      }
+    } catch (IOException e) {
+      // Nothing there yet, or unreadable: the next sweep tries again.
+    }
+    return swept;
+  }
+
+  private static boolean isStale(String name) {
+    String[] parts = name.split("-");
+    if (parts.length < 4) {
+      return false;
+    }
+    try {
+      long pid = Long.parseLong(parts[1]);
+      long start = Long.parseLong(parts[2]);
+      return Supervisor.of(pid).map(s -> s.startTime() != start).orElse(true);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /**
    * Whether the jail has a private git directory where this layout puts it. Jails made before
    * private git directories used a linked worktree of the user's repository instead.
@@ -134,5 +201,27 @@ final class JailLayout {
         .toAbsolutePath()
         .normalize()
         .equals(gitDir(jail.name()).toAbsolutePath().normalize());
+  }
+
+  /**
+   * Throws, in the same words for every command, when the jail's worktree or the user's repository
+   * is gone: the user moved or deleted something the jail needs.
+   */
+  static void requirePresent(JailState jail) {
+    Path worktree = jail.worktree().toAbsolutePath().normalize();
+    if (!Files.isDirectory(worktree, LinkOption.NOFOLLOW_LINKS)) {
+      throw new JailException("the worktree of jail " + jail.name() + " is gone: " + worktree);
+    }
+    if (!Files.isDirectory(jail.repo())) {
+      throw new JailException(
+          TerminalSafe.sanitizeLine(
+              "the repository of jail "
+                  + jail.name()
+                  + " is gone: "
+                  + jail.repo()
+                  + "; if it moved, run: robojail relocate "
+                  + jail.name()
+                  + " --repo NEW-PATH"));
+    }
   }
 }

@@ -41,6 +41,7 @@ final class JailRunner {
     Objects.requireNonNull(customize, "customize");
     JailName jailName = jail.name();
     String name = jailName.value();
+    JailLayout.requirePresent(jail);
     Sandbox sandbox =
         customize.apply(profile.sandbox(jail, command, interactive).toBuilder()).build();
     Supervisor me = Supervisor.current();
@@ -50,11 +51,13 @@ final class JailRunner {
           if (current == null) {
             throw new JailConflictException("no jail named " + name);
           }
+          requireReady(current);
+          // One session at a time for now; the list leaves room for more beside it.
           if (current.isAlive()) {
             throw new JailConflictException(
                 "jail " + name + " is running (pid " + current.supervisor().pid() + ")");
           }
-          jails.put(jailName, current.withSupervisor(me));
+          jails.put(jailName, current.withoutSession(me).withSession(me));
           return jails;
         });
     Path initRecord = layout.initRecord(jailName);
@@ -76,11 +79,30 @@ final class JailRunner {
       store.update(
           jails -> {
             JailState current = jails.get(jailName);
-            if (current != null && me.equals(current.supervisor())) {
-              jails.put(jailName, current.withSupervisor(null));
+            if (current != null && current.sessions().contains(me)) {
+              jails.put(jailName, current.withoutSession(me));
             }
             return jails;
           });
+    }
+  }
+
+  /**
+   * Throws unless the jail is {@code READY}: a jail being created is not whole yet, and one being
+   * destroyed would lose its files under the command.
+   */
+  static void requireReady(JailState jail) {
+    String name = jail.name().value();
+    switch (jail.phase()) {
+      case READY -> {}
+      case CREATING ->
+          throw new JailConflictException(
+              jail.isInterrupted()
+                  ? "jail " + name + " was not completely created and is being rolled back"
+                  : "jail " + name + " is being created (pid " + jail.owner().pid() + ")");
+      case DESTROYING, REMOVING ->
+          throw new JailConflictException(
+              "jail " + name + " is being destroyed (pid " + jail.owner().pid() + ")");
     }
   }
 
@@ -145,7 +167,7 @@ final class JailRunner {
     // The supervisor notices the end and clears its mark; an embedding JVM lives on, so a live
     // supervisor without a mark is fine.
     while (System.nanoTime() < deadline
-        && (init.isAlive() || store.require(jail.name()).supervisor() != null)) {
+        && (init.isAlive() || store.require(jail.name()).isAlive())) {
       pause(jail);
     }
     if (init.isAlive()) {

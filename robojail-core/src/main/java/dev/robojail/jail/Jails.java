@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,20 +41,25 @@ public final class Jails {
   private final JailRunner runner;
   private final JailMerger merger;
   private final JailDestroyer destroyer;
+  private final JailRecovery recovery;
+  private final JailRepair repair;
+  private volatile Consumer<String> onRecovery = note -> {};
 
   private Jails(Dirs dirs, Path home, Config config, Git git) {
     Path userHome = home.toAbsolutePath().normalize();
     this.config = config;
     this.store = StateStore.of(dirs);
     this.layout = new JailLayout(dirs);
-    this.inspector = new JailInspector(git, layout::checkoutIndex);
+    this.inspector = new JailInspector(git, layout::checkoutIndex, () -> layout.newTemp("status"));
     this.importer = new JailImporter(git, layout);
     JailFiles files = new JailFiles(git, layout);
     this.creator = new JailCreator(git, store, layout, files, userHome);
     this.profile = new JailProfile(config, userHome, git, layout);
     this.runner = new JailRunner(store, layout, profile);
     this.merger = new JailMerger(git, importer, userHome);
-    this.destroyer = new JailDestroyer(git, store, inspector, importer, runner, files);
+    this.destroyer = new JailDestroyer(git, store, layout, inspector, importer, runner, files);
+    this.recovery = new JailRecovery(git, store, layout, files);
+    this.repair = new JailRepair(git, store, layout, recovery);
   }
 
   /**
@@ -75,6 +81,49 @@ public final class Jails {
    */
   public static Jails open(Dirs dirs, Path home) {
     return new Jails(dirs, home, ConfigLoader.load(dirs, home), new Git());
+  }
+
+  /**
+   * Where to report what the recovery of interrupted jails did (see {@link #recover()}), one line
+   * each; by default nowhere.
+   */
+  public void onRecovery(Consumer<String> listener) {
+    this.onRecovery = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Finishes or undoes what killed robojail processes left half-way: an interrupted create is
+   * rolled back, an interrupted destroy is finished (once it had started deleting) or abandoned
+   * (before), and scratch directories of dead processes are swept. Every method that acts on a jail
+   * does this first, except {@link #list()}, which shows what it finds.
+   *
+   * @return one line per jail recovered, as also given to {@link #onRecovery}
+   */
+  public List<String> recover() {
+    List<String> notes = recovery.recover();
+    notes.forEach(onRecovery);
+    return notes;
+  }
+
+  /**
+   * Rebuilds the state file from the jails on disk, when it was lost or is corrupt, and recovers
+   * interrupted jails; see {@code JailRepair}.
+   *
+   * @return a report, one line per finding
+   */
+  public List<String> repair() {
+    return repair.repair();
+  }
+
+  /**
+   * Points a jail at its repository's new place, after the user moved it (or at another clone of it
+   * that has the jail's base commit).
+   *
+   * @throws JailException if {@code newRepo} is not a repository with the jail's base commit
+   */
+  public JailState relocate(String name, Path newRepo) {
+    recover();
+    return repair.relocate(get(name), newRepo);
   }
 
   /** The configuration in effect. */
@@ -102,6 +151,7 @@ public final class Jails {
    * @throws JailException if the repository, the branch or the entrypoint is not usable
    */
   public JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+    recover();
     return creator.create(name, repo, branch, entrypoint);
   }
 
@@ -122,6 +172,15 @@ public final class Jails {
    */
   public JailState get(String name) {
     return store.require(JailName.of(name));
+  }
+
+  // A jail being created is not whole, and one being destroyed is no longer.
+  // The worktree and the repository are checked first, for the same words from every command.
+  private JailState ready(String name) {
+    JailState jail = get(name);
+    JailRunner.requireReady(jail);
+    JailLayout.requirePresent(jail);
+    return jail;
   }
 
   /**
@@ -196,6 +255,7 @@ public final class Jails {
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize) {
     Objects.requireNonNull(customize, "customize");
+    recover();
     return runner.run(get(name), command, interactive, customize);
   }
 
@@ -204,7 +264,8 @@ public final class Jails {
    * repository first ({@link #importBranch}), so that its commits are counted.
    */
   public JailStatus status(String name) {
-    JailState jail = get(name);
+    recover();
+    JailState jail = ready(name);
     return inspector.status(jail, importer.importBranch(jail).userTip());
   }
 
@@ -216,7 +277,8 @@ public final class Jails {
    * @throws JailException if the jail's branch is not a well-formed, complete history
    */
   public boolean importBranch(String name) {
-    return importer.importBranch(get(name)).moved();
+    recover();
+    return importer.importBranch(ready(name)).moved();
   }
 
   /**
@@ -227,7 +289,8 @@ public final class Jails {
    *     not on a branch
    */
   public MergePlan planMerge(String name) {
-    return merger.plan(get(name));
+    recover();
+    return merger.plan(ready(name));
   }
 
   /**
@@ -241,12 +304,13 @@ public final class Jails {
    *     the user to resolve or abort
    */
   public String merge(MergePlan plan) {
-    return merger.merge(get(plan.name().value()), plan);
+    return merger.merge(ready(plan.name().value()), plan);
   }
 
   /** The jail's changes as a terminal-safe patch. */
   public String diff(String name) {
-    return inspector.diff(get(name));
+    recover();
+    return inspector.diff(ready(name));
   }
 
   /**
@@ -259,6 +323,7 @@ public final class Jails {
    *     force} is not set
    */
   public DestroyResult destroyJail(String name, boolean force) {
+    recover();
     return destroyer.destroy(get(name), force);
   }
 

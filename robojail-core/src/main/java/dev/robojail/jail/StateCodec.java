@@ -11,6 +11,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -51,6 +52,10 @@ final class StateCodec {
       String gitDir,
       String created,
       List<String> entrypoint,
+      String phase,
+      StoredSupervisor owner,
+      List<StoredSupervisor> sessions,
+      // Written by robojail before the lifecycle: a single session.
       StoredSupervisor supervisor) {}
 
   record StoredSupervisor(long pid, long startTime, String bootId) {}
@@ -58,7 +63,6 @@ final class StateCodec {
   static byte[] encode(Map<JailName, JailState> jails) {
     Map<String, StoredJail> stored = new LinkedHashMap<>();
     for (JailState s : new TreeMap<>(jails).values()) {
-      Supervisor sup = s.supervisor();
       stored.put(
           s.name().value(),
           new StoredJail(
@@ -69,15 +73,24 @@ final class StateCodec {
               s.gitDir().toString(),
               s.created().toString(),
               s.entrypoint(),
-              sup == null ? null : new StoredSupervisor(sup.pid(), sup.startTime(), sup.bootId())));
+              s.phase().name(),
+              stored(s.owner()),
+              s.sessions().stream().map(StateCodec::stored).toList(),
+              null));
     }
     return JSON.writeValueAsBytes(new StoredFile(VERSION, stored));
   }
 
+  private static StoredSupervisor stored(Supervisor s) {
+    return s == null ? null : new StoredSupervisor(s.pid(), s.startTime(), s.bootId());
+  }
+
   static SortedMap<JailName, JailState> decode(byte[] bytes) throws CorruptException {
     SortedMap<JailName, JailState> result = new TreeMap<>();
+    // robojail never writes an empty file: one is a truncated write, or someone's mistake, and
+    // reading it as "no jails" would make every jail on disk unreachable.
     if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-      return result;
+      throw new CorruptException("it is empty");
     }
     StoredFile file;
     try {
@@ -112,8 +125,21 @@ final class StateCodec {
     if (j == null) {
       throw new CorruptException(where + " is null");
     }
-    StoredSupervisor sup = j.supervisor();
     try {
+      JailState.Phase phase = phase(where, j.phase());
+      Supervisor owner = supervisor(where, j.owner());
+      List<Supervisor> sessions = new java.util.ArrayList<>();
+      if (j.sessions() != null) {
+        for (StoredSupervisor s : j.sessions()) {
+          sessions.add(supervisor(where, s));
+        }
+      }
+      if (j.supervisor() != null) {
+        sessions.add(supervisor(where, j.supervisor()));
+      }
+      if ((phase == JailState.Phase.READY) != (owner == null)) {
+        throw new CorruptException(where + " is " + phase + " with an owner that does not fit");
+      }
       return new JailState(
           name,
           path(where, "repo", j.repo()),
@@ -123,16 +149,33 @@ final class StateCodec {
           path(where, "gitDir", j.gitDir()),
           Instant.parse(required(where, "created", j.created())),
           j.entrypoint() == null ? List.of() : j.entrypoint(),
-          sup == null
-              ? null
-              : new Supervisor(
-                  sup.pid(), sup.startTime(), required(where, "bootId", sup.bootId())));
+          phase,
+          owner,
+          sessions);
     } catch (DateTimeParseException e) {
       throw new CorruptException(where + " has an invalid \"created\" time");
     } catch (NullPointerException e) {
       // List.copyOf of an entrypoint with a null element.
       throw new CorruptException(where + " has a null in \"entrypoint\"");
     }
+  }
+
+  private static JailState.Phase phase(String where, String value) throws CorruptException {
+    if (value == null) {
+      return JailState.Phase.READY;
+    }
+    try {
+      return JailState.Phase.valueOf(value);
+    } catch (IllegalArgumentException e) {
+      throw new CorruptException(where + " has an unknown \"phase\"");
+    }
+  }
+
+  private static Supervisor supervisor(String where, StoredSupervisor s) throws CorruptException {
+    if (s == null) {
+      return null;
+    }
+    return new Supervisor(s.pid(), s.startTime(), required(where, "bootId", s.bootId()));
   }
 
   private static String required(String where, String field, String value) throws CorruptException {
@@ -154,14 +197,14 @@ final class StateCodec {
     }
   }
 
+  // The JSON library's own words name its classes and tokens; the user needs to know where.
   private static String describe(JacksonException e) {
-    String message = e.getOriginalMessage();
     String first =
-        message == null ? "invalid JSON" : message.lines().findFirst().orElse("").strip();
+        e instanceof StreamReadException ? "it is not valid JSON" : "it is not a state file";
     TokenStreamLocation at = e.getLocation();
     if (at != null && at.getLineNr() > 0) {
-      first += " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      first += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
-    return TerminalSafe.sanitizeLine(first);
+    return first;
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -36,8 +37,11 @@ import java.util.function.UnaryOperator;
  * change is written to a temporary file in the same directory, synced, and renamed over the old
  * file. A reader therefore sees either the old or the new state, and a crash leaves one of them.
  *
- * <p>A corrupt state file is never overwritten: it is copied to {@code jails.json.corrupt-TIME} and
- * a {@link StateException} says where.
+ * <p>A corrupt state file is never overwritten: it is copied once to {@code
+ * jails.json.corrupt-TIME} (a second command finding the same bytes makes no second copy) and a
+ * {@link StateException} says where, and that {@code robojail doctor --repair} rebuilds the file
+ * from the jails on disk. A file that cannot be read for lack of permission is not corrupt, and is
+ * neither copied nor to be moved away: every jail is still in it.
  */
 public final class StateStore {
   private static final DateTimeFormatter BACKUP_TIME =
@@ -132,38 +136,127 @@ public final class StateStore {
    */
   public SortedMap<JailName, JailState> update(
       UnaryOperator<SortedMap<JailName, JailState>> change) {
+    return update(change, false);
+  }
+
+  /**
+   * As {@link #update}, but a corrupt state file counts as empty once its copy is kept: for
+   * rebuilding the state from what is on disk. Whether the file was corrupt is {@code corrupt}'s
+   * value afterwards.
+   */
+  SortedMap<JailName, JailState> rebuild(
+      UnaryOperator<SortedMap<JailName, JailState>> change, AtomicReference<String> corrupt) {
     return locked(
-        jails -> {
-          SortedMap<JailName, JailState> changed =
-              new TreeMap<>(change.apply(new TreeMap<>(jails)));
-          for (Map.Entry<JailName, JailState> e : changed.entrySet()) {
-            if (!e.getKey().equals(e.getValue().name())) {
-              throw new IllegalArgumentException(
-                  "jail " + e.getValue().name() + " stored under the name " + e.getKey());
+        () -> {
+          try {
+            return read();
+          } catch (StateException e) {
+            if (!(e.getCause() instanceof StateCodec.CorruptException)) {
+              throw e;
             }
+            corrupt.set(e.getMessage());
+            return new TreeMap<>();
           }
-          if (!changed.equals(jails)) {
-            write(StateCodec.encode(changed));
-          }
-          return Collections.unmodifiableSortedMap(changed);
-        });
+        },
+        jails -> apply(jails, change, true));
+  }
+
+  private SortedMap<JailName, JailState> update(
+      UnaryOperator<SortedMap<JailName, JailState>> change, boolean alwaysWrite) {
+    return locked(this::read, jails -> apply(jails, change, alwaysWrite));
+  }
+
+  private SortedMap<JailName, JailState> apply(
+      SortedMap<JailName, JailState> jails,
+      UnaryOperator<SortedMap<JailName, JailState>> change,
+      boolean alwaysWrite) {
+    SortedMap<JailName, JailState> changed = new TreeMap<>(change.apply(new TreeMap<>(jails)));
+    for (Map.Entry<JailName, JailState> e : changed.entrySet()) {
+      if (!e.getKey().equals(e.getValue().name())) {
+        throw new IllegalArgumentException(
+            "jail " + e.getValue().name() + " stored under the name " + e.getKey());
+      }
+    }
+    if (alwaysWrite || !changed.equals(jails)) {
+      write(StateCodec.encode(changed));
+    }
+    return Collections.unmodifiableSortedMap(changed);
+  }
+
+  /**
+   * Throws unless the state directory has room for a few more copies of the state file: checked
+   * before a change that deletes or makes files, so that it never leaves files without an entry or
+   * an entry without files for want of space to write the state.
+   *
+   * @throws StateException if the file system holding the state file is (nearly) full
+   */
+  public void requireSpace() {
+    try {
+      Files.createDirectories(file.getParent());
+      long needed = 3 * (Files.exists(file) ? Files.size(file) : 0) + MIN_FREE;
+      long usable = Files.getFileStore(file.getParent()).getUsableSpace();
+      if (usable < needed) {
+        throw new StateException(
+            "no space left for the state file in "
+                + file.getParent()
+                + " ("
+                + usable
+                + " bytes free); free some space, then try again");
+      }
+    } catch (IOException e) {
+      throw stateDirProblem(e);
+    }
+  }
+
+  private static final long MIN_FREE = 256 << 10;
+
+  private StateException stateDirProblem(IOException e) {
+    if (e instanceof AccessDeniedException) {
+      return new StateException(
+          TerminalSafe.sanitizeLine(
+              "permission denied: cannot write robojail's state in "
+                  + file.getParent()
+                  + "; check the owner and permissions of that directory"),
+          e);
+    }
+    return new StateException(
+        TerminalSafe.sanitizeLine(
+            "cannot use the state directory " + file.getParent() + ": " + reason(e)),
+        e);
+  }
+
+  // An IOException's message alone, as the user would read it: "/x/y: Permission denied".
+  static String reason(IOException e) {
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "no such file or directory";
+    }
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
   }
 
   private <T> T locked(Function<SortedMap<JailName, JailState>, T> action) {
+    return locked(this::read, action);
+  }
+
+  private <T> T locked(
+      java.util.function.Supplier<SortedMap<JailName, JailState>> reader,
+      Function<SortedMap<JailName, JailState>, T> action) {
     try {
       JailLayout.createPrivateDirectories(file.getParent());
     } catch (IOException e) {
-      throw new StateException(
-          "cannot create the state directory " + file.getParent() + ": " + e, e);
+      throw stateDirProblem(e);
     }
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockKey(), k -> new ReentrantLock());
     jvmLock.lock();
     try (FileChannel channel =
             FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock _ = channel.lock()) {
-      return action.apply(read());
+      return action.apply(reader.get());
     } catch (IOException e) {
-      throw new StateException("cannot lock " + lockFile + ": " + e, e);
+      throw stateDirProblem(e);
     } finally {
       jvmLock.unlock();
     }
@@ -183,36 +276,58 @@ public final class StateStore {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       return new TreeMap<>();
+    } catch (AccessDeniedException e) {
+      throw new StateException(
+          TerminalSafe.sanitizeLine(
+              "permission denied reading the state file "
+                  + file
+                  + "; check its owner and permissions (it still lists every jail: do not move it"
+                  + " away)"),
+          e);
     } catch (IOException e) {
-      throw corrupt("cannot be read (" + e + ")");
+      throw new StateException(
+          TerminalSafe.sanitizeLine("cannot read the state file " + file + ": " + reason(e)), e);
     }
     try {
       return StateCodec.decode(bytes);
     } catch (StateCodec.CorruptException e) {
-      throw corrupt("is corrupt (" + e.getMessage() + ")");
+      throw corrupt(e);
     }
   }
 
-  private StateException corrupt(String problem) {
+  private StateException corrupt(StateCodec.CorruptException problem) {
     String backup;
     try {
       backup = "a copy was kept at " + backup();
     } catch (IOException e) {
-      backup = "no copy could be kept (" + e + ")";
+      backup = "no copy could be kept (" + reason(e) + ")";
     }
     return new StateException(
         TerminalSafe.sanitizeLine(
             "the state file "
                 + file
-                + " "
-                + problem
+                + " is corrupt: "
+                + problem.getMessage()
                 + "; "
                 + backup
-                + "; move the state file away to start with no jails"));
+                + "; run `robojail doctor --repair` to rebuild it from the jails on disk"),
+        problem);
   }
 
+  // One copy per corrupt content: every command reads the file, and would otherwise add one.
   private Path backup() throws IOException {
-    String base = file.getFileName() + ".corrupt-" + BACKUP_TIME.format(Instant.now());
+    byte[] bytes = Files.readAllBytes(file);
+    String prefix = file.getFileName() + ".corrupt-";
+    try (var siblings = Files.newDirectoryStream(file.getParent(), prefix + "*")) {
+      for (Path p : siblings) {
+        if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && Files.size(p) == bytes.length
+            && java.util.Arrays.equals(Files.readAllBytes(p), bytes)) {
+          return p;
+        }
+      }
+    }
+    String base = prefix + BACKUP_TIME.format(Instant.now());
     for (int i = 0; ; i++) {
       Path target = file.resolveSibling(i == 0 ? base : base + "-" + i);
       try {
@@ -249,7 +364,10 @@ public final class StateStore {
     } catch (AtomicMoveNotSupportedException e) {
       throw new StateException("cannot replace " + file + " atomically on this file system", e);
     } catch (IOException e) {
-      throw new StateException("cannot write the state file " + file + ": " + e, e);
+      throw new StateException(
+          TerminalSafe.sanitizeLine(
+              "cannot write the state file " + file + ": " + reason(e) + "; nothing was changed"),
+          e);
     } finally {
       if (temp != null) {
         try {

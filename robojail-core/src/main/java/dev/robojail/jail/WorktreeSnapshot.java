@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -70,7 +71,15 @@ final class WorktreeSnapshot implements AutoCloseable {
 
   /** Builds the temporary index for the jail's worktree against {@code base}. */
   static WorktreeSnapshot of(Git git, JailState jail, String base) {
-    return of(git, jail, base, null);
+    return of(git, jail, base, null, null);
+  }
+
+  private static Path systemTemp() {
+    try {
+      return Files.createTempDirectory("robojail-status-");
+    } catch (IOException e) {
+      throw new JailException("cannot create a temporary directory: " + e, e);
+    }
   }
 
   /**
@@ -78,18 +87,12 @@ final class WorktreeSnapshot implements AutoCloseable {
    * checkout index {@code checkoutIndex} (host-only, written when the jail's worktree was checked
    * out at {@code base}) when it is a regular file; {@code null} for none.
    */
-  static WorktreeSnapshot of(Git git, JailState jail, String base, Path checkoutIndex) {
+  static WorktreeSnapshot of(
+      Git git, JailState jail, String base, Path checkoutIndex, Supplier<Path> scratch) {
     Path worktree = jail.worktree().toAbsolutePath().normalize();
-    if (!Files.isDirectory(worktree, LinkOption.NOFOLLOW_LINKS)) {
-      throw new JailException("the worktree of jail " + jail.name() + " is gone: " + worktree);
-    }
+    JailLayout.requirePresent(jail);
     Path commonDir = git.commonDir(jail.repo());
-    Path tempDir;
-    try {
-      tempDir = Files.createTempDirectory("robojail-status-");
-    } catch (IOException e) {
-      throw new JailException("cannot create a temporary directory: " + e, e);
-    }
+    Path tempDir = scratch == null ? systemTemp() : scratch.get();
     WorktreeSnapshot snapshot = new WorktreeSnapshot(git, commonDir, worktree, tempDir);
     try {
       snapshot.prepare(base, checkoutIndex);
@@ -115,6 +118,17 @@ final class WorktreeSnapshot implements AutoCloseable {
         untracked.add(path);
       }
     }
+    // Git does not look inside the directory of a submodule (a gitlink entry): files the jail
+    // wrote into one it never initialised would be neither listed nor kept by destroy.
+    for (String entry : nulSeparated(git("ls-files", "-z", "--stage"))) {
+      int tab = entry.indexOf('\t');
+      if (tab > 0 && entry.startsWith("160000 ")) {
+        String path = entry.substring(tab + 1);
+        if (isNonEmptyDirectory(worktree.resolve(path))) {
+          nestedRepositories.add(path + "/");
+        }
+      }
+    }
     if (!untracked.isEmpty()) {
       Path pathspecs = tempDir.resolve("untracked");
       try {
@@ -123,6 +137,18 @@ final class WorktreeSnapshot implements AutoCloseable {
         throw new JailException("cannot write " + pathspecs + ": " + e, e);
       }
       git("add", "--intent-to-add", "--pathspec-from-file=" + pathspecs, "--pathspec-file-nul");
+    }
+  }
+
+  private static boolean isNonEmptyDirectory(Path dir) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isPresent();
+    } catch (IOException e) {
+      // Unreadable: what is inside cannot be known, so it counts as work.
+      return true;
     }
   }
 

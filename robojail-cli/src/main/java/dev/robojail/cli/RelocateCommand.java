@@ -1,0 +1,29 @@
+package dev.robojail.cli;
+
+import dev.robojail.jail.JailState;
+import dev.robojail.jail.TerminalSafe;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "relocate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Points a jail at its repository's new path, after the repository was moved (or at any"
+            + " clone that has the jail's base commit).")
+final class RelocateCommand extends JailCommand {
+  @Parameters(index = "0", description = "The jail.")
+  String name;
+
+  @Option(names = "--repo", required = true, description = "The repository's new path.")
+  Path repo;
+
+  @Override
+  int doCall() {
+    JailState jail = jails().relocate(name, repo);
+    out().println(TerminalSafe.sanitizeLine("jail " + name + " now belongs to " + jail.repo()));
+    return Errors.OK;
+  }
+}
