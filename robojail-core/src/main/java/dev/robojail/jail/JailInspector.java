@@ -250,9 +250,8 @@ public final class JailInspector {
 
   private static String tip(WorktreeSnapshot snapshot, String branch) {
     Git.Result r =
-        snapshot.run(
-            List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}"),
-            false);
+        snapshot.inRepository(
+            List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}"));
     return r.exitCode() == 0 ? r.line() : null;
   }
 

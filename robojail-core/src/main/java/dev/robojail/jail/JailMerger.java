@@ -64,8 +64,10 @@ final class JailMerger {
     Map<String, String> identity = new LinkedHashMap<>(git.identity(repo, home));
     identity.putIfAbsent("name", "robojail");
     identity.putIfAbsent("email", "robojail@localhost");
+    // No filter or merge driver runs, whoever's attributes select it; see Git#withoutDrivers.
     Git.Result r =
         git.command(repo)
+            .env(git.withoutDrivers(repo))
             .args(
                 "-c",
                 "user.name=" + identity.get("name"),

@@ -1,0 +1,118 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxException;
+import dev.robojail.sandbox.Stdio;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The escape suite's host-facing half: a hostile jail, in real namespaces, plants what the host
+ * might later run or read, and robojail's own commands on the host must not fall for it.
+ */
+@Tag("namespace")
+class HostSideEscapeTest {
+  @TempDir Path tmp;
+  Path home;
+  Dirs dirs;
+  TestRepo repo;
+  Jails jails;
+  JailState jail;
+  Path wt;
+
+  @BeforeEach
+  void setUp() throws IOException, InterruptedException {
+    try {
+      Sandbox.builder().minimalSystem().command("/bin/true").start().waitFor();
+    } catch (SandboxException.NamespacesUnavailable e) {
+      assumeTrue(false, e.getMessage());
+    }
+    // Re-run as nobody, who must be able to write here.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    home = Files.createDirectories(tmp.resolve("home"));
+    dirs = TestDirs.under(tmp, home);
+    repo = TestRepo.init(tmp.resolve("repo"));
+    repo.write("README", "hello\n")
+        .write("shared.txt", "one\ntwo\nthree\nfour\nfive\nsix\nseven\n")
+        .commit("initial");
+    jails = Jails.open(dirs, home);
+    jail = jails.create("j", repo.dir, null, null);
+    wt = jail.worktree();
+  }
+
+  private int inJail(String script) {
+    return jails.run("j", List.of("sh", "-c", script), false, b -> b.stdin(Stdio.discard()));
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p) : "";
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Item 3 of the hardening: the user's own repository defines filter, diff and merge drivers
+   * (git-lfs, git-crypt, nbstripout do); the jail plants a {@code .gitattributes} that selects them
+   * for its files. status, diff, merge and destroy run none of them.
+   */
+  @Test
+  void driversOfTheUsersOwnConfigSelectedByTheJailsAttributesNeverRun() {
+    Path marker = tmp.resolve("driver-ran");
+    String record = "sh -c 'echo $0 >> " + marker + "; cat' ";
+    repo.git("config", "filter.x.clean", record + "clean");
+    repo.git("config", "filter.x.smudge", record + "smudge");
+    repo.git("config", "filter.x.required", "true");
+    repo.git("config", "filter.y.process", "sh -c 'echo process >> " + marker + "; exit 1'");
+    repo.git("config", "diff.x.textconv", "sh -c 'echo textconv >> " + marker + "; cat \"$1\"' -");
+    repo.git("config", "diff.x.command", "sh -c 'echo external >> " + marker + "' -");
+    repo.git("config", "merge.x.driver", "sh -c 'echo merge >> " + marker + "; exit 0' -");
+    // The user moves on too, so that the merge is a real three-way merge of shared.txt.
+    repo.write("shared.txt", "ONE\ntwo\nthree\nfour\nfive\nsix\nseven\n").commit("user work");
+    assertEquals(
+        0,
+        inJail(
+            "set -e; printf '* filter=x diff=x merge=x\\n*.p filter=y\\n' > .gitattributes;"
+                + " printf 'one\\ntwo\\nthree\\nfour\\nfive\\nsix\\nSEVEN\\n' > shared.txt;"
+                + " echo data > new.p; echo more > more.txt; git add -A; git commit -q -m work;"
+                + " echo uncommitted >> more.txt; echo untracked > other.p"));
+    // The attack is real: the user's own git, reviewing the worktree, runs the drivers.
+    Path commonDir = repo.dir.resolve(".git");
+    TestRepo.run(wt, "--git-dir=" + commonDir, "--work-tree=" + wt, "diff", "--stat", "HEAD");
+    assertFalse(read(marker).isEmpty(), "the planted attributes run nothing; the test is void");
+    try {
+      Files.delete(marker);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+
+    JailStatus status = jails.status("j");
+    assertEquals(1, status.commitsSinceBase());
+    assertTrue(status.uncommittedChanges());
+    assertTrue(jails.diff("j").contains("+uncommitted"));
+    assertEquals("", read(marker), "status or diff ran a driver");
+
+    inJail("git checkout -q -- more.txt; rm -f other.p");
+    MergePlan plan = jails.planMerge("j");
+    jails.merge(plan);
+    assertEquals("", read(marker), "merge ran a driver");
+    // A real merge all the same: both sides' lines, and the jail's files as git stored them.
+    assertEquals("ONE\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n", read(repo.dir.resolve("shared.txt")));
+    assertEquals("data\n", read(repo.dir.resolve("new.p")));
+    jails.destroy("j", true);
+    assertEquals("", read(marker), "destroy ran a driver");
+  }
+}
