@@ -89,6 +89,7 @@ final class JailGitDir {
           (k, v) -> config.append('\t').append(k).append(" = ").append(quote(v)).append('\n'));
     }
     Files.writeString(gitDir.resolve("config"), config.toString());
+    protect(gitDir);
     // A snapshot of the user's branches and tags, so that `git log main` works inside; other
     // jails' branches are left out.
     StringBuilder packed = new StringBuilder("# pack-refs with: sorted \n");
@@ -127,6 +128,48 @@ final class JailGitDir {
     } else {
       git.command(worktree).args(checkout).run();
     }
+  }
+
+  /**
+   * The files of the private git directory that a git on the host, run in the jail's worktree by
+   * the user or an IDE, would obey: its configuration (fsmonitor, filters, hooksPath), {@code
+   * hooks/}, {@code info/} (attributes, exclude), and {@code commondir}, which would send git to
+   * another directory's configuration. {@code commondir} is made, naming this directory itself, so
+   * that it exists to be covered; missing directories are made empty. The jail sees each of them
+   * read-only.
+   *
+   * @throws JailException if one is a symbolic link or not of its kind (a jail of an earlier
+   *     version may have replaced it)
+   */
+  static List<Path> protect(Path gitDir) {
+    List<Path> protectedPaths = new ArrayList<>();
+    for (String name : List.of("config", "commondir", "hooks", "info")) {
+      Path p = gitDir.resolve(name);
+      boolean directory = name.equals("hooks") || name.equals("info");
+      try {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+          if (directory) {
+            Files.createDirectory(p);
+          } else {
+            Files.writeString(p, ".\n", StandardOpenOption.CREATE_NEW);
+          }
+        }
+        BasicFileAttributes a =
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (directory ? !a.isDirectory() : !a.isRegularFile()) {
+          throw new JailException(
+              "the jail's git directory has something else than a "
+                  + (directory ? "directory" : "file")
+                  + " at "
+                  + TerminalSafe.sanitizeLine(p.toString())
+                  + "; destroy the jail and create it again");
+        }
+      } catch (IOException e) {
+        throw new JailException("cannot prepare " + p + ": " + e, e);
+      }
+      protectedPaths.add(p);
+    }
+    return protectedPaths;
   }
 
   private static String quote(String value) {

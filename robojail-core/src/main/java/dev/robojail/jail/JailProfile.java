@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,11 +86,23 @@ final class JailProfile {
   // The worktree, and git's files: the private git directory with the user's objects read-only
   // (reached through objects/info/alternates), or for a jail made before private git directories
   // the user's whole git directory read-only.
+  //
+  // What a git on the host would obey if the user or an IDE ran it in the worktree is read-only
+  // inside: the worktree's .git pointer, and the private git directory's configuration, hooks,
+  // info and commondir (JailGitDir#protect). Everything else git writes stays writable, so commits,
+  // branches and checkouts work.
   private void repository(Sandbox.Builder b, JailState jail) {
     b.bind(jail.worktree(), jail.worktree().toString());
     Path commonDir = gitCommonDir(jail);
     if (layout.hasPrivateGitDir(jail)) {
+      Path pointer = jail.worktree().resolve(".git");
+      if (Files.isRegularFile(pointer, LinkOption.NOFOLLOW_LINKS)) {
+        b.readOnlyBind(pointer, pointer.toString());
+      }
       b.bind(jail.gitDir(), jail.gitDir().toString());
+      for (Path p : JailGitDir.protect(jail.gitDir())) {
+        b.readOnlyBind(p, p.toString());
+      }
       Path objects = commonDir.resolve("objects");
       b.readOnlyBind(objects, objects.toString());
     } else {

@@ -115,4 +115,59 @@ class HostSideEscapeTest {
     jails.destroy("j", true);
     assertEquals("", read(marker), "destroy ran a driver");
   }
+
+  /**
+   * Item 9: git on the host in the jail's worktree (the user's, an IDE's) obeys the worktree's
+   * {@code .git} pointer and the private git directory's config, hooks, info and commondir. The
+   * jail can change none of them, and git inside still commits, branches and checks out.
+   */
+  @Test
+  void theJailCannotChangeWhatAHostGitInItsWorktreeWouldObey() throws IOException {
+    Path gitDir = jail.gitDir();
+    Path marker = tmp.resolve("host-git-ran");
+    String config = read(gitDir.resolve("config"));
+    String pointer = read(wt.resolve(".git"));
+    String attempts =
+        String.join(
+            "\n",
+            "export G='" + gitDir + "'",
+            "export M='" + marker + "'",
+            "n=0",
+            "try() { if sh -c \"$1\" 2>/dev/null; then echo \"got through: $1\"; n=$((n+1)); fi; }",
+            "try 'git config core.fsmonitor \"touch $M\"'",
+            "try 'printf \"[core]\\n\\tfsmonitor = touch $M\\n\" >> $G/config'",
+            "try 'rm -f $G/config'",
+            "try 'mv $G/config $G/config.old'",
+            "try 'printf \"#!/bin/sh\\ntouch $M\\n\" > $G/hooks/post-checkout'",
+            "try 'rm -rf $G/hooks'",
+            "try 'mv $G/hooks $G/hooks.old'",
+            "try 'echo \"* filter=x\" > $G/info/attributes'",
+            "try 'rm -rf $G/info'",
+            "try 'echo /tmp/elsewhere > $G/commondir'",
+            "try 'rm -f $G/commondir'",
+            "try 'echo \"gitdir: /tmp/evil.git\" > .git'",
+            "try 'rm -f .git'",
+            "try 'mv .git git.old'",
+            "test $n = 0 || exit 10",
+            // git inside still works, and keeps its settings in the jail's own home
+            "set -e",
+            "git config --global alias.inside 'log --format=%s -1'",
+            "echo w > work.txt; git add work.txt; git commit -q -m work",
+            "git branch side; git checkout -q side; git checkout -q -",
+            "git inside | grep -qx work",
+            "git rev-parse --git-common-dir | grep -qx \"$G\"");
+    assertEquals(0, inJail(attempts));
+    assertEquals(config, read(gitDir.resolve("config")));
+    assertEquals(pointer, read(wt.resolve(".git")));
+    assertEquals(".\n", read(gitDir.resolve("commondir")));
+    try (var hooks = Files.list(gitDir.resolve("hooks"))) {
+      assertEquals(0, hooks.count());
+    }
+    assertFalse(Files.exists(gitDir.resolve("info/attributes")));
+    // What an IDE does on open: plain git, the user's environment, in the worktree.
+    TestRepo.run(wt, "status");
+    TestRepo.run(wt, "checkout", "-q", "side");
+    assertFalse(Files.exists(marker), "git on the host ran what the jail planted");
+    assertEquals(1, jails.status("j").commitsSinceBase());
+  }
 }
