@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * Everything that decides what a jail sees, turned into its {@link Sandbox}: the system, the home
- * directory, the repository, the configured binds with hidden paths kept out, the entrypoint and
+ * directory, the configured binds with hidden paths kept out, the repository, the entrypoint and
  * its interpreter, the environment, the network and the limits. Each is one step of {@link
  * #sandbox}, so that what a jail gets from elsewhere (an agent's login files and caches, its
  * allowed hosts) has one obvious step to join.
@@ -61,8 +61,10 @@ final class JailProfile {
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     b.tmpfs(user.home(), 0, 0700);
-    repository(b, jail);
+    // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
+    // cover the jail's own worktree and git directory.
     binds(b, jail);
+    repository(b, jail);
     List<String> path = entrypoint(b, jail);
     b.hostname(jail.name().value());
     network(b);
@@ -119,7 +121,7 @@ final class JailProfile {
   }
 
   private void binds(Sandbox.Builder b, JailState jail) {
-    HiddenPaths hidden = HiddenPaths.of(config, home);
+    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     for (BindSpec bind : config.extraRoBinds()) {
       b.readOnlyBind(bind.source(), bind.target());
       hidden.mask(b, bind);
@@ -132,6 +134,18 @@ final class JailProfile {
     config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
     config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
     hidden.refuseHardLinks(sources);
+  }
+
+  // Whatever the configuration says: robojail's own configuration, state and data (every jail's
+  // worktree and git directory), and the user's git directory (other jails' branches, hooks,
+  // config); the jail's own files are mounted on top afterwards.
+  private List<Path> alwaysHidden(JailState jail) {
+    Dirs dirs = layout.dirs();
+    return List.of(
+        dirs.configFile().getParent(),
+        dirs.stateFile().getParent(),
+        dirs.dataDir(),
+        gitCommonDir(jail));
   }
 
   // Binds the entrypoint and its interpreter where the system dirs do not have them, and returns

@@ -170,4 +170,75 @@ class HostSideEscapeTest {
     assertFalse(Files.exists(marker), "git on the host ran what the jail planted");
     assertEquals(1, jails.status("j").commitsSinceBase());
   }
+
+  private void configure(String toml) {
+    try {
+      Files.createDirectories(dirs.configFile().getParent());
+      Files.writeString(dirs.configFile(), toml);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    jails = Jails.open(dirs, home);
+  }
+
+  /**
+   * Item 10: robojail's own configuration, state and data (other jails' worktrees and git
+   * directories) and the user's git directory stay hidden inside a bind that contains them, even
+   * when the configuration hides nothing; the jail's own worktree and git still work.
+   */
+  @Test
+  void robojailsOwnDirectoriesAndTheUsersGitDirectoryAreAlwaysHidden() {
+    JailState other = jails.create("other", repo.dir, null, null);
+    configure("hidden_paths = []\nextra_rw_binds = [\"" + tmp + "\"]\n");
+    Path userGit = repo.dir.resolve(".git");
+    String script =
+        String.join(
+            "\n",
+            "set -e",
+            "test -f '" + repo.dir.resolve("README") + "'", // the bind really is there
+            "test ! -e '" + other.worktree().resolve("README") + "'",
+            "test ! -e '" + other.gitDir().resolve("HEAD") + "'",
+            "test ! -e '" + dirs.stateFile() + "'",
+            "test ! -e '" + dirs.configFile() + "'",
+            "test ! -e '" + userGit.resolve("config") + "'",
+            "test ! -e '" + userGit.resolve("refs") + "'",
+            "test ! -e '" + userGit.resolve("packed-refs") + "'",
+            "test -d '" + userGit.resolve("objects") + "'",
+            "test \"$(ls '" + dirs.dataDir().resolve("jails") + "')\" = j",
+            "echo w > work.txt; git add work.txt; git commit -q -m work",
+            "git log --oneline main | grep -q initial");
+    assertEquals(0, inJail(script));
+    assertEquals(1, jails.status("j").commitsSinceBase());
+  }
+
+  /**
+   * Item 10: with the home bound, the credentials of common tools are hidden by default: files read
+   * as empty, directories are empty.
+   */
+  @Test
+  void credentialsInABoundHomeAreHiddenByDefault() throws IOException {
+    List<String> files =
+        List.of(
+            ".netrc",
+            ".git-credentials",
+            ".npmrc",
+            ".pypirc",
+            ".m2/settings.xml",
+            ".docker/config.json",
+            ".config/gh/hosts.yml",
+            ".ssh/id_ed25519");
+    for (String f : files) {
+      Path p = home.resolve(f);
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, "secret-" + f + "\n");
+    }
+    Files.writeString(home.resolve(".bashrc"), "visible\n");
+    configure("extra_ro_binds = [\"~\"]\n");
+    StringBuilder script = new StringBuilder("set -e\ngrep -q visible ~/.bashrc\n");
+    for (String f : files) {
+      script.append("! grep -rqs secret ~/").append(f).append('\n');
+    }
+    script.append("! grep -rqs secret ~\n");
+    assertEquals(0, inJail(script.toString()));
+  }
 }
