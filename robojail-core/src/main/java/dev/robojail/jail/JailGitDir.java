@@ -41,7 +41,6 @@ final class JailGitDir {
   private static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
   private static final Pattern PACK_FILE = Pattern.compile("pack-[0-9a-f]{40,64}\\.(?:pack|idx)");
   private static final long MAX_REF_FILE = 64L << 20;
-  private static final int UNPACK_LIMIT = 100;
 
   private JailGitDir() {}
 
@@ -295,13 +294,21 @@ final class JailGitDir {
       Path objects = Files.createDirectory(temp.resolve("objects"));
       copyObjects(gitDir.resolve("objects"), objects);
       Map<String, String> alt = Map.of("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects.toString());
-      Git.Result list =
-          git.command(repo)
-              .env(alt)
-              .args(inRepo)
-              .args("rev-list", "--objects", tip, "--not", "--all")
-              .allowFailure()
-              .run();
+      // Not --all: the pack must hold all the jail's branch needs beyond the user's own refs
+      // and its own earlier imports, even objects another jail's imported pack has (ObjectView).
+      List<String> revList =
+          new ArrayList<>(
+              List.of(
+                  "rev-list",
+                  "--objects",
+                  tip,
+                  "--not",
+                  "--exclude=refs/heads/robojail/*",
+                  "--all"));
+      if (oldTip != null) {
+        revList.add(oldTip);
+      }
+      Git.Result list = git.command(repo).env(alt).args(inRepo).args(revList).allowFailure().run();
       if (list.exitCode() != 0) {
         throw new JailException(
             "cannot import the jail's branch "
@@ -330,13 +337,15 @@ final class JailGitDir {
         if (!OBJECT_ID.matcher(hash).matches()) {
           throw new JailException("git pack-objects printed no pack name");
         }
-        List<String> store =
-            count < UNPACK_LIMIT
-                ? List.of("unpack-objects", "-q", "--strict")
-                : List.of("index-pack", "--stdin", "--strict");
+        // Always a pack of its own, kept, and labelled with what it brought: ObjectView shows it
+        // only to the jail it came from, until the user's own refs reach it.
         git.command(repo)
             .args(inRepo)
-            .args(store)
+            .args(
+                "index-pack",
+                "--stdin",
+                "--strict",
+                "--keep=" + ObjectView.KEEP_PREFIX + branch + " " + tip)
             .input(temp.resolve("out-" + hash + ".pack"))
             .run();
       }

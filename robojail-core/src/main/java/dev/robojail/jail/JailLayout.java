@@ -10,6 +10,7 @@ import java.nio.file.Path;
  * jails/NAME              the jail's worktree, bound read-write into the jail
  * gitdirs/NAME.git        the jail's private git directory ({@link JailGitDir})
  * checkout-index/NAME     the index git wrote at checkout, host-only ({@link WorktreeSnapshot})
+ * objects/NAME            the jail's view of the user's objects ({@link ObjectView})
  * </pre>
  *
  * and beside the state file ({@link Dirs#stateFile()}):
@@ -64,6 +65,14 @@ final class JailLayout {
    */
   Path checkoutIndex(JailName name) {
     return dirs.dataDir().resolve("checkout-index").resolve(name.value());
+  }
+
+  /**
+   * The jail's view of the user's object store ({@link ObjectView}): links to the user's object
+   * files, without other jails' imported work, bound read-only where the user's objects are.
+   */
+  Path objectView(JailName name) {
+    return dirs.dataDir().resolve("objects").resolve(name.value());
   }
 
   /**

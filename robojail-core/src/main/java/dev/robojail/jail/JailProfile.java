@@ -105,8 +105,11 @@ final class JailProfile {
       for (Path p : JailGitDir.protect(jail.gitDir())) {
         b.readOnlyBind(p, p.toString());
       }
+      // Not the user's objects directory itself: a view without other jails' imported work.
       Path objects = commonDir.resolve("objects");
-      b.readOnlyBind(objects, objects.toString());
+      Path view = layout.objectView(jail.name());
+      ObjectView.refresh(git, jail.repo(), commonDir, jail.branch(), view);
+      b.readOnlyBind(view, objects.toString());
     } else {
       b.readOnlyBind(commonDir, commonDir.toString());
     }

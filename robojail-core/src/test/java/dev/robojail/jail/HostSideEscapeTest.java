@@ -241,4 +241,51 @@ class HostSideEscapeTest {
     script.append("! grep -rqs secret ~\n");
     assertEquals(0, inJail(script.toString()));
   }
+
+  private int inJail(String name, String script) {
+    return jails.run(name, List.of("sh", "-c", script), false, b -> b.stdin(Stdio.discard()));
+  }
+
+  /**
+   * Item 5: after {@code status} imported jail A's commits into the user's repository, jail B finds
+   * none of A's objects in what it sees of the user's object store; once the user merged A's work,
+   * it is the user's, and B sees it. A itself keeps seeing its imported objects, even after its own
+   * {@code gc --prune=now}.
+   */
+  @Test
+  void oneJailCannotReadAnotherJailsImportedWork() {
+    jails.create("b", repo.dir, null, null);
+    assertEquals(
+        0,
+        inJail(
+            "set -e; echo a-secret-5e4c0f > secret.txt; git add secret.txt;"
+                + " git commit -q -m 'work of a'"));
+    assertEquals(1, jails.status("j").commitsSinceBase());
+    String tip = repo.git("rev-parse", "refs/heads/" + jail.branch()).strip();
+    String blob = repo.git("rev-parse", tip + ":secret.txt").strip();
+    String lookFor =
+        "git cat-file --batch-all-objects --batch-check='%(objectname)' > /tmp/all;"
+            + " test -s /tmp/all; ";
+    assertEquals(
+        0,
+        inJail(
+            "b",
+            "set -e; "
+                + lookFor
+                + "! grep -q "
+                + tip
+                + " /tmp/all; ! grep -q "
+                + blob
+                + " /tmp/all; ! git cat-file -e "
+                + blob
+                + " 2>/dev/null; ! grep -rqs a-secret-5e4c0f '"
+                + repo.dir.resolve(".git/objects")
+                + "'"));
+    assertEquals(
+        0,
+        inJail(
+            "set -e; git gc -q --prune=now; git cat-file -e " + blob + "; git log --oneline -1"));
+    jails.merge(jails.planMerge("j"));
+    assertEquals(0, inJail("b", "set -e; " + lookFor + "grep -q " + blob + " /tmp/all"));
+  }
 }
