@@ -74,7 +74,9 @@ final class JailProfile {
         .stdin(Stdio.inherit())
         .stdout(Stdio.inherit())
         .stderr(Stdio.inherit())
-        .newSession(!interactive)
+        // Always a session of its own, never the caller's: from the caller's session /dev/tty
+        // would open the user's terminal (`robojail enter J | cat`).
+        .newSession(true)
         .command(argv)
         .build();
   }
