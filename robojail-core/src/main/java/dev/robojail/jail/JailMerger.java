@@ -45,7 +45,68 @@ final class JailMerger {
                     "--no-textconv",
                     "--stat",
                     head + "..." + tip));
-    return new MergePlan(jail.name(), repo, jail.branch(), into, head, tip, commits, stat);
+    List<ReviewFirst.Flagged> review =
+        commits.isEmpty()
+            ? List.of()
+            : ReviewFirst.ofPaths(
+                WorktreeSnapshot.nulSeparated(
+                    git.run(
+                        repo,
+                        "diff",
+                        "--name-only",
+                        "-z",
+                        "--no-renames",
+                        "--no-ext-diff",
+                        "--no-textconv",
+                        head + "..." + tip)));
+    return new MergePlan(
+        jail.name(),
+        repo,
+        jail.branch(),
+        into,
+        head,
+        tip,
+        commits,
+        stat,
+        review,
+        controlCharacterWarnings(repo, head, tip));
+  }
+
+  // A commit message, author or committer holding terminal controls reaches the user's terminal
+  // raw through a plain `git log` after the merge; git prints them as they are.
+  private List<String> controlCharacterWarnings(Path repo, String head, String tip) {
+    String log =
+        git.run(
+            repo,
+            "log",
+            "-z",
+            "--no-color",
+            "--format=%h%x01%an%x01%ae%x01%cn%x01%ce%x01%B",
+            head + ".." + tip);
+    List<String> warnings = new java.util.ArrayList<>();
+    for (String commit : WorktreeSnapshot.nulSeparated(log)) {
+      String[] fields = commit.split("\u0001", 6);
+      boolean control = false;
+      for (int i = 1; i < fields.length; i++) {
+        boolean message = i == 5;
+        control |= fields[i].chars().anyMatch(c -> isControl(c, message));
+      }
+      if (control) {
+        warnings.add(
+            "commit "
+                + TerminalSafe.sanitizeLine(fields[0])
+                + " has terminal control characters in its message or author; a plain git log"
+                + " will send them to your terminal (git log | cat -v shows them)");
+      }
+    }
+    return warnings;
+  }
+
+  private static boolean isControl(int c, boolean message) {
+    if (message && (c == '\n' || c == '\t')) {
+      return false;
+    }
+    return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f);
   }
 
   /** See {@link Jails#merge(MergePlan)}. */

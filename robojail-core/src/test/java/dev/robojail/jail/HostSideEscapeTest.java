@@ -288,4 +288,46 @@ class HostSideEscapeTest {
     jails.merge(jails.planMerge("j"));
     assertEquals(0, inJail("b", "set -e; " + lookFor + "grep -q " + blob + " /tmp/all"));
   }
+
+  /**
+   * Items 11 and 14: the merge preview puts files that run on the host under REVIEW FIRST, at any
+   * depth (the Maven wrapper's jar, a lockfile in a subproject, editor rc files, build logic), and
+   * warns of a commit message that would drive the user's terminal in a plain {@code git log}.
+   */
+  @Test
+  void theMergePreviewFlagsWhatRunsOnTheHostAndControlCharactersInCommitMessages() {
+    List<String> planted =
+        List.of(
+            ".mvn/wrapper/maven-wrapper.jar",
+            "gradle/wrapper/gradle-wrapper.jar",
+            "web/package-lock.json",
+            "buildSrc/src/main/kotlin/Evil.kt",
+            "tools/BUILD.bazel",
+            "Directory.Build.props",
+            ".pnpmfile.cjs",
+            "bunfig.toml",
+            "sub/.exrc",
+            ".nvimrc",
+            ".dir-locals.el",
+            ".devcontainer/devcontainer.json",
+            "mod/.idea/workspace.xml",
+            ".husky/pre-commit",
+            ".pre-commit-config.yaml",
+            ".gitmodules");
+    StringBuilder script = new StringBuilder("set -e\n");
+    for (String p : planted) {
+      script.append("mkdir -p \"$(dirname '").append(p).append("')\"; echo x > '").append(p);
+      script.append("'\n");
+    }
+    script.append("echo plain > plain.txt\n");
+    script.append(
+        "git add -A; git commit -q -m \"$(printf 'harmless\\033]52;c;Y3VybA==\\007')\"\n");
+    assertEquals(0, inJail(script.toString()));
+    MergePlan plan = jails.planMerge("j");
+    List<String> flagged = plan.reviewFirst().stream().map(ReviewFirst.Flagged::path).toList();
+    assertEquals(planted.stream().sorted().toList(), flagged.stream().sorted().toList());
+    assertEquals(1, plan.warnings().size(), plan.warnings().toString());
+    assertTrue(plan.warnings().getFirst().contains("control characters"));
+    assertTrue(plan.commits().stream().noneMatch(c -> c.indexOf('\u001b') >= 0));
+  }
 }
