@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  */
 final class JailGitDir {
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}(?:[0-9a-f]{24})?");
-  private static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
-  private static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
+  static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
+  static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
   private static final Pattern PACK_FILE = Pattern.compile("pack-[0-9a-f]{40,64}\\.(?:pack|idx)");
   private static final long MAX_REF_FILE = 64L << 20;
 
@@ -220,7 +220,7 @@ final class JailGitDir {
     return value;
   }
 
-  private static boolean isDirectory(Path p) {
+  static boolean isDirectory(Path p) {
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
           .isDirectory();

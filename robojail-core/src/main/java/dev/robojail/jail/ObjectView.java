@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,8 +35,6 @@ import java.util.regex.Pattern;
  */
 final class ObjectView {
   static final String KEEP_PREFIX = "robojail import ";
-  private static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
-  private static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
   private static final Pattern PACK =
       Pattern.compile("(pack-[0-9a-f]{40,64})\\.(?:pack|idx|rev|keep)");
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}(?:[0-9a-f]{24})?");
@@ -74,10 +71,11 @@ final class ObjectView {
     List<Path> files = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(objects)) {
       for (Path d : dirs) {
-        if (LOOSE_DIR.matcher(d.getFileName().toString()).matches() && isDirectory(d)) {
+        if (JailGitDir.LOOSE_DIR.matcher(d.getFileName().toString()).matches()
+            && JailGitDir.isDirectory(d)) {
           try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
             for (Path f : entries) {
-              if (LOOSE_FILE.matcher(f.getFileName().toString()).matches()) {
+              if (JailGitDir.LOOSE_FILE.matcher(f.getFileName().toString()).matches()) {
                 files.add(f);
               }
             }
@@ -94,7 +92,7 @@ final class ObjectView {
     Map<String, List<Path>> byPack = new LinkedHashMap<>();
     Map<String, String> importTips = new LinkedHashMap<>();
     Path packDir = objects.resolve("pack");
-    if (!isDirectory(packDir)) {
+    if (!JailGitDir.isDirectory(packDir)) {
       return List.of();
     }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(packDir)) {
@@ -164,7 +162,7 @@ final class ObjectView {
           if (name.equals("pack")) {
             continue;
           }
-          if (isDirectory(e) && LOOSE_DIR.matcher(name).matches()) {
+          if (JailGitDir.isDirectory(e) && JailGitDir.LOOSE_DIR.matcher(name).matches()) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(e)) {
               for (Path f : files) {
                 present.add(view.relativize(f).toString());
@@ -195,15 +193,6 @@ final class ObjectView {
           Files.copy(e.getValue(), to, StandardCopyOption.COPY_ATTRIBUTES);
         }
       }
-    }
-  }
-
-  private static boolean isDirectory(Path p) {
-    try {
-      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-          .isDirectory();
-    } catch (IOException e) {
-      return false;
     }
   }
 }
