@@ -59,6 +59,10 @@ final class JailMerger {
                         "--no-ext-diff",
                         "--no-textconv",
                         head + "..." + tip)));
+    if (!commits.isEmpty()) {
+      review = new java.util.ArrayList<>(review);
+      review.addAll(gitlinks(repo, head, tip));
+    }
     return new MergePlan(
         jail.name(),
         repo,
@@ -70,6 +74,37 @@ final class JailMerger {
         stat,
         review,
         controlCharacterWarnings(repo, head, tip));
+  }
+
+  // Submodule pointers: the hardened configuration ignores submodules in diffs, so the stat above
+  // does not show them, yet the merge moves them, and the user's next `git submodule update`
+  // checks out whatever commit the jail chose.
+  private List<ReviewFirst.Flagged> gitlinks(Path repo, String head, String tip) {
+    String raw =
+        git.run(
+            repo,
+            "diff",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--ignore-submodules=none",
+            head + "..." + tip);
+    List<ReviewFirst.Flagged> flagged = new java.util.ArrayList<>();
+    for (JailInspector.RawEntry e : JailInspector.parseRaw(raw)) {
+      if (e.oldMode().equals("160000") || e.newMode().equals("160000")) {
+        String newId = e.newId().matches("0+") ? "none" : e.newId();
+        String oldId = e.oldId().matches("0+") ? "none" : e.oldId();
+        flagged.add(
+            new ReviewFirst.Flagged(
+                e.path(), "submodule pointer " + abbrev(oldId) + " -> " + abbrev(newId)));
+      }
+    }
+    return flagged;
+  }
+
+  private static String abbrev(String id) {
+    return id.substring(0, Math.min(12, id.length()));
   }
 
   // A commit message, author or committer holding terminal controls reaches the user's terminal

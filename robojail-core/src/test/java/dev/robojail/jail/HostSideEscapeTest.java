@@ -330,4 +330,27 @@ class HostSideEscapeTest {
     assertTrue(plan.warnings().getFirst().contains("control characters"));
     assertTrue(plan.commits().stream().noneMatch(c -> c.indexOf('\u001b') >= 0));
   }
+
+  /**
+   * Item 4, for the merge: a submodule pointer the jail moved (a gitlink, committed with plain git
+   * inside) is under REVIEW FIRST in the merge preview, old and new commit.
+   */
+  @Test
+  void theMergePreviewShowsASubmodulePointerTheJailMoved() {
+    String other = "1234567890abcdef1234567890abcdef12345678";
+    assertEquals(
+        0,
+        inJail(
+            "set -e; git update-index --add --cacheinfo 160000,"
+                + other
+                + ",vendor/lib;"
+                + " git commit -q -m 'move the pointer'"));
+    MergePlan plan = jails.planMerge("j");
+    assertTrue(
+        plan.reviewFirst()
+            .contains(
+                new ReviewFirst.Flagged(
+                    "vendor/lib", "submodule pointer none -> " + other.substring(0, 12))),
+        plan.reviewFirst().toString());
+  }
 }
