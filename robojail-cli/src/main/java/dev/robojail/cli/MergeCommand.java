@@ -1,6 +1,7 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.MergePlan;
+import dev.robojail.jail.ReviewFirst;
 import dev.robojail.jail.TerminalSafe;
 import java.io.Console;
 import picocli.CommandLine.Command;
@@ -47,6 +48,15 @@ final class MergeCommand extends JailCommand {
       out().println("  " + c);
     }
     out().print(plan.stat());
+    if (!plan.reviewFirst().isEmpty()) {
+      out().println("REVIEW FIRST: these changes will run on your machine, outside the jail:");
+      for (ReviewFirst.Flagged f : plan.reviewFirst()) {
+        out().println("  ! " + TerminalSafe.sanitizeLine(f.path()) + "  (" + f.reason() + ")");
+      }
+    }
+    for (String w : plan.warnings()) {
+      out().println("warning: " + w);
+    }
     out().flush();
     if (!yes) {
       Console console = System.console();

@@ -39,6 +39,42 @@ public record Config(
     long tmpSize,
     long homeSize) {
 
+  /**
+   * Credentials and keys of common tools, relative to the home directory: what a bind of the home
+   * or of {@code ~/.config} must not show.
+   */
+  static final List<String> DEFAULT_HIDDEN_PATHS =
+      List.of(
+          ".ssh",
+          ".gnupg",
+          ".aws",
+          ".azure",
+          ".config/gcloud",
+          ".kube",
+          ".docker",
+          ".netrc",
+          ".git-credentials",
+          ".config/git/credentials",
+          ".config/gh",
+          ".config/hub",
+          ".npmrc",
+          ".yarnrc",
+          ".pypirc",
+          ".config/pip",
+          ".m2/settings.xml",
+          ".m2/settings-security.xml",
+          ".gradle/gradle.properties",
+          ".cargo/credentials",
+          ".cargo/credentials.toml",
+          ".gem/credentials",
+          ".terraform.d",
+          ".vault-token",
+          ".pgpass",
+          ".my.cnf",
+          ".password-store",
+          ".local/share/keyrings",
+          ".config/rclone");
+
   /** The settings used when there is no configuration file. */
   public static final Config DEFAULTS =
       new Config(
@@ -46,7 +82,7 @@ public record Config(
           true,
           List.of(),
           List.of(),
-          List.of(".ssh", ".gnupg", ".aws", ".config/gcloud", ".kube", ".docker"),
+          DEFAULT_HIDDEN_PATHS,
           List.of("TERM", "LANG", "LC_ALL", "COLORTERM"),
           65536,
           4096,

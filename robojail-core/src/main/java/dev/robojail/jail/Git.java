@@ -427,6 +427,60 @@ public final class Git {
   }
 
   /**
+   * Environment for a git command in the user's repository that must run no program a {@code
+   * .gitattributes} can select, such as {@code merge}: attributes name drivers, and the drivers'
+   * commands come from configuration, so every filter and merge driver that {@code repo}'s
+   * configuration defines (with its includes; global and system configuration are never read) is
+   * overridden on the command line, which wins over every file. A filter becomes a no-op: files are
+   * stored and checked out as the bytes git holds (a git-lfs pointer, a git-crypt ciphertext). A
+   * merge driver becomes git's own line merge ({@code git merge-file}, this very git), so a
+   * conflict still shows its markers. Diff drivers need no override: every diff robojail runs has
+   * {@code --no-ext-diff --no-textconv}.
+   *
+   * <p>The overrides travel as {@code GIT_CONFIG_COUNT}/{@code GIT_CONFIG_KEY_n}/{@code
+   * GIT_CONFIG_VALUE_n}, where a driver name may hold any character, even {@code =}.
+   */
+  Map<String, String> withoutDrivers(Path repo) {
+    Result r =
+        command(repo)
+            .args("config", "-z", "--name-only", "--get-regexp", "^(filter|merge)\\.")
+            .allowFailure()
+            .run();
+    Map<String, String> overrides = new LinkedHashMap<>();
+    for (String key : r.exitCode() == 0 ? r.out().split("\0") : new String[0]) {
+      int first = key.indexOf('.');
+      int last = key.lastIndexOf('.');
+      if (first < 0 || last <= first) {
+        continue; // a key without a subsection (merge.conflictStyle) names no driver
+      }
+      String section = key.substring(0, first);
+      String prefix = section + key.substring(first, last + 1);
+      if (section.equals("filter")) {
+        for (String command : List.of("clean", "smudge", "process")) {
+          overrides.put(prefix + command, "");
+        }
+        overrides.put(prefix + "required", "false");
+      } else {
+        overrides.put(
+            prefix + "driver", quoteForShell(executable) + " merge-file --marker-size=%L %A %O %B");
+      }
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    int n = 0;
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      env.put("GIT_CONFIG_KEY_" + n, e.getKey());
+      env.put("GIT_CONFIG_VALUE_" + n, e.getValue());
+      n++;
+    }
+    env.put("GIT_CONFIG_COUNT", Integer.toString(n));
+    return env;
+  }
+
+  private static String quoteForShell(String word) {
+    return "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  /**
    * A git command to run in {@code cwd} ({@code git -C cwd}), after the hardening options, built
    * like a {@link ProcessBuilder}: {@code git.command(repo).args("rev-parse", "HEAD").run()}.
    */

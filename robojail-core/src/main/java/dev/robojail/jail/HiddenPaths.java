@@ -22,29 +22,44 @@ import java.util.Set;
  */
 final class HiddenPaths {
   private final List<Path> paths;
+  private final List<Path> always;
 
-  private HiddenPaths(List<Path> paths) {
+  private HiddenPaths(List<Path> paths, List<Path> always) {
     this.paths = List.copyOf(paths);
+    this.always = List.copyOf(always);
   }
 
   /** The hidden paths of {@code config}, relative to {@code home}, as real paths. */
   static HiddenPaths of(Config config, Path home) {
+    return of(config, home, List.of());
+  }
+
+  /**
+   * The hidden paths of {@code config}, relative to {@code home}, and {@code always}: paths hidden
+   * whatever the configuration says (robojail's own directories, the user's git directory), all as
+   * real paths. The configuration cannot name those away, and they are masked and refused like the
+   * others; they are not searched for hard links, since they hold the jails' own worktrees, whose
+   * links the jails make themselves.
+   */
+  static HiddenPaths of(Config config, Path home, List<Path> always) {
     return new HiddenPaths(
-        config.hiddenPaths().stream().map(h -> realPath(home.resolve(h))).toList());
+        config.hiddenPaths().stream().map(h -> realPath(home.resolve(h))).toList(),
+        always.stream().map(HiddenPaths::realPath).toList());
   }
 
   /** These very paths, already real (for tests). */
   static HiddenPaths of(List<Path> realPaths) {
-    return new HiddenPaths(realPaths);
+    return new HiddenPaths(realPaths, List.of());
   }
 
   /**
    * Refuses a bind whose source is a hidden path or lies inside one, and covers each hidden path
-   * inside the bind's source with an empty read-only tmpfs.
+   * inside the bind's source: a directory with an empty read-only tmpfs, a file with {@code
+   * /dev/null}, read-only.
    */
   void mask(Sandbox.Builder b, BindSpec bind) {
     Path source = realPath(bind.source());
-    for (Path h : paths) {
+    for (Path h : java.util.stream.Stream.concat(paths.stream(), always.stream()).toList()) {
       if (source.startsWith(h)) {
         throw new JailException(
             "the bind of "
@@ -55,7 +70,14 @@ final class HiddenPaths {
       }
       if (h.startsWith(source) && Files.exists(h, LinkOption.NOFOLLOW_LINKS)) {
         String target = bind.target().endsWith("/") ? bind.target() : bind.target() + "/";
-        b.tmpfs(target + source.relativize(h), 4096, 0);
+        String inside = target + source.relativize(h);
+        if (Files.isDirectory(h, LinkOption.NOFOLLOW_LINKS)) {
+          // robojail's directories and the user's git directory stay traversable: the jail's own
+          // worktree, git directory and objects are mounted inside them.
+          b.tmpfs(inside, 4096, always.contains(h) ? 0755 : 0);
+        } else {
+          b.readOnlyBind(Path.of("/dev/null"), inside);
+        }
       }
     }
   }

@@ -38,6 +38,10 @@ final class JailFiles {
     }
     deleteJailDir(jail.worktree(), layout.worktrees());
     deleteJailDir(jail.gitDir(), layout.gitDirs());
+    Path view = layout.objectView(jail.name());
+    if (Files.exists(view, LinkOption.NOFOLLOW_LINKS)) {
+      deleteJailDir(view, view.getParent());
+    }
   }
 
   private static void deleteJailDir(Path path, Path parent) {

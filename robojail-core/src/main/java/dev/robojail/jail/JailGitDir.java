@@ -38,11 +38,10 @@ import java.util.stream.Stream;
  */
 final class JailGitDir {
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}(?:[0-9a-f]{24})?");
-  private static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
-  private static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
+  static final Pattern LOOSE_DIR = Pattern.compile("[0-9a-f]{2}");
+  static final Pattern LOOSE_FILE = Pattern.compile("[0-9a-f]{38}(?:[0-9a-f]{24})?");
   private static final Pattern PACK_FILE = Pattern.compile("pack-[0-9a-f]{40,64}\\.(?:pack|idx)");
   private static final long MAX_REF_FILE = 64L << 20;
-  private static final int UNPACK_LIMIT = 100;
 
   private JailGitDir() {}
 
@@ -90,6 +89,7 @@ final class JailGitDir {
           (k, v) -> config.append('\t').append(k).append(" = ").append(quote(v)).append('\n'));
     }
     Files.writeString(gitDir.resolve("config"), config.toString());
+    protect(gitDir);
     // A snapshot of the user's branches and tags, so that `git log main` works inside; other
     // jails' branches are left out.
     StringBuilder packed = new StringBuilder("# pack-refs with: sorted \n");
@@ -128,6 +128,48 @@ final class JailGitDir {
     } else {
       git.command(worktree).args(checkout).run();
     }
+  }
+
+  /**
+   * The files of the private git directory that a git on the host, run in the jail's worktree by
+   * the user or an IDE, would obey: its configuration (fsmonitor, filters, hooksPath), {@code
+   * hooks/}, {@code info/} (attributes, exclude), and {@code commondir}, which would send git to
+   * another directory's configuration. {@code commondir} is made, naming this directory itself, so
+   * that it exists to be covered; missing directories are made empty. The jail sees each of them
+   * read-only.
+   *
+   * @throws JailException if one is a symbolic link or not of its kind (a jail of an earlier
+   *     version may have replaced it)
+   */
+  static List<Path> protect(Path gitDir) {
+    List<Path> protectedPaths = new ArrayList<>();
+    for (String name : List.of("config", "commondir", "hooks", "info")) {
+      Path p = gitDir.resolve(name);
+      boolean directory = name.equals("hooks") || name.equals("info");
+      try {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+          if (directory) {
+            Files.createDirectory(p);
+          } else {
+            Files.writeString(p, ".\n", StandardOpenOption.CREATE_NEW);
+          }
+        }
+        BasicFileAttributes a =
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (directory ? !a.isDirectory() : !a.isRegularFile()) {
+          throw new JailException(
+              "the jail's git directory has something else than a "
+                  + (directory ? "directory" : "file")
+                  + " at "
+                  + TerminalSafe.sanitizeLine(p.toString())
+                  + "; destroy the jail and create it again");
+        }
+      } catch (IOException e) {
+        throw new JailException("cannot prepare " + p + ": " + e, e);
+      }
+      protectedPaths.add(p);
+    }
+    return protectedPaths;
   }
 
   private static String quote(String value) {
@@ -179,7 +221,7 @@ final class JailGitDir {
     return value;
   }
 
-  private static boolean isDirectory(Path p) {
+  static boolean isDirectory(Path p) {
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
           .isDirectory();
@@ -250,13 +292,21 @@ final class JailGitDir {
       Path objects = Files.createDirectory(temp.resolve("objects"));
       copyObjects(gitDir.resolve("objects"), objects);
       Map<String, String> alt = Map.of("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects.toString());
-      Git.Result list =
-          git.command(repo)
-              .env(alt)
-              .args(inRepo)
-              .args("rev-list", "--objects", tip, "--not", "--all")
-              .allowFailure()
-              .run();
+      // Not --all: the pack must hold all the jail's branch needs beyond the user's own refs
+      // and its own earlier imports, even objects another jail's imported pack has (ObjectView).
+      List<String> revList =
+          new ArrayList<>(
+              List.of(
+                  "rev-list",
+                  "--objects",
+                  tip,
+                  "--not",
+                  "--exclude=refs/heads/robojail/*",
+                  "--all"));
+      if (oldTip != null) {
+        revList.add(oldTip);
+      }
+      Git.Result list = git.command(repo).env(alt).args(inRepo).args(revList).allowFailure().run();
       if (list.exitCode() != 0) {
         throw new JailException(
             "cannot import the jail's branch "
@@ -285,13 +335,15 @@ final class JailGitDir {
         if (!OBJECT_ID.matcher(hash).matches()) {
           throw new JailException("git pack-objects printed no pack name");
         }
-        List<String> store =
-            count < UNPACK_LIMIT
-                ? List.of("unpack-objects", "-q", "--strict")
-                : List.of("index-pack", "--stdin", "--strict");
+        // Always a pack of its own, kept, and labelled with what it brought: ObjectView shows it
+        // only to the jail it came from, until the user's own refs reach it.
         git.command(repo)
             .args(inRepo)
-            .args(store)
+            .args(
+                "index-pack",
+                "--stdin",
+                "--strict",
+                "--keep=" + ObjectView.KEEP_PREFIX + branch + " " + tip)
             .input(temp.resolve("out-" + hash + ".pack"))
             .run();
       }

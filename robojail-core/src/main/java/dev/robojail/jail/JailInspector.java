@@ -168,7 +168,13 @@ public final class JailInspector {
 
   /** One line of {@code git diff --raw -z}. */
   record RawEntry(
-      String oldMode, String newMode, String oldId, char status, String path, String oldPath) {
+      String oldMode,
+      String newMode,
+      String oldId,
+      String newId,
+      char status,
+      String path,
+      String oldPath) {
     FileChange.Kind kind() {
       return switch (status) {
         case 'A' -> FileChange.Kind.ADDED;
@@ -197,9 +203,10 @@ public final class JailInspector {
       if (status == 'R' || status == 'C') {
         String from = fields.get(i++);
         String to = fields.get(i++);
-        entries.add(new RawEntry(meta[0], meta[1], meta[2], status, to, from));
+        entries.add(new RawEntry(meta[0], meta[1], meta[2], meta[3], status, to, from));
       } else {
-        entries.add(new RawEntry(meta[0], meta[1], meta[2], status, fields.get(i++), null));
+        entries.add(
+            new RawEntry(meta[0], meta[1], meta[2], meta[3], status, fields.get(i++), null));
       }
     }
     return entries;
@@ -256,9 +263,8 @@ public final class JailInspector {
 
   private static String tip(WorktreeSnapshot snapshot, String branch) {
     Git.Result r =
-        snapshot.run(
-            List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}"),
-            false);
+        snapshot.inRepository(
+            List.of("rev-parse", "--verify", "--quiet", "refs/heads/" + branch + "^{commit}"));
     return r.exitCode() == 0 ? r.line() : null;
   }
 

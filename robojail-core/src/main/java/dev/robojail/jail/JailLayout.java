@@ -23,6 +23,7 @@ import java.util.Set;
  *                         lost or corrupt state file from these
  * tmp/KIND-PID-START-N    scratch space of a running robojail (an import's copy of the jail's
  *                         objects, a status's index); swept once the process that made it is gone
+ * objects/NAME            the jail's view of the user's objects ({@link ObjectView})
  * </pre>
  *
  * and beside the state file ({@link Dirs#stateFile()}):
@@ -87,6 +88,14 @@ final class JailLayout {
    */
   Path checkoutIndex(JailName name) {
     return dirs.dataDir().resolve("checkout-index").resolve(name.value());
+  }
+
+  /**
+   * The jail's view of the user's object store ({@link ObjectView}): links to the user's object
+   * files, without other jails' imported work, bound read-only where the user's objects are.
+   */
+  Path objectView(JailName name) {
+    return dirs.dataDir().resolve("objects").resolve(name.value());
   }
 
   /**

@@ -45,7 +45,103 @@ final class JailMerger {
                     "--no-textconv",
                     "--stat",
                     head + "..." + tip));
-    return new MergePlan(jail.name(), repo, jail.branch(), into, head, tip, commits, stat);
+    List<ReviewFirst.Flagged> review =
+        commits.isEmpty()
+            ? List.of()
+            : ReviewFirst.ofPaths(
+                WorktreeSnapshot.nulSeparated(
+                    git.run(
+                        repo,
+                        "diff",
+                        "--name-only",
+                        "-z",
+                        "--no-renames",
+                        "--no-ext-diff",
+                        "--no-textconv",
+                        head + "..." + tip)));
+    if (!commits.isEmpty()) {
+      review = new java.util.ArrayList<>(review);
+      review.addAll(gitlinks(repo, head, tip));
+    }
+    return new MergePlan(
+        jail.name(),
+        repo,
+        jail.branch(),
+        into,
+        head,
+        tip,
+        commits,
+        stat,
+        review,
+        controlCharacterWarnings(repo, head, tip));
+  }
+
+  // Submodule pointers: the hardened configuration ignores submodules in diffs, so the stat above
+  // does not show them, yet the merge moves them, and the user's next `git submodule update`
+  // checks out whatever commit the jail chose.
+  private List<ReviewFirst.Flagged> gitlinks(Path repo, String head, String tip) {
+    String raw =
+        git.run(
+            repo,
+            "diff",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--ignore-submodules=none",
+            head + "..." + tip);
+    List<ReviewFirst.Flagged> flagged = new java.util.ArrayList<>();
+    for (JailInspector.RawEntry e : JailInspector.parseRaw(raw)) {
+      if (e.oldMode().equals("160000") || e.newMode().equals("160000")) {
+        String newId = e.newId().matches("0+") ? "none" : e.newId();
+        String oldId = e.oldId().matches("0+") ? "none" : e.oldId();
+        flagged.add(
+            new ReviewFirst.Flagged(
+                e.path(), "submodule pointer " + abbrev(oldId) + " -> " + abbrev(newId)));
+      }
+    }
+    return flagged;
+  }
+
+  private static String abbrev(String id) {
+    return id.substring(0, Math.min(12, id.length()));
+  }
+
+  // A commit message, author or committer holding terminal controls reaches the user's terminal
+  // raw through a plain `git log` after the merge; git prints them as they are.
+  private List<String> controlCharacterWarnings(Path repo, String head, String tip) {
+    String log =
+        git.run(
+            repo,
+            "log",
+            "-z",
+            "--no-color",
+            "--format=%h%x01%an%x01%ae%x01%cn%x01%ce%x01%B",
+            head + ".." + tip);
+    List<String> warnings = new java.util.ArrayList<>();
+    for (String commit : WorktreeSnapshot.nulSeparated(log)) {
+      String[] fields = commit.split("\u0001", 6);
+      boolean control = false;
+      for (int i = 1; i < fields.length; i++) {
+        boolean message = i == 5;
+        control |= fields[i].chars().anyMatch(c -> isControl(c, message));
+      }
+      if (control) {
+        warnings.add(
+            "commit "
+                + TerminalSafe.sanitizeLine(fields[0])
+                + " has terminal control characters in its message or author; a plain git log"
+                + " will send them to your terminal (git log | cat -v shows them)");
+      }
+    }
+    return warnings;
+  }
+
+  private static boolean isControl(int c, boolean message) {
+    if (message && (c == '\n' || c == '\t')) {
+      return false;
+    }
+    return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f);
   }
 
   /** See {@link Jails#merge(MergePlan)}. */
@@ -64,8 +160,10 @@ final class JailMerger {
     Map<String, String> identity = new LinkedHashMap<>(git.identity(repo, home));
     identity.putIfAbsent("name", "robojail");
     identity.putIfAbsent("email", "robojail@localhost");
+    // No filter or merge driver runs, whoever's attributes select it; see Git#withoutDrivers.
     Git.Result r =
         git.command(repo)
+            .env(git.withoutDrivers(repo))
             .args(
                 "-c",
                 "user.name=" + identity.get("name"),

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +19,7 @@ import java.util.Optional;
 
 /**
  * Everything that decides what a jail sees, turned into its {@link Sandbox}: the system, the home
- * directory, the repository, the configured binds with hidden paths kept out, the entrypoint and
+ * directory, the configured binds with hidden paths kept out, the repository, the entrypoint and
  * its interpreter, the environment, the network and the limits. Each is one step of {@link
  * #sandbox}, so that what a jail gets from elsewhere (an agent's login files and caches, its
  * allowed hosts) has one obvious step to join.
@@ -60,8 +61,10 @@ final class JailProfile {
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     b.tmpfs(user.home(), config.homeSize(), 0700);
-    repository(b, jail);
+    // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
+    // cover the jail's own worktree and git directory.
     binds(b, jail);
+    repository(b, jail);
     List<String> path = entrypoint(b, jail);
     b.hostname(jail.name().value());
     network(b);
@@ -71,7 +74,9 @@ final class JailProfile {
         .stdin(Stdio.inherit())
         .stdout(Stdio.inherit())
         .stderr(Stdio.inherit())
-        .newSession(!interactive)
+        // Always a session of its own, never the caller's: from the caller's session /dev/tty
+        // would open the user's terminal (`robojail enter J | cat`).
+        .newSession(true)
         .command(argv)
         .build();
   }
@@ -88,13 +93,28 @@ final class JailProfile {
   // The worktree, and git's files: the private git directory with the user's objects read-only
   // (reached through objects/info/alternates), or for a jail made before private git directories
   // the user's whole git directory read-only.
+  //
+  // What a git on the host would obey if the user or an IDE ran it in the worktree is read-only
+  // inside: the worktree's .git pointer, and the private git directory's configuration, hooks,
+  // info and commondir (JailGitDir#protect). Everything else git writes stays writable, so commits,
+  // branches and checkouts work.
   private void repository(Sandbox.Builder b, JailState jail) {
     b.bind(jail.worktree(), jail.worktree().toString());
     Path commonDir = gitCommonDir(jail);
     if (layout.hasPrivateGitDir(jail)) {
+      Path pointer = jail.worktree().resolve(".git");
+      if (Files.isRegularFile(pointer, LinkOption.NOFOLLOW_LINKS)) {
+        b.readOnlyBind(pointer, pointer.toString());
+      }
       b.bind(jail.gitDir(), jail.gitDir().toString());
+      for (Path p : JailGitDir.protect(jail.gitDir())) {
+        b.readOnlyBind(p, p.toString());
+      }
+      // Not the user's objects directory itself: a view without other jails' imported work.
       Path objects = commonDir.resolve("objects");
-      b.readOnlyBind(objects, objects.toString());
+      Path view = layout.objectView(jail.name());
+      ObjectView.refresh(git, jail.repo(), commonDir, jail.branch(), view);
+      b.readOnlyBind(view, objects.toString());
     } else {
       b.readOnlyBind(commonDir, commonDir.toString());
     }
@@ -109,7 +129,7 @@ final class JailProfile {
   }
 
   private void binds(Sandbox.Builder b, JailState jail) {
-    HiddenPaths hidden = HiddenPaths.of(config, home);
+    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     for (BindSpec bind : config.extraRoBinds()) {
       b.readOnlyBind(bind.source(), bind.target());
       hidden.mask(b, bind);
@@ -122,6 +142,18 @@ final class JailProfile {
     config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
     config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
     hidden.refuseHardLinks(sources);
+  }
+
+  // Whatever the configuration says: robojail's own configuration, state and data (every jail's
+  // worktree and git directory), and the user's git directory (other jails' branches, hooks,
+  // config); the jail's own files are mounted on top afterwards.
+  private List<Path> alwaysHidden(JailState jail) {
+    Dirs dirs = layout.dirs();
+    return List.of(
+        dirs.configFile().getParent(),
+        dirs.stateFile().getParent(),
+        dirs.dataDir(),
+        gitCommonDir(jail));
   }
 
   // Binds the entrypoint and its interpreter where the system dirs do not have them, and returns

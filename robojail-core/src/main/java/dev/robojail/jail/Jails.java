@@ -212,9 +212,11 @@ public final class Jails {
    *
    * @param jail the jail
    * @param command the command and its arguments; empty for the entrypoint, or the configured shell
-   * @param interactive whether the command talks to the user's terminal: it then stays in the
-   *     caller's session (job control works). Otherwise it gets a session of its own, which keeps
-   *     it from injecting input into the terminal ({@code TIOCSTI})
+   * @param interactive whether the command talks to the user's terminal. Either way it gets a
+   *     session of its own, never the caller's, so that {@code /dev/tty} cannot open the user's
+   *     terminal; for a terminal of its own (job control, Ctrl-C) attach a {@link
+   *     dev.robojail.sandbox.TerminalRelay}, which takes the place of every standard stream that is
+   *     one of the caller's terminals
    * @throws JailException if an extra bind exposes a hidden path, or a hidden file may be reachable
    *     through another hard link
    */

@@ -17,6 +17,10 @@ import java.util.Objects;
  * @param commits the commits to merge, one line each ({@code abbreviated-id subject}), newest
  *     first, safe to print
  * @param stat {@code git diff --stat} of the changes the merge brings, safe to print
+ * @param reviewFirst the files the merge brings that will run on the user's machine ({@link
+ *     ReviewFirst}); paths as git stores them, to print through {@link TerminalSafe}
+ * @param warnings what else to know before merging (such as commit messages that would drive the
+ *     user's terminal in a plain {@code git log}), safe to print
  */
 public record MergePlan(
     JailName name,
@@ -26,10 +30,14 @@ public record MergePlan(
     String head,
     String tip,
     List<String> commits,
-    String stat) {
+    String stat,
+    List<ReviewFirst.Flagged> reviewFirst,
+    List<String> warnings) {
   public MergePlan {
     Objects.requireNonNull(name, "name");
     commits = List.copyOf(commits);
+    reviewFirst = List.copyOf(reviewFirst);
+    warnings = List.copyOf(warnings);
   }
 
   /** Whether there is nothing to merge. */

@@ -16,7 +16,7 @@ public final class ReviewFirst {
   private static final List<Rule> RULES =
       List.of(
           rule(
-              "(^|/)\\.githooks/|(^|/)\\.husky/|(^|/)lefthook\\.ya?ml$|(^|/)\\.pre-commit-config\\.yaml$",
+              "(^|/)\\.githooks/|(^|/)\\.husky/|(^|/)\\.lefthook/|(^|/)\\.?lefthook(-local)?\\.ya?ml$|(^|/)\\.pre-commit-(config|hooks)\\.ya?ml$",
               "git hook"),
           rule(
               "(^|/)\\.gitattributes$|(^|/)\\.gitmodules$|(^|/)\\.gitconfig$|(^|/)\\.lfsconfig$",
@@ -28,13 +28,16 @@ public final class ReviewFirst {
               "(^|/)\\.envrc$|(^|/)\\.env$|(^|/)\\.tool-versions$|(^|/)\\.mise\\.toml$|(^|/)\\.nvmrc$",
               "environment loaded by your shell"),
           rule(
-              "(^|/)(GNUmakefile|[Mm]akefile|[^/]*\\.mk|CMakeLists\\.txt|[^/]*\\.cmake|meson\\.build|build\\.rs|build\\.gradle(\\.kts)?|settings\\.gradle(\\.kts)?|gradlew|gradle/wrapper/[^/]*|pom\\.xml|mvnw|\\.mvn/[^/]*|build\\.xml|BUILD(\\.bazel)?|WORKSPACE|justfile|Taskfile\\.ya?ml|Rakefile|Dockerfile|docker-compose\\.ya?ml|compose\\.ya?ml)$",
+              "(^|/)(GNUmakefile|[Mm]akefile|[^/]*\\.mk|CMakeLists\\.txt|[^/]*\\.cmake|meson\\.build|build\\.rs|build\\.gradle(\\.kts)?|settings\\.gradle(\\.kts)?|gradlew(\\.bat)?|gradle/wrapper/.*|gradle\\.properties|buildSrc/.*|pom\\.xml|mvnw(\\.cmd)?|\\.mvn/.*|build\\.xml|BUILD(\\.bazel)?|WORKSPACE(\\.bazel)?|MODULE\\.bazel|[^/]*\\.bzl|\\.bazelrc|\\.bazelversion|Directory\\.Build\\.(props|targets)|Directory\\.Packages\\.props|[^/]*\\.csproj|justfile|Taskfile\\.ya?ml|Rakefile|Dockerfile|docker-compose\\.ya?ml|compose\\.ya?ml)$",
               "build file"),
           rule(
-              "(^|/)(package\\.json|\\.npmrc|\\.yarnrc(\\.yml)?|pnpm-workspace\\.yaml|setup\\.py|setup\\.cfg|pyproject\\.toml|tox\\.ini|noxfile\\.py|conftest\\.py|Cargo\\.toml|\\.cargo/config(\\.toml)?|Gemfile|[^/]*\\.gemspec|composer\\.json|go\\.mod|mix\\.exs)$",
+              "(^|/)(package\\.json|\\.npmrc|\\.yarnrc(\\.yml)?|pnpm-workspace\\.yaml|setup\\.py|setup\\.cfg|pyproject\\.toml|tox\\.ini|noxfile\\.py|conftest\\.py|Cargo\\.toml|\\.cargo/config(\\.toml)?|Gemfile|[^/]*\\.gemspec|composer\\.json|go\\.mod|mix\\.exs|\\.pnpmfile\\.cjs|bunfig\\.toml|\\.yarn/(plugins|releases)/.*)$",
               "package manager scripts or config"),
+          rule(
+              "(^|/)(package-lock\\.json|npm-shrinkwrap\\.json|yarn\\.lock|pnpm-lock\\.yaml|bun\\.lockb?|Cargo\\.lock|poetry\\.lock|uv\\.lock|Pipfile\\.lock|requirements[^/]*\\.txt|Gemfile\\.lock|composer\\.lock|go\\.sum|gradle\\.lockfile|flake\\.lock|packages\\.lock\\.json)$",
+              "lockfile (what your package manager will download and run)"),
           anyCase(
-              "(^|/)\\.vscode/|(^|/)\\.idea/|(^|/)\\.devcontainer/|(^|/)\\.editorconfig$|(^|/)[^/]*\\.code-workspace$",
+              "(^|/)\\.vscode/|(^|/)\\.idea/|(^|/)\\.devcontainer/|(^|/)\\.devcontainer\\.json$|(^|/)\\.editorconfig$|(^|/)[^/]*\\.code-workspace$|(^|/)\\.(exrc|nvimrc|vimrc|nvim\\.lua)$|(^|/)\\.dir-locals(-2)?\\.el$",
               "editor settings"),
           anyCase(
               "(^|/)\\.claude/|(^|/)\\.mcp\\.json$|(^|/)CLAUDE\\.md$|(^|/)AGENTS\\.md$|(^|/)\\.cursor/|(^|/)\\.cursorrules$|(^|/)\\.codex/|(^|/)\\.aider[^/]*$|(^|/)\\.continue/|(^|/)\\.gemini/",
@@ -72,6 +75,11 @@ public final class ReviewFirst {
    * @param reason why
    */
   public record Flagged(String path, String reason) {}
+
+  /** The paths of a merge that should be reviewed first, in their order. */
+  public static List<Flagged> ofPaths(List<String> paths) {
+    return paths.stream().flatMap(p -> reason(p).map(r -> new Flagged(p, r)).stream()).toList();
+  }
 
   /** The changes of a status that should be reviewed first, in their order. */
   public static List<Flagged> of(List<FileChange> changes) {

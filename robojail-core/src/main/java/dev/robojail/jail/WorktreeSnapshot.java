@@ -28,9 +28,14 @@ import java.util.stream.Stream;
  *       modified file from {@code git diff}.
  * </ul>
  *
- * Instead git runs with the user's own repository directory as {@code --git-dir}, the worktree as
- * {@code --work-tree}, and a fresh index in a temporary directory built from the base commit, with
- * every untracked, unignored file added as intent-to-add so that diffs show it as new.
+ * Instead git runs with a git directory robojail makes for the review in a temporary directory, the
+ * worktree as {@code --work-tree}, and a fresh index built from the base commit, with every
+ * untracked, unignored file added as intent-to-add so that diffs show it as new. That git directory
+ * has no configuration of its own and reads the user's objects ({@code GIT_OBJECT_DIRECTORY}), so
+ * that not even the user's own repository configuration is read: a {@code .gitattributes} the jail
+ * wrote can select a filter, diff or merge driver only by a name some configuration defines
+ * (git-lfs, git-crypt, nbstripout in the user's {@code .git/config}), and here none does. Only the
+ * user's {@code info/exclude} and {@code shallow} are copied in.
  *
  * <p>That index starts as a copy of the <em>checkout index</em> when there is one: the index that
  * {@code create} wrote when it checked the base commit out, copied to a host-only file before the
@@ -52,19 +57,29 @@ final class WorktreeSnapshot implements AutoCloseable {
   private final Path tempDir;
   private final List<String> nestedRepositories;
 
-  private WorktreeSnapshot(Git git, Path commonDir, Path worktree, Path tempDir) {
+  private final Path repo;
+  private final Path commonDir;
+
+  private WorktreeSnapshot(Git git, Path repo, Path commonDir, Path worktree, Path tempDir) {
     this.git = git;
+    this.repo = repo;
+    this.commonDir = commonDir;
     this.worktree = worktree;
     this.prefix =
         List.of(
-            "--git-dir=" + commonDir,
+            "--git-dir=" + tempDir.resolve("git"),
             "--work-tree=" + worktree,
             "--literal-pathspecs",
             "-c",
             "core.trustctime=true",
             "-c",
             "core.checkStat=default");
-    this.env = Map.of("GIT_INDEX_FILE", tempDir.resolve("index").toString());
+    this.env =
+        Map.of(
+            "GIT_INDEX_FILE",
+            tempDir.resolve("index").toString(),
+            "GIT_OBJECT_DIRECTORY",
+            commonDir.resolve("objects").toString());
     this.tempDir = tempDir;
     this.nestedRepositories = new ArrayList<>();
   }
@@ -93,13 +108,40 @@ final class WorktreeSnapshot implements AutoCloseable {
     JailLayout.requirePresent(jail);
     Path commonDir = git.commonDir(jail.repo());
     Path tempDir = scratch == null ? systemTemp() : scratch.get();
-    WorktreeSnapshot snapshot = new WorktreeSnapshot(git, commonDir, worktree, tempDir);
+    WorktreeSnapshot snapshot =
+        new WorktreeSnapshot(git, jail.repo(), commonDir, worktree, tempDir);
     try {
+      snapshot.reviewGitDir(base.length() == 64 ? "sha256" : "sha1");
       snapshot.prepare(base, checkoutIndex);
       return snapshot;
     } catch (RuntimeException e) {
       snapshot.close();
       throw e;
+    }
+  }
+
+  // Files the user wrote, copied as plain bytes: what is ignored, and where a shallow history ends.
+  private void reviewGitDir(String format) {
+    Path dir = tempDir.resolve("git");
+    try {
+      Files.createDirectories(dir.resolve("refs"));
+      Files.createDirectories(dir.resolve("info"));
+      Files.writeString(dir.resolve("HEAD"), "ref: refs/heads/robojail-review\n");
+      Files.writeString(
+          dir.resolve("config"),
+          format.equals("sha1")
+              ? "[core]\n\trepositoryformatversion = 0\n"
+              : "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = "
+                  + format
+                  + "\n");
+      for (String name : List.of("info/exclude", "shallow")) {
+        Path from = commonDir.resolve(name);
+        if (Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
+          Files.copy(from, dir.resolve(name), LinkOption.NOFOLLOW_LINKS);
+        }
+      }
+    } catch (IOException e) {
+      throw new JailException("cannot write " + dir + ": " + e, e);
     }
   }
 
@@ -178,6 +220,14 @@ final class WorktreeSnapshot implements AutoCloseable {
   Git.Result run(List<String> args, boolean check) {
     Git.Command command = git.command(worktree).env(env).args(prefix).args(args);
     return (check ? command : command.allowFailure()).run();
+  }
+
+  /**
+   * Runs git on the user's repository itself, without the worktree: for its refs, which the review
+   * git directory does not have.
+   */
+  Git.Result inRepository(List<String> args) {
+    return git.command(repo).args("--git-dir=" + commonDir).args(args).allowFailure().run();
   }
 
   /** Directories of untracked nested repositories, each ending in {@code /}. */

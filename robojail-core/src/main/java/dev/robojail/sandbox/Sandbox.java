@@ -515,6 +515,11 @@ public record Sandbox(
       return this;
     }
 
+    // The streams set so far, for TerminalRelay to replace only those that would be inherited.
+    Streams streamsSoFar() {
+      return new Streams(stdin, stdout, stderr, redirectErrorStream);
+    }
+
     /** Copies these variables from the JVM's environment, where set. */
     public Builder passEnv(String... names) {
       for (String n : names) {

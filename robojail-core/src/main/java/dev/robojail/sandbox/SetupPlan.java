@@ -819,7 +819,11 @@ final class SetupPlan {
             .tolerating(Errno.EEXIST));
   }
 
-  /** An empty file to mount a file on (a mount point must exist and be of the same kind). */
+  /**
+   * An empty file to mount a file on (a mount point must exist and be of the same kind). Opened for
+   * reading: the point may be an existing file inside a read-only bind (a hidden file covered
+   * there), and a symbolic link there is refused rather than followed.
+   */
   private void touch(String path, int mode) {
     Slot fd = new Slot("fd" + slots++);
     String octal = "0" + Integer.toOctalString(mode);
@@ -830,8 +834,8 @@ final class SetupPlan {
                 of(Syscalls.AT_FDCWD, "AT_FDCWD"),
                 str(path),
                 of(
-                    Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_CLOEXEC,
-                    "O_WRONLY|O_CREAT|O_CLOEXEC"),
+                    Syscalls.O_RDONLY | Syscalls.O_CREAT | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC,
+                    "O_RDONLY|O_CREAT|O_NOFOLLOW|O_CLOEXEC"),
                 of(mode, octal))
             .into(fd));
     add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));

@@ -28,6 +28,10 @@ public final class TerminalRelay implements AutoCloseable {
 
   private final Kernel kernel;
   private final Pty pty;
+  // Which of the caller's descriptors 0, 1 and 2 are terminals, and where the jail's output goes:
+  // the first terminal among 1, 2 and 0.
+  private final boolean[] terminal;
+  private final int screen;
   private final Termios saved;
   private final Thread restoreOnExit;
   // A failure that is not the terminal going away: a copying thread cannot throw to anyone, so
@@ -41,19 +45,36 @@ public final class TerminalRelay implements AutoCloseable {
   private volatile boolean stopped;
 
   TerminalRelay(Kernel kernel, Pty pty, Termios saved) {
-    this.kernel = kernel;
-    this.pty = pty;
-    this.saved = saved;
-    this.restoreOnExit = new Thread(() -> kernel.tcsets(IN, saved), "robojail-terminal-restore");
+    this(kernel, pty, new boolean[] {true, true, true}, saved);
   }
 
-  /** Whether the caller's standard input and output are a terminal to relay. */
+  private TerminalRelay(Kernel kernel, Pty pty, boolean[] terminal, Termios saved) {
+    this.kernel = kernel;
+    this.pty = pty;
+    this.terminal = terminal.clone();
+    this.screen = terminal[OUT] ? OUT : terminal[2] ? 2 : IN;
+    this.saved = saved;
+    this.restoreOnExit =
+        new Thread(
+            () -> {
+              if (saved != null) {
+                kernel.tcsets(IN, saved);
+              }
+            },
+            "robojail-terminal-restore");
+  }
+
+  /**
+   * Whether any of the caller's standard input, output and error is a terminal: then a sandbox must
+   * get a terminal of its own instead of it, or it could read what the user types, change the
+   * terminal's modes, or open it as {@code /dev/tty}.
+   */
   public static boolean available() {
     return available(Kernel.linux());
   }
 
   static boolean available(Kernel kernel) {
-    return kernel.isTerminal(IN) && kernel.isTerminal(OUT);
+    return kernel.isTerminal(IN) || kernel.isTerminal(OUT) || kernel.isTerminal(2);
   }
 
   /** Opens a pseudo-terminal the size of the caller's and puts the caller's in raw mode. */
@@ -62,14 +83,18 @@ public final class TerminalRelay implements AutoCloseable {
   }
 
   static TerminalRelay open(Kernel kernel) {
+    boolean[] terminal = {kernel.isTerminal(IN), kernel.isTerminal(OUT), kernel.isTerminal(2)};
     Pty pty = kernel.openPty();
     try {
-      int[] size = kernel.windowSize(IN);
+      // Keys are read, and the caller's terminal made raw, only when standard input is one.
+      Termios saved = terminal[IN] ? kernel.tcgets(IN) : null;
+      TerminalRelay relay = new TerminalRelay(kernel, pty, terminal, saved);
+      int[] size = kernel.windowSize(relay.screen);
       kernel.setWindowSize(pty.master(), size[0], size[1]);
-      Termios saved = kernel.tcgets(IN);
-      TerminalRelay relay = new TerminalRelay(kernel, pty, saved);
       Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
-      kernel.tcsets(IN, saved.raw());
+      if (saved != null) {
+        kernel.tcsets(IN, saved.raw());
+      }
       relay.startCopying();
       return relay;
     } catch (RuntimeException e) {
@@ -79,13 +104,28 @@ public final class TerminalRelay implements AutoCloseable {
     }
   }
 
-  /** The builder, set up to use this terminal as the sandbox's standard streams and its own. */
+  /**
+   * The builder, set up to have this terminal as its own, in a session of its own: each standard
+   * stream that would have been one of the caller's terminals is this terminal instead; the others
+   * (a file, a pipe) stay as they were.
+   */
   public Sandbox.Builder attach(Sandbox.Builder b) {
-    return b.stdin(Stdio.descriptor(pty.slave()))
-        .stdout(Stdio.descriptor(pty.slave()))
-        .stderr(Stdio.descriptor(pty.slave()))
-        .newSession(true)
-        .controllingTerminal(true);
+    Sandbox.Streams streams = b.streamsSoFar();
+    Stdio slave = Stdio.descriptor(pty.slave());
+    if (replaces(streams.stdin(), IN)) {
+      b.stdin(slave);
+    }
+    if (replaces(streams.stdout(), OUT)) {
+      b.stdout(slave);
+    }
+    if (replaces(streams.stderr(), 2)) {
+      b.stderr(slave);
+    }
+    return b.newSession(true).controllingTerminal(true);
+  }
+
+  private boolean replaces(Stdio stream, int fd) {
+    return terminal[fd] && stream instanceof Stdio.Inherit;
   }
 
   /**
@@ -175,7 +215,7 @@ public final class TerminalRelay implements AutoCloseable {
         if (n <= 0) {
           return;
         }
-        writeFully(OUT, buf, n);
+        writeFully(screen, buf, n);
       }
     } catch (SyscallException e) {
       endOrFail(e);
@@ -200,16 +240,20 @@ public final class TerminalRelay implements AutoCloseable {
   // and keys typed meanwhile wait in the jail's terminal for whoever reads it first.
   private void startCopying() {
     output = Thread.ofPlatform().daemon().name("robojail-terminal-out").start(this::copyOutput);
-    input = Thread.ofPlatform().daemon().name("robojail-terminal-in").start(this::copyInput);
+    input =
+        Thread.ofPlatform()
+            .daemon()
+            .name("robojail-terminal-in")
+            .start(terminal[IN] ? this::copyInput : () -> {});
     resize = Thread.ofPlatform().daemon().name("robojail-terminal-size").start(this::followSize);
   }
 
   private void followSize() {
     try {
-      int[] last = kernel.windowSize(IN);
+      int[] last = kernel.windowSize(screen);
       while (true) {
         Thread.sleep(RESIZE_POLL_MILLIS);
-        int[] now = kernel.windowSize(IN);
+        int[] now = kernel.windowSize(screen);
         if (!Arrays.equals(now, last)) {
           kernel.setWindowSize(pty.master(), now[0], now[1]); // the jail's job gets SIGWINCH
           last = now;
@@ -234,7 +278,9 @@ public final class TerminalRelay implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      kernel.tcsets(IN, saved);
+      if (saved != null) {
+        kernel.tcsets(IN, saved);
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(restoreOnExit);
       } catch (IllegalStateException e) {

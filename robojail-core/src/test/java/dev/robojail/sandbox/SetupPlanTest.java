@@ -648,7 +648,9 @@ class SetupPlanTest {
             .directory());
     List<String> c = calls(s);
     int touch =
-        index(c, "fd1 = openat(AT_FDCWD, \"/newroot/f\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)");
+        index(
+            c,
+            "fd1 = openat(AT_FDCWD, \"/newroot/f\", O_RDONLY|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0644)");
     int attach =
         index(c, "move_mount(tree0, \"\", AT_FDCWD, \"/newroot/f\", MOVE_MOUNT_F_EMPTY_PATH)");
     assertTrue(touch < attach);

@@ -124,7 +124,8 @@ class TerminalRelayDecisionsTest {
 
   @Test
   void finishThrowsAFailureAndCloseStillRestoresTheTerminalAndClosesBothSides() throws Exception {
-    kernel.on("is_terminal", true, true);
+    // available() stops at the first terminal; open() asks about 0, 1 and 2.
+    kernel.on("is_terminal", true, true, true, true);
     assertTrue(TerminalRelay.available(kernel));
     kernel.on("open_pty", new Pty(MASTER, SLAVE, 3));
     kernel.on("read", errno("read(50, 8192)", Errno.EBADF));

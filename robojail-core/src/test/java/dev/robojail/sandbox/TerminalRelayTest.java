@@ -84,6 +84,53 @@ class TerminalRelayTest {
     }
   }
 
+  /**
+   * Item 7 of the hardening: {@code run J -- cmd > out.txt} typed at a prompt. The command's
+   * standard input and error are the jail's own terminal, never the user's; its output goes to the
+   * file as it is; and {@code /dev/tty} opens the jail's terminal, in a session of its own.
+   */
+  @Test
+  void whenOnlySomeStreamsAreTerminalsTheJailGetsItsOwnTerminalForThose(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Programs.require("/usr/bin/script", "script(1), Debian's bsdutils");
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path out = dir.resolve("out.txt");
+    String command =
+        String.join(
+            " ",
+            TestJvm.java(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            TestJvm.classPath(PartialTerminalMain.class, Sandbox.class, Syscalls.class),
+            PartialTerminalMain.class.getName(),
+            ">",
+            out.toString());
+    Process p =
+        new ProcessBuilder("/usr/bin/script", "-qefc", command, "/dev/null")
+            .redirectErrorStream(true)
+            .start();
+    p.getOutputStream().close();
+    String screen = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(90, TimeUnit.SECONDS), screen);
+    assertTrue(screen.contains("[partial exit 0]"), screen);
+    String host = field(screen, "host0=");
+    String jail0 = field(screen, "jail0=");
+    assertTrue(!jail0.equals(host), "the jail got the user's terminal: " + screen);
+    // The jail is in a session of its own, where the only terminal it could make its controlling
+    // one is its own (the user's is the controlling terminal of the user's session): that /dev/tty
+    // opens at all says it is the jail's.
+    assertTrue(screen.contains("dev-tty-opens"), screen);
+    assertTrue(screen.contains("fd1-is-no-terminal"), screen);
+    assertEquals("to-the-file\n", Files.readString(out));
+  }
+
+  private static String field(String screen, String name) {
+    int at = screen.indexOf(name);
+    assertTrue(at >= 0, "no " + name + " in\n" + screen);
+    return screen.substring(at + name.length()).lines().findFirst().orElseThrow().strip();
+  }
+
   private static void type(OutputStream keys, String s) throws java.io.IOException {
     keys.write(s.getBytes(StandardCharsets.UTF_8));
     keys.flush();
