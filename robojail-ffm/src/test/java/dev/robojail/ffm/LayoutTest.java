@@ -98,6 +98,18 @@ class LayoutTest {
   }
 
   @Test
+  void landlockRulesetAttrHasScopedAtSixteen() {
+    assertEquals(24, LandlockAttr.RULESET_SCOPED.byteSize()); // ABI 6
+    assertEquals(8, offset(LandlockAttr.RULESET_SCOPED, "handled_access_net"));
+    assertEquals(16, offset(LandlockAttr.RULESET_SCOPED, "scoped"));
+    ByteBuffer b = le(LandlockAttr.ruleset(5, Landlock.scopes(6)));
+    assertEquals(5, b.getLong(0));
+    assertEquals(0, b.getLong(8));
+    assertEquals(3, b.getLong(16)); // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
+    assertEquals(8, LandlockAttr.ruleset(5, Landlock.scopes(5)).length);
+  }
+
+  @Test
   void ifreqHasItsFlagsAfterTheName() {
     assertEquals(40, IfReq.LAYOUT.byteSize()); // sizeof(struct ifreq) on x86-64
     assertEquals(16, offset(IfReq.LAYOUT, "ifr_flags")); // IFNAMSIZ
