@@ -1,6 +1,5 @@
 package dev.robojail.net;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,7 +9,7 @@ import java.util.Map;
  * NO_PROXY} (some the lower-case spelling, some the upper: both are set); Node's {@code fetch}
  * reads them only with {@code NODE_USE_ENV_PROXY=1} (Node 24 and 22.21 on; Node 20 ignores it);
  * Java reads system properties, given through {@code JAVA_TOOL_OPTIONS}; Maven's resolver reads
- * neither, so it gets a settings file with a {@code <proxy>} ({@link #mavenSettings()}) through
+ * neither, so it gets a settings file with a {@code <proxy>} ({@link #mavenSettingsText()}) through
  * {@code MAVEN_ARGS}.
  */
 public final class ProxyEnvironment {
@@ -52,7 +51,7 @@ public final class ProxyEnvironment {
    * Maven global settings with the proxy for http and https, so that the user's own {@code
    * ~/.m2/settings.xml}, if any, still applies on top.
    */
-  public static byte[] mavenSettings() {
+  public static String mavenSettingsText() {
     StringBuilder b = new StringBuilder();
     b.append("<settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\">\n  <proxies>\n");
     for (String protocol : new String[] {"http", "https"}) {
@@ -67,6 +66,6 @@ public final class ProxyEnvironment {
           .append("    </proxy>\n");
     }
     b.append("  </proxies>\n</settings>\n");
-    return b.toString().getBytes(StandardCharsets.UTF_8);
+    return b.toString();
   }
 }
