@@ -100,7 +100,13 @@ public final class HostReport {
             "landlock",
             true,
             abi > 0
-                ? "ABI " + abi + ": writes confined to the writable mounts"
+                ? "ABI "
+                    + abi
+                    + ": writes confined to the writable mounts"
+                    + (abi >= 6
+                        ? "; abstract UNIX sockets and signals scoped to the jail"
+                        : "; no scoping of abstract UNIX sockets (needs ABI 6): only a network"
+                            + " namespace keeps the host's out")
                 : "not available (kernel without Landlock, or lsm= lacks landlock): mount table"
                     + " only"));
     Procfs.sysctl("kernel/apparmor_restrict_unprivileged_userns")
