@@ -343,6 +343,28 @@ class CliTest {
     }
 
     @Test
+    void theDefaultProxyReachesTheRealNpmRegistryAndStatusCountsRefusals() throws IOException {
+      assumeTrue(Files.isExecutable(Path.of("/usr/bin/npm")), "needs /usr/bin/npm");
+      Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
+      assertEquals(0, sh("npm view left-pad version > npm.txt 2> npm.err"), () -> read(worktree));
+      assertEquals("1.3.0\n", Files.readString(worktree.resolve("npm.txt")));
+      assertEquals(
+          0, sh("curl -s -o /dev/null -w '%{http_code}' http://example.com/ > curl.txt; true"));
+      assertEquals("403", Files.readString(worktree.resolve("curl.txt")));
+      Result status = robojail("status", "j");
+      assertTrue(status.out().contains("refused by the network allowlist:"), status.out());
+      assertTrue(status.out().contains("  example.com:80  (1x)"), status.out());
+    }
+
+    private static String read(Path worktree) {
+      try {
+        return Files.readString(worktree.resolve("npm.err"));
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    @Test
     void networkOffReallyIsOff() throws IOException {
       Files.createDirectories(dirs.configFile().getParent());
       Files.writeString(dirs.configFile(), "network_enabled = false\n");
