@@ -161,10 +161,11 @@ class NetworkTest {
     try (InputStream o = p.getInputStream()) {
       out = o.readAllBytes();
     }
-    int split = indexOf(out, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    String text = new String(out, StandardCharsets.ISO_8859_1); // one char per byte
+    int split = text.indexOf("\r\n\r\n");
     int skip = 4;
     if (split < 0) {
-      split = indexOf(out, "\n\n".getBytes(StandardCharsets.US_ASCII));
+      split = text.indexOf("\n\n");
       skip = 2;
     }
     int status = 200;
@@ -191,19 +192,6 @@ class NetworkTest {
     } catch (IOException e) {
       return e.toString();
     }
-  }
-
-  private static int indexOf(byte[] data, byte[] pattern) {
-    outer:
-    for (int i = 0; i + pattern.length <= data.length; i++) {
-      for (int j = 0; j < pattern.length; j++) {
-        if (data[i + j] != pattern[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   private static EgressPolicy policy(Path log) {
