@@ -44,6 +44,7 @@ public final class EgressProxy implements AutoCloseable {
   private static final int BUFFER = 32 * 1024;
   private static final long STACK = 256 * 1024;
   private static final int SHUT_WR = 1;
+  private static final int ENOTCONN = 107;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final byte[] END_OF_HEAD = {'\r', '\n', '\r', '\n'};
 
@@ -474,7 +475,14 @@ public final class EgressProxy implements AutoCloseable {
           continue;
         }
         if (n < 0) {
-          kernel.shutdown(fd, SHUT_WR);
+          try {
+            kernel.shutdown(fd, SHUT_WR);
+          } catch (SyscallException e) {
+            if (e.errno() != ENOTCONN) {
+              throw e;
+            }
+            // the client already went: the download reached its end all the same
+          }
           return;
         }
         MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, n);
