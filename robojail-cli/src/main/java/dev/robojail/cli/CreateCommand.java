@@ -34,6 +34,7 @@ final class CreateCommand extends JailCommand {
             ? null
             : Arrays.asList(entrypoint.strip().split("\\s+"));
     JailState jail = jails().create(name, repo, branch, ep);
+    warnAboutHostNetwork();
     out()
         .println(
             TerminalSafe.sanitizeLine(

@@ -66,7 +66,20 @@ final class DoctorCommand extends JailCommand {
 
   private String describeConfig() {
     var c = jails().config();
-    return (c.networkEnabled() ? "network on" : "network off")
+    String net =
+        switch (c.effectiveNetwork()) {
+          case PROXY ->
+              "network proxy (" + c.allowlist().entries().size() + " allowed destinations)";
+          case HOST -> "network host (shares the host's network: its loopback is reachable)";
+          case NONE -> "network none (loopback only)";
+        };
+    if (c.effectiveNetwork() == dev.robojail.jail.Config.NetworkMode.HOST) {
+      line(
+          "network",
+          "network = \"host\": jails reach every service on the host's loopback",
+          HostReport.Status.WARN);
+    }
+    return net
         + ", "
         + c.hiddenPaths().size()
         + " hidden paths, "

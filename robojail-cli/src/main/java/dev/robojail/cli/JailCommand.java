@@ -33,6 +33,15 @@ abstract class JailCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
+  /** Warns on standard error when jails share the host's network. */
+  void warnAboutHostNetwork() {
+    String w = jails().hostNetworkWarning();
+    if (w != null) {
+      err().println("robojail: " + w);
+      err().flush();
+    }
+  }
+
   PrintWriter err() {
     return spec.commandLine().getErr();
   }

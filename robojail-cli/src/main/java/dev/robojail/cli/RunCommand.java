@@ -18,6 +18,7 @@ final class RunCommand extends JailCommand {
 
   @Override
   int doCall() {
+    warnAboutHostNetwork();
     return JailTerminal.run(jails(), name, command, false);
   }
 }

@@ -61,6 +61,7 @@ final class StatusCommand extends JailCommand {
         review.add(Map.of("path", f.path(), "reason", f.reason()));
       }
       row.put("reviewFirst", review);
+      row.put("refusedConnections", jails().refusedConnections(name));
       if (diff) {
         row.put("diff", jails().diff(name));
       }
@@ -78,6 +79,13 @@ final class StatusCommand extends JailCommand {
             s.commitsSinceBase(),
             s.baseCommit().substring(0, Math.min(12, s.baseCommit().length())),
             s.uncommittedChanges() ? "uncommitted changes" : "no uncommitted changes");
+    Map<String, Integer> refused = jails().refusedConnections(name);
+    if (!refused.isEmpty()) {
+      out().println("refused by the network allowlist:");
+      refused.forEach(
+          (where, count) ->
+              out().println("  " + TerminalSafe.sanitizeLine(where) + "  (" + count + "x)"));
+    }
     List<ReviewFirst.Flagged> review = s.reviewFirst();
     if (!review.isEmpty()) {
       out().println("REVIEW FIRST: these changes will run on your machine, outside the jail:");

@@ -306,15 +306,39 @@ class CliTest {
     }
 
     @Test
+    void theDefaultProxyReachesTheRealNpmRegistryAndStatusCountsRefusals() throws IOException {
+      assumeTrue(Files.isExecutable(Path.of("/usr/bin/npm")), "needs /usr/bin/npm");
+      Path worktree = dirs.jailDir(dev.robojail.jail.JailName.of("j"));
+      assertEquals(0, sh("npm view left-pad version > npm.txt 2> npm.err"), () -> read(worktree));
+      assertEquals("1.3.0\n", Files.readString(worktree.resolve("npm.txt")));
+      assertEquals(
+          0, sh("curl -s -o /dev/null -w '%{http_code}' http://example.com/ > curl.txt; true"));
+      assertEquals("403", Files.readString(worktree.resolve("curl.txt")));
+      Result status = robojail("status", "j");
+      assertTrue(status.out().contains("refused by the network allowlist:"), status.out());
+      assertTrue(status.out().contains("  example.com:80  (1x)"), status.out());
+    }
+
+    private static String read(Path worktree) {
+      try {
+        return Files.readString(worktree.resolve("npm.err"));
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    @Test
     void networkOffReallyIsOff() throws IOException {
       world.config("network_enabled = false\n");
       assertEquals(0, sh("test \"$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')\" = lo"));
-      // not even a socket: without network only AF_UNIX ones can be made
+      // only its own loopback, and that works: a server and a client inside talk over TCP
       assertEquals(
           0,
           sh(
-              "test ! -x /usr/bin/python3 || ! /usr/bin/python3 -c 'import socket; socket.socket()'"
-                  + " 2>/dev/null"));
+              "test ! -x /usr/bin/python3 || /usr/bin/python3 -c 'import socket;"
+                  + " s = socket.create_server((\"127.0.0.1\", 0));"
+                  + " c = socket.create_connection(s.getsockname()); a, _ = s.accept();"
+                  + " c.sendall(b\"x\"); assert a.recv(1) == b\"x\"'"));
     }
 
     @Test

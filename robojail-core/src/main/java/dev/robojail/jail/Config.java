@@ -7,7 +7,13 @@ import java.util.Objects;
  * The user's settings from {@code config.toml}; see {@link ConfigLoader}.
  *
  * @param defaultShell the command a jail runs when none is given ({@code default_shell})
- * @param networkEnabled whether jails share the host's network ({@code network_enabled})
+ * @param networkEnabled whether jails have a way out at all ({@code network_enabled}; false means
+ *     {@link NetworkMode#NONE} whatever {@code network} says)
+ * @param network how jails reach the network when it is enabled ({@code network})
+ * @param networkAllow the allowlist entries added to the defaults, or replacing them ({@code
+ *     network_allow})
+ * @param networkAllowDefaults whether the default allowlist applies ({@code
+ *     network_allow_defaults})
  * @param extraRoBinds host paths bound read-only into every jail ({@code extra_ro_binds})
  * @param extraRwBinds host paths bound read-write into every jail ({@code extra_rw_binds})
  * @param hiddenPaths paths relative to the home directory that a jail must not see ({@code
@@ -28,6 +34,9 @@ import java.util.Objects;
 public record Config(
     String defaultShell,
     boolean networkEnabled,
+    NetworkMode network,
+    List<String> networkAllow,
+    boolean networkAllowDefaults,
     List<BindSpec> extraRoBinds,
     List<BindSpec> extraRwBinds,
     List<String> hiddenPaths,
@@ -80,6 +89,9 @@ public record Config(
       new Config(
           "/bin/bash",
           true,
+          NetworkMode.PROXY,
+          List.of(),
+          true,
           List.of(),
           List.of(),
           DEFAULT_HIDDEN_PATHS,
@@ -91,8 +103,36 @@ public record Config(
           1L << 30,
           4L << 30);
 
+  /** How a jail reaches the network. */
+  public enum NetworkMode {
+    /** Its own network namespace; out only through robojail's egress proxy and its allowlist. */
+    PROXY,
+    /** The host's network namespace: everything the host reaches (opt-in, warned about). */
+    HOST,
+    /** Its own loopback only. */
+    NONE;
+
+    /** As written in config.toml. */
+    public String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The mode in effect: {@link NetworkMode#NONE} when the network is disabled. */
+  public NetworkMode effectiveNetwork() {
+    return networkEnabled ? network : NetworkMode.NONE;
+  }
+
+  /** The allowlist in effect for {@link NetworkMode#PROXY}. */
+  public dev.robojail.net.Allowlist allowlist() {
+    dev.robojail.net.Allowlist extra = dev.robojail.net.Allowlist.parse(networkAllow);
+    return networkAllowDefaults ? dev.robojail.net.Allowlist.DEFAULT.plus(extra) : extra;
+  }
+
   public Config {
     Objects.requireNonNull(defaultShell, "defaultShell");
+    Objects.requireNonNull(network, "network");
+    networkAllow = List.copyOf(networkAllow);
     extraRoBinds = List.copyOf(extraRoBinds);
     extraRwBinds = List.copyOf(extraRwBinds);
     hiddenPaths = List.copyOf(hiddenPaths);

@@ -28,6 +28,9 @@ public final class ConfigLoader {
       Set.of(
           "default_shell",
           "network_enabled",
+          "network",
+          "network_allow",
+          "network_allow_defaults",
           "extra_ro_binds",
           "extra_rw_binds",
           "hidden_paths",
@@ -99,6 +102,9 @@ public final class ConfigLoader {
     return new Config(
         string(toml, "default_shell", d.defaultShell(), this::shell),
         bool(toml, "network_enabled", d.networkEnabled()),
+        networkMode(toml, d.network()),
+        list(toml, "network_allow", d.networkAllow(), ConfigLoader::allowEntry),
+        bool(toml, "network_allow_defaults", d.networkAllowDefaults()),
         list(toml, "extra_ro_binds", d.extraRoBinds(), this::bind),
         list(toml, "extra_rw_binds", d.extraRwBinds(), this::bind),
         list(toml, "hidden_paths", d.hiddenPaths(), this::hiddenPath),
@@ -268,6 +274,29 @@ public final class ConfigLoader {
       }
     }
     return relative;
+  }
+
+  private Config.NetworkMode networkMode(TomlTable toml, Config.NetworkMode fallback) {
+    String raw = string(toml, "network", fallback.key(), ConfigLoader::modeProblem);
+    return Config.NetworkMode.valueOf(raw.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  private static String modeProblem(String raw) {
+    for (Config.NetworkMode m : Config.NetworkMode.values()) {
+      if (m.key().equals(raw)) {
+        return null;
+      }
+    }
+    return "must be \"proxy\", \"host\" or \"none\", not " + describe(raw);
+  }
+
+  private static String allowEntry(String raw) {
+    try {
+      dev.robojail.net.Allowlist.entry(raw);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(e.getMessage());
+    }
+    return raw;
   }
 
   private static String envName(String raw) {

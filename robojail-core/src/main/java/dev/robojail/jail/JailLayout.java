@@ -31,6 +31,7 @@ import java.util.Set;
  * <pre>
  * jails.json              every jail ({@link StateStore})
  * running/NAME            the host pid, start time and boot id of a running jail's PID 1
+ * network/NAME.log        every connection through the jail's egress proxy
  * </pre>
  *
  * Nothing here is inside the user's repository, and nothing but the worktree and the private git
@@ -199,6 +200,14 @@ final class JailLayout {
     } catch (NumberFormatException e) {
       return false;
     }
+  }
+
+  /**
+   * The log of every connection the jail made through its egress proxy ({@link
+   * dev.robojail.net.ConnectionLog}), host-side only; {@code status} counts its refusals.
+   */
+  Path networkLog(JailName name) {
+    return dirs.stateFile().resolveSibling("network").resolve(name.value() + ".log");
   }
 
   /**

@@ -1,6 +1,9 @@
 package dev.robojail.jail;
 
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.EgressPolicy;
+import dev.robojail.net.ProxyEnvironment;
+import dev.robojail.sandbox.Network;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.Stdio;
 import java.io.BufferedReader;
@@ -27,6 +30,9 @@ import java.util.Optional;
 final class JailProfile {
   private static final List<String> SYSTEM_DIRS =
       List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
+  private static final java.util.Set<String> OPTION_LISTS =
+      java.util.Set.of("JAVA_TOOL_OPTIONS", "MAVEN_ARGS");
 
   private final Config config;
   private final Path home;
@@ -67,9 +73,15 @@ final class JailProfile {
     repository(b, jail);
     List<String> path = entrypoint(b, jail);
     b.hostname(jail.name().value());
-    network(b);
+    Map<String, String> networkEnv = network(b, jail);
     limits(b);
-    return b.environment(environment(jail, user, path))
+    Map<String, String> env = environment(jail, user, path);
+    // Options the user passes in are kept, after the proxy's (so that theirs win).
+    networkEnv.forEach(
+        (k, v) ->
+            env.merge(
+                k, v, (mine, proxy) -> OPTION_LISTS.contains(k) ? proxy + " " + mine : proxy));
+    return b.environment(env)
         .workingDirectory(jail.worktree().toString())
         .stdin(Stdio.inherit())
         .stdout(Stdio.inherit())
@@ -188,8 +200,23 @@ final class JailProfile {
     return env;
   }
 
-  private void network(Sandbox.Builder b) {
-    b.network(config.networkEnabled());
+  // Returns what the environment needs for this network: in proxy mode, every common client
+  // pointed at the proxy inside, and Maven's settings (which its resolver needs) in a file.
+  private Map<String, String> network(Sandbox.Builder b, JailState jail) {
+    switch (config.effectiveNetwork()) {
+      case HOST -> b.network(Network.host());
+      case NONE -> b.network(Network.loopback());
+      case PROXY -> {
+        EgressPolicy policy =
+            EgressPolicy.of(config.allowlist())
+                .withLog(layout.networkLog(jail.name()))
+                .withConfigHint(layout.dirs().configFile().toString());
+        b.network(Network.proxy(policy));
+        b.file(ProxyEnvironment.MAVEN_SETTINGS, ProxyEnvironment.mavenSettingsText(), 0644);
+        return ProxyEnvironment.variables();
+      }
+    }
+    return Map.of();
   }
 
   private void limits(Sandbox.Builder b) {

@@ -3,6 +3,7 @@ package dev.robojail.jail;
 import dev.robojail.sandbox.Sandbox;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -269,6 +270,30 @@ public final class Jails {
     recover();
     JailState jail = ready(name);
     return inspector.status(jail, importer.importBranch(jail).userTip());
+  }
+
+  /**
+   * The destinations the jail's egress proxy refused, as {@code host:port} with how often, most
+   * often first; empty for a jail that never ran with the proxy.
+   */
+  public Map<String, Integer> refusedConnections(String name) {
+    JailState jail = get(name);
+    try {
+      return dev.robojail.net.ConnectionLog.refused(layout.networkLog(jail.name()));
+    } catch (java.io.IOException e) {
+      throw new StateException("cannot read the network log of jail " + name + ": " + e, e);
+    }
+  }
+
+  /**
+   * The warning to show before a jail runs with the host's network, or null when it does not: that
+   * mode reaches every service on the host's loopback.
+   */
+  public String hostNetworkWarning() {
+    return config().effectiveNetwork() == Config.NetworkMode.HOST
+        ? "warning: network = \"host\": this jail shares the host's network and can reach every"
+            + " service on its loopback (databases, dev servers); use \"proxy\" unless you need it"
+        : null;
   }
 
   /**

@@ -135,7 +135,15 @@ public final class HostReport {
   static Check landlock(int abi) {
     return abi > 0
         ? new Check(
-            "landlock", Status.OK, "ABI " + abi + ": writes confined to the writable mounts")
+            "landlock",
+            Status.OK,
+            "ABI "
+                + abi
+                + ": writes confined to the writable mounts"
+                + (abi >= 6
+                    ? "; abstract UNIX sockets and signals scoped to the jail"
+                    : "; no scoping of abstract UNIX sockets (needs ABI 6): only a network"
+                        + " namespace keeps the host's out"))
         : new Check(
             "landlock",
             Status.WARN,

@@ -38,6 +38,8 @@ import java.util.Set;
  *
  * @param command the command and its arguments; a name without {@code /} is looked up on PATH
  * @param namespaces the namespaces the sandbox has of its own
+ * @param network its network: the host's, its own loopback, or its own loopback with an egress
+ *     proxy; consistent with whether {@code namespaces} has {@link Namespace#NET}
  * @param hostname the hostname inside, or null to keep the host's
  * @param identity the ids inside
  * @param mounts the root filesystem, applied in order on a fresh tmpfs
@@ -50,6 +52,7 @@ import java.util.Set;
 public record Sandbox(
     List<String> command,
     Set<Namespace> namespaces,
+    Network network,
     String hostname,
     Identity identity,
     List<Mount> mounts,
@@ -74,6 +77,16 @@ public record Sandbox(
     EnumSet<Namespace> ns = EnumSet.noneOf(Namespace.class);
     ns.addAll(namespaces);
     namespaces = Collections.unmodifiableSet(ns);
+    if (network == null) {
+      network = ns.contains(Namespace.NET) ? Network.loopback() : Network.host();
+    }
+    if ((network instanceof Network.Host) == ns.contains(Namespace.NET)) {
+      throw new SandboxException.InvalidSpec(
+          "the network "
+              + network
+              + " needs "
+              + (ns.contains(Namespace.NET) ? "the host's" : "a network namespace of its own"));
+    }
     Objects.requireNonNull(identity);
     Objects.requireNonNull(environment);
     Objects.requireNonNull(streams);
@@ -114,7 +127,8 @@ public record Sandbox(
         facts,
         streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
         streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
-        streams.stderr() instanceof Stdio.Inherit ? -1 : 1002);
+        streams.stderr() instanceof Stdio.Inherit ? -1 : 1002,
+        network instanceof Network.Proxy ? 1003 : -1);
   }
 
   /**
@@ -230,6 +244,7 @@ public record Sandbox(
             Namespace.NET);
     private int uid = Syscalls.getuid();
     private int gid = Syscalls.getgid();
+    private Network network = Network.loopback();
     private String hostname = "sandbox";
     private final List<Mount> mounts = new ArrayList<>();
     private String workingDirectory = "/";
@@ -260,6 +275,7 @@ public record Sandbox(
       command.addAll(s.command());
       namespaces.clear();
       namespaces.addAll(s.namespaces());
+      network = s.network();
       uid = s.identity().uid();
       gid = s.identity().gid();
       hostname = s.hostname();
@@ -302,6 +318,9 @@ public record Sandbox(
     /** Also gives the sandbox these namespaces of its own. */
     public Builder unshare(Namespace... ns) {
       namespaces.addAll(List.of(ns));
+      if (namespaces.contains(Namespace.NET) && network instanceof Network.Host) {
+        network = Network.loopback();
+      }
       return this;
     }
 
@@ -312,6 +331,9 @@ public record Sandbox(
     public Builder share(Namespace... ns) {
       for (Namespace n : ns) {
         namespaces.remove(n);
+        if (n == Namespace.NET) {
+          network = Network.host();
+        }
         if (n == Namespace.UTS) {
           hostname = null; // the host's own name stays; setting one now is an error
         }
@@ -321,7 +343,21 @@ public record Sandbox(
 
     /** Whether the sandbox uses the host's network ({@code true}) or only its own loopback. */
     public Builder network(boolean shareHostNetwork) {
-      return shareHostNetwork ? share(Namespace.NET) : unshare(Namespace.NET);
+      return network(shareHostNetwork ? Network.host() : Network.loopback());
+    }
+
+    /**
+     * The sandbox's network (default {@link Network#loopback()}); {@link Network#proxy} gives it a
+     * way out through an egress proxy that this JVM serves.
+     */
+    public Builder network(Network network) {
+      this.network = Objects.requireNonNull(network);
+      if (network instanceof Network.Host) {
+        namespaces.remove(Namespace.NET);
+      } else {
+        namespaces.add(Namespace.NET);
+      }
+      return this;
     }
 
     /** The uid inside; outside it is always the caller's. */
@@ -614,6 +650,7 @@ public record Sandbox(
       return new Sandbox(
           command,
           namespaces,
+          network,
           hostname,
           new Identity(uid, gid),
           mounts,

@@ -5,8 +5,10 @@ import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SigInfo;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.EgressProxy;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ public final class SandboxProcess extends Process {
   private final Kernel kernel;
   private final int pid;
   private final int pidfd;
+  private final EgressProxy egress;
   private final OutputStream stdin;
   private final InputStream stdout;
   private final InputStream stderr;
@@ -31,19 +34,21 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
-    this(Kernel.linux(), pid, pidfd, stdin, stdout, stderr);
+    this(Kernel.linux(), pid, pidfd, null, stdin, stdout, stderr);
   }
 
   SandboxProcess(
       Kernel kernel,
       int pid,
       int pidfd,
+      EgressProxy egress,
       OutputStream stdin,
       InputStream stdout,
       InputStream stderr) {
     this.kernel = kernel;
     this.pid = pid;
     this.pidfd = pidfd;
+    this.egress = egress;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -63,10 +68,22 @@ public final class SandboxProcess extends Process {
         reaped = true;
         kernel.close(pidfd);
       }
+      // The whole sandbox is gone with its PID 1: nothing is left to use the proxy.
+      if (egress != null) {
+        egress.close();
+      }
       exit.complete(info.exitStatus());
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
     }
+  }
+
+  /**
+   * The egress proxy serving this sandbox, with {@link Network#proxy}; it closes, with every
+   * connection through it, when the sandbox ends.
+   */
+  public Optional<EgressProxy> egress() {
+    return Optional.ofNullable(egress);
   }
 
   @Override

@@ -19,8 +19,10 @@ import dev.robojail.ffm.SetupProgram;
 import dev.robojail.ffm.SetupProgram.Arg;
 import dev.robojail.ffm.SetupProgram.Slot;
 import dev.robojail.ffm.SetupProgram.Step;
+import dev.robojail.ffm.SockAddrIn;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.ffm.Sysno;
+import dev.robojail.net.EgressProxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -100,6 +102,7 @@ final class SetupPlan {
   static final String COMMAND_LOOKUP = "fcntl(found command, F_GETFD)";
 
   private static final int F_GETFD = 1;
+  private static final int LISTEN_BACKLOG = 512;
 
   private final HostFacts host;
   private final List<Step> steps = new ArrayList<>();
@@ -113,18 +116,26 @@ final class SetupPlan {
 
   /**
    * The program for {@code sandbox} on a host with these facts, with the command's standard streams
-   * taken from the given descriptors (or inherited, for -1).
+   * taken from the given descriptors (or inherited, for -1), and for {@link Network.Proxy} the
+   * socket over which the proxy's listening socket goes back to the parent.
    */
-  static SetupProgram program(Sandbox sandbox, HostFacts host, int stdin, int stdout, int stderr) {
+  static SetupProgram program(
+      Sandbox sandbox, HostFacts host, int stdin, int stdout, int stderr, int egress) {
     SetupPlan p = new SetupPlan(host);
-    p.build(sandbox, stdin, stdout, stderr);
+    p.build(sandbox, stdin, stdout, stderr, egress);
     return SetupProgram.of(p.steps);
   }
 
-  private void build(Sandbox s, int stdin, int stdout, int stderr) {
+  private void build(Sandbox s, int stdin, int stdout, int stderr, int egress) {
     if (s.namespaces().contains(Namespace.NET)) {
       stage(Stage.NETWORK);
       loopbackUp();
+      if (s.network() instanceof Network.Proxy) {
+        if (egress < 0) {
+          throw new IllegalArgumentException("a proxied network needs the handover socket");
+        }
+        proxyListener(egress);
+      }
     }
     stage(Stage.ROOT);
     // Nothing done below may propagate back to the host's mounts.
@@ -287,7 +298,6 @@ final class SetupPlan {
         SyscallFilter.program(
             s.security().allowPtrace(),
             s.security().allowUserNamespaces(),
-            s.namespaces().contains(Namespace.NET),
             s.security().keepCapabilities());
     add(
         Step.of(
@@ -352,12 +362,19 @@ final class SetupPlan {
     }
     long access = Landlock.writeAccess(abi);
     Slot ruleset = new Slot("ruleset");
-    byte[] attr = LandlockAttr.ruleset(access);
+    // Abstract UNIX sockets belong to a network namespace, not the file system: with the host's
+    // network only this scope keeps the host's (X11, D-Bus, agents) out. Signals likewise.
+    long scoped = Landlock.scopes(abi);
+    byte[] attr = LandlockAttr.ruleset(access, scoped);
     add(
         Step.of(
                 "landlock_create_ruleset",
                 Sysno.LANDLOCK_CREATE_RULESET,
-                Arg.bytes(attr, "{handled_access_fs=writes}"),
+                Arg.bytes(
+                    attr,
+                    scoped == 0
+                        ? "{handled_access_fs=writes}"
+                        : "{handled_access_fs=writes, scoped=ABSTRACT_UNIX_SOCKET|SIGNAL}"),
                 of(attr.length),
                 of(0))
             .into(ruleset));
@@ -690,6 +707,53 @@ final class SetupPlan {
             of(IfReq.SIOCSIFFLAGS, "SIOCSIFFLAGS"),
             Arg.bytes(ifreq, "{ifr_name=\"lo\", ifr_flags=IFF_UP}")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(sock)));
+  }
+
+  /**
+   * The egress proxy's listening socket, made here in the sandbox's own network namespace (where it
+   * stays, wherever its descriptor goes) and sent to the parent over {@code handover} ({@code
+   * SCM_RIGHTS}): a process outside can accept connections on it without ever entering the
+   * namespace, which an unprivileged JVM could not do.
+   */
+  private void proxyListener(int handover) {
+    Slot listener = new Slot("listener");
+    add(
+        Step.of(
+                "socket",
+                Sysno.SOCKET,
+                of(SockAddrIn.AF_INET, "AF_INET"),
+                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
+                of(0))
+            .into(listener));
+    byte[] one = {1, 0, 0, 0};
+    add(
+        Step.of(
+            "setsockopt",
+            Sysno.SETSOCKOPT,
+            Arg.result(listener),
+            of(SockAddrIn.SOL_SOCKET, "SOL_SOCKET"),
+            of(SockAddrIn.SO_REUSEADDR, "SO_REUSEADDR"),
+            Arg.bytes(one, "[1]"),
+            of(one.length)));
+    byte[] address = SockAddrIn.bytes(new byte[] {127, 0, 0, 1}, EgressProxy.PORT);
+    add(
+        Step.of(
+            "bind",
+            Sysno.BIND,
+            Arg.result(listener),
+            Arg.bytes(address, "{AF_INET, 127.0.0.1:" + EgressProxy.PORT + "}"),
+            of(address.length)));
+    add(Step.of("listen", Sysno.LISTEN, Arg.result(listener), of(LISTEN_BACKLOG)));
+    add(
+        Step.of(
+                "sendmsg",
+                Sysno.SENDMSG,
+                of(handover, "handover"),
+                Arg.descriptorMessage(listener),
+                of(0))
+            .expecting(1));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(listener)));
+    add(Step.of("close", Sysno.CLOSE, of(handover, "handover")));
   }
 
   private void stdio(int fd, int target, String name) {

@@ -9,6 +9,7 @@ import dev.robojail.ffm.SetupRunner;
 import dev.robojail.ffm.SetupStepException;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.EgressProxy;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -34,12 +35,15 @@ final class Spawner {
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon().name("robojail-spawner").unstarted(r));
 
+  private static final int SOCK_STREAM = 1;
+
   private Spawner() {}
 
   static SandboxProcess start(Sandbox s) {
     Kernel kernel = Kernel.linux();
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
+    int handoverEnd = -1;
     try {
       int[] in = stream(kernel, s.streams().stdin(), 0, parentEnds, childEnds);
       int[] out = stream(kernel, s.streams().stdout(), 1, parentEnds, childEnds);
@@ -47,7 +51,14 @@ final class Spawner {
           s.streams().redirectErrorStream()
               ? new int[] {-1, -1}
               : stream(kernel, s.streams().stderr(), 2, parentEnds, childEnds);
-      SetupProgram program = SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1]);
+      int[] handover = {-1, -1};
+      if (s.network() instanceof Network.Proxy) {
+        handover = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
+        childEnds.add(handover[1]);
+        handoverEnd = handover[0];
+      }
+      SetupProgram program =
+          SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1], handover[1]);
       long flags = 0;
       for (Namespace n : s.namespaces()) {
         flags |= n.cloneFlag();
@@ -79,12 +90,28 @@ final class Spawner {
       }
       closeAll(kernel, childEnds);
       childEnds.clear();
+      EgressProxy egress = null;
+      if (s.network() instanceof Network.Proxy proxy) {
+        try {
+          // The child sent it before it exec'd, so it waits in the socket already.
+          int listener = kernel.receiveDescriptor(handover[0]);
+          if (listener < 0) {
+            throw new SandboxException("the sandbox's setup sent no proxy socket");
+          }
+          egress =
+              EgressProxy.serve(kernel, listener, proxy.policy(), Integer.toString(child.pid()));
+        } catch (RuntimeException e) {
+          child(kernel, child);
+          throw e;
+        }
+      }
       parentEnds.clear();
       SandboxProcess process =
           new SandboxProcess(
               kernel,
               child.pid(),
               child.pidfd(),
+              egress,
               in[0] >= 0
                   ? new BufferedOutputStream(new FdOutputStream(in[0]))
                   : OutputStream.nullOutputStream(),
@@ -104,6 +131,9 @@ final class Spawner {
     } finally {
       closeAll(kernel, childEnds);
       closeAll(kernel, parentEnds);
+      if (handoverEnd >= 0) {
+        kernel.close(handoverEnd);
+      }
     }
   }
 
@@ -148,6 +178,13 @@ final class Spawner {
       child.add(ends[1]);
     }
     return ends;
+  }
+
+  /** Kills and reaps a child that cannot be handed out. */
+  private static void child(Kernel kernel, SetupRunner.Child child) {
+    kernel.pidfdSendSignal(child.pidfd(), Syscalls.SIGKILL);
+    kernel.waitid(Syscalls.P_PIDFD, child.pidfd(), Syscalls.WEXITED);
+    kernel.close(child.pidfd());
   }
 
   private static void idMaps(Kernel kernel, int pid, Sandbox s) throws IOException {

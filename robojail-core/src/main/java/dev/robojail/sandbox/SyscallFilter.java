@@ -115,6 +115,9 @@ public final class SyscallFilter {
   static final int TIOCSTI = 0x5412;
   static final int TIOCLINUX = 0x541c;
   static final int AF_UNIX = 1;
+  static final int AF_INET = 2;
+  static final int AF_INET6 = 10;
+  static final int AF_NETLINK = 16;
 
   private SyscallFilter() {}
 
@@ -123,11 +126,9 @@ public final class SyscallFilter {
    *
    * @param allowPtrace whether processes may trace each other (debuggers, strace)
    * @param allowUserNamespaces whether nested user namespaces may be created
-   * @param unixSocketsOnly whether sockets other than AF_UNIX are refused (no network)
    */
-  public static List<Insn> program(
-      boolean allowPtrace, boolean allowUserNamespaces, boolean unixSocketsOnly) {
-    return program(allowPtrace, allowUserNamespaces, unixSocketsOnly, false);
+  public static List<Insn> program(boolean allowPtrace, boolean allowUserNamespaces) {
+    return program(allowPtrace, allowUserNamespaces, false);
   }
 
   /**
@@ -135,15 +136,11 @@ public final class SyscallFilter {
    *
    * @param allowPtrace whether processes may trace each other (debuggers, strace)
    * @param allowUserNamespaces whether nested user namespaces may be created
-   * @param unixSocketsOnly whether sockets other than AF_UNIX are refused (no network)
    * @param capabilitiesKept whether the command keeps capabilities inside (root inside), and so
    *     could write file capabilities
    */
   public static List<Insn> program(
-      boolean allowPtrace,
-      boolean allowUserNamespaces,
-      boolean unixSocketsOnly,
-      boolean capabilitiesKept) {
+      boolean allowPtrace, boolean allowUserNamespaces, boolean capabilitiesKept) {
     int eperm = Seccomp.RET_ERRNO | Errno.EPERM;
     List<Insn> p = new ArrayList<>();
     p.add(load(Seccomp.OFFSET_ARCH));
@@ -184,13 +181,17 @@ public final class SyscallFilter {
       p.add(ret(Seccomp.RET_ERRNO | Errno.ENOSYS));
     }
     noSetuidFiles(p, capabilitiesKept);
-    if (unixSocketsOnly) {
-      p.add(jeq(Sysno.SOCKET, 0, 4));
-      p.add(load(Seccomp.argLow(0)));
-      p.add(jeq(AF_UNIX, 0, 1));
-      p.add(ret(Seccomp.RET_ALLOW));
-      p.add(ret(Seccomp.RET_ERRNO | Errno.EAFNOSUPPORT));
-    }
+    // The network namespace, not the filter, decides where sockets reach (the sandbox's own
+    // loopback, or the host's network when shared); the filter keeps the socket families to the
+    // four that programs use, away from raw packets, vsock to the hypervisor and the rest.
+    p.add(jeq(Sysno.SOCKET, 0, 7));
+    p.add(load(Seccomp.argLow(0)));
+    p.add(jeq(AF_UNIX, 3, 0));
+    p.add(jeq(AF_INET, 2, 0));
+    p.add(jeq(AF_INET6, 1, 0));
+    p.add(jeq(AF_NETLINK, 0, 1));
+    p.add(ret(Seccomp.RET_ALLOW));
+    p.add(ret(Seccomp.RET_ERRNO | Errno.EAFNOSUPPORT));
     p.add(ret(Seccomp.RET_ALLOW));
     return List.copyOf(p);
   }

@@ -55,6 +55,43 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theNetworkIsProxiedByDefaultAndItsModeAndAllowlistAreRead() throws IOException {
+    assertEquals(Config.NetworkMode.PROXY, Config.DEFAULTS.effectiveNetwork());
+    assertTrue(Config.DEFAULTS.allowlist().allowsName("registry.npmjs.org", 443));
+    Config c =
+        ConfigLoader.load(
+            file(
+                """
+                network = "proxy"
+                network_allow = ["*.example.com:443", "[::1]:8080", "192.0.2.7"]
+                network_allow_defaults = false
+                """),
+            HOME);
+    assertTrue(c.allowlist().allowsName("api.example.com", 443));
+    assertFalse(c.allowlist().allowsName("registry.npmjs.org", 443));
+    assertEquals(3, c.allowlist().entries().size());
+    assertEquals(
+        Config.NetworkMode.HOST, ConfigLoader.load(file("network = \"host\"\n"), HOME).network());
+    Config off = ConfigLoader.load(file("network = \"host\"\nnetwork_enabled = false\n"), HOME);
+    assertEquals(Config.NetworkMode.NONE, off.effectiveNetwork());
+  }
+
+  @Test
+  void aBadNetworkModeOrAllowlistEntryNamesItsFileAndLine() throws IOException {
+    ConfigException e = failure("# jail\nnetwork = \"open\"\n");
+    assertTrue(
+        e.getMessage()
+            .endsWith(":2: network must be \"proxy\", \"host\" or \"none\", not \"open\""),
+        e.getMessage());
+    e = failure("network_allow = [\n  \"github.com\",\n  \"exa*mple.com\",\n]\n");
+    assertTrue(e.getMessage().contains(":3: network_allow[1] \"exa*mple.com\": "), e.getMessage());
+    e = failure("network_allow = [\"bad\\u0000name\"]\n");
+    assertTrue(e.getMessage().contains("control characters"), e.getMessage());
+    e = failure("network_allow = [\"host:99999\"]\n");
+    assertTrue(e.getMessage().contains("port"), e.getMessage());
+  }
+
+  @Test
   void emptyFileGivesDefaults() throws IOException {
     assertEquals(Config.DEFAULTS, ConfigLoader.load(file(""), HOME));
   }

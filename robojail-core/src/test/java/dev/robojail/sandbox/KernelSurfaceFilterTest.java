@@ -29,8 +29,8 @@ class KernelSurfaceFilterTest {
   private static final int X86_64 = Seccomp.AUDIT_ARCH_X86_64;
   private static final int EPERM = Seccomp.RET_ERRNO | Errno.EPERM;
   private static final int ALLOW = Seccomp.RET_ALLOW;
-  private static final List<Insn> DEFAULT = SyscallFilter.program(false, false, true, false);
-  private static final List<Insn> ROOT_INSIDE = SyscallFilter.program(false, false, true, true);
+  private static final List<Insn> DEFAULT = SyscallFilter.program(false, false, false);
+  private static final List<Insn> ROOT_INSIDE = SyscallFilter.program(false, false, true);
 
   /** Every call whose verdict this test decides, for the "everything else" property. */
   static final Set<Integer> CHECKED = checked();
@@ -63,7 +63,7 @@ class KernelSurfaceFilterTest {
 
   @Test
   void callsEquivalentToPtraceAreRefusedUnlessPtraceIsAllowed() {
-    List<Insn> traced = SyscallFilter.program(true, false, true, false);
+    List<Insn> traced = SyscallFilter.program(true, false, false);
     for (Map.Entry<Integer, String> e : SyscallFilter.PTRACE_LIKE.entrySet()) {
       assertEquals(EPERM, verdict(DEFAULT, e.getKey()), e.getValue());
       assertEquals(ALLOW, verdict(traced, e.getKey()), e.getValue());

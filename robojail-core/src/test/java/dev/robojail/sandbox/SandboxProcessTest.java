@@ -31,6 +31,7 @@ class SandboxProcessTest {
         kernel,
         PID,
         PIDFD,
+        null,
         OutputStream.nullOutputStream(),
         InputStream.nullInputStream(),
         InputStream.nullInputStream());

@@ -73,15 +73,16 @@ class SetupPlanGoldenTest {
     StringBuilder hashes = new StringBuilder();
     for (boolean ptrace : new boolean[] {false, true}) {
       for (boolean userNamespaces : new boolean[] {false, true}) {
-        for (boolean unixOnly : new boolean[] {false, true}) {
-          byte[] filter = Seccomp.encode(SyscallFilter.program(ptrace, userNamespaces, unixOnly));
+        for (boolean capabilitiesKept : new boolean[] {false, true}) {
+          byte[] filter =
+              Seccomp.encode(SyscallFilter.program(ptrace, userNamespaces, capabilitiesKept));
           hashes
               .append("ptrace=")
               .append(ptrace)
               .append(" userns=")
               .append(userNamespaces)
-              .append(" unixOnly=")
-              .append(unixOnly)
+              .append(" capabilitiesKept=")
+              .append(capabilitiesKept)
               .append(' ')
               .append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(filter)))
               .append('\n');

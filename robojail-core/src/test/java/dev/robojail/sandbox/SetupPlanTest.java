@@ -729,6 +729,7 @@ class SetupPlanTest {
             new Sandbox(
                 ok.command(),
                 ok.namespaces(),
+                ok.network(),
                 ok.hostname(),
                 ok.identity(),
                 List.of(new Mount.Tmpfs("/../oldroot/etc", 0, 0755)),

@@ -39,6 +39,24 @@ public interface Kernel {
    */
   short poll(int fd, short events, int timeoutMillis);
 
+  /** {@code read(2)} into a native buffer; 0 means end of file. */
+  int read(int fd, java.lang.foreign.MemorySegment buffer, int len);
+
+  /** {@code write(2)} from a native buffer; returns how many bytes were written. */
+  int write(int fd, java.lang.foreign.MemorySegment buffer, int len);
+
+  /** {@code socketpair(2)}; returns both ends. */
+  int[] socketpair(int domain, int type);
+
+  /** {@code accept4(2)}; returns the connection. */
+  int accept4(int fd, int flags);
+
+  /** {@code shutdown(2)}. */
+  void shutdown(int fd, int how);
+
+  /** The descriptor passed with one byte on a UNIX socket ({@code SCM_RIGHTS}), or -1 for none. */
+  int receiveDescriptor(int socket);
+
   /** {@code pidfd_open(2)}. */
   int pidfdOpen(int pid, int flags);
 

@@ -22,6 +22,12 @@ public final class Landlock {
   public static final long ACCESS_FS_REFER = 1L << 13; // ABI 2
   public static final long ACCESS_FS_TRUNCATE = 1L << 14; // ABI 3
 
+  /** ABI 6: no connecting to abstract UNIX sockets made outside the Landlock domain. */
+  public static final long SCOPE_ABSTRACT_UNIX_SOCKET = 1L;
+
+  /** ABI 6: no signals to processes outside the Landlock domain. */
+  public static final long SCOPE_SIGNAL = 1L << 1;
+
   public static final int RULE_PATH_BENEATH = 1;
   public static final int CREATE_RULESET_VERSION = 1;
 
@@ -31,6 +37,11 @@ public final class Landlock {
   public static int abi() {
     long r = Syscalls.raw(Sysno.LANDLOCK_CREATE_RULESET, 0, 0, CREATE_RULESET_VERSION);
     return r < 0 ? 0 : (int) r;
+  }
+
+  /** The scopes this ABI has (0 before ABI 6): abstract UNIX sockets and signals. */
+  public static long scopes(int abi) {
+    return abi >= 6 ? SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL : 0;
   }
 
   /** Every access that changes the filesystem, as far as this ABI can tell them apart. */

@@ -16,6 +16,13 @@ public final class LandlockAttr {
   public static final StructLayout RULESET =
       MemoryLayout.structLayout(JAVA_LONG.withName("handled_access_fs"));
 
+  /** {@code struct landlock_ruleset_attr} as of ABI 6 (24 bytes), with {@code scoped}. */
+  public static final StructLayout RULESET_SCOPED =
+      MemoryLayout.structLayout(
+          JAVA_LONG.withName("handled_access_fs"),
+          JAVA_LONG.withName("handled_access_net"),
+          JAVA_LONG.withName("scoped"));
+
   /**
    * {@code struct landlock_path_beneath_attr}, which the kernel declares packed: 12 bytes, the
    * descriptor unaligned after the 64-bit access mask.
@@ -42,6 +49,22 @@ public final class LandlockAttr {
     return Structs.bytes(
         RULESET.byteSize(),
         s -> s.set(JAVA_LONG, Structs.offset(RULESET, "handled_access_fs"), handledAccessFs));
+  }
+
+  /**
+   * A ruleset attribute that handles {@code handledAccessFs} and scopes {@code scoped} (for ABI 6
+   * on; with 0, the ABI 1 attribute, which older kernels accept).
+   */
+  public static byte[] ruleset(long handledAccessFs, long scoped) {
+    if (scoped == 0) {
+      return ruleset(handledAccessFs);
+    }
+    return Structs.bytes(
+        RULESET_SCOPED.byteSize(),
+        s -> {
+          s.set(JAVA_LONG, Structs.offset(RULESET_SCOPED, "handled_access_fs"), handledAccessFs);
+          s.set(JAVA_LONG, Structs.offset(RULESET_SCOPED, "scoped"), scoped);
+        });
   }
 
   /**

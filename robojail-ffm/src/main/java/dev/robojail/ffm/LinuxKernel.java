@@ -50,6 +50,36 @@ final class LinuxKernel implements Kernel {
   }
 
   @Override
+  public int read(int fd, MemorySegment buffer, int len) {
+    return Syscalls.read(fd, buffer, len);
+  }
+
+  @Override
+  public int write(int fd, MemorySegment buffer, int len) {
+    return Syscalls.write(fd, buffer, len);
+  }
+
+  @Override
+  public int[] socketpair(int domain, int type) {
+    return Syscalls.socketpair(domain, type);
+  }
+
+  @Override
+  public int accept4(int fd, int flags) {
+    return Syscalls.accept4(fd, flags);
+  }
+
+  @Override
+  public void shutdown(int fd, int how) {
+    Syscalls.shutdown(fd, how);
+  }
+
+  @Override
+  public int receiveDescriptor(int socket) {
+    return Syscalls.receiveDescriptor(socket);
+  }
+
+  @Override
   public short poll(int fd, short events, int timeoutMillis) {
     return Syscalls.poll(fd, events, timeoutMillis);
   }

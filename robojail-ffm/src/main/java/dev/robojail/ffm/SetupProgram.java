@@ -164,6 +164,15 @@ public record SetupProgram(List<Step> steps) {
       return new Embedding(data.clone(), offset, slot, shown);
     }
 
+    /**
+     * A pointer to a {@code struct msghdr} that carries one byte and, as {@code SCM_RIGHTS}, the
+     * descriptor an earlier step stored in {@code slot}: for {@code sendmsg}, to hand a descriptor
+     * made in the child to the parent over a socket pair.
+     */
+    static Arg descriptorMessage(Slot slot) {
+      return new FdMessage(Objects.requireNonNull(slot));
+    }
+
     /** The result that an earlier step stored in {@code slot}. */
     static Arg result(Slot slot) {
       return new Result(slot);
@@ -252,6 +261,14 @@ public record SetupProgram(List<Step> steps) {
       @Override
       public int hashCode() {
         return java.util.Arrays.hashCode(data) * 31 + offset;
+      }
+    }
+
+    /** A message carrying a descriptor. */
+    record FdMessage(Slot slot) implements Arg {
+      @Override
+      public String toString() {
+        return "{iov=[1 byte], SCM_RIGHTS=[" + slot + "]}";
       }
     }
 
@@ -381,6 +398,14 @@ public record SetupProgram(List<Step> steps) {
           if (slots.putIfAbsent(e.slot(), data.asSlice(e.offset(), 8)) != null) {
             throw new IllegalArgumentException(e.slot() + " is embedded twice");
           }
+        } else if (a instanceof Arg.FdMessage m) {
+          byte[] rights = MsgHdr.rights(0);
+          MemorySegment control = arena.allocate(rights.length, 8);
+          MemorySegment.copy(rights, 0, control, JAVA_BYTE, 0, rights.length);
+          embedded.put(a, MsgHdr.message(arena, arena.allocate(1), control));
+          if (slots.putIfAbsent(m.slot(), control.asSlice(MsgHdr.RIGHTS_FD, 8)) != null) {
+            throw new IllegalArgumentException(m.slot() + " is embedded twice");
+          }
         }
       }
     }
@@ -405,6 +430,7 @@ public record SetupProgram(List<Step> steps) {
               case Arg.Bytes b -> arena.allocateFrom(JAVA_BYTE, b.data()).address();
               case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
               case Arg.Embedding emb -> embedded.get(emb).address();
+              case Arg.FdMessage m -> embedded.get(m).address();
               case Arg.Bpf b -> {
                 MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
                 MemorySegment fprog = arena.allocate(SOCK_FPROG);

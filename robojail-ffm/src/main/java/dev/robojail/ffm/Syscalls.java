@@ -73,6 +73,7 @@ public final class Syscalls {
   public static final int WNOWAIT = 0x01000000;
 
   public static final int CLOSE_RANGE_CLOEXEC = 4;
+  private static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
   private Syscalls() {}
 
@@ -165,6 +166,70 @@ public final class Syscalls {
       while (done < bytes.length) {
         done += write(fd, buf.asSlice(done), bytes.length - done);
       }
+    }
+  }
+
+  public static final int AF_UNIX = 1;
+  public static final int SHUT_RDWR = 2;
+
+  /** {@code socketpair(2)}; returns both ends. */
+  public static int[] socketpair(int domain, int type) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment fds = a.allocate(JAVA_INT, 2);
+      check(
+          sys(Sysno.SOCKETPAIR, domain, type, 0, fds.address()),
+          "socketpair(" + domain + ", 0x" + Integer.toHexString(type) + ", 0)");
+      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    }
+  }
+
+  /** {@code accept4(2)} without the peer's address; returns the connection. Retries on EINTR. */
+  public static int accept4(int fd, int flags) {
+    while (true) {
+      long r = sys(Sysno.ACCEPT4, fd, 0, 0, flags);
+      if (r != -Errno.EINTR) {
+        return (int)
+            check(r, "accept4(" + fd + ", NULL, NULL, 0x" + Integer.toHexString(flags) + ")");
+      }
+    }
+  }
+
+  /** {@code shutdown(2)}, which also wakes a thread blocked in {@code accept} or {@code read}. */
+  public static void shutdown(int fd, int how) {
+    check(sys(Sysno.SHUTDOWN, fd, how), "shutdown(" + fd + ", " + how + ")");
+  }
+
+  /**
+   * Receives one byte and the one descriptor passed with it ({@code SCM_RIGHTS}) on a UNIX socket,
+   * close-on-exec; -1 when the message carried none.
+   */
+  public static int receiveDescriptor(int socket) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment control = a.allocate(MsgHdr.RIGHTS_BYTES, 8);
+      MemorySegment msg = MsgHdr.message(a, a.allocate(1), control);
+      while (true) {
+        long r = sys(Sysno.RECVMSG, socket, msg.address(), MSG_CMSG_CLOEXEC);
+        if (r == -Errno.EINTR) {
+          continue;
+        }
+        check(r, "recvmsg(" + socket + ", {SCM_RIGHTS}, MSG_CMSG_CLOEXEC)");
+        long len = msg.get(JAVA_LONG, MsgHdr.CONTROLLEN);
+        boolean rights =
+            len >= MsgHdr.RIGHTS_FD + 4
+                && control.get(JAVA_INT, MsgHdr.RIGHTS_FD - 4) == MsgHdr.SCM_RIGHTS;
+        return rights ? control.get(JAVA_INT, MsgHdr.RIGHTS_FD) : -1;
+      }
+    }
+  }
+
+  /** Sends one byte and descriptor {@code fd} ({@code SCM_RIGHTS}) on a UNIX socket. */
+  public static void sendDescriptor(int socket, int fd) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment control = a.allocateFrom(JAVA_BYTE, MsgHdr.rights(fd));
+      MemorySegment msg = MsgHdr.message(a, a.allocate(1), control);
+      check(
+          sys(Sysno.SENDMSG, socket, msg.address(), 0),
+          "sendmsg(" + socket + ", {SCM_RIGHTS=[" + fd + "]}, 0)");
     }
   }
 

@@ -18,6 +18,14 @@ public final class Sysno {
   public static final int IOCTL = 16;
   public static final int GETPID = 39;
   public static final int SOCKET = 41;
+  public static final int CONNECT = 42;
+  public static final int SENDMSG = 46;
+  public static final int RECVMSG = 47;
+  public static final int SHUTDOWN = 48;
+  public static final int BIND = 49;
+  public static final int LISTEN = 50;
+  public static final int SOCKETPAIR = 53;
+  public static final int SETSOCKOPT = 54;
   public static final int CLONE = 56;
   public static final int EXECVE = 59;
   public static final int EXIT = 60;
@@ -80,6 +88,7 @@ public final class Sysno {
   public static final int SYMLINKAT = 266;
   public static final int FCHMODAT = 268;
   public static final int UNSHARE = 272;
+  public static final int ACCEPT4 = 288;
   public static final int DUP3 = 292;
   public static final int PIPE2 = 293;
   public static final int PERF_EVENT_OPEN = 298;

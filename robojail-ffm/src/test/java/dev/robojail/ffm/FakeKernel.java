@@ -141,6 +141,49 @@ public final class FakeKernel implements Kernel {
   }
 
   @Override
+  public int read(int fd, java.lang.foreign.MemorySegment buffer, int len) {
+    Object a = answer("read", fd + ", " + len, null);
+    if (a instanceof byte[] data) {
+      int n = Math.min(len, data.length);
+      java.lang.foreign.MemorySegment.copy(
+          data, 0, buffer, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+      return n;
+    }
+    return (Integer) a;
+  }
+
+  @Override
+  public int write(int fd, java.lang.foreign.MemorySegment buffer, int len) {
+    int n = (Integer) answer("write", fd + ", " + len, () -> len);
+    synchronized (this) {
+      written
+          .computeIfAbsent(fd, k -> new ByteArrayOutputStream())
+          .writeBytes(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+    return n;
+  }
+
+  @Override
+  public int[] socketpair(int domain, int type) {
+    return (int[]) answer("socketpair", domain + ", " + type, () -> new int[] {newFd(), newFd()});
+  }
+
+  @Override
+  public int accept4(int fd, int flags) {
+    return (Integer) answer("accept4", fd + ", " + flags, null);
+  }
+
+  @Override
+  public void shutdown(int fd, int how) {
+    answer("shutdown", fd + ", " + how, () -> 0);
+  }
+
+  @Override
+  public int receiveDescriptor(int socket) {
+    return (Integer) answer("receive_descriptor", Integer.toString(socket), null);
+  }
+
+  @Override
   public short poll(int fd, short events, int timeoutMillis) {
     return ((Number) answer("poll", fd + ", 0x" + Integer.toHexString(events), null)).shortValue();
   }

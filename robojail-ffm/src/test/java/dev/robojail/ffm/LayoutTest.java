@@ -65,6 +65,51 @@ class LayoutTest {
   }
 
   @Test
+  void sockaddrInHasThePortAndAddressInNetworkOrder() {
+    assertEquals(16, SockAddrIn.LAYOUT.byteSize()); // sizeof(struct sockaddr_in)
+    assertEquals(2, offset(SockAddrIn.LAYOUT, "sin_port"));
+    assertEquals(4, offset(SockAddrIn.LAYOUT, "sin_addr"));
+    byte[] a = SockAddrIn.bytes(new byte[] {127, 0, 0, 1}, 3128);
+    assertEquals(16, a.length);
+    assertEquals(SockAddrIn.AF_INET, le(a).getShort(0));
+    assertEquals(3128, ByteBuffer.wrap(a).order(ByteOrder.BIG_ENDIAN).getShort(2) & 0xffff);
+    assertArrayEquals(new byte[] {127, 0, 0, 1}, java.util.Arrays.copyOfRange(a, 4, 8));
+    assertThrows(IllegalArgumentException.class, () -> SockAddrIn.bytes(new byte[16], 1));
+    assertThrows(IllegalArgumentException.class, () -> SockAddrIn.bytes(new byte[4], 65536));
+  }
+
+  @Test
+  void msghdrIovecAndCmsghdrAreTheKernels() {
+    assertEquals(56, MsgHdr.LAYOUT.byteSize()); // sizeof(struct msghdr) on x86-64
+    assertEquals(16, offset(MsgHdr.LAYOUT, "msg_iov"));
+    assertEquals(24, offset(MsgHdr.LAYOUT, "msg_iovlen"));
+    assertEquals(32, offset(MsgHdr.LAYOUT, "msg_control"));
+    assertEquals(40, offset(MsgHdr.LAYOUT, "msg_controllen"));
+    assertEquals(48, offset(MsgHdr.LAYOUT, "msg_flags"));
+    assertEquals(16, MsgHdr.IOVEC.byteSize());
+    assertEquals(16, MsgHdr.CMSGHDR.byteSize());
+    assertEquals(12, offset(MsgHdr.CMSGHDR, "cmsg_type"));
+    ByteBuffer r = le(MsgHdr.rights(7));
+    assertEquals(24, r.capacity()); // CMSG_SPACE(sizeof(int))
+    assertEquals(20, r.getLong(0)); // CMSG_LEN(sizeof(int))
+    assertEquals(1, r.getInt(8)); // SOL_SOCKET
+    assertEquals(1, r.getInt(12)); // SCM_RIGHTS
+    assertEquals(7, r.getInt(16)); // CMSG_DATA
+  }
+
+  @Test
+  void landlockRulesetAttrHasScopedAtSixteen() {
+    assertEquals(24, LandlockAttr.RULESET_SCOPED.byteSize()); // ABI 6
+    assertEquals(8, offset(LandlockAttr.RULESET_SCOPED, "handled_access_net"));
+    assertEquals(16, offset(LandlockAttr.RULESET_SCOPED, "scoped"));
+    ByteBuffer b = le(LandlockAttr.ruleset(5, Landlock.scopes(6)));
+    assertEquals(5, b.getLong(0));
+    assertEquals(0, b.getLong(8));
+    assertEquals(3, b.getLong(16)); // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL
+    assertEquals(8, LandlockAttr.ruleset(5, Landlock.scopes(5)).length);
+  }
+
+  @Test
   void ifreqHasItsFlagsAfterTheName() {
     assertEquals(40, IfReq.LAYOUT.byteSize()); // sizeof(struct ifreq) on x86-64
     assertEquals(16, offset(IfReq.LAYOUT, "ifr_flags")); // IFNAMSIZ

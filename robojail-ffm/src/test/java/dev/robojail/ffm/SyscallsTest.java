@@ -36,6 +36,30 @@ class SyscallsTest {
   }
 
   @Test
+  void aDescriptorPassedOverASocketPairIsTheSameFile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("f");
+    Files.writeString(file, "passed");
+    int[] pair = Syscalls.socketpair(Syscalls.AF_UNIX, 1 | Syscalls.O_CLOEXEC);
+    int fd = Syscalls.openat(Syscalls.AT_FDCWD, file.toString(), Syscalls.O_RDONLY, 0);
+    try {
+      Syscalls.sendDescriptor(pair[0], fd);
+      int got = Syscalls.receiveDescriptor(pair[1]);
+      try (Arena a = Arena.ofConfined()) {
+        assertTrue(got != fd && got > 2, "a new descriptor: " + got);
+        MemorySegment buf = a.allocate(16);
+        int n = Syscalls.read(got, buf, 16);
+        assertEquals("passed", new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE)));
+      } finally {
+        Syscalls.close(got);
+      }
+    } finally {
+      Syscalls.close(fd);
+      Syscalls.close(pair[0]);
+      Syscalls.close(pair[1]);
+    }
+  }
+
+  @Test
   void badDescriptorIsEbadf() {
     SyscallException e = assertThrows(SyscallException.class, () -> Syscalls.close(-1));
     assertEquals(Errno.EBADF, e.errno());

@@ -1,0 +1,71 @@
+package dev.robojail.net;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a jail's environment needs so that the common clients use its egress proxy: curl, git, pip,
+ * npm, Go, cargo and Node's own agents read {@code HTTP(S)_PROXY}, {@code ALL_PROXY} and {@code
+ * NO_PROXY} (some the lower-case spelling, some the upper: both are set); Node's {@code fetch}
+ * reads them only with {@code NODE_USE_ENV_PROXY=1} (Node 24 and 22.21 on; Node 20 ignores it);
+ * Java reads system properties, given through {@code JAVA_TOOL_OPTIONS}; Maven's resolver reads
+ * neither, so it gets a settings file with a {@code <proxy>} ({@link #mavenSettingsText()}) through
+ * {@code MAVEN_ARGS}.
+ */
+public final class ProxyEnvironment {
+  /** Where the jail finds the Maven settings that name the proxy. */
+  public static final String MAVEN_SETTINGS = "/run/robojail/maven-settings.xml";
+
+  private static final String NO_PROXY = "localhost,127.0.0.1,::1";
+
+  private ProxyEnvironment() {}
+
+  /** The proxy's URL inside the jail. */
+  public static String url() {
+    return "http://127.0.0.1:" + EgressProxy.PORT;
+  }
+
+  /** The variables, in a stable order. */
+  public static Map<String, String> variables() {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String name : new String[] {"http_proxy", "https_proxy", "all_proxy"}) {
+      env.put(name, url());
+      env.put(name.toUpperCase(java.util.Locale.ROOT), url());
+    }
+    env.put("no_proxy", NO_PROXY);
+    env.put("NO_PROXY", NO_PROXY);
+    env.put("NODE_USE_ENV_PROXY", "1");
+    String p = Integer.toString(EgressProxy.PORT);
+    env.put(
+        "JAVA_TOOL_OPTIONS",
+        "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort="
+            + p
+            + " -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort="
+            + p
+            + " -Dhttp.nonProxyHosts=localhost|127.*|[::1]");
+    env.put("MAVEN_ARGS", "-gs " + MAVEN_SETTINGS);
+    return env;
+  }
+
+  /**
+   * Maven global settings with the proxy for http and https, so that the user's own {@code
+   * ~/.m2/settings.xml}, if any, still applies on top.
+   */
+  public static String mavenSettingsText() {
+    StringBuilder b = new StringBuilder();
+    b.append("<settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\">\n  <proxies>\n");
+    for (String protocol : new String[] {"http", "https"}) {
+      b.append("    <proxy>\n")
+          .append("      <id>robojail-")
+          .append(protocol)
+          .append("</id>\n      <active>true</active>\n      <protocol>")
+          .append(protocol)
+          .append("</protocol>\n      <host>127.0.0.1</host>\n      <port>")
+          .append(EgressProxy.PORT)
+          .append("</port>\n      <nonProxyHosts>localhost|127.*|[::1]</nonProxyHosts>\n")
+          .append("    </proxy>\n");
+    }
+    b.append("  </proxies>\n</settings>\n");
+    return b.toString();
+  }
+}

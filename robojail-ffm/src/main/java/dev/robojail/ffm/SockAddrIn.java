@@ -1,0 +1,47 @@
+package dev.robojail.ffm;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.nio.ByteOrder;
+
+/** {@code struct sockaddr_in}: an IPv4 address and port, both in network byte order. */
+public final class SockAddrIn {
+  public static final short AF_INET = 2;
+  public static final int SOCK_STREAM = 1;
+  public static final int SOCK_NONBLOCK = 0x800;
+  public static final int SOCK_CLOEXEC = 0x80000;
+  public static final int SOL_SOCKET = 1;
+  public static final int SO_REUSEADDR = 2;
+
+  /** The kernel's layout (16 bytes). */
+  public static final StructLayout LAYOUT =
+      MemoryLayout.structLayout(
+          JAVA_SHORT.withName("sin_family"),
+          JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin_port"),
+          JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin_addr"),
+          MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero"));
+
+  private SockAddrIn() {}
+
+  /** The struct for {@code address} (4 bytes, such as 127.0.0.1) and {@code port}. */
+  public static byte[] bytes(byte[] address, int port) {
+    if (address.length != 4 || port < 0 || port > 0xffff) {
+      throw new IllegalArgumentException("not an IPv4 address and port");
+    }
+    return Structs.bytes(
+        LAYOUT.byteSize(),
+        s -> {
+          s.set(JAVA_SHORT, Structs.offset(LAYOUT, "sin_family"), AF_INET);
+          s.set(
+              JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN),
+              Structs.offset(LAYOUT, "sin_port"),
+              (short) port);
+          MemorySegment.copy(address, 0, s, JAVA_BYTE, Structs.offset(LAYOUT, "sin_addr"), 4);
+        });
+  }
+}
