@@ -31,8 +31,7 @@ final class JailProfile {
   private static final List<String> SYSTEM_DIRS =
       List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
 
-  private static final java.util.Set<String> OPTION_LISTS =
-      java.util.Set.of("JAVA_TOOL_OPTIONS", "MAVEN_ARGS");
+  private static final java.util.Set<String> OPTION_LISTS = java.util.Set.of("MAVEN_ARGS");
 
   private final Config config;
   private final Path home;

@@ -8,9 +8,11 @@ import java.util.Map;
  * npm, Go, cargo and Node's own agents read {@code HTTP(S)_PROXY}, {@code ALL_PROXY} and {@code
  * NO_PROXY} (some the lower-case spelling, some the upper: both are set); Node's {@code fetch}
  * reads them only with {@code NODE_USE_ENV_PROXY=1} (Node 24 and 22.21 on; Node 20 ignores it);
- * Java reads system properties, given through {@code JAVA_TOOL_OPTIONS}; Maven's resolver reads
- * neither, so it gets a settings file with a {@code <proxy>} ({@link #mavenSettingsText()}) through
- * {@code MAVEN_ARGS}.
+ * Java reads only system properties ({@code -Dhttps.proxyHost}…), which are not set for it: the
+ * only variable every JVM obeys, {@code JAVA_TOOL_OPTIONS}, makes every JVM print "Picked up
+ * JAVA_TOOL_OPTIONS" on standard error, so that {@code java -version} and the tools that read its
+ * output no longer behave as outside. Maven's resolver reads neither, so it gets a settings file
+ * with a {@code <proxy>} ({@link #mavenSettingsText()}) through {@code MAVEN_ARGS}.
  */
 public final class ProxyEnvironment {
   /** Where the jail finds the Maven settings that name the proxy. */
@@ -35,14 +37,6 @@ public final class ProxyEnvironment {
     env.put("no_proxy", NO_PROXY);
     env.put("NO_PROXY", NO_PROXY);
     env.put("NODE_USE_ENV_PROXY", "1");
-    String p = Integer.toString(EgressProxy.PORT);
-    env.put(
-        "JAVA_TOOL_OPTIONS",
-        "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort="
-            + p
-            + " -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort="
-            + p
-            + " -Dhttp.nonProxyHosts=localhost|127.*|[::1]");
     env.put("MAVEN_ARGS", "-gs " + MAVEN_SETTINGS);
     return env;
   }

@@ -17,8 +17,15 @@ class HostReportTest {
   @Test
   void landlockIsOkWithAnAbiAndAWarningWithout() {
     assertEquals(
-        new Check("landlock", Status.OK, "ABI 7: writes confined to the writable mounts"),
+        new Check(
+            "landlock",
+            Status.OK,
+            "ABI 7: writes confined to the writable mounts; abstract UNIX sockets and signals"
+                + " scoped to the jail"),
         HostReport.landlock(7));
+    assertTrue(
+        HostReport.landlock(5).detail().endsWith("only a network namespace keeps the host's out"),
+        HostReport.landlock(5).detail());
     Check none = HostReport.landlock(0);
     assertEquals(Status.WARN, none.status());
     assertTrue(none.detail().endsWith("mount table only"), none.detail());
