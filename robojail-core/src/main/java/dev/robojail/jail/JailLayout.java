@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -128,13 +129,19 @@ final class JailLayout {
             dirs.stateFile().getParent())) {
       try {
         createPrivateDirectories(dir);
-        if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS)
-            .equals(OWNER_ONLY_MODE)) {
-          Files.setPosixFilePermissions(dir, OWNER_ONLY_MODE);
+        // Tightening only takes from group and others: an owner who made a directory read-only
+        // keeps it so, and gets "permission denied" where robojail then needs to write.
+        Set<PosixFilePermission> mode = EnumSet.noneOf(PosixFilePermission.class);
+        mode.addAll(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+        if (mode.retainAll(OWNER_ONLY_MODE)) {
+          Files.setPosixFilePermissions(dir, mode);
         }
       } catch (IOException e) {
         throw new JailException(
-            "cannot make " + TerminalSafe.sanitizeLine(dir.toString()) + " private (0700): " + e,
+            "cannot make "
+                + TerminalSafe.sanitizeLine(dir.toString())
+                + " private (0700): "
+                + StateStore.reason(e),
             e);
       }
     }
