@@ -144,7 +144,7 @@ final class StateCodec {
           name,
           path(where, "repo", j.repo()),
           required(where, "branch", j.branch()),
-          required(where, "baseCommit", j.baseCommit()),
+          objectId(where, "baseCommit", j.baseCommit()),
           path(where, "worktree", j.worktree()),
           path(where, "gitDir", j.gitDir()),
           Instant.parse(required(where, "created", j.created())),
@@ -183,6 +183,16 @@ final class StateCodec {
       throw new CorruptException(where + " has no \"" + field + "\"");
     }
     return value;
+  }
+
+  // The base commit reaches git's command line on the host (diff, rev-list): anything but an
+  // object id, such as an option a hand-edited or planted state file slipped in, is corruption.
+  private static String objectId(String where, String field, String value) throws CorruptException {
+    String id = required(where, field, value);
+    if (!id.matches("[0-9a-f]{40}|[0-9a-f]{64}")) {
+      throw new CorruptException(where + " has an invalid \"" + field + "\"");
+    }
+    return id;
   }
 
   private static Path path(String where, String field, String value) throws CorruptException {

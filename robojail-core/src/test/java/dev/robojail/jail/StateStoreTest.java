@@ -106,6 +106,20 @@ class StateStoreTest {
   }
 
   @Test
+  void aBaseCommitThatIsNoObjectIdIsCorruptAndNeverReachesGit() throws IOException {
+    // The base commit is passed to git on the host (diff, rev-list): an option planted in the
+    // state file ("--output=FILE" writes a file) must be refused before any git runs.
+    StateStore store = new StateStore(file());
+    store.put(StateStoreWriter.jail("a"));
+    Files.writeString(
+        file(),
+        Files.readString(file())
+            .replace("0123456789abcdef0123456789abcdef01234567", "--output=/tmp/robojail-pwned"));
+    StateException e = assertThrows(StateException.class, store::list);
+    assertTrue(e.getMessage().contains("jail \"a\" has an invalid \"baseCommit\""), e.getMessage());
+  }
+
+  @Test
   void unknownFieldsFromANewerVersionAreIgnored() throws IOException {
     StateStore store = new StateStore(file());
     store.put(StateStoreWriter.jail("a"));
