@@ -2,7 +2,9 @@ package dev.robojail.jail;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -232,13 +234,59 @@ public final class ConfigLoader {
         : "must be an absolute path, not " + describe(value);
   }
 
+  // What a jail sees read-only as the host has it: a bind target below one must already exist.
+  private static final List<String> READ_ONLY_IN_A_JAIL =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc");
+
   private BindSpec bind(String raw) {
     int colon = raw.indexOf(':');
     String source = colon < 0 ? raw : raw.substring(0, colon);
     String target = colon < 0 ? raw : raw.substring(colon + 1);
     Path from = absolute("source", source);
     Path to = absolute("target", target);
+    requireMountPoint(to);
     return new BindSpec(from, to.toString());
+  }
+
+  /**
+   * A bind needs its target to exist inside the jail or to be creatable there. Below the system
+   * directories, which the jail sees read-only as on the host, a target that does not exist on the
+   * host cannot be made: refuse it here, with the file and line, rather than fail every run at a
+   * {@code mkdirat} with EROFS. Links on the way are followed as the jail would ({@code /bin} may
+   * be {@code usr/bin}).
+   */
+  private static void requireMountPoint(Path target) {
+    Path resolved = resolveExisting(target);
+    for (String dir : READ_ONLY_IN_A_JAIL) {
+      Path system = resolveExisting(Path.of(dir));
+      if ((resolved.startsWith(system) || target.startsWith(dir))
+          && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        throw new Problem(
+            "target "
+                + TerminalSafe.sanitizeLine(target.toString())
+                + " does not exist, and "
+                + dir
+                + " is read-only in a jail, so no mount point can be made there; choose a target"
+                + " that exists, or one outside "
+                + dir);
+      }
+    }
+  }
+
+  // The deepest existing ancestor as a real path, with the rest appended.
+  private static Path resolveExisting(Path path) {
+    Path existing = path;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return path;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(path));
+    } catch (IOException e) {
+      return path;
+    }
   }
 
   private Path absolute(String side, String raw) {

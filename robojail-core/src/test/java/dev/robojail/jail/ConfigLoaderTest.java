@@ -171,6 +171,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBindTargetThatCannotBeMadeInAReadOnlySystemDirectoryNamesItsFileAndLine()
+      throws IOException {
+    ConfigException e =
+        failure("\n\nextra_ro_binds = [\"/tmp:/usr/share/robojail-no-such-dir\"]\n");
+    assertEquals(3, e.line());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "extra_ro_binds[0] \"/tmp:/usr/share/robojail-no-such-dir\": target"
+                    + " /usr/share/robojail-no-such-dir does not exist, and /usr is read-only"),
+        e.getMessage());
+    // Followed as the jail follows it: /bin is a link to usr/bin on merged-/usr systems.
+    assertTrue(
+        failure("extra_rw_binds = [\"/tmp:/bin/robojail-no-such-dir\"]\n")
+            .getMessage()
+            .contains("is read-only in a jail"));
+    // An existing target is a mount point already, and a target elsewhere is made in the root.
+    ConfigLoader.load(file("extra_ro_binds = [\"/tmp:/usr/share\", \"/tmp:/opt/x\"]\n"), HOME);
+  }
+
+  @Test
   void stringWhereArrayExpected() throws IOException {
     ConfigException e = failure("env_passthrough = \"TERM\"\n");
     assertTrue(
