@@ -26,4 +26,30 @@ final class Jailed {
     assertEquals("0 ", result.substring(0, Math.min(2, result.length())), result);
     return result.substring(2);
   }
+
+  /**
+   * Runs one of this package's python test resources in the sandbox; it prints one line {@code NAME
+   * ERRNO} per attempt. Returns the errno of each attempt, by name.
+   */
+  static java.util.Map<String, Integer> pythonErrnos(Sandbox.Builder b, String resource)
+      throws Exception {
+    byte[] script;
+    try (var in = Jailed.class.getResourceAsStream(resource)) {
+      script = in.readAllBytes();
+    }
+    SandboxProcess p =
+        b.command("/usr/bin/python3", "-")
+            .stdin(Stdio.pipe())
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .start();
+    try (java.io.OutputStream in = p.getOutputStream()) {
+      in.write(script);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    java.util.Map<String, Integer> errno = new java.util.HashMap<>();
+    out.lines().forEach(l -> errno.put(l.split(" ")[0], Integer.parseInt(l.split(" ")[1].trim())));
+    return errno;
+  }
 }

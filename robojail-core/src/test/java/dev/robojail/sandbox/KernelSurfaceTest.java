@@ -11,8 +11,6 @@ import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Procfs;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -168,24 +166,7 @@ class KernelSurfaceTest {
   }
 
   private static Map<String, Integer> python(Sandbox.Builder b) throws Exception {
-    byte[] script;
-    try (var in = KernelSurfaceTest.class.getResourceAsStream("setuid_and_ptrace.py")) {
-      script = in.readAllBytes();
-    }
-    SandboxProcess p =
-        b.command("/usr/bin/python3", "-")
-            .stdin(Stdio.pipe())
-            .stdout(Stdio.pipe())
-            .redirectErrorStream(true)
-            .start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(script);
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    Map<String, Integer> errno = new HashMap<>();
-    out.lines().forEach(l -> errno.put(l.split(" ")[0], Integer.parseInt(l.split(" ")[1].trim())));
-    return errno;
+    return Jailed.pythonErrnos(b, "setuid_and_ptrace.py");
   }
 
   private static void assertNothingSetuidUnder(Path dir) throws Exception {

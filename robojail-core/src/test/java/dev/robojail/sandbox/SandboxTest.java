@@ -315,24 +315,7 @@ class SandboxTest {
   @Test
   void theSeccompFilterRefusesEachDangerousCallForReal() throws Exception {
     Programs.require("/usr/bin/python3", "Debian's python3");
-    byte[] script;
-    try (var in = SandboxTest.class.getResourceAsStream("attacks.py")) {
-      script = in.readAllBytes();
-    }
-    SandboxProcess p =
-        base()
-            .command("/usr/bin/python3", "-")
-            .stdin(Stdio.pipe())
-            .stdout(Stdio.pipe())
-            .redirectErrorStream(true)
-            .start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(script);
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    java.util.Map<String, Integer> errno = new java.util.HashMap<>();
-    out.lines().forEach(l -> errno.put(l.split(" ")[0], Integer.parseInt(l.split(" ")[1])));
+    java.util.Map<String, Integer> errno = Jailed.pythonErrnos(base(), "attacks.py");
     for (String refused :
         java.util.List.of(
             "ptrace_traceme",
@@ -349,14 +332,14 @@ class SandboxTest {
             "open_by_handle_at",
             "mount",
             "umount2")) {
-      assertEquals(Errno.EPERM, errno.get(refused), refused + " in\n" + out);
+      assertEquals(Errno.EPERM, errno.get(refused), refused + " in\n" + errno.toString());
     }
-    assertEquals(Errno.ENOSYS, errno.get("clone3"), out);
+    assertEquals(Errno.ENOSYS, errno.get("clone3"), errno.toString());
     // the sandbox's own network namespace bounds inet sockets; raw packets and vsock are refused
-    assertEquals(0, errno.get("socket_inet"), out);
-    assertEquals(0, errno.get("socket_unix"), out);
-    assertEquals(97, errno.get("socket_packet"), "EAFNOSUPPORT\n" + out);
-    assertEquals(97, errno.get("socket_vsock"), "EAFNOSUPPORT\n" + out);
+    assertEquals(0, errno.get("socket_inet"), errno.toString());
+    assertEquals(0, errno.get("socket_unix"), errno.toString());
+    assertEquals(97, errno.get("socket_packet"), "EAFNOSUPPORT\n" + errno.toString());
+    assertEquals(97, errno.get("socket_vsock"), "EAFNOSUPPORT\n" + errno.toString());
   }
 
   @Test
