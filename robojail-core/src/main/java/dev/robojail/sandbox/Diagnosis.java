@@ -39,9 +39,22 @@ final class Diagnosis {
     }
   }
 
+  /**
+   * Why {@code clone3} refused the namespaces: ENOSPC is a limit on their number (a limit of 0
+   * means they are switched off), anything else is judged by the settings that forbid them.
+   */
   static SandboxException cloneFailed(SyscallException e, Sysctls sysctls) {
+    String why =
+        e.errno() == Errno.ENOSPC
+                && sysctls.maxUserNamespaces() != null
+                && !"0".equals(sysctls.maxUserNamespaces())
+            ? "; this user has as many user namespaces as user.max_user_namespaces = "
+                + sysctls.maxUserNamespaces()
+                + " allows (or they nest 32 deep). Raise the limit with"
+                + " `sudo sysctl user.max_user_namespaces=15000`"
+            : reason(sysctls);
     return new SandboxException.NamespacesUnavailable(
-        "cannot create the sandbox's namespaces: " + e.getMessage() + reason(sysctls), e);
+        "cannot create the sandbox's namespaces: " + e.getMessage() + why, e);
   }
 
   /**
@@ -53,11 +66,25 @@ final class Diagnosis {
   static SandboxException setupFailed(
       Sandbox sandbox, SetupProgram program, SetupStepException e, Sysctls sysctls) {
     Stage stage = Stage.of(program, e.step());
+    String command = sandbox.command().getFirst();
     if ((stage == Stage.EXEC && e.errno() == Errno.ENOENT)
         || (stage == Stage.LOOKUP && e.errno() == Errno.EBADF)) {
-      return new SandboxException.SetupFailed(
-          "command not found in the sandbox: "
-              + sandbox.command().getFirst()
+      return new SandboxException.CommandNotFound(
+          "command not found in the sandbox: " + command + " (" + e.getMessage() + ")",
+          e.step(),
+          e.call(),
+          e.errno(),
+          e);
+    }
+    if ((stage == Stage.EXEC || stage == Stage.LOOKUP)
+        && (e.errno() == Errno.EACCES || e.errno() == Errno.ENOEXEC)) {
+      return new SandboxException.CannotExecute(
+          "cannot execute "
+              + command
+              + " in the sandbox: "
+              + (e.errno() == Errno.EACCES
+                  ? "permission denied (no execute permission, or a noexec mount)"
+                  : "not a format the kernel can run (a script needs a #! line)")
               + " ("
               + e.getMessage()
               + ")",

@@ -26,7 +26,8 @@ public class SandboxException extends RuntimeException {
   /**
    * A step of the child's setup failed, or the command could not be executed; the child is gone.
    */
-  public static final class SetupFailed extends SandboxException {
+  public static sealed class SetupFailed extends SandboxException
+      permits CommandNotFound, CannotExecute {
     @Serial private static final long serialVersionUID = 1L;
     private final int step;
     private final String call;
@@ -52,6 +53,27 @@ public class SandboxException extends RuntimeException {
     /** Its errno, or 0. */
     public int errno() {
       return errno;
+    }
+  }
+
+  /** No file of the command's name exists along the sandbox's PATH (or at its path). */
+  public static final class CommandNotFound extends SetupFailed {
+    @Serial private static final long serialVersionUID = 1L;
+
+    public CommandNotFound(String message, int step, String call, int errno, Throwable cause) {
+      super(message, step, call, errno, cause);
+    }
+  }
+
+  /**
+   * The command's file exists but may not be executed: no execute permission, a mount without exec,
+   * or not a format the kernel runs.
+   */
+  public static final class CannotExecute extends SetupFailed {
+    @Serial private static final long serialVersionUID = 1L;
+
+    public CannotExecute(String message, int step, String call, int errno, Throwable cause) {
+      super(message, step, call, errno, cause);
     }
   }
 

@@ -98,10 +98,13 @@ final class SetupPlan {
   // those and of SECBIT_KEEP_CAPS (which itself stays off).
   private static final int SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80;
 
-  /** How the step that fails when no candidate for the command exists begins, when shown. */
-  static final String COMMAND_LOOKUP = "fcntl(found command, F_GETFD)";
+  /**
+   * The step that fails with EBADF when no candidate for the command exists, and with EACCES when
+   * the one found cannot be executed, as shown.
+   */
+  static final String COMMAND_LOOKUP =
+      "faccessat2(found command, \"\", X_OK, AT_EMPTY_PATH|AT_EACCESS)";
 
-  private static final int F_GETFD = 1;
   private static final int LISTEN_BACKLOG = 512;
 
   private final HostFacts host;
@@ -788,6 +791,7 @@ final class SetupPlan {
       execInit(s, host.initFd(), candidates, env);
       return;
     }
+    lookup(candidates);
     stage(Stage.EXEC);
     for (int i = 0; i < candidates.size(); i++) {
       Step step =
@@ -810,13 +814,39 @@ final class SetupPlan {
    * from the JVM) with {@code robojail-init CANDIDATE... -- ARGV...}; the init forks and its child
    * tries the candidates in order, as the plain plan's execve steps would.
    *
-   * <p>Once the init runs, a command that cannot be found would only show as exit status 127, so
-   * the candidates are checked here first: each is opened ({@code O_PATH}) into one slot, the last
-   * first, so that the first one found is the one left there. A descriptor opened and closed
-   * beforehand leaves the slot holding a closed number when none is found; the final {@code fcntl}
-   * then fails with EBADF, reported as "command not found".
+   * <p>The command is {@link #lookup looked up} first.
    */
   private void execInit(Sandbox s, int memfd, List<String> candidates, List<String> env) {
+    lookup(candidates);
+    stage(Stage.INIT);
+    List<String> argv = new ArrayList<>();
+    argv.add(InitBinary.ARGV0);
+    argv.addAll(candidates);
+    argv.add(InitBinary.SEPARATOR);
+    argv.addAll(s.command());
+    add(
+        Step.of(
+            "execveat",
+            Sysno.EXECVEAT,
+            of(memfd, "fd(robojail-init)"),
+            str(""),
+            Arg.strings(argv),
+            Arg.strings(env),
+            of(Syscalls.AT_EMPTY_PATH, "AT_EMPTY_PATH")));
+  }
+
+  /**
+   * Checks the command's candidates before anything is exec'd, so that a command that cannot run is
+   * reported as such: once the init runs, a missing command would only show as exit status 127, and
+   * a plain execve along PATH forgets why an earlier candidate failed. Each candidate is opened
+   * ({@code O_PATH}) into one slot, the last first, so that the first one found is the one left
+   * there. A descriptor opened and closed beforehand leaves the slot holding a closed number when
+   * none is found; the final {@code faccessat2} then fails with EBADF, reported as "command not
+   * found", or with EACCES when the file found may not be executed (no execute bit, a noexec
+   * mount), reported as "cannot execute". Unlike execvp, the first file of that name along PATH is
+   * the command: one that cannot be executed is reported, not skipped for a later one.
+   */
+  private void lookup(List<String> candidates) {
     stage(Stage.LOOKUP);
     Slot found = new Slot("found command");
     add(
@@ -839,22 +869,14 @@ final class SetupPlan {
               .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               .into(found));
     }
-    add(Step.of("fcntl", Sysno.FCNTL, Arg.result(found), of(F_GETFD, "F_GETFD")));
-    stage(Stage.INIT);
-    List<String> argv = new ArrayList<>();
-    argv.add(InitBinary.ARGV0);
-    argv.addAll(candidates);
-    argv.add(InitBinary.SEPARATOR);
-    argv.addAll(s.command());
     add(
         Step.of(
-            "execveat",
-            Sysno.EXECVEAT,
-            of(memfd, "fd(robojail-init)"),
+            "faccessat2",
+            Sysno.FACCESSAT2,
+            Arg.result(found),
             str(""),
-            Arg.strings(argv),
-            Arg.strings(env),
-            of(Syscalls.AT_EMPTY_PATH, "AT_EMPTY_PATH")));
+            of(Syscalls.X_OK, "X_OK"),
+            of(Syscalls.AT_EMPTY_PATH | Syscalls.AT_EACCESS, "AT_EMPTY_PATH|AT_EACCESS")));
   }
 
   private void parents(String target) {

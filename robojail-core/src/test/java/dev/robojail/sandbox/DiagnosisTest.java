@@ -92,7 +92,7 @@ class DiagnosisTest {
     assertEquals(Stage.EXEC, Stage.of(plain, last));
     SetupStepException e = new SetupStepException(last, plain.steps().get(last), Errno.ENOENT, -2);
     SandboxException.SetupFailed f =
-        assertInstanceOf(SandboxException.SetupFailed.class, diagnose(s, plain, e));
+        assertInstanceOf(SandboxException.CommandNotFound.class, diagnose(s, plain, e));
     assertEquals(
         "command not found in the sandbox: no-such-tool (" + e.getMessage() + ")", f.getMessage());
     assertEquals(e.step(), f.step());
@@ -100,10 +100,53 @@ class DiagnosisTest {
     assertEquals(Errno.ENOENT, f.errno());
 
     SetupProgram withInit = s.plan(SetupPlanTest.HOST);
-    SetupStepException lookup = failure(withInit, Stage.LOOKUP, "fcntl", Errno.EBADF);
+    SetupStepException lookup = failure(withInit, Stage.LOOKUP, "faccessat2", Errno.EBADF);
+    SandboxException d = diagnose(s, withInit, lookup);
+    assertInstanceOf(SandboxException.CommandNotFound.class, d);
     assertEquals(
         "command not found in the sandbox: no-such-tool (" + lookup.getMessage() + ")",
-        diagnose(s, withInit, lookup).getMessage());
+        d.getMessage());
+  }
+
+  @Test
+  void aCommandThatMayNotBeExecutedIsReportedAsCannotExecute() {
+    Sandbox s = Sandbox.builder().command("tool").build();
+    SetupProgram plain = s.plan(SetupPlanTest.NO_INIT);
+    int last = plain.steps().size() - 1;
+    for (int errno : new int[] {Errno.EACCES, Errno.ENOEXEC}) {
+      SetupStepException e = new SetupStepException(last, plain.steps().get(last), errno, -errno);
+      SandboxException d = diagnose(s, plain, e);
+      assertInstanceOf(SandboxException.CannotExecute.class, d, d.getMessage());
+      assertTrue(d.getMessage().startsWith("cannot execute tool in the sandbox: "), d.getMessage());
+      assertTrue(d.getMessage().endsWith("(" + e.getMessage() + ")"), d.getMessage());
+    }
+    SetupProgram withInit = s.plan(SetupPlanTest.HOST);
+    SandboxException d =
+        diagnose(s, withInit, failure(withInit, Stage.LOOKUP, "faccessat2", Errno.EACCES));
+    assertInstanceOf(SandboxException.CannotExecute.class, d, d.getMessage());
+    assertTrue(
+        d.getMessage()
+            .startsWith(
+                "cannot execute tool in the sandbox: permission denied (no execute permission,"
+                    + " or a noexec mount)"),
+        d.getMessage());
+  }
+
+  @Test
+  void enospcOnCloneIsTheNamespaceLimitAndHowToRaiseIt() {
+    SyscallException e = new SyscallException("clone3({flags=CLONE_NEWUSER})", Errno.ENOSPC);
+    SandboxException d = Diagnosis.cloneFailed(e, new Diagnosis.Sysctls(null, null, "63"));
+    assertInstanceOf(SandboxException.NamespacesUnavailable.class, d);
+    assertTrue(d.getMessage().contains("user.max_user_namespaces = 63"), d.getMessage());
+    assertTrue(
+        d.getMessage().endsWith("`sudo sysctl user.max_user_namespaces=15000`"), d.getMessage());
+    // a limit of 0 means they are switched off, which has its own advice
+    assertTrue(
+        Diagnosis.cloneFailed(e, new Diagnosis.Sysctls(null, null, "0"))
+            .getMessage()
+            .endsWith(
+                "user namespaces are disabled (user.max_user_namespaces = 0). Enable them"
+                    + " with `sudo sysctl user.max_user_namespaces=15000`"));
   }
 
   @Test

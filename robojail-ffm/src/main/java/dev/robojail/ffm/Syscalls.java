@@ -19,6 +19,8 @@ public final class Syscalls {
   public static final int AT_RECURSIVE = 0x8000;
   public static final int AT_EMPTY_PATH = 0x1000;
   public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  public static final int AT_EACCESS = 0x200;
+  public static final int X_OK = 1;
 
   public static final int O_RDONLY = 0;
   public static final int O_WRONLY = 1;

@@ -121,6 +121,7 @@ public final class Sysno {
   public static final int CLOSE_RANGE = 436;
   public static final int OPENAT2 = 437;
   public static final int PIDFD_GETFD = 438;
+  public static final int FACCESSAT2 = 439;
   public static final int PROCESS_MADVISE = 440;
   public static final int MOUNT_SETATTR = 442;
   public static final int LANDLOCK_CREATE_RULESET = 444;
