@@ -75,6 +75,9 @@ final class JailProfile {
     Map<String, String> networkEnv = network(b, jail);
     limits(b);
     Map<String, String> env = environment(jail, user, path);
+    if (interactive) {
+      prompt(env, jail);
+    }
     // Options the user passes in are kept, after the proxy's (so that theirs win).
     networkEnv.forEach(
         (k, v) ->
@@ -197,6 +200,16 @@ final class JailProfile {
       }
     }
     return env;
+  }
+
+  // A shell on the jail's terminal says where it is. PS1 from the environment is what sh and dash
+  // show, and what bash shows unless an rc file sets its own: a profile's prompt is the user's
+  // choice and wins, and the usual ones show the jail anyway, through the hostname (the jail's
+  // name) and Debian's and Ubuntu's debian_chroot. A name is letters, digits and .-_ only, so it
+  // cannot carry prompt escapes.
+  private static void prompt(Map<String, String> env, JailState jail) {
+    env.putIfAbsent("PS1", "(robojail " + jail.name().value() + ") $ ");
+    env.putIfAbsent("debian_chroot", "robojail");
   }
 
   // Returns what the environment needs for this network: in proxy mode, every common client

@@ -45,9 +45,11 @@ public final class Jails {
   private final JailRecovery recovery;
   private final JailRepair repair;
   private volatile Consumer<String> onRecovery = note -> {};
+  private final Dirs dirs;
 
   private Jails(Dirs dirs, Path home, Config config, Git git) {
     Path userHome = home.toAbsolutePath().normalize();
+    this.dirs = dirs;
     this.config = config;
     this.store = StateStore.of(dirs);
     this.layout = new JailLayout(dirs);
@@ -125,6 +127,11 @@ public final class Jails {
   public JailState relocate(String name, Path newRepo) {
     recover();
     return repair.relocate(get(name), newRepo);
+  }
+
+  /** Where robojail keeps its configuration, state and jails. */
+  public Dirs dirs() {
+    return dirs;
   }
 
   /** The configuration in effect. */

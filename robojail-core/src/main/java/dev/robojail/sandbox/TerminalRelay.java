@@ -77,6 +77,11 @@ public final class TerminalRelay implements AutoCloseable {
     return kernel.isTerminal(IN) || kernel.isTerminal(OUT) || kernel.isTerminal(2);
   }
 
+  /** Whether the caller's standard input is a terminal, which an interactive session needs. */
+  public static boolean inputIsTerminal() {
+    return Kernel.linux().isTerminal(IN);
+  }
+
   /** Opens a pseudo-terminal the size of the caller's and puts the caller's in raw mode. */
   public static TerminalRelay open() {
     return open(Kernel.linux());
