@@ -11,15 +11,29 @@ import picocli.CommandLine.Option;
 @Command(
     name = "create",
     mixinStandardHelpOptions = true,
-    description = "Creates a jail: a worktree of the repository on a new branch robojail/NAME-ID.")
+    description = "Creates a jail: a worktree of the repository on a new branch robojail/NAME-ID.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  robojail create --name fix-tests",
+      "  robojail create -n review --repo ~/src/app --branch v2.1",
+      "  robojail create -n agent --entrypoint \"claude --verbose\""
+    })
 final class CreateCommand extends JailCommand {
-  @Option(names = "--name", required = true, description = "The jail's name.")
+  @Option(
+      names = {"-n", "--name"},
+      required = true,
+      description = "The jail's name: letters, digits, '-' and '_'.")
   String name;
 
-  @Option(names = "--repo", defaultValue = ".", description = "The git repository (default: .).")
+  @Option(
+      names = {"-r", "--repo"},
+      defaultValue = ".",
+      description = "The git repository (default: .).")
   Path repo;
 
-  @Option(names = "--branch", description = "The branch or commit to start from (default: HEAD).")
+  @Option(
+      names = {"-b", "--branch"},
+      description = "The branch or commit to start from (default: HEAD).")
   String branch;
 
   @Option(

@@ -2,6 +2,8 @@ package dev.robojail.cli;
 
 import dev.robojail.jail.DestroyResult;
 import dev.robojail.jail.TerminalSafe;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -9,15 +11,20 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "destroy",
     mixinStandardHelpOptions = true,
-    description =
-        "Imports a jail's commits, then removes its worktree and git directory, and its branch"
-            + " unless that holds commits.")
+    description = {
+      "Imports a jail's commits, then removes its worktree and git directory, and its branch"
+          + " unless that holds commits.",
+      "With several jails, each is destroyed in turn; one that cannot be is reported and the"
+          + " others are still destroyed, and the exit code is the first failure's."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail destroy fix-tests", "  robojail destroy -f a b c"})
 final class DestroyCommand extends JailCommand {
-  @Parameters(index = "0", description = "The jail.")
-  String name;
+  @Parameters(index = "0..*", arity = "1..*", paramLabel = "JAIL", description = "The jails.")
+  List<String> names = new ArrayList<>();
 
   @Option(
-      names = "--force",
+      names = {"-f", "--force"},
       description =
           "Discards uncommitted changes and ends a running command. Never discards commits that"
               + " exist only in the jail.")
@@ -25,8 +32,25 @@ final class DestroyCommand extends JailCommand {
 
   @Override
   int doCall() {
+    int status = Errors.OK;
+    for (String name : names) {
+      try {
+        destroy(name);
+      } catch (RuntimeException e) {
+        if (names.size() == 1) {
+          throw e;
+        }
+        // One line per jail that failed, as a single failure would print it; the rest go on.
+        int code = Errors.handleExecutionException(e, spec.commandLine(), null);
+        status = status == Errors.OK ? code : status;
+      }
+    }
+    return status;
+  }
+
+  private void destroy(String name) {
     DestroyResult result = jails().destroyJail(name, force);
-    out().println("destroyed jail " + name);
+    out().println(TerminalSafe.sanitizeLine("destroyed jail " + name));
     for (String what : result.discarded()) {
       out().println(TerminalSafe.sanitizeLine("discarded " + what));
     }
@@ -45,6 +69,6 @@ final class DestroyCommand extends JailCommand {
                       + " branch -D "
                       + result.branch()));
     }
-    return Errors.OK;
+    out().flush();
   }
 }

@@ -1,11 +1,17 @@
 package dev.robojail.cli;
 
+import dev.robojail.jail.Dirs;
 import dev.robojail.jail.Git;
 import dev.robojail.jail.JailException;
 import dev.robojail.sandbox.HostReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +22,13 @@ import picocli.CommandLine.Option;
 @Command(
     name = "doctor",
     mixinStandardHelpOptions = true,
-    description = "Checks this machine and reports which protection layers jails get.")
+    description = {
+      "Checks this machine and reports which protection layers jails get, and whether git, the"
+          + " configuration and the state file are usable.",
+      "Each line is ok, info, warn (jails work, with less) or FAIL (exit code 4)."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail doctor", "  robojail doctor --repair"})
 final class DoctorCommand extends JailCommand {
   private final List<String> problems = new ArrayList<>();
 
@@ -35,6 +47,16 @@ final class DoctorCommand extends JailCommand {
       }
       return Errors.OK;
     }
+    line("robojail", Robojail.VERSION, HostReport.Status.INFO);
+    line(
+        "java",
+        Runtime.version()
+            + " ("
+            + System.getProperty("java.vendor", "?")
+            + ") at "
+            + System.getProperty("java.home"),
+        HostReport.Status.INFO);
+    user();
     List<HostReport.Check> checks;
     try {
       checks = HostReport.checks();
@@ -45,13 +67,20 @@ final class DoctorCommand extends JailCommand {
     for (HostReport.Check c : checks) {
       line(c.name(), c.detail(), c.status());
     }
-    Optional<String> git = new Git().version();
-    line(
-        "git",
-        git.orElse("git not found on PATH: robojail needs it"),
-        git.isPresent() ? HostReport.Status.OK : HostReport.Status.FAIL);
+    git();
     try {
       line("config", describeConfig(), HostReport.Status.OK);
+      Dirs dirs = jails().dirs();
+      line(
+          "paths",
+          "config "
+              + dirs.configFile()
+              + (Files.exists(dirs.configFile()) ? "" : " (absent: the defaults)")
+              + ", state "
+              + dirs.stateFile().getParent()
+              + ", data "
+              + dirs.dataDir(),
+          HostReport.Status.INFO);
     } catch (JailException e) {
       line("config", e.getMessage(), HostReport.Status.FAIL);
     }
@@ -62,6 +91,59 @@ final class DoctorCommand extends JailCommand {
       return Errors.INTERNAL;
     }
     return Errors.OK;
+  }
+
+  // As root a jail's uid 0 is the host's root: without capabilities, but the owner of every
+  // root-owned file it can reach read-write, and every file it makes is root's.
+  private void user() {
+    int uid;
+    try {
+      // /proc/self belongs to the process's own user
+      uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    } catch (IOException e) {
+      line("user", "cannot read /proc/self: " + e.getMessage(), HostReport.Status.WARN);
+      return;
+    }
+    if (uid == 0) {
+      line(
+          "user",
+          "running as root: a jail's processes are uid 0 inside and root's files are theirs"
+              + " wherever a jail can write (the worktree, read-write binds), and what they create"
+              + " is owned by root. Run robojail as your own user",
+          HostReport.Status.WARN);
+    } else {
+      line("user", "uid " + uid + ", the same uid inside a jail", HostReport.Status.OK);
+    }
+  }
+
+  /**
+   * robojail turns off what a jail could make the host's git run through {@code GIT_CONFIG_COUNT}
+   * (read from git 2.31) and {@code GIT_CONFIG_GLOBAL} (from 2.32); an older git ignores both.
+   */
+  private void git() {
+    Optional<String> git = new Git().version();
+    if (git.isEmpty()) {
+      line("git", "git not found on PATH: robojail needs it", HostReport.Status.FAIL);
+      return;
+    }
+    boolean recent = gitIsRecentEnough(git.get());
+    line(
+        "git",
+        recent
+            ? git.get()
+            : git.get()
+                + ": robojail needs git 2.32 or later, which reads the configuration robojail"
+                + " gives it through the environment (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT)",
+        recent ? HostReport.Status.OK : HostReport.Status.FAIL);
+  }
+
+  static boolean gitIsRecentEnough(String version) {
+    Matcher m = Pattern.compile("^git version (\\d+)\\.(\\d+)").matcher(version);
+    if (!m.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    return major > 2 || (major == 2 && Integer.parseInt(m.group(2)) >= 32);
   }
 
   private String describeConfig() {

@@ -2,8 +2,10 @@ package dev.robojail.cli;
 
 import dev.robojail.jail.Jails;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -23,6 +25,19 @@ abstract class JailCommand implements Callable<Integer> {
     } finally {
       out().flush();
     }
+  }
+
+  /**
+   * The jailed command from the arguments after the jail's name: options stop there (see {@link
+   * Robojail}), so a {@code --} the user typed out of habit arrives as the first argument.
+   */
+  List<String> command(List<String> args) {
+    List<String> command =
+        !args.isEmpty() && args.getFirst().equals("--") ? args.subList(1, args.size()) : args;
+    if (command.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "missing the command to run after --");
+    }
+    return command;
   }
 
   Jails jails() {

@@ -8,12 +8,28 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.json.JsonMapper;
 
-@Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the jails.")
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    description = "Lists the jails.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  robojail list",
+      "  robojail list -q | xargs robojail destroy",
+      "  robojail list --json | jq -r '.jails[] | select(.running) | .name'"
+    })
 final class ListCommand extends JailCommand {
-  @Option(names = "--json", description = "Prints JSON.")
+  @Option(
+      names = "--json",
+      description =
+          "Prints JSON: {\"schemaVersion\": 1, \"jails\": [...]}, fields as in status --json.")
   boolean json;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Prints only the jails' names, one a line.")
+  boolean quiet;
 
   @Override
   int doCall() {
@@ -21,20 +37,17 @@ final class ListCommand extends JailCommand {
     if (json) {
       List<Map<String, Object>> rows = new ArrayList<>();
       for (JailState j : jails) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("name", j.name().value());
-        row.put("running", j.isAlive());
-        row.put("state", state(j));
-        row.put("sessions", j.liveSessions().size());
-        row.put("repo", j.repo().toString());
-        row.put("branch", j.branch());
-        row.put("baseCommit", j.baseCommit());
-        row.put("worktree", j.worktree().toString());
-        row.put("created", j.created().toString());
-        row.put("entrypoint", j.entrypoint());
-        rows.add(row);
+        rows.add(JailJson.jail(new LinkedHashMap<>(), j));
       }
-      out().println(JsonMapper.builder().build().writeValueAsString(rows));
+      Map<String, Object> doc = JailJson.document();
+      doc.put("jails", rows);
+      out().println(JailJson.write(doc));
+      return Errors.OK;
+    }
+    if (quiet) {
+      for (JailState j : jails) {
+        out().println(j.name());
+      }
       return Errors.OK;
     }
     if (jails.isEmpty()) {

@@ -14,12 +14,16 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Imports a jail's commits and merges them into the current branch of your repository,"
-            + " after showing them.")
+            + " after showing them.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail merge fix-tests", "  robojail merge -y fix-tests"})
 final class MergeCommand extends JailCommand {
-  @Parameters(index = "0", description = "The jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Option(names = "--yes", description = "Merges without asking.")
+  @Option(
+      names = {"-y", "--yes"},
+      description = "Merges without asking.")
   boolean yes;
 
   @Override

@@ -12,12 +12,17 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Points a jail at its repository's new path, after the repository was moved (or at any"
-            + " clone that has the jail's base commit).")
+            + " clone that has the jail's base commit).",
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail relocate fix-tests --repo ~/src/app-moved"})
 final class RelocateCommand extends JailCommand {
-  @Parameters(index = "0", description = "The jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Option(names = "--repo", required = true, description = "The repository's new path.")
+  @Option(
+      names = {"-r", "--repo"},
+      required = true,
+      description = "The repository's new path.")
   Path repo;
 
   @Override

@@ -14,7 +14,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "robojail " + Robojail.VERSION,
     description = "Runs AI coding agents in a jail: a git worktree of your project in namespaces.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  robojail create --name fix-tests",
+      "  robojail run fix-tests make -j4",
+      "  robojail enter fix-tests",
+      "  robojail status fix-tests --diff",
+      "  robojail merge fix-tests",
+      "  robojail destroy fix-tests",
+      "  source <(robojail completion bash)",
+      "",
+      "run, enter and exec exit with the jailed command's own status, or 125 (robojail failed),",
+      "126 (cannot execute) or 127 (not found). See 'robojail help COMMAND'."
+    },
     subcommands = {
+      CommandLine.HelpCommand.class,
       CreateCommand.class,
       ListCommand.class,
       RunCommand.class,
@@ -23,7 +37,8 @@ import picocli.CommandLine.Spec;
       MergeCommand.class,
       DoctorCommand.class,
       RelocateCommand.class,
-      DestroyCommand.class
+      DestroyCommand.class,
+      CompletionCommand.class
     })
 public final class Robojail implements Runnable {
   /** The version shown by {@code --version}. */
@@ -49,7 +64,24 @@ public final class Robojail implements Runnable {
     cl.setExecutionExceptionHandler(Errors::handleExecutionException);
     cl.setParameterExceptionHandler(Errors::handleParseException);
     cl.setExitCodeExceptionMapper(Errors::exitCode);
+    conventions(cl);
     return cl;
+  }
+
+  /**
+   * What every command gets from being registered: its exit codes in its help, and, for those that
+   * run a command in a jail, options that stop at the command ({@code run J make -j4}).
+   */
+  private static void conventions(CommandLine cl) {
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n");
+    cl.getCommandSpec().usageMessage().exitCodeList(Errors.exitCodeList(cl));
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      sub.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n");
+      sub.getCommandSpec().usageMessage().exitCodeList(Errors.exitCodeList(sub));
+      if (Errors.runsACommand(sub)) {
+        sub.setStopAtPositional(true);
+      }
+    }
   }
 
   Jails jails() {
@@ -69,7 +101,6 @@ public final class Robojail implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(
-        spec.commandLine(), "missing subcommand; see robojail --help");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
   }
 }

@@ -8,17 +8,30 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Runs a command in a jail and exits with its status: run NAME -- CMD ARGS...")
+    description = {
+      "Runs a command in a jail and exits with its status.",
+      "Options end at the jail's name: everything after it is the command, so `--` is optional."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  robojail run fix-tests make -j4",
+      "  robojail run fix-tests -- git log --oneline",
+      "  robojail run fix-tests sh -c 'npm test > test.log'"
+    })
 final class RunCommand extends JailCommand {
-  @Parameters(index = "0", description = "The jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments.")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "COMMAND",
+      description = "The command and its arguments.")
   List<String> command = new ArrayList<>();
 
   @Override
   int doCall() {
     warnAboutHostNetwork();
-    return JailTerminal.run(jails(), name, command, false);
+    return JailTerminal.run(jails(), name, command(command), false);
   }
 }

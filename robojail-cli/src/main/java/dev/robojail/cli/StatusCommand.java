@@ -11,19 +11,22 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.json.JsonMapper;
 
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
     description =
         "Imports a jail's commits into its branch in your repository, and shows what the jail"
-            + " changed against its base commit.")
+            + " changed against its base commit.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail status fix-tests", "  robojail status fix-tests --diff | less"})
 final class StatusCommand extends JailCommand {
-  @Parameters(index = "0", description = "The jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Option(names = "--json", description = "Prints JSON.")
+  @Option(
+      names = "--json",
+      description = "Prints JSON: schemaVersion, the jail's fields as in list --json, the changes.")
   boolean json;
 
   @Option(names = "--diff", description = "Also prints the changes as a patch.")
@@ -33,10 +36,7 @@ final class StatusCommand extends JailCommand {
   int doCall() {
     JailStatus s = jails().status(name);
     if (json) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("name", s.name().value());
-      row.put("branch", s.branch());
-      row.put("baseCommit", s.baseCommit());
+      Map<String, Object> row = JailJson.jail(JailJson.document(), jails().get(name));
       row.put("added", s.added());
       row.put("modified", s.modified());
       row.put("deleted", s.deleted());
@@ -65,7 +65,7 @@ final class StatusCommand extends JailCommand {
       if (diff) {
         row.put("diff", jails().diff(name));
       }
-      out().println(JsonMapper.builder().build().writeValueAsString(row));
+      out().println(JailJson.write(row));
       return Errors.OK;
     }
     out().println("jail " + s.name() + " on " + TerminalSafe.sanitizeLine(s.branch()));

@@ -228,7 +228,7 @@ class CliCrashTest {
     Result r = robojail.run(env, "list", "--json");
     assertEquals(0, r.code(), r.toString());
     Map<String, JsonNode> byName = new java.util.TreeMap<>();
-    for (JsonNode j : JSON.readTree(r.out())) {
+    for (JsonNode j : JSON.readTree(r.out()).get("jails")) {
       byName.put(j.get("name").asString(), j);
     }
     return byName;

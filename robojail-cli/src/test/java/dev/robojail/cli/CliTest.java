@@ -38,6 +38,8 @@ class CliTest {
     repo = world.repo("repo").dir;
   }
 
+  static final String NO_JAILS = "{\"schemaVersion\":1,\"jails\":[]}";
+
   Result robojail(String... args) {
     return InProcess.run(world, args);
   }
@@ -69,7 +71,7 @@ class CliTest {
       assertOneLineError(r);
       assertTrue(r.err().contains("invalid branch or commit: -"), r.err());
     }
-    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertEquals(NO_JAILS, robojail("list", "--json").out().strip());
     assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
   }
 
@@ -81,14 +83,14 @@ class CliTest {
   }
 
   @Test
-  void unknownJailIsUnexpectedState() {
+  void unknownJailIsUnexpectedStateOr125ForRun() {
     for (String[] args :
         List.of(
             new String[] {"status", "nope"},
             new String[] {"destroy", "nope"},
             new String[] {"run", "nope", "--", "true"})) {
       Result r = robojail(args);
-      assertEquals(3, r.code(), String.join(" ", args));
+      assertEquals(args[0].equals("run") ? 125 : 3, r.code(), String.join(" ", args));
       assertOneLineError(r);
       assertTrue(r.err().contains("no jail named nope"), r.err());
     }
@@ -118,7 +120,7 @@ class CliTest {
             "create", "--name", "e", "--repo", repo.toString(), "--entrypoint", "no-such-cmd-xyz");
     assertEquals(1, r.code());
     assertTrue(r.err().contains("entrypoint not found: no-such-cmd-xyz"), r.err());
-    assertTrue(robojail("list", "--json").out().strip().equals("[]"));
+    assertEquals(NO_JAILS, robojail("list", "--json").out().strip());
   }
 
   @Test
@@ -127,7 +129,7 @@ class CliTest {
     Files.writeString(squatter.resolve("mine"), "not robojail's");
     Result r = robojail("create", "--name", "taken", "--repo", repo.toString());
     assertEquals(1, r.code(), r.err());
-    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertEquals(NO_JAILS, robojail("list", "--json").out().strip());
     assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
     assertTrue(Files.exists(squatter.resolve("mine")));
   }
@@ -148,7 +150,7 @@ class CliTest {
 
     assertEquals(0, robojail("destroy", "d", "--force").code());
     assertFalse(Files.exists(worktree));
-    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertEquals(NO_JAILS, robojail("list", "--json").out().strip());
     assertFalse(TestRepo.run(repo, "branch", "--list", "robojail/*").contains("robojail/"));
   }
 
@@ -174,7 +176,7 @@ class CliTest {
     assertEquals(0, robojail("create", "--name", "h", "--repo", repo.toString()).code());
     world.config("extra_ro_binds = [\"~/.ssh\"]\n");
     Result r = robojail("run", "h", "--", "true");
-    assertEquals(1, r.code());
+    assertEquals(125, r.code());
     assertOneLineError(r);
     assertTrue(r.err().contains("would expose the hidden path"), r.err());
   }
@@ -420,7 +422,7 @@ class CliTest {
       Files.createLink(shared.resolve("innocent"), key);
       world.config("extra_ro_binds = [\"~/shared\"]\n");
       Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
-      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(125, r.code(), r.out() + r.err());
       assertOneLineError(r);
       assertTrue(r.err().contains("hard links"), r.err());
       assertFalse(r.out().contains("secret"), r.out());
@@ -441,7 +443,7 @@ class CliTest {
             !Files.isReadable(locked),
             "root reads every directory; HiddenPathsTest injects the failure instead");
         Result r = robojail("run", "j", "--", "cat", shared.resolve("innocent").toString());
-        assertEquals(1, r.code(), r.out() + r.err());
+        assertEquals(125, r.code(), r.out() + r.err());
         assertOneLineError(r);
         assertTrue(
             r.err().contains("cannot check the hidden path " + home.resolve(".ssh").toRealPath()),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.testkit.TestWorld;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,13 +34,36 @@ class DoctorTest {
   }
 
   @Test
+  void showsVersionJavaGitPathsAndWarnsAsRoot(@TempDir Path tmp) throws Exception {
+    TestWorld world = TestWorld.in(tmp);
+    Result r = InProcess.run(world, "doctor");
+    String out = r.out();
+    assertEquals(0, r.code(), out + "\n" + r.err());
+    assertTrue(out.lines().anyMatch(l -> l.matches("robojail +info " + Robojail.VERSION)), out);
+    assertTrue(
+        out.lines().anyMatch(l -> l.startsWith("java ") && l.contains(Runtime.version() + " (")),
+        out);
+    assertTrue(out.lines().anyMatch(l -> l.matches("git +ok +git version 2\\..*")), out);
+    String paths = out.lines().filter(l -> l.startsWith("paths ")).findFirst().orElseThrow();
+    assertTrue(paths.contains("config " + world.dirs().configFile()), paths);
+    assertTrue(paths.contains("data " + world.dirs().dataDir()), paths);
+    String user = out.lines().filter(l -> l.startsWith("user ")).findFirst().orElseThrow();
+    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    if (uid == 0) {
+      assertTrue(user.matches("user +warn running as root: .*uid 0 inside.*"), user);
+    } else {
+      assertTrue(user.matches("user +ok +uid " + uid + ", .*"), user);
+    }
+  }
+
+  @Test
   void aConfigFileThatCannotBeReadIsAFailedCheck(@TempDir Path tmp) {
     TestWorld world = TestWorld.in(tmp).config("network_enabled = \"maybe\"\n");
     Result r = InProcess.run(world, "doctor");
     assertEquals(4, r.code(), r.out() + "\n" + r.err()); // 4: doctor found problems
     String configLine =
         r.out().lines().filter(l -> l.startsWith("config ")).findFirst().orElseThrow();
-    assertTrue(configLine.matches("config +FAIL .*network_enabled.*"), configLine);
+    assertTrue(configLine.matches("config +FAIL .*config.toml:1.*network_enabled.*"), configLine);
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("robojail: doctor found problems: config: "), r.err());
   }
