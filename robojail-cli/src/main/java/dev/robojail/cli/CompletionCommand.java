@@ -67,7 +67,7 @@ final class CompletionCommand extends JailCommand {
               + " -n __fish_use_subcommand -a "
               + e.getKey()
               + " -d "
-              + quote(first(sub.usageMessage().description())));
+              + quote(summary(sub)));
       String seen = "__fish_seen_subcommand_from " + e.getKey();
       for (OptionSpec o : sub.options()) {
         lines.add(option(name, seen, o));
@@ -125,8 +125,15 @@ final class CompletionCommand extends JailCommand {
     return line.append(" -d ").append(quote(first(o.description()))).toString();
   }
 
+  // A command's header where it has one (picocli's help does), else its description's first line.
+  private static String summary(CommandSpec command) {
+    String[] header = command.usageMessage().header();
+    return first(header.length > 0 ? header : command.usageMessage().description());
+  }
+
+  // Without picocli's line-break markup, which fish would show as it is.
   private static String first(String[] description) {
-    return description.length == 0 ? "" : description[0];
+    return description.length == 0 ? "" : description[0].replace("%n", " ").strip();
   }
 
   // fish's single quotes take everything literally except \\ and \'.
