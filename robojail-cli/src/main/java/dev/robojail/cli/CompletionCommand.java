@@ -74,37 +74,22 @@ final class CompletionCommand extends JailCommand {
       }
       for (PositionalParamSpec p : sub.positionalParameters()) {
         if (p.paramLabel().equals("JAIL")) {
-          lines.add(
-              "complete -c "
-                  + name
-                  + " -n "
-                  + quote(seen)
-                  + " -a '("
-                  + name
-                  + " list -q 2>/dev/null)' -d jail");
+          lines.add(arguments(name, seen, "'(" + name + " list -q 2>/dev/null)' -d jail"));
         } else if (p.completionCandidates() != null) {
           List<String> values = new ArrayList<>();
           p.completionCandidates().forEach(values::add);
-          lines.add(
-              "complete -c "
-                  + name
-                  + " -n "
-                  + quote(seen)
-                  + " -a "
-                  + quote(String.join(" ", values)));
+          lines.add(arguments(name, seen, quote(String.join(" ", values))));
         }
       }
       if (e.getKey().equals("help")) {
-        lines.add(
-            "complete -c "
-                + name
-                + " -n "
-                + quote(seen)
-                + " -a "
-                + quote(String.join(" ", root.subcommands().keySet())));
+        lines.add(arguments(name, seen, quote(String.join(" ", root.subcommands().keySet()))));
       }
     }
     return String.join("\n", lines) + "\n";
+  }
+
+  private static String arguments(String name, String condition, String words) {
+    return "complete -c " + name + " -n " + quote(condition) + " -a " + words;
   }
 
   private static String option(String name, String condition, OptionSpec o) {
