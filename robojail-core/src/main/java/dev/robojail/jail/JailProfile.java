@@ -233,10 +233,13 @@ final class JailProfile {
                       + "; choose another entrypoint, or remove it from hidden_paths");
             });
     makeVisible(b, real, visible, hidden, sources);
+    // The link the user runs it by is inside only if its directory is, as spelled: binds are made
+    // at real paths. Node finds the package from the link's target, so a bind of the file would
+    // not do.
     Path parent = program.getParent();
     if (!real.equals(program)
         && parent != null
-        && !isVisible(HiddenPaths.realPath(parent), visible)) {
+        && !(HiddenPaths.realPath(parent).equals(parent) && isVisible(parent, visible))) {
       b.symlink(real.toString(), program.toString());
     }
     if (parent != null && !path.contains(parent.toString())) {
