@@ -27,7 +27,8 @@ final class CreateCommand extends JailCommand {
       names = "--entrypoint",
       description =
           "The command `enter` runs, with arguments, quoted as in a shell, e.g."
-              + " \"agent --prompt 'fix the build'\"; ~ is the home directory.")
+              + " \"agent --prompt 'fix the build'\"; ~ and ~/ starting any argument, or after"
+              + " --option=, are the home directory.")
   String entrypoint;
 
   @Override

@@ -106,6 +106,8 @@ final class DoctorCommand extends JailCommand {
       }
       tools.added().forEach(t -> line("toolchains", t, HostReport.Status.OK));
       tools.refused().forEach(t -> line("toolchains", t, HostReport.Status.WARN));
+    } catch (dev.robojail.jail.ConfigException e) {
+      // the config line has said it
     } catch (JailException e) {
       line("toolchains", e.getMessage(), HostReport.Status.FAIL);
     }
