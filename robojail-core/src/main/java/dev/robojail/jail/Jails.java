@@ -212,7 +212,9 @@ public final class Jails {
    *       and nothing else of the user's git directory is visible. A jail made before private git
    *       directories sees the user's whole git directory read-only instead;
    *   <li>the configured extra binds, with hidden paths kept out (see below);
-   *   <li>the entrypoint and its {@code #!} interpreter read-only, where outside the system dirs.
+   *   <li>the toolchains of the home ({@link #toolchains()}) read-only, on {@code PATH};
+   *   <li>the entrypoint, with the npm package or virtual environment it belongs to, and its {@code
+   *       #!} or {@code env} interpreter read-only, where outside the system dirs.
    * </ul>
    *
    * <p>Hidden paths ({@code hidden_paths}, relative to the home directory) are kept out of extra
