@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,13 +51,9 @@ class ShellWordsTest {
     assertTrue(e.getMessage().contains(quote), e.getMessage());
   }
 
-  static LongStream seeds() {
-    return LongStream.range(0, 200);
-  }
-
   /** Any argument vector, quoted by {@link ShellWords#join}, splits back into itself. */
   @ParameterizedTest
-  @MethodSource("seeds")
+  @MethodSource("dev.robojail.jail.TerminalSafeTest#seeds")
   void joinThenSplitIsTheIdentity(long seed) {
     Random r = new Random(seed);
     List<String> words = new ArrayList<>();
@@ -72,7 +67,7 @@ class ShellWordsTest {
 
   /** A random quoted line splits into exactly the words bash makes of it. */
   @ParameterizedTest
-  @MethodSource("seeds")
+  @MethodSource("dev.robojail.jail.TerminalSafeTest#seeds")
   void splitsLikeBash(long seed) throws IOException, InterruptedException {
     Path bash = Path.of("/bin/bash");
     Assumptions.assumeTrue(Files.isExecutable(bash), "no /bin/bash");
