@@ -1,9 +1,10 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.JailState;
+import dev.robojail.jail.ShellWords;
 import dev.robojail.jail.TerminalSafe;
+import dev.robojail.jail.ToolchainReport;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,15 +39,16 @@ final class CreateCommand extends JailCommand {
 
   @Option(
       names = "--entrypoint",
-      description = "The command `enter` runs, with arguments, e.g. \"claude --verbose\".")
+      description =
+          "The command `enter` runs, with arguments, quoted as in a shell, e.g."
+              + " \"agent --prompt 'fix the build'\"; ~ and ~/ starting any argument, or after"
+              + " --option=, are the home directory.")
   String entrypoint;
 
   @Override
   int doCall() {
     List<String> ep =
-        entrypoint == null || entrypoint.isBlank()
-            ? null
-            : Arrays.asList(entrypoint.strip().split("\\s+"));
+        entrypoint == null || entrypoint.isBlank() ? null : ShellWords.split(entrypoint);
     JailState jail = jails().create(name, repo, branch, ep);
     warnAboutHostNetwork();
     out()
@@ -58,6 +60,9 @@ final class CreateCommand extends JailCommand {
                     + jail.branch()
                     + " at "
                     + jail.worktree()));
+    ToolchainReport tools = jails().toolchains();
+    tools.added().forEach(t -> out().println("toolchain " + t));
+    tools.refused().forEach(t -> out().println("toolchain " + t));
     return Errors.OK;
   }
 }

@@ -85,6 +85,7 @@ final class DoctorCommand extends JailCommand {
       line("config", e.getMessage(), HostReport.Status.FAIL);
     }
     describeState();
+    describeToolchains();
     out().flush();
     if (!problems.isEmpty()) {
       err().println("robojail: doctor found problems: " + String.join("; ", problems));
@@ -175,6 +176,22 @@ final class DoctorCommand extends JailCommand {
       line("state", n + (n == 1 ? " jail" : " jails"), HostReport.Status.OK);
     } catch (JailException e) {
       line("state", e.getMessage(), HostReport.Status.FAIL);
+    }
+  }
+
+  // Read-only and on PATH in every jail; a directory left out is worth a look, not a failure.
+  private void describeToolchains() {
+    try {
+      var tools = jails().toolchains();
+      if (tools.added().isEmpty()) {
+        line("toolchains", "none found in the home", HostReport.Status.INFO);
+      }
+      tools.added().forEach(t -> line("toolchains", t, HostReport.Status.OK));
+      tools.refused().forEach(t -> line("toolchains", t, HostReport.Status.WARN));
+    } catch (dev.robojail.jail.ConfigException e) {
+      // the config line has said it
+    } catch (JailException e) {
+      line("toolchains", e.getMessage(), HostReport.Status.FAIL);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.robojail.cli;
 
 import dev.robojail.sandbox.TerminalRelay;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -10,13 +11,15 @@ import picocli.CommandLine.Parameters;
     name = "enter",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the jail's entrypoint, or the configured shell, on this terminal.",
+      "Runs the jail's entrypoint, or the configured shell, on this terminal: enter JAIL [-- ARGS...]",
+      "ARGS go to the entrypoint after the arguments it was created with.",
       "The shell's prompt names the jail: PS1 is \"(robojail JAIL) $ \" unless the shell's own"
           + " rc file sets one, and the hostname is the jail's name."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  robojail enter fix-tests",
+      "  robojail enter fix-tests -- --continue",
       "",
       "Without a terminal (in a script, a pipe, CI) use run: robojail run fix-tests make test"
     })
@@ -24,10 +27,16 @@ final class EnterCommand extends JailCommand {
   @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
+  @Parameters(index = "1..*", arity = "0..*", description = "Arguments for the entrypoint.")
+  List<String> args = new ArrayList<>();
+
   @Override
   int doCall() {
     requireTerminal();
-    return JailTerminal.run(jails(), name, List.of(), true);
+    List<String> extra =
+        !args.isEmpty() && args.getFirst().equals("--") ? args.subList(1, args.size()) : args;
+    List<String> command = extra.isEmpty() ? List.of() : jails().entrypointWith(name, extra);
+    return JailTerminal.run(jails(), name, command, true);
   }
 
   private void requireTerminal() {

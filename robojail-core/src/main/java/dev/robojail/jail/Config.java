@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param tmpSize the size of the jail's {@code /tmp} and {@code /dev/shm}, each ({@code tmp_size})
  * @param homeSize the size of the jail's home directory, a tmpfs that holds what the jail's
  *     programs keep there, such as an agent's state ({@code home_size})
+ * @param toolchains the kinds of toolchains in the home made visible, read-only, and put on {@code
+ *     PATH} ({@code toolchains}; see {@code HomeToolchains}; all by default, none with {@code []})
+ * @param path more directories made visible read-only and put on {@code PATH}, first ({@code path})
  */
 public record Config(
     String defaultShell,
@@ -46,7 +49,9 @@ public record Config(
     boolean coreDumps,
     long maxMemory,
     long tmpSize,
-    long homeSize) {
+    long homeSize,
+    List<String> toolchains,
+    List<java.nio.file.Path> path) {
 
   /**
    * Credentials and keys of common tools, relative to the home directory: what a bind of the home
@@ -101,7 +106,9 @@ public record Config(
           false,
           8L << 30,
           1L << 30,
-          4L << 30);
+          4L << 30,
+          HomeToolchains.KINDS,
+          List.of());
 
   /** How a jail reaches the network. */
   public enum NetworkMode {
@@ -137,5 +144,7 @@ public record Config(
     extraRwBinds = List.copyOf(extraRwBinds);
     hiddenPaths = List.copyOf(hiddenPaths);
     envPassthrough = List.copyOf(envPassthrough);
+    toolchains = List.copyOf(toolchains);
+    path = List.copyOf(path);
   }
 }

@@ -42,7 +42,9 @@ public final class ConfigLoader {
           "core_dumps",
           "max_memory",
           "tmp_size",
-          "home_size");
+          "home_size",
+          "toolchains",
+          "path");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Path file;
@@ -116,7 +118,9 @@ public final class ConfigLoader {
         bool(toml, "core_dumps", d.coreDumps()),
         size(toml, "max_memory", d.maxMemory()),
         size(toml, "tmp_size", d.tmpSize()),
-        size(toml, "home_size", d.homeSize()));
+        size(toml, "home_size", d.homeSize()),
+        list(toml, "toolchains", d.toolchains(), ConfigLoader::toolchainKind),
+        list(toml, "path", d.path(), this::pathEntry));
   }
 
   private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,17})([KMGT]?)");
@@ -345,6 +349,25 @@ public final class ConfigLoader {
       throw new Problem(e.getMessage());
     }
     return raw;
+  }
+
+  private static String toolchainKind(String raw) {
+    if (!HomeToolchains.KINDS.contains(raw)) {
+      throw new Problem(
+          "is not a kind of toolchain; known kinds are " + String.join(", ", HomeToolchains.KINDS));
+    }
+    return raw;
+  }
+
+  // The home itself, or a directory above it, would show every file of the home.
+  private Path pathEntry(String raw) {
+    Path dir = absolute("entry", raw);
+    if (home.toAbsolutePath().normalize().startsWith(dir)) {
+      throw new Problem(
+          "would make the whole home directory visible; name a directory inside it, such as"
+              + " ~/bin");
+    }
+    return dir;
   }
 
   private static String envName(String raw) {

@@ -82,6 +82,16 @@ final class HiddenPaths {
     }
   }
 
+  /**
+   * The hidden path that {@code real} (a real path) is, or lies inside, if any: what a bind of it
+   * would expose whatever is masked.
+   */
+  java.util.Optional<Path> hiding(Path real) {
+    return java.util.stream.Stream.concat(paths.stream(), always.stream())
+        .filter(real::startsWith)
+        .findFirst();
+  }
+
   /** Walks a file tree as {@link Files#walkFileTree(Path, FileVisitor)} does. */
   @FunctionalInterface
   interface Walker {

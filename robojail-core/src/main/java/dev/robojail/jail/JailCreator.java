@@ -292,16 +292,24 @@ final class JailCreator {
     return bytes;
   }
 
+  // The program is found now, on the PATH robojail runs with, and every argument's ~ is the
+  // user's home: inside, ~ is the same path, and a literal "~/x" reaching an agent is never meant.
   private List<String> resolveEntrypoint(List<String> entrypoint) {
     String command = entrypoint.getFirst();
+    if (command.isEmpty()) {
+      throw new InvalidInputException("invalid entrypoint: the command is empty");
+    }
     String path = System.getenv("PATH");
     Optional<Path> found =
         Executables.find(command, home, path == null ? Sandbox.DEFAULT_PATH : path);
     if (found.isEmpty()) {
       throw new JailException("entrypoint not found: " + TerminalSafe.sanitizeLine(command));
     }
-    List<String> resolved = new ArrayList<>(entrypoint);
-    resolved.set(0, found.get().toString());
+    List<String> resolved = new ArrayList<>();
+    resolved.add(found.get().toString());
+    for (String arg : entrypoint.subList(1, entrypoint.size())) {
+      resolved.add(Executables.expandHome(Objects.requireNonNull(arg, "argument"), home));
+    }
     return List.copyOf(resolved);
   }
 

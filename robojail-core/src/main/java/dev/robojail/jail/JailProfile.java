@@ -28,21 +28,30 @@ import java.util.Optional;
  * allowed hosts) has one obvious step to join.
  */
 final class JailProfile {
-  private static final List<String> SYSTEM_DIRS =
-      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
-
   private static final java.util.Set<String> OPTION_LISTS = java.util.Set.of("MAVEN_ARGS");
 
   private final Config config;
   private final Path home;
   private final Git git;
   private final JailLayout layout;
+  private final Map<String, String> hostEnv;
 
-  JailProfile(Config config, Path home, Git git, JailLayout layout) {
+  /** With {@code hostEnv} as the environment robojail runs in (its PATH, the toolchains' own). */
+  JailProfile(Config config, Path home, Git git, JailLayout layout, Map<String, String> hostEnv) {
     this.config = config;
     this.home = home;
     this.git = git;
     this.layout = layout;
+    this.hostEnv = Map.copyOf(hostEnv);
+  }
+
+  /** See {@link Jails#entrypointWith(String, List)}. */
+  List<String> entrypointWith(JailState jail, List<String> args) {
+    List<String> argv =
+        new ArrayList<>(
+            jail.entrypoint().isEmpty() ? List.of(config.defaultShell()) : jail.entrypoint());
+    argv.addAll(args);
+    return List.copyOf(argv);
   }
 
   /** The user the jail's processes run as, named as outside. */
@@ -58,23 +67,25 @@ final class JailProfile {
             home.toString(),
             config.defaultShell());
 
-    List<String> argv = new ArrayList<>(command);
-    if (argv.isEmpty()) {
-      argv.addAll(jail.entrypoint().isEmpty() ? List.of(user.shell()) : jail.entrypoint());
-    }
+    List<String> argv = command.isEmpty() ? entrypointWith(jail, List.of()) : command;
 
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     b.tmpfs(user.home(), config.homeSize(), 0700);
+    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
+    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
     // cover the jail's own worktree and git directory.
-    binds(b, jail);
+    binds(b, hidden, sources);
+    HomeToolchains.Found tools = toolchains(b, jail, hidden, sources);
     repository(b, jail);
-    List<String> path = entrypoint(b, jail);
+    List<String> path = entrypoint(b, jail, tools, hidden, sources);
+    hidden.refuseHardLinks(sources);
     b.hostname(jail.name().value());
     Map<String, String> networkEnv = network(b, jail);
     limits(b);
     Map<String, String> env = environment(jail, user, path);
+    tools.env().forEach(env::putIfAbsent);
     if (interactive) {
       prompt(env, jail);
     }
@@ -142,8 +153,7 @@ final class JailProfile {
     }
   }
 
-  private void binds(Sandbox.Builder b, JailState jail) {
-    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
+  private void binds(Sandbox.Builder b, HiddenPaths hidden, List<Path> sources) {
     for (BindSpec bind : config.extraRoBinds()) {
       b.readOnlyBind(bind.source(), bind.target());
       hidden.mask(b, bind);
@@ -152,37 +162,141 @@ final class JailProfile {
       b.bind(bind.source(), bind.target());
       hidden.mask(b, bind);
     }
-    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
     config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
     config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
-    hidden.refuseHardLinks(sources);
+  }
+
+  /** See {@link Jails#toolchains()}. */
+  HomeToolchains.Found toolchains() {
+    return toolchains(HiddenPaths.of(config, home, robojailDirs()));
+  }
+
+  private HomeToolchains.Found toolchains(HiddenPaths hidden) {
+    return HomeToolchains.detect(
+        home, hostEnv, java.util.Set.copyOf(config.toolchains()), config.path(), hidden);
+  }
+
+  // The toolchains of the home, read-only at their real paths, with hidden paths inside masked;
+  // their own step, apart from the binds the configuration or an agent asks for.
+  private HomeToolchains.Found toolchains(
+      Sandbox.Builder b, JailState jail, HiddenPaths hidden, List<Path> sources) {
+    HomeToolchains.Found found = toolchains(hidden);
+    for (BindSpec bind : found.binds()) {
+      b.readOnlyBind(bind.source(), bind.target());
+      hidden.mask(b, bind);
+      sources.add(bind.source());
+    }
+    return found;
   }
 
   // Whatever the configuration says: robojail's own configuration, state and data (every jail's
   // worktree and git directory), and the user's git directory (other jails' branches, hooks,
   // config); the jail's own files are mounted on top afterwards.
   private List<Path> alwaysHidden(JailState jail) {
-    Dirs dirs = layout.dirs();
-    return List.of(
-        dirs.configFile().getParent(),
-        dirs.stateFile().getParent(),
-        dirs.dataDir(),
-        gitCommonDir(jail));
+    List<Path> always = new ArrayList<>(robojailDirs());
+    always.add(gitCommonDir(jail));
+    return always;
   }
 
-  // Binds the entrypoint and its interpreter where the system dirs do not have them, and returns
-  // the PATH that finds them.
-  private static List<String> entrypoint(Sandbox.Builder b, JailState jail) {
-    List<String> path = new ArrayList<>(List.of(Sandbox.DEFAULT_PATH));
-    if (!jail.entrypoint().isEmpty()) {
-      Path program = Path.of(jail.entrypoint().getFirst());
-      bindProgram(b, program);
-      Path parent = program.getParent();
-      if (parent != null && !path.contains(parent.toString())) {
-        path.add(parent.toString());
+  private List<Path> robojailDirs() {
+    Dirs dirs = layout.dirs();
+    return List.of(dirs.configFile().getParent(), dirs.stateFile().getParent(), dirs.dataDir());
+  }
+
+  // Makes the entrypoint work as installed: the npm package or virtual environment it is part of
+  // visible whole (read-only, at its real path), the link the user runs it by in place, and its
+  // interpreter found; returns the PATH: the toolchains', the system's, then the entrypoint's.
+  private List<String> entrypoint(
+      Sandbox.Builder b,
+      JailState jail,
+      HomeToolchains.Found tools,
+      HiddenPaths hidden,
+      List<Path> sources) {
+    List<String> path = new ArrayList<>(tools.path());
+    for (String d : Sandbox.DEFAULT_PATH.split(":")) {
+      if (!path.contains(d)) {
+        path.add(d);
       }
     }
+    if (jail.entrypoint().isEmpty()) {
+      return path;
+    }
+    List<Path> visible = new ArrayList<>(tools.binds().stream().map(BindSpec::source).toList());
+    Path program = Path.of(jail.entrypoint().getFirst());
+    Path real = HiddenPaths.realPath(program);
+    hidden
+        .hiding(real)
+        .ifPresent(
+            h -> {
+              throw new JailException(
+                  "the entrypoint "
+                      + TerminalSafe.sanitizeLine(program.toString())
+                      + " is inside the hidden path "
+                      + TerminalSafe.sanitizeLine(h.toString())
+                      + "; choose another entrypoint, or remove it from hidden_paths");
+            });
+    makeVisible(b, real, visible, hidden, sources);
+    // The link the user runs it by is inside only if its directory is, as spelled: binds are made
+    // at real paths. Node finds the package from the link's target, so a bind of the file would
+    // not do.
+    Path parent = program.getParent();
+    if (!real.equals(program)
+        && parent != null
+        && !(HiddenPaths.realPath(parent).equals(parent) && isVisible(parent, visible))) {
+      b.symlink(real.toString(), program.toString());
+    }
+    if (parent != null && !path.contains(parent.toString())) {
+      path.add(parent.toString());
+    }
+    interpreter(real)
+        .ifPresent(
+            i -> {
+              Optional<Path> found =
+                  i.startsWith("/")
+                      ? Optional.of(Path.of(i))
+                      : Executables.onPath(i, String.join(":", path))
+                          .filter(p -> isVisible(HiddenPaths.realPath(p), visible))
+                          .or(() -> Executables.onPath(i, hostEnv.get("PATH")));
+              found.ifPresent(
+                  f -> {
+                    Path r = HiddenPaths.realPath(f);
+                    if (hidden.hiding(r).isEmpty() && !isVisible(r, visible)) {
+                      b.readOnlyBind(r, r.toString());
+                      visible.add(r);
+                    }
+                    String dir = r.getParent().toString();
+                    if (!i.startsWith("/") && !path.contains(dir)) {
+                      path.add(dir);
+                    }
+                  });
+            });
     return path;
+  }
+
+  // The package the program belongs to, or else the program alone.
+  private void makeVisible(
+      Sandbox.Builder b, Path real, List<Path> visible, HiddenPaths hidden, List<Path> sources) {
+    if (isVisible(real, visible)) {
+      return;
+    }
+    Path realHome = HiddenPaths.realPath(home);
+    Optional<Path> root =
+        Executables.packageRoot(real)
+            .filter(r -> hidden.hiding(r).isEmpty() && !realHome.startsWith(r));
+    if (root.isPresent()) {
+      BindSpec bind = BindSpec.same(root.get());
+      b.readOnlyBind(bind.source(), bind.target());
+      hidden.mask(b, bind);
+      sources.add(bind.source());
+      visible.add(root.get());
+    } else {
+      b.readOnlyBind(real, real.toString());
+      visible.add(real);
+    }
+  }
+
+  private static boolean isVisible(Path real, List<Path> visible) {
+    return HomeToolchains.isSystem(real) || visible.stream().anyMatch(real::startsWith);
   }
 
   private Map<String, String> environment(JailState jail, User user, List<String> path) {
@@ -239,23 +353,9 @@ final class JailProfile {
         .coreLimit(config.coreDumps() ? -1 : 0);
   }
 
-  private static boolean isSystemPath(Path real) {
-    return SYSTEM_DIRS.stream().anyMatch(d -> real.startsWith(d));
-  }
-
-  private static void bindProgram(Sandbox.Builder b, Path program) {
-    Path real = HiddenPaths.realPath(program);
-    if (!isSystemPath(real)) {
-      b.readOnlyBind(real, program.toString());
-    }
-    interpreter(real)
-        .map(HiddenPaths::realPath)
-        .filter(i -> !isSystemPath(i))
-        .ifPresent(i -> b.readOnlyBind(i, i.toString()));
-  }
-
-  // The first word after "#!", if the file is a script.
-  private static Optional<Path> interpreter(Path script) {
+  // What runs a script: the path after "#!", or the program /usr/bin/env is asked for (a name,
+  // found on PATH as env would).
+  static Optional<String> interpreter(Path script) {
     try (InputStream in = Files.newInputStream(script);
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       char[] buf = new char[256];
@@ -264,8 +364,20 @@ final class JailProfile {
         return Optional.empty();
       }
       String line = new String(buf, 2, n - 2).lines().findFirst().orElse("").strip();
-      String first = line.split("\\s+", 2)[0];
-      return first.startsWith("/") ? Optional.of(Path.of(first)) : Optional.empty();
+      String[] words = line.split("\\s+");
+      if (!words[0].startsWith("/")) {
+        return Optional.empty();
+      }
+      if (!words[0].endsWith("/env")) {
+        return Optional.of(words[0]);
+      }
+      for (int i = 1; i < words.length; i++) {
+        String w = words[i];
+        if (!w.startsWith("-") && !w.contains("=") && !w.isEmpty()) {
+          return Optional.of(w);
+        }
+      }
+      return Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -47,7 +47,7 @@ public final class Jails {
   private volatile Consumer<String> onRecovery = note -> {};
   private final Dirs dirs;
 
-  private Jails(Dirs dirs, Path home, Config config, Git git) {
+  private Jails(Dirs dirs, Path home, Config config, Git git, Map<String, String> hostEnv) {
     Path userHome = home.toAbsolutePath().normalize();
     this.dirs = dirs;
     this.config = config;
@@ -57,7 +57,7 @@ public final class Jails {
     this.importer = new JailImporter(git, layout);
     JailFiles files = new JailFiles(git, layout);
     this.creator = new JailCreator(git, store, layout, files, userHome);
-    this.profile = new JailProfile(config, userHome, git, layout);
+    this.profile = new JailProfile(config, userHome, git, layout, hostEnv);
     this.runner = new JailRunner(store, layout, profile);
     this.merger = new JailMerger(git, importer, userHome);
     this.destroyer = new JailDestroyer(git, store, layout, inspector, importer, runner, files);
@@ -83,7 +83,12 @@ public final class Jails {
    * @throws ConfigException if the configuration file is invalid
    */
   public static Jails open(Dirs dirs, Path home) {
-    return new Jails(dirs, home, ConfigLoader.load(dirs, home), new Git());
+    return open(dirs, home, System.getenv());
+  }
+
+  /** As {@link #open(Dirs, Path)}, with {@code hostEnv} as robojail's own environment. */
+  static Jails open(Dirs dirs, Path home, Map<String, String> hostEnv) {
+    return new Jails(dirs, home, ConfigLoader.load(dirs, home), new Git(), hostEnv);
   }
 
   /**
@@ -163,6 +168,15 @@ public final class Jails {
     return creator.create(name, repo, branch, entrypoint);
   }
 
+  /**
+   * The toolchains of the user's home that jails see, read-only and on {@code PATH}, and what was
+   * left out and why; found again before every run.
+   */
+  public ToolchainReport toolchains() {
+    HomeToolchains.Found found = profile.toolchains();
+    return new ToolchainReport(found.added(), found.refused());
+  }
+
   /** Where the jail's checkout index is; see {@link JailLayout#checkoutIndex}. */
   Path checkoutIndex(JailName name) {
     return layout.checkoutIndex(name);
@@ -205,7 +219,9 @@ public final class Jails {
    *       and nothing else of the user's git directory is visible. A jail made before private git
    *       directories sees the user's whole git directory read-only instead;
    *   <li>the configured extra binds, with hidden paths kept out (see below);
-   *   <li>the entrypoint and its {@code #!} interpreter read-only, where outside the system dirs.
+   *   <li>the toolchains of the home ({@link #toolchains()}) read-only, on {@code PATH};
+   *   <li>the entrypoint, with the npm package or virtual environment it belongs to, and its {@code
+   *       #!} or {@code env} interpreter read-only, where outside the system dirs.
    * </ul>
    *
    * <p>Hidden paths ({@code hidden_paths}, relative to the home directory) are kept out of extra
@@ -230,6 +246,17 @@ public final class Jails {
    */
   public Sandbox sandbox(JailState jail, List<String> command, boolean interactive) {
     return profile.sandbox(jail, command, interactive);
+  }
+
+  /**
+   * What {@code enter} runs with {@code args}: the jail's entrypoint (or the configured shell),
+   * with the arguments it was created with, then {@code args}. Run it with {@link #run(String,
+   * List, boolean)}; with no {@code args}, run the empty command, which is the same.
+   *
+   * @throws JailConflictException if there is no such jail
+   */
+  public List<String> entrypointWith(String name, List<String> args) {
+    return profile.entrypointWith(get(name), args);
   }
 
   /**

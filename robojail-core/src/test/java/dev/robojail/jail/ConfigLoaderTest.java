@@ -236,4 +236,25 @@ class ConfigLoaderTest {
         e.getMessage().contains(":1: max_open_files must be a positive whole number"),
         e.getMessage());
   }
+
+  @Test
+  void toolchainsAndPathAreReadAndAWrongOneNamesItsLine() throws IOException {
+    Config c =
+        ConfigLoader.load(
+            file("toolchains = [\"nvm\", \"local\"]\npath = [\"~/tools/bin\"]\n"), HOME);
+    assertEquals(List.of("nvm", "local"), c.toolchains());
+    assertEquals(List.of(Path.of("/home/u/tools/bin")), c.path());
+    assertEquals(HomeToolchains.KINDS, Config.DEFAULTS.toolchains());
+    ConfigException kind = failure("network = \"proxy\"\ntoolchains = [\"brew\"]\n");
+    assertTrue(kind.getMessage().contains(":2: toolchains[0] \"brew\""), kind.getMessage());
+    assertTrue(
+        kind.getMessage().contains("nvm, pyenv, cargo, sdkman, go, local, path"),
+        kind.getMessage());
+    for (String home : List.of("~", "~/", "/home", "/")) {
+      ConfigException e = failure("path = [\n  \"~/ok\",\n  \"" + home + "\",\n]\n");
+      assertTrue(e.getMessage().contains(":3: path[1]"), e.getMessage());
+      assertTrue(e.getMessage().contains("whole home directory"), e.getMessage());
+    }
+    assertTrue(failure("path = [\"bin\"]\n").getMessage().contains("is not absolute"));
+  }
 }

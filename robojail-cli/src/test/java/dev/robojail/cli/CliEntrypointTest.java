@@ -1,0 +1,107 @@
+package dev.robojail.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.testkit.TestWorld;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --entrypoint} quoted as in a shell, {@code enter J -- ARGS}, and toolchains shown. */
+class CliEntrypointTest {
+  @TempDir Path tmp;
+  TestWorld world;
+  Path home;
+  Path repo;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    world = TestWorld.in(tmp);
+    home = world.home();
+    repo = world.repo("repo").dir;
+    // Prints each argument it gets on a line of its own, in brackets.
+    Path agent = Files.createDirectories(home.resolve(".local/bin")).resolve("agent");
+    Files.writeString(agent, "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\n");
+    Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  @Test
+  void anUnclosedQuoteIsInvalidInputAndCreatesNothing() {
+    Result r =
+        InProcess.run(
+            world, "create", "--name", "q", "--repo", repo.toString(), "--entrypoint", "agent 'x");
+    assertEquals(2, r.code(), r.err());
+    CliTest.assertOneLineError(r);
+    assertTrue(r.err().contains("is not closed"), r.err());
+    assertTrue(world.jails().list().isEmpty());
+  }
+
+  @Test
+  @NeedsUserNamespaces
+  void theEntrypointKeepsItsQuotedArguments() throws Exception {
+    MainProcess robojail = new MainProcess(world);
+    Result created =
+        robojail.run(
+            "create",
+            "--name",
+            "e",
+            "--repo",
+            repo.toString(),
+            "--entrypoint",
+            "~/.local/bin/agent --prompt 'fix the \"build\"' --config=~/agent.toml \\~ ~");
+    assertEquals(0, created.code(), created.err());
+    // Every argument's ~ is the home, quoted or not: the entrypoint is stored as a list, and a
+    // list from the library has no quotes to tell.
+    String defaults =
+        "[--prompt]\n[fix the \"build\"]\n[--config="
+            + home
+            + "/agent.toml]\n["
+            + home
+            + "]\n["
+            + home
+            + "]\n";
+    Result plain = robojail.run("enter", "e");
+    assertEquals(0, plain.code(), plain.err());
+    assertEquals(defaults, plain.out());
+  }
+
+  @Test
+  @NeedsUserNamespaces
+  void enterPassesArgumentsAfterTheEntrypointsOwn() throws Exception {
+    MainProcess robojail = new MainProcess(world);
+    Map<String, String> env = Map.of("PATH", home + "/.local/bin:/usr/bin:/bin");
+    Result created =
+        robojail.run(
+            env, "create", "--name", "a", "--repo", repo.toString(), "--entrypoint", "agent -v");
+    assertEquals(0, created.code(), created.err());
+    assertTrue(
+        created.out().contains("toolchain local: ~/.local/bin (on PATH: ~/.local/bin)"),
+        created.out());
+    Result entered = robojail.run(env, "enter", "a", "--", "--continue", "two words");
+    assertEquals(0, entered.code(), entered.err());
+    assertEquals("[-v]\n[--continue]\n[two words]\n", entered.out());
+  }
+
+  @Test
+  @NeedsUserNamespaces
+  void doctorShowsTheToolchainsAndWarnsOfTheHomeOnPath() throws Exception {
+    Result r =
+        new MainProcess(world)
+            .run(Map.of("PATH", home + ":" + home + "/.local/bin:/usr/bin:/bin"), "doctor");
+    assertTrue(
+        r.out().lines().anyMatch(l -> l.matches("toolchains +ok +local: ~/.local/bin .*")),
+        r.out());
+    assertTrue(
+        r.out()
+            .lines()
+            .anyMatch(l -> l.matches("toolchains +warn +path: the PATH entry .* home directory.*")),
+        r.out());
+  }
+}
