@@ -1,5 +1,6 @@
 package dev.robojail.cli;
 
+import dev.robojail.jail.CreateOptions;
 import dev.robojail.jail.JailState;
 import dev.robojail.jail.TerminalSafe;
 import java.nio.file.Path;
@@ -27,13 +28,28 @@ final class CreateCommand extends JailCommand {
       description = "The command `enter` runs, with arguments, e.g. \"claude --verbose\".")
   String entrypoint;
 
+  @Option(
+      names = "--agent",
+      paramLabel = "NAME",
+      description =
+          "The agent profile: claude, codex, or an [agent.NAME] of config.toml (default: the"
+              + " profile whose command is the entrypoint's, if any).")
+  String agent;
+
   @Override
   int doCall() {
     List<String> ep =
         entrypoint == null || entrypoint.isBlank()
-            ? null
+            ? List.of()
             : Arrays.asList(entrypoint.strip().split("\\s+"));
-    JailState jail = jails().create(name, repo, branch, ep);
+    JailState jail =
+        jails()
+            .create(
+                CreateOptions.builder(name, repo)
+                    .branch(branch)
+                    .entrypoint(ep)
+                    .agent(agent)
+                    .build());
     warnAboutHostNetwork();
     out()
         .println(
@@ -44,6 +60,22 @@ final class CreateCommand extends JailCommand {
                     + jail.branch()
                     + " at "
                     + jail.worktree()));
+    // What the profile shows the jail of the host, and what it keeps, before the first run.
+    jails()
+        .agent(jail)
+        .ifPresent(
+            a -> {
+              out().println(TerminalSafe.sanitizeLine("agent profile " + a.name() + ":"));
+              out()
+                  .println(
+                      TerminalSafe.sanitizeLine(
+                          "  home "
+                              + jails().home(jail)
+                              + " (the jail's own, kept across runs, deleted by destroy)"));
+              for (String line : a.exposes()) {
+                out().println(TerminalSafe.sanitizeLine("  " + line));
+              }
+            });
     return Errors.OK;
   }
 }

@@ -42,7 +42,9 @@ public final class ConfigLoader {
           "core_dumps",
           "max_memory",
           "tmp_size",
-          "home_size");
+          "home_size",
+          // [agent.NAME] tables: read by AgentProfiles
+          "agent");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Path file;

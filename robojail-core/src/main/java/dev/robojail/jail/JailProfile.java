@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.ProxyEnvironment;
 import dev.robojail.sandbox.Network;
@@ -37,12 +38,29 @@ final class JailProfile {
   private final Path home;
   private final Git git;
   private final JailLayout layout;
+  private final AgentProfiles agents;
+  private final AgentHome agentHome;
 
-  JailProfile(Config config, Path home, Git git, JailLayout layout) {
+  JailProfile(Config config, Path home, Git git, JailLayout layout, AgentProfiles agents) {
     this.config = config;
     this.home = home;
     this.git = git;
     this.layout = layout;
+    this.agents = agents;
+    this.agentHome = new AgentHome(layout, home);
+  }
+
+  /** The jail's agent profile; empty for a jail made without one. */
+  Optional<AgentProfile> agent(JailState jail) {
+    return jail.agent().isEmpty() ? Optional.empty() : Optional.of(agents.require(jail.agent()));
+  }
+
+  /**
+   * After a run: a credential the agent refreshed inside flows back to the host ({@link
+   * AgentHome#sync}); returns which.
+   */
+  List<String> afterRun(JailState jail) {
+    return agent(jail).map(a -> agentHome.sync(jail, a)).orElse(List.of());
   }
 
   /** The user the jail's processes run as, named as outside. */
@@ -63,33 +81,60 @@ final class JailProfile {
       argv.addAll(jail.entrypoint().isEmpty() ? List.of(user.shell()) : jail.entrypoint());
     }
 
+    Optional<AgentProfile> agent = agent(jail);
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
-    b.tmpfs(user.home(), config.homeSize(), 0700);
+    Path jailHome = home(b, jail, user);
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
     // cover the jail's own worktree and git directory.
-    binds(b, jail);
+    binds(b, jail, jailHome);
+    agent.ifPresent(a -> agentLogin(b, jail, a));
     repository(b, jail);
     List<String> path = entrypoint(b, jail);
     b.hostname(jail.name().value());
-    Map<String, String> networkEnv = network(b, jail);
+    Map<String, String> networkEnv = network(b, jail, agent);
     limits(b);
     Map<String, String> env = environment(jail, user, path);
+    agent.ifPresent(a -> agentEnvironment(env, a));
     // Options the user passes in are kept, after the proxy's (so that theirs win).
     networkEnv.forEach(
         (k, v) ->
             env.merge(
                 k, v, (mine, proxy) -> OPTION_LISTS.contains(k) ? proxy + " " + mine : proxy));
-    return b.environment(env)
-        .workingDirectory(jail.worktree().toString())
-        .stdin(Stdio.inherit())
-        .stdout(Stdio.inherit())
-        .stderr(Stdio.inherit())
-        // Always a session of its own, never the caller's: from the caller's session /dev/tty
-        // would open the user's terminal (`robojail enter J | cat`).
-        .newSession(true)
-        .command(argv)
-        .build();
+    Sandbox sandbox =
+        b.environment(env)
+            .workingDirectory(jail.worktree().toString())
+            .stdin(Stdio.inherit())
+            .stdout(Stdio.inherit())
+            .stderr(Stdio.inherit())
+            // Always a session of its own, never the caller's: from the caller's session /dev/tty
+            // would open the user's terminal (`robojail enter J | cat`).
+            .newSession(true)
+            .command(argv)
+            .build();
+    AgentHome.prepareMountPoints(jailHome, user.home(), sandbox);
+    return sandbox;
+  }
+
+  // The jail's own home at $HOME, read-write, kept across runs: what the jail's programs keep
+  // there (an agent's state, history, caches) is there next time, and in no other jail.
+  private Path home(Sandbox.Builder b, JailState jail, User user) {
+    Path jailHome = agentHome.ensure(jail.name());
+    b.bind(jailHome, user.home());
+    return jailHome;
+  }
+
+  // The agent's login, account and settings are files robojail writes into the jail's home (its
+  // own copies: nothing the jail changes there reaches the host, but a refreshed credential,
+  // checked); its own sandbox is off, or works with nested user namespaces.
+  private void agentLogin(Sandbox.Builder b, JailState jail, AgentProfile agent) {
+    agentHome.prepare(jail, agent);
+    b.allowUserNamespaces(agent.ownSandbox() == AgentProfile.OwnSandbox.NESTED);
+  }
+
+  private static void agentEnvironment(Map<String, String> env, AgentProfile agent) {
+    env.putAll(agent.environment());
+    env.putAll(AgentHome.loginVariables(agent, System.getenv()));
   }
 
   // The host's /etc, read-only and without its secrets, with robojail's own files over it. This
@@ -139,7 +184,7 @@ final class JailProfile {
     }
   }
 
-  private void binds(Sandbox.Builder b, JailState jail) {
+  private void binds(Sandbox.Builder b, JailState jail, Path jailHome) {
     HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     for (BindSpec bind : config.extraRoBinds()) {
       b.readOnlyBind(bind.source(), bind.target());
@@ -149,7 +194,7 @@ final class JailProfile {
       b.bind(bind.source(), bind.target());
       hidden.mask(b, bind);
     }
-    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
+    List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
     config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
     hidden.refuseHardLinks(sources);
@@ -201,13 +246,17 @@ final class JailProfile {
 
   // Returns what the environment needs for this network: in proxy mode, every common client
   // pointed at the proxy inside, and Maven's settings (which its resolver needs) in a file.
-  private Map<String, String> network(Sandbox.Builder b, JailState jail) {
+  private Map<String, String> network(
+      Sandbox.Builder b, JailState jail, Optional<AgentProfile> agent) {
     switch (config.effectiveNetwork()) {
       case HOST -> b.network(Network.host());
       case NONE -> b.network(Network.loopback());
       case PROXY -> {
         EgressPolicy policy =
-            EgressPolicy.of(config.allowlist())
+            EgressPolicy.of(
+                    agent
+                        .map(a -> config.allowlist().plus(Allowlist.parse(a.hosts())))
+                        .orElse(config.allowlist()))
                 .withLog(layout.networkLog(jail.name()))
                 .withConfigHint(layout.dirs().configFile().toString());
         b.network(Network.proxy(policy));
