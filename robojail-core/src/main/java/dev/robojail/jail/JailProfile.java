@@ -184,8 +184,48 @@ final class JailProfile {
     }
   }
 
+  /**
+   * Starts a sandbox with the configured binds, as every jail gets them, and runs {@code true} in
+   * it: a bind that fails every run (a setup step the kernel refuses) fails here too.
+   *
+   * @return the problem, one line; empty when the binds work
+   */
+  Optional<String> checkBinds() {
+    if (config.extraRoBinds().isEmpty() && config.extraRwBinds().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Sandbox.Builder b = Sandbox.builder().minimalSystem().tmpfs(home.toString(), 1 << 20, 0700);
+      Dirs dirs = layout.dirs();
+      bindsHiding(
+          b,
+          List.of(dirs.configFile().getParent(), dirs.stateFile().getParent(), dirs.dataDir()),
+          new ArrayList<>());
+      int status =
+          b.command("/bin/true")
+              .stdin(Stdio.discard())
+              .stdout(Stdio.discard())
+              .stderr(Stdio.discard())
+              .build()
+              .start()
+              .waitFor();
+      return status == 0
+          ? Optional.empty()
+          : Optional.of("a sandbox with the configured binds exits " + status);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
+    } catch (RuntimeException e) {
+      return Optional.of(TerminalSafe.sanitizeLine(String.valueOf(e.getMessage())));
+    }
+  }
+
   private void binds(Sandbox.Builder b, JailState jail, Path jailHome) {
-    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
+    bindsHiding(b, alwaysHidden(jail), new ArrayList<>(List.of(jail.worktree(), jailHome)));
+  }
+
+  private void bindsHiding(Sandbox.Builder b, List<Path> alwaysHidden, List<Path> sources) {
+    HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden);
     for (BindSpec bind : config.extraRoBinds()) {
       b.readOnlyBind(bind.source(), bind.target());
       hidden.mask(b, bind);
@@ -194,7 +234,6 @@ final class JailProfile {
       b.bind(bind.source(), bind.target());
       hidden.mask(b, bind);
     }
-    List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     config.extraRoBinds().forEach(bind -> sources.add(bind.source()));
     config.extraRwBinds().forEach(bind -> sources.add(bind.source()));
     hidden.refuseHardLinks(sources);

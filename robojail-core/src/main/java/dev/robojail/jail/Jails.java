@@ -145,6 +145,16 @@ public final class Jails {
     return profile.agent(jail);
   }
 
+  /**
+   * Starts a sandbox with the configured binds and runs {@code true} in it, so that a configuration
+   * that would fail every run is found before one.
+   *
+   * @return the problem, one line; empty when the binds work (or there are none)
+   */
+  public Optional<String> checkBinds() {
+    return profile.checkBinds();
+  }
+
   /** The jail's own home directory on the host, which it sees at {@code $HOME}. */
   public Path home(JailState jail) {
     return layout.home(jail.name());

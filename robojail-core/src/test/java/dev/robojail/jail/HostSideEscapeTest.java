@@ -220,6 +220,8 @@ class HostSideEscapeTest {
             ".m2/settings.xml",
             ".docker/config.json",
             ".config/gh/hosts.yml",
+            ".claude/.credentials.json",
+            ".codex/auth.json",
             ".ssh/id_ed25519");
     for (String f : files) {
       Path p = home.resolve(f);
