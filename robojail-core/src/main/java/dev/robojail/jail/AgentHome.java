@@ -135,7 +135,7 @@ final class AgentHome {
     List<String> back = new java.util.ArrayList<>();
     for (String credential : profile.credentials()) {
       Path hostFile = userHome.resolve(credential);
-      byte[] host = readHost(hostFile);
+      byte[] host = readHost(hostFile, MAX_CREDENTIAL);
       if (host == null) {
         continue;
       }
@@ -173,9 +173,9 @@ final class AgentHome {
   }
 
   // The user's own file, as the user's tools read it (a link the user made is followed).
-  private static byte[] readHost(Path file) {
+  private static byte[] readHost(Path file, int max) {
     try {
-      if (!Files.isRegularFile(file) || Files.size(file) > MAX_CREDENTIAL) {
+      if (!Files.isRegularFile(file) || Files.size(file) > max) {
         return null;
       }
       return Files.readAllBytes(file);
@@ -359,7 +359,7 @@ final class AgentHome {
     String name = profile.accountFile().isEmpty() ? ".claude.json" : profile.accountFile();
     ObjectNode mine = jsonObject(readSettings(home, name));
     if (!profile.accountFile().isEmpty()) {
-      ObjectNode host = jsonObject(readHostSettings(userHome.resolve(profile.accountFile())));
+      ObjectNode host = jsonObject(readHost(userHome.resolve(profile.accountFile()), MAX_SETTINGS));
       for (String key : profile.accountKeys()) {
         if (host.has(key)) {
           mine.set(key, host.get(key));
@@ -459,16 +459,6 @@ final class AgentHome {
     }
     try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       return in.readNBytes(MAX_SETTINGS);
-    }
-  }
-
-  private static byte[] readHostSettings(Path file) {
-    try {
-      return Files.isRegularFile(file) && Files.size(file) <= MAX_SETTINGS
-          ? Files.readAllBytes(file)
-          : null;
-    } catch (IOException e) {
-      return null;
     }
   }
 

@@ -28,7 +28,10 @@ import org.tomlj.TomlTable;
  */
 public final class AgentProfiles {
   private static final String BUILT_IN = "agents.toml";
-  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
+  /** What a profile's name may be: also what a state file may record as a jail's agent. */
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> KEYS =
       Set.of(

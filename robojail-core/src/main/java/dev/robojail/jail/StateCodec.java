@@ -170,7 +170,7 @@ final class StateCodec {
     if (value == null || value.isEmpty()) {
       return "";
     }
-    if (!value.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+    if (!AgentProfiles.NAME.matcher(value).matches()) {
       throw new CorruptException(where + " has an invalid \"agent\"");
     }
     return value;
