@@ -3,12 +3,14 @@
 # test: figures, not assertions. Each section runs all its peers in the same hyperfine run and ends
 # with a table of medians and their ratio to the section's reference (the first row).
 #
-#   bench/cli.sh                      # every section: create run status aot
+#   bench/cli.sh                      # every section: create run agent status aot
 #   bench/cli.sh create status        # some of them
 #   RUNS=20 WARMUP=3 bench/cli.sh     # more runs (default: 10 runs after 2 warmups)
 #
 #   create  robojail create  vs  git worktree add -b    (target: <= 1.1x)
 #   run     robojail run J -- true  vs  java Hello (same JDK, same JVM flags)  vs  bwrap ... true
+#   agent   robojail run J -- true  without a profile  vs  with the claude profile (its login
+#           and settings copied into the jail's own home, target: <= +20 ms)
 #   status  robojail status J  vs  git status  vs  git diff --stat   (in the jail's worktree)
 #   aot     robojail list / status with and without the AOT cache, and what each JVM flag buys
 #
@@ -32,7 +34,7 @@ for tool in hyperfine git unzip python3; do
   command -v "$tool" >/dev/null || { echo "bench/cli.sh: needs $tool" >&2; exit 2; }
 done
 sections=("$@")
-[[ ${#sections[@]} -gt 0 ]] || sections=(create run status aot)
+[[ ${#sections[@]} -gt 0 ]] || sections=(create run agent status aot)
 hf=(hyperfine --style basic --warmup "${WARMUP:-2}" --runs "${RUNS:-10}")
 rj=$root/bin/robojail
 # The JVM flags bin/robojail uses (keep in step with it).
@@ -155,6 +157,21 @@ for section in "${sections[@]}"; do
       bench run "${peers[@]}"
       "$rj" destroy --force bench-run >/dev/null
       ;;
+    agent)
+      echo "--- agent ---" >>"$work/summary"
+      # A fake Claude login in the scratch HOME: what the profile copies in before every run.
+      mkdir -p "$HOME/.claude"
+      printf '{"claudeAiOauth":{"accessToken":"sk-ant-oat01-bench","refreshToken":"r","expiresAt":%s}}' \
+        "$(($(date +%s) * 1000 + 86400000))" >"$HOME/.claude/.credentials.json"
+      printf '{"oauthAccount":{"emailAddress":"bench@example.com"},"userID":"bench"}' >"$HOME/.claude.json"
+      "$rj" create --name bench-plain --repo "$repo" >/dev/null
+      "$rj" create --name bench-agent --repo "$repo" --agent claude --entrypoint /bin/true >/dev/null
+      bench agent \
+        "run J -- true, no profile" "$rj run bench-plain -- true" \
+        "run J -- true, claude profile" "$rj run bench-agent -- true"
+      "$rj" destroy --force bench-plain >/dev/null
+      "$rj" destroy --force bench-agent >/dev/null
+      ;;
     status)
       echo "--- status ---" >>"$work/summary"
       "$rj" create --name bench-status --repo "$repo" >/dev/null
@@ -193,7 +210,7 @@ for section in "${sections[@]}"; do
       "$rj" destroy --force bench-aot >/dev/null
       ;;
     *)
-      echo "bench/cli.sh: unknown section $section (create, run, status, aot)" >&2
+      echo "bench/cli.sh: unknown section $section (create, run, agent, status, aot)" >&2
       exit 2
       ;;
   esac

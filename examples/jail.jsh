@@ -10,7 +10,7 @@ import dev.robojail.jail.*;
 var repo = java.nio.file.Path.of(System.getenv().getOrDefault("REPO", "."));
 var jails = Jails.open();
 var name = "jshell-" + ProcessHandle.current().pid();
-var jail = jails.create(name, repo, null, null);
+var jail = jails.create(name, repo);
 try {
     System.out.println("created jail " + name + " at " + jail.worktree());
     System.out.println("exit status " + jails.run(name, List.of("/bin/sh", "-c", "echo hello > HELLO.txt")));

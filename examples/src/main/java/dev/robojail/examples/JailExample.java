@@ -23,7 +23,7 @@ public final class JailExample {
     Path repo = Path.of(args.length > 0 ? args[0] : ".");
     Jails jails = Jails.open();
     String name = "example-" + ProcessHandle.current().pid();
-    JailState jail = jails.create(name, repo, null, null);
+    JailState jail = jails.create(name, repo);
     try {
       System.out.println("created jail " + name + " at " + jail.worktree());
       int exit = jails.run(name, List.of("/bin/sh", "-c", "echo hello > HELLO.txt"));

@@ -1,5 +1,6 @@
 package dev.robojail.cli;
 
+import dev.robojail.jail.CreateOptions;
 import dev.robojail.jail.JailState;
 import dev.robojail.jail.ShellWords;
 import dev.robojail.jail.TerminalSafe;
@@ -45,11 +46,28 @@ final class CreateCommand extends JailCommand {
               + " --option=, are the home directory.")
   String entrypoint;
 
+  @Option(
+      names = "--agent",
+      paramLabel = "NAME",
+      description =
+          "The agent profile: claude, codex, or an [agent.NAME] of config.toml (default: the"
+              + " profile whose command is the entrypoint's, if any).")
+  String agent;
+
   @Override
   int doCall() {
     List<String> ep =
-        entrypoint == null || entrypoint.isBlank() ? null : ShellWords.split(entrypoint);
-    JailState jail = jails().create(name, repo, branch, ep);
+        entrypoint == null || entrypoint.isBlank()
+            ? List.<String>of()
+            : ShellWords.split(entrypoint);
+    JailState jail =
+        jails()
+            .create(
+                CreateOptions.builder(name, repo)
+                    .branch(branch)
+                    .entrypoint(ep)
+                    .agent(agent)
+                    .build());
     warnAboutHostNetwork();
     out()
         .println(
@@ -60,6 +78,22 @@ final class CreateCommand extends JailCommand {
                     + jail.branch()
                     + " at "
                     + jail.worktree()));
+    // What the profile shows the jail of the host, and what it keeps, before the first run.
+    jails()
+        .agent(jail)
+        .ifPresent(
+            a -> {
+              out().println(TerminalSafe.sanitizeLine("agent profile " + a.name() + ":"));
+              out()
+                  .println(
+                      TerminalSafe.sanitizeLine(
+                          "  home "
+                              + jails().home(jail)
+                              + " (the jail's own, kept across runs, deleted by destroy)"));
+              for (String line : a.exposes()) {
+                out().println(TerminalSafe.sanitizeLine("  " + line));
+              }
+            });
     ToolchainReport tools = jails().toolchains();
     tools.added().forEach(t -> out().println("toolchain " + t));
     tools.refused().forEach(t -> out().println("toolchain " + t));

@@ -84,6 +84,13 @@ final class DoctorCommand extends JailCommand {
     } catch (JailException e) {
       line("config", e.getMessage(), HostReport.Status.FAIL);
     }
+    // Started for real: a bind the kernel refuses (as a read-write file bind once was) fails here,
+    // not at the user's every run.
+    try {
+      jails().checkBinds().ifPresent(problem -> line("binds", problem, HostReport.Status.FAIL));
+    } catch (JailException e) {
+      // an unreadable configuration: its line above says so
+    }
     describeState();
     describeToolchains();
     out().flush();

@@ -67,4 +67,20 @@ class DoctorTest {
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("robojail: doctor found problems: config: "), r.err());
   }
+
+  @Test
+  void bindsThatWorkPassAndABindThatWouldFailEveryRunIsAFailedCheck(@TempDir Path tmp)
+      throws java.io.IOException {
+    TestWorld world = TestWorld.in(tmp);
+    java.nio.file.Files.writeString(world.home().resolve("notes.txt"), "x\n");
+    // A read-write single-file bind once failed every run (landlock_add_rule: EINVAL).
+    world.config("extra_rw_binds = [\"~/notes.txt\"]\nextra_ro_binds = [\"~/notes.txt:/srv/n\"]\n");
+    Result ok = InProcess.run(world, "doctor");
+    assertEquals(0, ok.code(), ok.out() + "\n" + ok.err());
+    assertTrue(ok.out().lines().noneMatch(l -> l.startsWith("binds")), ok.out());
+    world.config("extra_ro_binds = [\"~/gone:/srv/gone\"]\n");
+    Result bad = InProcess.run(world, "doctor");
+    assertEquals(4, bad.code(), bad.out() + "\n" + bad.err());
+    assertTrue(bad.out().lines().anyMatch(l -> l.matches("binds +FAIL .*gone.*")), bad.out());
+  }
 }

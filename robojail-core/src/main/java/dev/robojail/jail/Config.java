@@ -28,8 +28,9 @@ import java.util.Objects;
  * @param maxMemory bytes of memory the jail's processes may use together ({@code max_memory}; where
  *     a cgroup can be made)
  * @param tmpSize the size of the jail's {@code /tmp} and {@code /dev/shm}, each ({@code tmp_size})
- * @param homeSize the size of the jail's home directory, a tmpfs that holds what the jail's
- *     programs keep there, such as an agent's state ({@code home_size})
+ * @param homeSize accepted for configurations written before the home persisted ({@code
+ *     home_size}); the home is now a directory of the jail's own on disk ({@code
+ *     <data>/homes/NAME}), limited by that disk, not by this
  * @param toolchains the kinds of toolchains in the home made visible, read-only, and put on {@code
  *     PATH} ({@code toolchains}; see {@code HomeToolchains}; all by default, none with {@code []})
  * @param path more directories made visible read-only and put on {@code PATH}, first ({@code path})
@@ -87,7 +88,10 @@ public record Config(
           ".my.cnf",
           ".password-store",
           ".local/share/keyrings",
-          ".config/rclone");
+          ".config/rclone",
+          // agents' logins: a jail gets its own agent's copy (AgentHome), never another's
+          ".claude/.credentials.json",
+          ".codex/auth.json");
 
   /** The settings used when there is no configuration file. */
   public static final Config DEFAULTS =

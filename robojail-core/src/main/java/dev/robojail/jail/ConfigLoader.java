@@ -44,7 +44,9 @@ public final class ConfigLoader {
           "tmp_size",
           "home_size",
           "toolchains",
-          "path");
+          "path",
+          // [agent.NAME] tables: read by AgentProfiles
+          "agent");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final Path file;

@@ -32,19 +32,38 @@ final class JailCreator {
   private final JailLayout layout;
   private final JailFiles files;
   private final Path home;
+  private final AgentProfiles agents;
 
-  JailCreator(Git git, StateStore store, JailLayout layout, JailFiles files, Path home) {
+  JailCreator(
+      Git git,
+      StateStore store,
+      JailLayout layout,
+      JailFiles files,
+      Path home,
+      AgentProfiles agents) {
     this.git = git;
     this.store = store;
     this.layout = layout;
     this.files = files;
     this.home = home;
+    this.agents = agents;
   }
 
-  /** See {@link Jails#create(String, Path, String, List)}. */
-  JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+  /** See {@link Jails#create(CreateOptions)}. */
+  JailState create(CreateOptions options) {
+    String name = options.name();
+    Path repo = options.repo();
     JailName jailName = JailName.of(name);
-    Objects.requireNonNull(repo, "repo");
+    // Before anything is looked at: a wrong profile name is the user's typo.
+    Optional<AgentProfile> agent =
+        options.agent().isPresent()
+            ? Optional.of(agents.require(options.agent().get()))
+            : agents.inferFrom(options.entrypoint());
+    List<String> entrypoint = options.entrypoint();
+    if (entrypoint.isEmpty() && agent.isPresent()) {
+      entrypoint = new ArrayList<>(List.of(agent.get().command()));
+      entrypoint.addAll(agent.get().args());
+    }
     // Path.of("") is the current directory to Java; a user who typed --repo "" meant none.
     if (repo.toString().isEmpty()) {
       throw new InvalidInputException("invalid repository: an empty path");
@@ -58,7 +77,7 @@ final class JailCreator {
       throw new JailException(
           "the repository " + TerminalSafe.sanitizeLine(dir.toString()) + " is not a directory");
     }
-    String start = branch == null || branch.isBlank() ? "HEAD" : branch;
+    String start = options.branch().orElse("HEAD");
     // Git would take it for an option; the user gave it, so it is refused as input, before git.
     if (start.startsWith("-")) {
       throw new InvalidInputException(
@@ -96,7 +115,7 @@ final class JailCreator {
     Path top = info.topLevel();
     String base = info.commit();
     List<String> resolvedEntrypoint =
-        entrypoint == null || entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint);
+        entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint, agent);
     String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
     Path worktree = layout.worktree(jailName);
 
@@ -114,7 +133,8 @@ final class JailCreator {
             resolvedEntrypoint,
             JailState.Phase.CREATING,
             me,
-            List.of());
+            List.of(),
+            agent.map(AgentProfile::name).orElse(""));
     store.requireSpace();
     // The hook is in place before the name is reserved, so that no signal finds a reservation
     // without it; it undoes nothing until the reservation is this create's.
@@ -158,6 +178,7 @@ final class JailCreator {
           base,
           identity);
       saveCheckoutIndex(gitDir, jailName);
+      new AgentHome(layout, home).ensure(jailName);
       JailState ready = reservation.inPhase(JailState.Phase.READY, null);
       store.update(
           jails -> {
@@ -294,7 +315,7 @@ final class JailCreator {
 
   // The program is found now, on the PATH robojail runs with, and every argument's ~ is the
   // user's home: inside, ~ is the same path, and a literal "~/x" reaching an agent is never meant.
-  private List<String> resolveEntrypoint(List<String> entrypoint) {
+  private List<String> resolveEntrypoint(List<String> entrypoint, Optional<AgentProfile> agent) {
     String command = entrypoint.getFirst();
     if (command.isEmpty()) {
       throw new InvalidInputException("invalid entrypoint: the command is empty");
@@ -303,7 +324,16 @@ final class JailCreator {
     Optional<Path> found =
         Executables.find(command, home, path == null ? Sandbox.DEFAULT_PATH : path);
     if (found.isEmpty()) {
-      throw new JailException("entrypoint not found: " + TerminalSafe.sanitizeLine(command));
+      throw new JailException(
+          "entrypoint not found: "
+              + TerminalSafe.sanitizeLine(command)
+              + agent
+                  .map(
+                      a ->
+                          " (the "
+                              + a.name()
+                              + " profile runs it: install it on PATH, or give --entrypoint)")
+                  .orElse(""));
     }
     List<String> resolved = new ArrayList<>();
     resolved.add(found.get().toString());

@@ -23,7 +23,7 @@ final class JailFiles {
     this.layout = layout;
   }
 
-  /** Deletes the jail's checkout index, worktree and private git directory. */
+  /** Deletes the jail's checkout index, worktree, private git directory and home. */
   void remove(JailState jail) {
     Path index = layout.checkoutIndex(jail.name());
     try {
@@ -31,6 +31,20 @@ final class JailFiles {
     } catch (IOException e) {
       throw new JailException(
           "cannot delete " + TerminalSafe.sanitizeLine(index.toString()) + ": " + e, e);
+    }
+    // The home is the jail's own data, like its worktree: deleted only here, where the worktree
+    // is (a destroy that imported the commits and was allowed to, or a create's rollback), never
+    // through a link the jail planted in it.
+    try {
+      Files.deleteIfExists(layout.loginRecord(jail.name()));
+    } catch (IOException e) {
+      throw new JailException(
+          TerminalSafe.sanitizeLine("cannot delete " + layout.loginRecord(jail.name()) + ": " + e),
+          e);
+    }
+    Path home = layout.home(jail.name());
+    if (Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
+      deleteJailDir(home, layout.homes());
     }
     if (!layout.hasPrivateGitDir(jail)) {
       removeWorktree(jail.repo(), jail.worktree());

@@ -25,6 +25,11 @@ import java.util.Set;
  * tmp/KIND-PID-START-N    scratch space of a running robojail (an import's copy of the jail's
  *                         objects, a status's index); swept once the process that made it is gone
  * objects/NAME            the jail's view of the user's objects ({@link ObjectView})
+ * logins/NAME            host-only: the digest of each agent credential when host and jail last
+ *                         agreed, so that a refresh inside can be told from the host's ({@link
+ *                         AgentHome#sync})
+ * homes/NAME              the jail's own home directory, mounted read-write at $HOME inside: the
+ *                         agent's state, its copy of the login, the caches ({@link AgentHome})
  * </pre>
  *
  * and beside the state file ({@link Dirs#stateFile()}):
@@ -35,10 +40,10 @@ import java.util.Set;
  * network/NAME.log        every connection through the jail's egress proxy
  * </pre>
  *
- * Nothing here is inside the user's repository, and nothing but the worktree and the private git
- * directory is visible inside a jail. Every directory robojail creates on the way is its owner's
- * alone (0700, {@link #createPrivateDirectories}): the state and the jails' copies of the user's
- * work are nobody else's business.
+ * Nothing here is inside the user's repository, and nothing but the worktree, the private git
+ * directory and the jail's own home is visible inside a jail. Every directory robojail creates on
+ * the way is its owner's alone (0700, {@link #createPrivateDirectories}): the state and the jails'
+ * copies of the user's work are nobody else's business.
  */
 final class JailLayout {
   private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
@@ -100,6 +105,25 @@ final class JailLayout {
     return dirs.dataDir().resolve("objects").resolve(name.value());
   }
 
+  /** The directory holding every jail's home. */
+  Path homes() {
+    return dirs.dataDir().resolve("homes");
+  }
+
+  /**
+   * The jail's own home directory, which it sees at the user's {@code $HOME}: kept across runs,
+   * never seen by another jail (each has its own, and robojail's data directory is hidden in every
+   * jail), deleted with the jail.
+   */
+  Path home(JailName name) {
+    return homes().resolve(name.value());
+  }
+
+  /** The digests of the jail's agent credentials when host and jail last agreed; host-only. */
+  Path loginRecord(JailName name) {
+    return dirs.dataDir().resolve("logins").resolve(name.value());
+  }
+
   /**
    * The record of a running jail's PID 1: its host pid, start time and boot id, so that destroy
    * --force can end exactly that process (and with it the jail's PID namespace), never a process
@@ -126,6 +150,7 @@ final class JailLayout {
             worktrees(),
             gitDirs(),
             dirs.dataDir().resolve("checkout-index"),
+            homes(),
             dirs.stateFile().getParent())) {
       try {
         createPrivateDirectories(dir);

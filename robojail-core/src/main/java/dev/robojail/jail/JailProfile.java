@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.ProxyEnvironment;
 import dev.robojail.sandbox.Network;
@@ -35,14 +36,24 @@ final class JailProfile {
   private final Git git;
   private final JailLayout layout;
   private final Map<String, String> hostEnv;
+  private final AgentProfiles agents;
+  private final AgentHome agentHome;
 
   /** With {@code hostEnv} as the environment robojail runs in (its PATH, the toolchains' own). */
-  JailProfile(Config config, Path home, Git git, JailLayout layout, Map<String, String> hostEnv) {
+  JailProfile(
+      Config config,
+      Path home,
+      Git git,
+      JailLayout layout,
+      AgentProfiles agents,
+      Map<String, String> hostEnv) {
     this.config = config;
     this.home = home;
     this.git = git;
     this.layout = layout;
     this.hostEnv = Map.copyOf(hostEnv);
+    this.agents = agents;
+    this.agentHome = new AgentHome(layout, home);
   }
 
   /** See {@link Jails#entrypointWith(String, List)}. */
@@ -52,6 +63,19 @@ final class JailProfile {
             jail.entrypoint().isEmpty() ? List.of(config.defaultShell()) : jail.entrypoint());
     argv.addAll(args);
     return List.copyOf(argv);
+  }
+
+  /** The jail's agent profile; empty for a jail made without one. */
+  Optional<AgentProfile> agent(JailState jail) {
+    return jail.agent().isEmpty() ? Optional.empty() : Optional.of(agents.require(jail.agent()));
+  }
+
+  /**
+   * After a run: a credential the agent refreshed inside flows back to the host ({@link
+   * AgentHome#sync}); returns which.
+   */
+  List<String> afterRun(JailState jail) {
+    return agent(jail).map(a -> agentHome.sync(jail, a)).orElse(List.of());
   }
 
   /** The user the jail's processes run as, named as outside. */
@@ -69,41 +93,68 @@ final class JailProfile {
 
     List<String> argv = command.isEmpty() ? entrypointWith(jail, List.of()) : command;
 
+    Optional<AgentProfile> agent = agent(jail);
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
-    b.tmpfs(user.home(), config.homeSize(), 0700);
+    Path jailHome = home(b, jail, user);
     HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
-    List<Path> sources = new ArrayList<>(List.of(jail.worktree()));
+    List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
     // cover the jail's own worktree and git directory.
     binds(b, hidden, sources);
     HomeToolchains.Found tools = toolchains(b, jail, hidden, sources);
+    agent.ifPresent(a -> agentLogin(b, jail, a));
     repository(b, jail);
     List<String> path = entrypoint(b, jail, tools, hidden, sources);
     hidden.refuseHardLinks(sources);
     b.hostname(jail.name().value());
-    Map<String, String> networkEnv = network(b, jail);
+    Map<String, String> networkEnv = network(b, jail, agent);
     limits(b);
     Map<String, String> env = environment(jail, user, path);
     tools.env().forEach(env::putIfAbsent);
     if (interactive) {
       prompt(env, jail);
     }
+    agent.ifPresent(a -> agentEnvironment(env, a));
     // Options the user passes in are kept, after the proxy's (so that theirs win).
     networkEnv.forEach(
         (k, v) ->
             env.merge(
                 k, v, (mine, proxy) -> OPTION_LISTS.contains(k) ? proxy + " " + mine : proxy));
-    return b.environment(env)
-        .workingDirectory(jail.worktree().toString())
-        .stdin(Stdio.inherit())
-        .stdout(Stdio.inherit())
-        .stderr(Stdio.inherit())
-        // Always a session of its own, never the caller's: from the caller's session /dev/tty
-        // would open the user's terminal (`robojail enter J | cat`).
-        .newSession(true)
-        .command(argv)
-        .build();
+    Sandbox sandbox =
+        b.environment(env)
+            .workingDirectory(jail.worktree().toString())
+            .stdin(Stdio.inherit())
+            .stdout(Stdio.inherit())
+            .stderr(Stdio.inherit())
+            // Always a session of its own, never the caller's: from the caller's session /dev/tty
+            // would open the user's terminal (`robojail enter J | cat`).
+            .newSession(true)
+            .command(argv)
+            .build();
+    AgentHome.prepareMountPoints(jailHome, user.home(), sandbox);
+    return sandbox;
+  }
+
+  // The jail's own home at $HOME, read-write, kept across runs: what the jail's programs keep
+  // there (an agent's state, history, caches) is there next time, and in no other jail.
+  private Path home(Sandbox.Builder b, JailState jail, User user) {
+    Path jailHome = agentHome.ensure(jail.name());
+    b.bind(jailHome, user.home());
+    return jailHome;
+  }
+
+  // The agent's login, account and settings are files robojail writes into the jail's home (its
+  // own copies: nothing the jail changes there reaches the host, but a refreshed credential,
+  // checked); its own sandbox is off, or works with nested user namespaces.
+  private void agentLogin(Sandbox.Builder b, JailState jail, AgentProfile agent) {
+    agentHome.prepare(jail, agent);
+    b.allowUserNamespaces(agent.ownSandbox() == AgentProfile.OwnSandbox.NESTED);
+  }
+
+  private static void agentEnvironment(Map<String, String> env, AgentProfile agent) {
+    env.putAll(agent.environment());
+    env.putAll(AgentHome.loginVariables(agent, System.getenv()));
   }
 
   // The host's /etc, read-only and without its secrets, with robojail's own files over it. This
@@ -150,6 +201,46 @@ final class JailProfile {
       return git.commonDir(jail.repo());
     } catch (GitException e) {
       return jail.repo().resolve(".git");
+    }
+  }
+
+  /**
+   * Starts a sandbox with the configured binds, as every jail gets them, and runs {@code true} in
+   * it: a bind that fails every run (a setup step the kernel refuses) fails here too.
+   *
+   * @return the problem, one line; empty when the binds work
+   */
+  Optional<String> checkBinds() {
+    if (config.extraRoBinds().isEmpty() && config.extraRwBinds().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Sandbox.Builder b = Sandbox.builder().minimalSystem().tmpfs(home.toString(), 1 << 20, 0700);
+      Dirs dirs = layout.dirs();
+      HiddenPaths hidden =
+          HiddenPaths.of(
+              config,
+              home,
+              List.of(dirs.configFile().getParent(), dirs.stateFile().getParent(), dirs.dataDir()));
+      List<Path> sources = new ArrayList<>();
+      binds(b, hidden, sources);
+      hidden.refuseHardLinks(sources);
+      int status =
+          b.command("/bin/true")
+              .stdin(Stdio.discard())
+              .stdout(Stdio.discard())
+              .stderr(Stdio.discard())
+              .build()
+              .start()
+              .waitFor();
+      return status == 0
+          ? Optional.empty()
+          : Optional.of("a sandbox with the configured binds exits " + status);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
+    } catch (RuntimeException e) {
+      return Optional.of(TerminalSafe.sanitizeLine(String.valueOf(e.getMessage())));
     }
   }
 
@@ -328,13 +419,17 @@ final class JailProfile {
 
   // Returns what the environment needs for this network: in proxy mode, every common client
   // pointed at the proxy inside, and Maven's settings (which its resolver needs) in a file.
-  private Map<String, String> network(Sandbox.Builder b, JailState jail) {
+  private Map<String, String> network(
+      Sandbox.Builder b, JailState jail, Optional<AgentProfile> agent) {
     switch (config.effectiveNetwork()) {
       case HOST -> b.network(Network.host());
       case NONE -> b.network(Network.loopback());
       case PROXY -> {
         EgressPolicy policy =
-            EgressPolicy.of(config.allowlist())
+            EgressPolicy.of(
+                    agent
+                        .map(a -> config.allowlist().plus(Allowlist.parse(a.hosts())))
+                        .orElse(config.allowlist()))
                 .withLog(layout.networkLog(jail.name()))
                 .withConfigHint(layout.dirs().configFile().toString());
         b.network(Network.proxy(policy));

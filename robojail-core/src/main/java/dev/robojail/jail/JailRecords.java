@@ -36,7 +36,10 @@ final class JailRecords {
               jail.gitDir(),
               jail.created(),
               jail.entrypoint(),
-              null);
+              JailState.Phase.READY,
+              null,
+              List.of(),
+              jail.agent());
       Files.write(temp, StateCodec.encode(Map.of(jail.name(), ready)));
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

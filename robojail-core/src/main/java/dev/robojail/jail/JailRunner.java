@@ -76,6 +76,13 @@ final class JailRunner {
       }
     } finally {
       deleteQuietly(initRecord);
+      // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
+      // jail can change its home under the write-back.
+      try {
+        profile.afterRun(jail);
+      } catch (JailException e) {
+        System.err.println("robojail: " + e.getMessage());
+      }
       store.update(
           jails -> {
             JailState current = jails.get(jailName);

@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param sessions the processes supervising a command in the jail, one per session; a record left
  *     by a crash or a reboot stays until the next change of the jail, and is not {@linkplain
  *     #liveSessions() live}
+ * @param agent the agent profile the jail was made for ({@link AgentProfile}); empty for none
  */
 public record JailState(
     JailName name,
@@ -43,7 +44,8 @@ public record JailState(
     List<String> entrypoint,
     Phase phase,
     Supervisor owner,
-    List<Supervisor> sessions) {
+    List<Supervisor> sessions,
+    String agent) {
 
   /** Where a jail is in its lifecycle: creating → ready (running with N sessions) → destroying. */
   public enum Phase {
@@ -69,6 +71,7 @@ public record JailState(
     Objects.requireNonNull(gitDir, "gitDir");
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(phase, "phase");
+    agent = agent == null ? "" : agent;
     entrypoint = List.copyOf(entrypoint);
     sessions = List.copyOf(sessions);
     if (phase == Phase.READY && owner != null) {
@@ -77,6 +80,34 @@ public record JailState(
     if (phase != Phase.READY && owner == null) {
       throw new IllegalArgumentException("a " + phase + " jail needs an owner");
     }
+  }
+
+  /** A jail made without an agent profile. */
+  public JailState(
+      JailName name,
+      Path repo,
+      String branch,
+      String baseCommit,
+      Path worktree,
+      Path gitDir,
+      Instant created,
+      List<String> entrypoint,
+      Phase phase,
+      Supervisor owner,
+      List<Supervisor> sessions) {
+    this(
+        name,
+        repo,
+        branch,
+        baseCommit,
+        worktree,
+        gitDir,
+        created,
+        entrypoint,
+        phase,
+        owner,
+        sessions,
+        "");
   }
 
   /** A ready jail with at most one session, as jails were before the lifecycle. */
@@ -172,6 +203,7 @@ public record JailState(
         entrypoint,
         newPhase,
         newOwner,
-        newSessions);
+        newSessions,
+        agent);
   }
 }

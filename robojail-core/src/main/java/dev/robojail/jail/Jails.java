@@ -14,7 +14,7 @@ import java.util.function.UnaryOperator;
  *
  * <pre>{@code
  * Jails jails = Jails.open();
- * jails.create("demo", Path.of("."), null, null);
+ * jails.create("demo", Path.of("."));
  * int status = jails.run("demo", List.of("make", "test"));
  * System.out.println(jails.status("demo").changes());
  * DestroyResult destroyed = jails.destroyJail("demo", false);
@@ -33,6 +33,7 @@ import java.util.function.UnaryOperator;
  */
 public final class Jails {
   private final Config config;
+  private final AgentProfiles agents;
   private final StateStore store;
   private final JailLayout layout;
   private final JailInspector inspector;
@@ -47,17 +48,24 @@ public final class Jails {
   private volatile Consumer<String> onRecovery = note -> {};
   private final Dirs dirs;
 
-  private Jails(Dirs dirs, Path home, Config config, Git git, Map<String, String> hostEnv) {
+  private Jails(
+      Dirs dirs,
+      Path home,
+      Config config,
+      AgentProfiles agents,
+      Git git,
+      Map<String, String> hostEnv) {
     Path userHome = home.toAbsolutePath().normalize();
     this.dirs = dirs;
     this.config = config;
+    this.agents = agents;
     this.store = StateStore.of(dirs);
     this.layout = new JailLayout(dirs);
     this.inspector = new JailInspector(git, layout::checkoutIndex, () -> layout.newTemp("status"));
     this.importer = new JailImporter(git, layout);
     JailFiles files = new JailFiles(git, layout);
-    this.creator = new JailCreator(git, store, layout, files, userHome);
-    this.profile = new JailProfile(config, userHome, git, layout, hostEnv);
+    this.creator = new JailCreator(git, store, layout, files, userHome, agents);
+    this.profile = new JailProfile(config, userHome, git, layout, agents, hostEnv);
     this.runner = new JailRunner(store, layout, profile);
     this.merger = new JailMerger(git, importer, userHome);
     this.destroyer = new JailDestroyer(git, store, layout, inspector, importer, runner, files);
@@ -88,7 +96,8 @@ public final class Jails {
 
   /** As {@link #open(Dirs, Path)}, with {@code hostEnv} as robojail's own environment. */
   static Jails open(Dirs dirs, Path home, Map<String, String> hostEnv) {
-    return new Jails(dirs, home, ConfigLoader.load(dirs, home), new Git(), hostEnv);
+    Config config = ConfigLoader.load(dirs, home);
+    return new Jails(dirs, home, config, AgentProfiles.load(dirs.configFile()), new Git(), hostEnv);
   }
 
   /**
@@ -144,28 +153,58 @@ public final class Jails {
     return config;
   }
 
+  /** The agent profiles: the built-in ones and the configuration's {@code [agent.NAME]}. */
+  public AgentProfiles agents() {
+    return agents;
+  }
+
+  /** The jail's agent profile; empty for a jail made without one. */
+  public Optional<AgentProfile> agent(JailState jail) {
+    return profile.agent(jail);
+  }
+
   /**
-   * Makes a jail: a new branch {@code robojail/NAME-ID} at {@code branch} (or HEAD) in the user's
-   * repository, and the same branch checked out at {@link Dirs#jailDir} from a private git
-   * directory under {@code <data dir>/gitdirs/}.
+   * Starts a sandbox with the configured binds and runs {@code true} in it, so that a configuration
+   * that would fail every run is found before one.
+   *
+   * @return the problem, one line; empty when the binds work (or there are none)
+   */
+  public Optional<String> checkBinds() {
+    return profile.checkBinds();
+  }
+
+  /** The jail's own home directory on the host, which it sees at {@code $HOME}. */
+  public Path home(JailState jail) {
+    return layout.home(jail.name());
+  }
+
+  /**
+   * Makes a jail: a new branch {@code robojail/NAME-ID} at the chosen start (or HEAD) in the user's
+   * repository, the same branch checked out at {@link Dirs#jailDir} from a private git directory
+   * under {@code <data dir>/gitdirs/}, and the jail's own home under {@code <data dir>/homes/}.
    *
    * <p>The name is reserved in the state file first, so two processes creating the same name cannot
    * both proceed; if any later step fails, the worktree, the branch and the reservation are all
    * undone.
    *
-   * @param name the jail's name
-   * @param repo a directory in a git repository with at least one commit
-   * @param branch the branch or commit to start from; {@code null} for HEAD
-   * @param entrypoint the command {@code enter} runs, resolved now on PATH (or as an absolute or
-   *     {@code ~/} path); {@code null} or empty for the configured shell
+   * <p>The entrypoint (the command {@code enter} runs) is resolved now on PATH, or as an absolute
+   * or {@code ~/} path; without one, the agent profile's command, or the configured shell. An agent
+   * profile not named is inferred from the entrypoint's program ({@link AgentProfiles#inferFrom}).
+   *
    * @throws InvalidJailNameException if the name is not acceptable
-   * @throws InvalidInputException if {@code branch} starts with {@code -}, like an option
+   * @throws InvalidInputException if the branch starts with {@code -}, like an option, or the agent
+   *     profile is unknown
    * @throws JailConflictException if a jail of that name exists
    * @throws JailException if the repository, the branch or the entrypoint is not usable
    */
-  public JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+  public JailState create(CreateOptions options) {
     recover();
-    return creator.create(name, repo, branch, entrypoint);
+    return creator.create(options);
+  }
+
+  /** Makes a jail of the repository's HEAD with the configured shell; see {@link #create}. */
+  public JailState create(String name, Path repo) {
+    return create(CreateOptions.builder(name, repo).build());
   }
 
   /**
@@ -211,7 +250,9 @@ public final class Jails {
    * <ul>
    *   <li>the {@linkplain Sandbox.Builder#minimalSystem() minimal system}, with an {@code
    *       /etc/passwd} and {@code /etc/group} naming only root, the user and nobody;
-   *   <li>the home directory as an empty tmpfs: nothing of the user's home is visible unless bound;
+   *   <li>the jail's own home ({@link #home}) at the user's home directory, read-write and kept
+   *       across runs: nothing of the user's home is visible unless bound, and with an agent
+   *       profile its login and settings are copied in ({@link AgentProfile});
    *   <li>the worktree read-write at its host path, as the working directory;
    *   <li>the jail's private git directory ({@link JailGitDir}) read-write at its host path, and
    *       the user's object store read-only at its host path, which the private directory reaches

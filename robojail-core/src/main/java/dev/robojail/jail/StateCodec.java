@@ -56,7 +56,9 @@ final class StateCodec {
       StoredSupervisor owner,
       List<StoredSupervisor> sessions,
       // Written by robojail before the lifecycle: a single session.
-      StoredSupervisor supervisor) {}
+      StoredSupervisor supervisor,
+      // Absent before agent profiles: none.
+      String agent) {}
 
   record StoredSupervisor(long pid, long startTime, String bootId) {}
 
@@ -76,7 +78,8 @@ final class StateCodec {
               s.phase().name(),
               stored(s.owner()),
               s.sessions().stream().map(StateCodec::stored).toList(),
-              null));
+              null,
+              s.agent().isEmpty() ? null : s.agent()));
     }
     return JSON.writeValueAsBytes(new StoredFile(VERSION, stored));
   }
@@ -151,13 +154,26 @@ final class StateCodec {
           j.entrypoint() == null ? List.of() : j.entrypoint(),
           phase,
           owner,
-          sessions);
+          sessions,
+          agent(where, j.agent()));
     } catch (DateTimeParseException e) {
       throw new CorruptException(where + " has an invalid \"created\" time");
     } catch (NullPointerException e) {
       // List.copyOf of an entrypoint with a null element.
       throw new CorruptException(where + " has a null in \"entrypoint\"");
     }
+  }
+
+  // A profile's name is looked up, never run or used as a path; still only names a profile can
+  // have.
+  private static String agent(String where, String value) throws CorruptException {
+    if (value == null || value.isEmpty()) {
+      return "";
+    }
+    if (!AgentProfiles.NAME.matcher(value).matches()) {
+      throw new CorruptException(where + " has an invalid \"agent\"");
+    }
+    return value;
   }
 
   private static JailState.Phase phase(String where, String value) throws CorruptException {

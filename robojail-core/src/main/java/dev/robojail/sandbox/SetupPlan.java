@@ -354,8 +354,10 @@ final class SetupPlan {
       return; // no Landlock in this kernel: the mount table is the only layer (doctor says so)
     }
     List<String> writable = new ArrayList<>();
+    List<String> writableFiles = new ArrayList<>();
     for (Mount m : s.mounts()) {
       switch (m) {
+        case Mount.Bind b when !b.readOnly() && !b.directory() -> writableFiles.add(b.target());
         case Mount.Bind b when !b.readOnly() -> writable.add(b.target());
         case Mount.Tmpfs t -> writable.add(t.target());
         case Mount.Dev d -> writable.add(d.target());
@@ -382,31 +384,42 @@ final class SetupPlan {
                 of(0))
             .into(ruleset));
     for (String path : writable) {
-      Slot fd = new Slot("fd" + slots++);
-      byte[] rule = LandlockAttr.pathBeneath(access);
-      add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(path),
-                  of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
-              .into(fd));
-      add(
-          Step.of(
-              "landlock_add_rule",
-              Sysno.LANDLOCK_ADD_RULE,
-              Arg.result(ruleset),
-              of(Landlock.RULE_PATH_BENEATH, "LANDLOCK_RULE_PATH_BENEATH"),
-              Arg.bytesWithSlot(
-                  rule, (int) LandlockAttr.PARENT_FD, fd, "{allowed_access=writes, parent_fd=%s}"),
-              of(0)));
-      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+      landlockRule(ruleset, path, access, "writes");
+    }
+    for (String path : writableFiles) {
+      landlockRule(ruleset, path, Landlock.fileWriteAccess(abi), "file writes");
     }
     add(
         Step.of(
             "landlock_restrict_self", Sysno.LANDLOCK_RESTRICT_SELF, Arg.result(ruleset), of(0)));
     add(Step.of("close", Sysno.CLOSE, Arg.result(ruleset)));
+  }
+
+  // One path's rule; a file's may only carry file rights (the kernel says EINVAL otherwise).
+  private void landlockRule(Slot ruleset, String path, long access, String shown) {
+    Slot fd = new Slot("fd" + slots++);
+    byte[] rule = LandlockAttr.pathBeneath(access);
+    add(
+        Step.of(
+                "openat",
+                Sysno.OPENAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(path),
+                of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+            .into(fd));
+    add(
+        Step.of(
+            "landlock_add_rule",
+            Sysno.LANDLOCK_ADD_RULE,
+            Arg.result(ruleset),
+            of(Landlock.RULE_PATH_BENEATH, "LANDLOCK_RULE_PATH_BENEATH"),
+            Arg.bytesWithSlot(
+                rule,
+                (int) LandlockAttr.PARENT_FD,
+                fd,
+                "{allowed_access=" + shown + ", parent_fd=%s}"),
+            of(0)));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
   }
 
   private void rlimit(int resource, String name, long value) {

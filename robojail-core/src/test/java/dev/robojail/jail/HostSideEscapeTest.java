@@ -42,7 +42,7 @@ class HostSideEscapeTest {
         .write("shared.txt", "one\ntwo\nthree\nfour\nfive\nsix\nseven\n")
         .commit("initial");
     jails = Jails.open(dirs, home);
-    jail = jails.create("j", repo.dir, null, null);
+    jail = jails.create("j", repo.dir);
     wt = jail.worktree();
   }
 
@@ -182,7 +182,7 @@ class HostSideEscapeTest {
    */
   @Test
   void robojailsOwnDirectoriesAndTheUsersGitDirectoryAreAlwaysHidden() {
-    JailState other = jails.create("other", repo.dir, null, null);
+    JailState other = jails.create("other", repo.dir);
     configure("hidden_paths = []\nextra_rw_binds = [\"" + tmp + "\"]\n");
     Path userGit = repo.dir.resolve(".git");
     String script =
@@ -220,6 +220,8 @@ class HostSideEscapeTest {
             ".m2/settings.xml",
             ".docker/config.json",
             ".config/gh/hosts.yml",
+            ".claude/.credentials.json",
+            ".codex/auth.json",
             ".ssh/id_ed25519");
     for (String f : files) {
       Path p = home.resolve(f);
@@ -248,7 +250,7 @@ class HostSideEscapeTest {
    */
   @Test
   void oneJailCannotReadAnotherJailsImportedWork() {
-    jails.create("b", repo.dir, null, null);
+    jails.create("b", repo.dir);
     assertEquals(
         0,
         inJail(

@@ -43,7 +43,7 @@ class JailGitTest {
     repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").write("src/a.txt", "a\n").commit("initial");
     jails = world.jails();
-    jail = jails.create("j", repo.dir, null, null);
+    jail = jails.create("j", repo.dir);
     wt = jail.worktree();
   }
 
@@ -148,7 +148,9 @@ class JailGitTest {
   void anOptionLikeStartingPointIsInvalidInputAndChangesNothing() {
     for (String start : List.of("-x", "--all", "--output=/tmp/x")) {
       InvalidInputException e =
-          assertThrows(InvalidInputException.class, () -> jails.create("o", repo.dir, start, null));
+          assertThrows(
+              InvalidInputException.class,
+              () -> jails.create(CreateOptions.builder("o", repo.dir).branch(start).build()));
       assertTrue(e.getMessage().contains(start), e.getMessage());
     }
     assertEquals(List.of(jail), jails.list());
@@ -191,7 +193,7 @@ class JailGitTest {
 
   @Test
   void destroyStillWordsTheKeptBranchForCallersThatPrintIt() {
-    JailState other = jails.create("k", repo.dir, null, null);
+    JailState other = jails.create("k", repo.dir);
     repoWrite(other.worktree().resolve("kept.txt"), "k\n");
     TestRepo.run(other.worktree(), "add", "-A");
     TestRepo.run(other.worktree(), "commit", "-q", "-m", "jail work");

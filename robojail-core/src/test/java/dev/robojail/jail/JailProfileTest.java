@@ -31,7 +31,7 @@ class JailProfileTest {
   @Test
   void theShellInTheWorktreeWithAnEnvironmentOfItsOwn() {
     Jails jails = world.jails();
-    JailState jail = jails.create("p", repo.dir, null, null);
+    JailState jail = jails.create("p", repo.dir);
     Sandbox s = jails.sandbox(jail, List.of(), false);
     assertEquals(List.of(Config.DEFAULTS.defaultShell()), s.command());
     assertEquals("p", s.hostname());
@@ -53,7 +53,11 @@ class JailProfileTest {
     Files.writeString(tool, "#!/bin/sh\n");
     tool.toFile().setExecutable(true);
     Jails jails = world.jails();
-    JailState jail = jails.create("e", repo.dir, null, List.of("~/bin/agent", "--yes"));
+    JailState jail =
+        jails.create(
+            CreateOptions.builder("e", repo.dir)
+                .entrypoint(List.of("~/bin/agent", "--yes"))
+                .build());
     assertEquals(List.of(tool.toString(), "--yes"), jail.entrypoint());
     Sandbox s = jails.sandbox(jail, List.of(), false);
     assertEquals(jail.entrypoint(), s.command());
@@ -66,7 +70,7 @@ class JailProfileTest {
     Files.createDirectories(world.home().resolve(".aws"));
     world.config("extra_ro_binds = [\"~/.aws\"]\n");
     Jails jails = world.jails();
-    JailState jail = jails.create("h", repo.dir, null, null);
+    JailState jail = jails.create("h", repo.dir);
     JailException e =
         assertThrows(JailException.class, () -> jails.sandbox(jail, List.of("true"), false));
     assertTrue(e.getMessage().contains("would expose the hidden path"), e.getMessage());

@@ -68,7 +68,7 @@ class JailReliabilityTest {
 
   @Test
   void destroyForceKeepsCommitsThatExistOnlyInTheJailAndRelocateBringsThemHome() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     commitInJail(j.worktree(), "only-here.txt");
     Path moved = tmp.resolve("moved-repo");
     Files.move(repo.dir, moved);
@@ -94,7 +94,7 @@ class JailReliabilityTest {
 
   @Test
   void relocateRefusesALinkPlantedInTheJailsGitDirectory() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     Path outside = Files.createDirectories(tmp.resolve("outside"));
     Path info = j.gitDir().resolve("objects/info");
     JailFiles.deleteTreeQuietly(info);
@@ -108,7 +108,7 @@ class JailReliabilityTest {
 
   @Test
   void nothingStartsInAJailBeingDestroyedAndNothingDestroysAJailBeingCreated() {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     Supervisor me = Supervisor.current();
     store().put(j.inPhase(JailState.Phase.DESTROYING, me));
     JailConflictException run =
@@ -130,7 +130,7 @@ class JailReliabilityTest {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  jails.create("x", repo.dir, null, null);
+                  jails.create("x", repo.dir);
                   return true;
                 } catch (JailException e) {
                   return false;
@@ -168,7 +168,7 @@ class JailReliabilityTest {
     String head = repo.git("rev-parse", "HEAD").strip();
     repo.git("update-index", "--add", "--cacheinfo", "160000," + head + ",sub");
     repo.git("commit", "-q", "-m", "a submodule");
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     assertTrue(Files.isDirectory(j.worktree().resolve("sub")));
     assertFalse(jails.status("j").uncommittedChanges(), "an empty submodule dir is no change");
 
@@ -182,7 +182,7 @@ class JailReliabilityTest {
 
   @Test
   void anInterruptedCreateIsRolledBackByTheNextCommand() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     // What a create killed during its checkout leaves: part of the files, the branch, the entry.
     store().put(j.inPhase(JailState.Phase.CREATING, dead()));
     Files.delete(j.worktree().resolve("README"));
@@ -194,12 +194,12 @@ class JailReliabilityTest {
     assertFalse(exists(j.worktree()) || exists(j.gitDir()) || exists(layout.record(j.name())));
     assertEquals("", repo.git("branch", "--list", "robojail/*"));
     // The name is free again.
-    jails.create("j", repo.dir, null, null);
+    jails.create("j", repo.dir);
   }
 
   @Test
   void anInterruptedDestroyIsUndoneBeforeItDeletesAndFinishedAfter() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     Files.writeString(j.worktree().resolve("uncommitted.txt"), "kept\n");
     store().put(j.inPhase(JailState.Phase.DESTROYING, dead()));
     jails.recover();
@@ -214,7 +214,7 @@ class JailReliabilityTest {
 
   @Test
   void importNeverMovesABranchTheUserHasCheckedOut() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     repo.git("checkout", "-q", j.branch());
     commitInJail(j.worktree(), "jail.txt");
     String head = repo.git("rev-parse", "HEAD").strip();
@@ -232,8 +232,8 @@ class JailReliabilityTest {
 
   @Test
   void anEmptyStateFileIsCorruptAndDoctorRepairRebuildsIt() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
-    jails.create("k", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
+    jails.create("k", repo.dir);
     Files.write(dirs.stateFile(), new byte[0]);
     StateException e = assertThrows(StateException.class, () -> jails.list());
     assertTrue(e.getMessage().contains("is corrupt: it is empty"), e.getMessage());
@@ -270,7 +270,7 @@ class JailReliabilityTest {
   @Test
   void anUnreadableStateFileIsNotCalledCorrupt() throws Exception {
     assumeFalse(isRoot(), "root reads every file");
-    jails.create("j", repo.dir, null, null);
+    jails.create("j", repo.dir);
     Files.setPosixFilePermissions(dirs.stateFile(), PosixFilePermissions.fromString("---------"));
     StateException e = assertThrows(StateException.class, () -> jails.list());
     assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
@@ -287,8 +287,7 @@ class JailReliabilityTest {
     Path data = Files.createDirectories(dirs.dataDir());
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r-x------"));
     try {
-      JailException e =
-          assertThrows(JailException.class, () -> jails.create("j", repo.dir, null, null));
+      JailException e = assertThrows(JailException.class, () -> jails.create("j", repo.dir));
       assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
       assertTrue(e.getMessage().contains(data.toString()), e.getMessage());
       assertTrue(jails.list().isEmpty(), "nothing left behind");
@@ -299,7 +298,7 @@ class JailReliabilityTest {
 
   @Test
   void scratchCopiesLiveUnderTheDataDirectoryAndStaleOnesAreSwept() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     commitInJail(j.worktree(), "c.txt");
     Path stale = Files.createDirectories(layout.temp().resolve("import-" + dead().pid() + "-1-x"));
     Files.writeString(stale.resolve("objects"), "a killed import's copy");
@@ -322,7 +321,7 @@ class JailReliabilityTest {
     assertMessage("bare repositories are not supported", bare);
     assertMessage("does not exist", tmp.resolve("no-such-dir"));
     InvalidInputException empty =
-        assertThrows(InvalidInputException.class, () -> jails.create("j", Path.of(""), null, null));
+        assertThrows(InvalidInputException.class, () -> jails.create("j", Path.of("")));
     assertTrue(empty.getMessage().contains("empty path"), empty.getMessage());
     assertTrue(jails.list().isEmpty());
 
@@ -336,7 +335,7 @@ class JailReliabilityTest {
 
   @Test
   void runAndStatusSayTheSameWhenTheWorktreeOrRepositoryIsGone() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     Files.move(repo.dir, tmp.resolve("elsewhere"));
     JailException run = assertThrows(JailException.class, () -> jails.run("j", List.of("true")));
     JailException status = assertThrows(JailException.class, () -> jails.status("j"));
@@ -352,18 +351,17 @@ class JailReliabilityTest {
 
   @Test
   void destroyForceSaysWhatItDiscarded() throws Exception {
-    JailState j = jails.create("j", repo.dir, null, null);
+    JailState j = jails.create("j", repo.dir);
     Files.writeString(j.worktree().resolve("one.txt"), "1\n");
     Files.writeString(j.worktree().resolve("two.txt"), "2\n");
     DestroyResult r = jails.destroyJail("j", true);
     assertEquals(List.of("uncommitted changes to 2 files"), r.discarded());
-    JailState k = jails.create("k", repo.dir, null, null);
+    JailState k = jails.create("k", repo.dir);
     assertEquals(List.of(), jails.destroyJail(k.name().value(), true).discarded());
   }
 
   private void assertMessage(String expected, Path repoPath) {
-    JailException e =
-        assertThrows(JailException.class, () -> jails.create("j", repoPath, null, null));
+    JailException e = assertThrows(JailException.class, () -> jails.create("j", repoPath));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
     assertEquals(1, e.getMessage().lines().count());
     assertTrue(jails.list().isEmpty(), "nothing touched");

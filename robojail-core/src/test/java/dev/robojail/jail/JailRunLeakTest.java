@@ -34,7 +34,7 @@ class JailRunLeakTest {
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "hello\n").commit("initial");
     Jails jails = Jails.open(TestWorld.in(tmp).dirs(), home);
-    jails.create("j", repo.dir, null, null);
+    jails.create("j", repo.dir);
     for (int i = 0; i < 5; i++) {
       run(jails, i);
     }

@@ -88,7 +88,7 @@ class JailToolchainsTest {
     Files.createSymbolicLink(home.resolve(".local/bin/key"), key);
     Files.createSymbolicLink(home.resolve(".local/bin/notes"), notes);
     Jails jails = jails(home + "/.cargo/bin:" + home + "/.local/bin:/usr/bin:/bin");
-    jails.create("t", repo.dir, null, null);
+    jails.create("t", repo.dir);
 
     Ran r =
         sh(
@@ -117,7 +117,7 @@ class JailToolchainsTest {
     program("bin/tool", "tool");
     Files.createSymbolicLink(home.resolve("link-to-home"), home);
     Jails jails = jails(home + ":" + home + "/link-to-home:/usr/bin:/bin");
-    jails.create("h", repo.dir, null, null);
+    jails.create("h", repo.dir);
     Ran r = sh(jails, "h", "cat ~/secret.txt ~/link-to-home/secret.txt; ls -A ~; echo done");
     assertFalse(r.output().contains("HOME-SECRET"), r.output());
     assertFalse(r.output().contains("bin"), r.output());
@@ -129,7 +129,7 @@ class JailToolchainsTest {
   void anEntrypointInsideAHiddenPathIsRefused() throws IOException {
     program(".ssh/agent", "agent");
     Jails jails = jails("/usr/bin:/bin");
-    jails.create("s", repo.dir, null, List.of("~/.ssh/agent"));
+    jails.create(CreateOptions.builder("s", repo.dir).entrypoint(List.of("~/.ssh/agent")).build());
     JailException e = assertThrows(JailException.class, () -> run(jails, "s", List.of()));
     assertTrue(e.getMessage().contains("is inside the hidden path"), e.getMessage());
   }
@@ -205,7 +205,10 @@ class JailToolchainsTest {
     // Without the toolchains: the entrypoint alone brings its package, link and interpreter.
     world.config("toolchains = []\n");
     Jails alone = jails("/usr/bin:/bin");
-    alone.create("npm", repo.dir, null, List.of("~/.local/bin/agent", "--flag=~/x"));
+    alone.create(
+        CreateOptions.builder("npm", repo.dir)
+            .entrypoint(List.of("~/.local/bin/agent", "--flag=~/x"))
+            .build());
     Ran r = run(alone, "npm", alone.entrypointWith("npm", List.of("more")));
     assertEquals(0, r.status(), r.output());
     assertEquals("from the dependency; native ran; args --flag=" + home + "/x,more\n", r.output());
@@ -213,7 +216,7 @@ class JailToolchainsTest {
     // With them: ~/.local/bin on PATH, its links followed into the package they belong to.
     world.config("");
     Jails tools = jails("/usr/bin:/bin");
-    tools.create("npm2", repo.dir, null, null);
+    tools.create("npm2", repo.dir);
     Ran byName =
         sh(
             tools,
@@ -232,11 +235,15 @@ class JailToolchainsTest {
     assertTrue(Files.isSymbolicLink(bin));
     world.config("toolchains = []\n");
     Jails jails = jails("/usr/bin:/bin");
-    jails.create("hoisted", repo.dir, null, List.of(bin.toString()));
+    jails.create(
+        CreateOptions.builder("hoisted", repo.dir).entrypoint(List.of(bin.toString())).build());
     Ran r = run(jails, "hoisted", List.of());
     assertEquals(0, r.status(), r.output());
     assertEquals("from the dependency; native ran; args \n", r.output());
-    jails.create("native", repo.dir, null, List.of(nativeProgram.toString(), "hello"));
+    jails.create(
+        CreateOptions.builder("native", repo.dir)
+            .entrypoint(List.of(nativeProgram.toString(), "hello"))
+            .build());
     assertEquals(new Ran(0, "hello\n"), run(jails, "native", List.of()));
   }
 
@@ -249,7 +256,8 @@ class JailToolchainsTest {
     file("tools/hello", "#!/usr/bin/env myshell\necho hello from the script\n", "rwxr-xr-x");
     world.config("toolchains = []\n");
     Jails jails = jails(elsewhere + ":/usr/bin:/bin");
-    jails.create("env", repo.dir, null, List.of("~/tools/hello"));
+    jails.create(
+        CreateOptions.builder("env", repo.dir).entrypoint(List.of("~/tools/hello")).build());
     assertEquals(
         new Ran(0, "interpreted by myshell\nhello from the script\n"),
         run(jails, "env", List.of()));
@@ -262,7 +270,10 @@ class JailToolchainsTest {
     assumeTrue(Files.isReadable(codex), "the agents are not installed: no " + codex);
     world.config("toolchains = []\n");
     Jails jails = jails("/usr/bin:/bin");
-    jails.create("codex", repo.dir, null, List.of(codex.toString(), "--version"));
+    jails.create(
+        CreateOptions.builder("codex", repo.dir)
+            .entrypoint(List.of(codex.toString(), "--version"))
+            .build());
     Ran r = run(jails, "codex", List.of());
     assertEquals(0, r.status(), r.output());
     // It may warn first that its home is under /tmp, as a test's is.

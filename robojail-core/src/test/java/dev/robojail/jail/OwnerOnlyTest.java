@@ -52,7 +52,7 @@ class OwnerOnlyTest {
 
   @Test
   void everyDirectoryRobojailCreatesIsItsOwnersAloneAndSoIsTheStateFile() throws Exception {
-    JailState jail = jails.create("p", repo.dir, null, null);
+    JailState jail = jails.create("p", repo.dir);
     Dirs dirs = world.dirs();
     Path state = dirs.stateFile().getParent();
     Path data = dirs.dataDir();
@@ -84,7 +84,7 @@ class OwnerOnlyTest {
 
   @Test
   void aJailWhoseWorktreeHasDirectoriesItLockedIsDestroyedWithEverythingInThem() throws Exception {
-    JailState jail = jails.create("p", repo.dir, null, null);
+    JailState jail = jails.create("p", repo.dir);
     int code =
         jails.run(
             "p",

@@ -65,7 +65,7 @@ class SelfBuildTest {
     assertEquals(0, git.exitValue(), "git clone");
 
     Jails jails = Jails.open(TestWorld.in(tmp).dirs(), home);
-    JailState jail = jails.create("self", clone, null, null);
+    JailState jail = jails.create("self", clone);
     Path log = tmp.resolve("build.log");
     Instant start = Instant.now();
     int status =

@@ -50,7 +50,7 @@ public final class Soak {
                   for (int c = 0; c < cycles; c++) {
                     String name = "t" + thread + "-" + c;
                     try {
-                      JailState j = jails.create(name, repo.dir, null, null);
+                      JailState j = jails.create(name, repo.dir);
                       Files.writeString(j.worktree().resolve("out.txt"), "x\n");
                       int status = jails.run(name, List.of("sh", "-c", "cat out.txt >/dev/null"));
                       if (status != 0) {
@@ -65,7 +65,7 @@ public final class Soak {
                       failures.add(name + ": " + e);
                     }
                     try {
-                      jails.create("shared", repo.dir, null, null);
+                      jails.create("shared", repo.dir);
                       sharedCreated.incrementAndGet();
                     } catch (JailConflictException e) {
                       // another thread has it

@@ -48,7 +48,7 @@ class ToolchainTest {
     TestRepo repo = TestRepo.init(tmp.resolve("repo"));
     repo.write("README", "tools\n").commit("initial");
     jails = Jails.open(TestWorld.in(tmp).dirs(), home);
-    worktree = jails.create("tools", repo.dir, null, null).worktree();
+    worktree = jails.create("tools", repo.dir).worktree();
   }
 
   @AfterAll

@@ -65,4 +65,16 @@ public final class Landlock {
     }
     return w;
   }
+
+  /**
+   * The part of {@link #writeAccess} that a rule on a file (not a directory) may carry: the kernel
+   * refuses a file rule with directory rights (making or removing entries) with EINVAL.
+   */
+  public static long fileWriteAccess(int abi) {
+    long w = ACCESS_FS_WRITE_FILE;
+    if (abi >= 3) {
+      w |= ACCESS_FS_TRUNCATE;
+    }
+    return w;
+  }
 }

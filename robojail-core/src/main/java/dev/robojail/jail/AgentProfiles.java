@@ -1,0 +1,342 @@
+package dev.robojail.jail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+/**
+ * The agent profiles a jail can be made with: the built-in ones ({@code agents.toml}, a resource of
+ * this package) and the user's {@code [agent.NAME]} tables in {@code config.toml}, which add
+ * profiles or replace built-in ones by name. Every key of a user's table is checked, and a wrong
+ * one is a {@link ConfigException} with the file and line.
+ */
+public final class AgentProfiles {
+  private static final String BUILT_IN = "agents.toml";
+
+  /** What a profile's name may be: also what a state file may record as a jail's agent. */
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Set<String> KEYS =
+      Set.of(
+          "command",
+          "args",
+          "credentials",
+          "credential_key",
+          "account_file",
+          "account_keys",
+          "login_env",
+          "env",
+          "caches",
+          "hosts",
+          "settings",
+          "own_sandbox");
+
+  private final Map<String, AgentProfile> profiles;
+
+  private AgentProfiles(Map<String, AgentProfile> profiles) {
+    this.profiles = Map.copyOf(profiles);
+  }
+
+  /** The built-in profiles only. */
+  public static AgentProfiles builtIn() {
+    return new AgentProfiles(readBuiltIn());
+  }
+
+  /**
+   * The built-in profiles and the user's, from {@code config} (which need not exist).
+   *
+   * @throws ConfigException if an {@code [agent.NAME]} table is wrong
+   */
+  public static AgentProfiles load(Path config) {
+    Map<String, AgentProfile> all = new TreeMap<>(readBuiltIn());
+    TomlParseResult toml;
+    try {
+      toml = Toml.parse(config);
+    } catch (NoSuchFileException e) {
+      return new AgentProfiles(all);
+    } catch (IOException e) {
+      throw new ConfigException(config, "cannot read: " + e, e);
+    }
+    if (toml.hasErrors()) {
+      return new AgentProfiles(all); // ConfigLoader reports broken TOML, with its line
+    }
+    all.putAll(read(toml, config));
+    return new AgentProfiles(all);
+  }
+
+  private static Map<String, AgentProfile> readBuiltIn() {
+    try (InputStream in = AgentProfiles.class.getResourceAsStream(BUILT_IN)) {
+      if (in == null) {
+        throw new IllegalStateException("the built-in agent profiles are missing: " + BUILT_IN);
+      }
+      TomlParseResult toml = Toml.parse(in);
+      if (toml.hasErrors()) {
+        throw new IllegalStateException(BUILT_IN + ": " + toml.errors().getFirst());
+      }
+      return read(toml, Path.of(BUILT_IN));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, AgentProfile> read(TomlTable toml, Path file) {
+    Map<String, AgentProfile> found = new LinkedHashMap<>();
+    Object agents = toml.get(List.of("agent"));
+    if (agents == null) {
+      return found;
+    }
+    if (!(agents instanceof TomlTable table)) {
+      throw new ConfigException(
+          file, line(toml.inputPositionOf(List.of("agent"))), 0, "agent must be a table");
+    }
+    for (String name : table.keySet()) {
+      Object value = table.get(List.of(name));
+      TomlPosition at = table.inputPositionOf(List.of(name));
+      if (!NAME.matcher(name).matches()) {
+        throw new ConfigException(
+            file,
+            line(at),
+            0,
+            "agent."
+                + TerminalSafe.sanitizeLine(name)
+                + ": a profile's name is lowercase letters, digits, - and _ (at most 32)");
+      }
+      if (!(value instanceof TomlTable profile)) {
+        throw new ConfigException(file, line(at), 0, "agent." + name + " must be a table");
+      }
+      found.put(name, new Reader(file, "agent." + name, profile).profile(name));
+    }
+    return found;
+  }
+
+  private static int line(TomlPosition p) {
+    return p == null ? 0 : p.line();
+  }
+
+  /** The profile of that name. */
+  public Optional<AgentProfile> find(String name) {
+    return Optional.ofNullable(profiles.get(name));
+  }
+
+  /**
+   * The profile of that name.
+   *
+   * @throws InvalidInputException naming the known profiles, if there is none
+   */
+  public AgentProfile require(String name) {
+    AgentProfile p = profiles.get(name);
+    if (p == null) {
+      throw new InvalidInputException(
+          "unknown agent profile "
+              + TerminalSafe.sanitizeLine(name)
+              + "; known profiles: "
+              + String.join(", ", names()));
+    }
+    return p;
+  }
+
+  /** Every profile's name, sorted. */
+  public List<String> names() {
+    return new TreeMap<>(profiles).keySet().stream().toList();
+  }
+
+  /**
+   * The profile whose command is the program of this entrypoint, by base name, as typed or as its
+   * real file (npm installs {@code codex} as {@code codex.js}, {@code claude} as {@code
+   * claude.exe}), if one is.
+   */
+  public Optional<AgentProfile> inferFrom(List<String> entrypoint) {
+    if (entrypoint == null || entrypoint.isEmpty()) {
+      return Optional.empty();
+    }
+    Set<String> names = new java.util.HashSet<>();
+    Path program = Path.of(entrypoint.getFirst());
+    names.add(baseName(program));
+    try {
+      names.add(baseName(program.toRealPath()));
+    } catch (IOException | RuntimeException e) {
+      // not there (yet): the typed name decides
+    }
+    return new TreeMap<>(profiles)
+        .values().stream().filter(p -> names.contains(baseName(Path.of(p.command())))).findFirst();
+  }
+
+  private static String baseName(Path p) {
+    Path f = p.getFileName();
+    String name = f == null ? "" : f.toString();
+    return name.replaceFirst("\\.(js|cjs|mjs|exe)$", "");
+  }
+
+  /** Reads one {@code [agent.NAME]} table; every problem names the file and line. */
+  private record Reader(Path file, String where, TomlTable table) {
+    AgentProfile profile(String name) {
+      for (String key : table.keySet()) {
+        if (!KEYS.contains(key)) {
+          throw problem(
+              key,
+              "unknown key \""
+                  + TerminalSafe.sanitizeLine(key)
+                  + "\"; known keys are "
+                  + String.join(", ", sortedKeys()));
+        }
+      }
+      String command = string("command", null);
+      if (command == null || command.isBlank() || command.indexOf('\0') >= 0) {
+        throw problem("command", "command is required: the agent's program");
+      }
+      return new AgentProfile(
+          name,
+          command,
+          strings("args", s -> null),
+          strings("credentials", Reader::relative),
+          string("credential_key", ""),
+          optionalRelative(string("account_file", "")),
+          strings("account_keys", s -> null),
+          strings("login_env", Reader::envName),
+          env(),
+          strings("caches", Reader::relative),
+          strings(
+              "hosts",
+              s -> {
+                try {
+                  dev.robojail.net.Allowlist.entry(s);
+                  return null;
+                } catch (IllegalArgumentException e) {
+                  return e.getMessage();
+                }
+              }),
+          choice("settings", AgentProfile.Settings.class, AgentProfile.Settings.NONE),
+          choice("own_sandbox", AgentProfile.OwnSandbox.class, AgentProfile.OwnSandbox.OFF));
+    }
+
+    private static List<String> sortedKeys() {
+      return KEYS.stream().sorted().toList();
+    }
+
+    private String optionalRelative(String path) {
+      if (path.isEmpty()) {
+        return path;
+      }
+      String problem = relative(path);
+      if (problem != null) {
+        throw problem("account_file", "account_file " + problem);
+      }
+      return path;
+    }
+
+    private static String relative(String path) {
+      if (path.isEmpty() || path.startsWith("/") || path.indexOf('\0') >= 0) {
+        return "must be a path relative to the home directory";
+      }
+      for (String part : path.split("/")) {
+        if (part.equals("..") || part.equals(".") || part.isEmpty()) {
+          return "must stay inside the home directory (no \"..\", \".\" or \"//\")";
+        }
+      }
+      return null;
+    }
+
+    private static String envName(String name) {
+      return ENV_NAME.matcher(name).matches() ? null : "is not an environment variable name";
+    }
+
+    private ConfigException problem(String key, String message) {
+      return new ConfigException(
+          file, line(table.inputPositionOf(List.of(key))), 0, where + "." + message);
+    }
+
+    private String string(String key, String fallback) {
+      Object v = table.get(List.of(key));
+      if (v == null) {
+        return fallback;
+      }
+      if (v instanceof String s) {
+        return s;
+      }
+      throw problem(key, key + " must be a string, not " + ConfigLoader.describe(v));
+    }
+
+    private List<String> strings(String key, java.util.function.Function<String, String> check) {
+      Object v = table.get(List.of(key));
+      if (v == null) {
+        return List.of();
+      }
+      if (!(v instanceof TomlArray array)) {
+        throw problem(key, key + " must be an array of strings, not " + ConfigLoader.describe(v));
+      }
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < array.size(); i++) {
+        Object item = array.get(i);
+        if (!(item instanceof String s)) {
+          throw problem(
+              key, key + "[" + i + "] must be a string, not " + ConfigLoader.describe(item));
+        }
+        String bad = check.apply(s);
+        if (bad != null) {
+          throw problem(key, key + "[" + i + "] " + ConfigLoader.describe(s) + " " + bad);
+        }
+        out.add(s);
+      }
+      return out;
+    }
+
+    private Map<String, String> env() {
+      Object v = table.get(List.of("env"));
+      if (v == null) {
+        return Map.of();
+      }
+      if (!(v instanceof TomlTable t)) {
+        throw problem("env", "env must be a table of strings, not " + ConfigLoader.describe(v));
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String k : t.keySet()) {
+        Object value = t.get(List.of(k));
+        if (!ENV_NAME.matcher(k).matches() || !(value instanceof String s)) {
+          throw problem(
+              "env", "env." + TerminalSafe.sanitizeLine(k) + " must be a variable set to a string");
+        }
+        out.put(k, s);
+      }
+      return out;
+    }
+
+    private <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {
+      String raw = string(key, null);
+      if (raw == null) {
+        return fallback;
+      }
+      List<String> allowed = new ArrayList<>();
+      for (E e : type.getEnumConstants()) {
+        String k = e.name().toLowerCase(Locale.ROOT);
+        if (k.equals(raw)) {
+          return e;
+        }
+        allowed.add('"' + k + '"');
+      }
+      throw problem(
+          key,
+          key
+              + " must be one of "
+              + String.join(", ", allowed)
+              + ", not "
+              + ConfigLoader.describe(raw));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The built-in profiles, the user's [agent.NAME] tables, and how a profile is found. */
+class AgentProfilesTest {
+  @TempDir Path dir;
+
+  private AgentProfiles load(String toml) throws IOException {
+    return AgentProfiles.load(Files.writeString(dir.resolve("config.toml"), toml));
+  }
+
+  @Test
+  void theBuiltInProfilesAreClaudeAndCodexEachWithItsOwnLoginOnly() {
+    AgentProfiles p = AgentProfiles.builtIn();
+    assertEquals(List.of("claude", "codex"), p.names());
+    AgentProfile claude = p.require("claude");
+    AgentProfile codex = p.require("codex");
+    assertEquals(List.of(".claude/.credentials.json"), claude.credentials());
+    assertEquals(List.of(".codex/auth.json"), codex.credentials());
+    assertEquals(List.of("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"), claude.loginEnv());
+    assertEquals(List.of("OPENAI_API_KEY"), codex.loginEnv());
+    assertTrue(claude.hosts().contains("api.anthropic.com:443"));
+    assertTrue(codex.hosts().contains("api.openai.com:443"));
+    assertEquals(AgentProfile.OwnSandbox.OFF, codex.ownSandbox());
+    assertTrue(claude.caches().contains(".m2/repository"));
+    // The Maven cache, never its settings (passwords): those stay hidden.
+    assertTrue(claude.caches().stream().noneMatch(c -> c.contains("settings")));
+  }
+
+  @Test
+  void anUnknownProfileIsOneLineNamingTheKnownOnes() throws IOException {
+    AgentProfiles p = load("[agent.aider]\ncommand = \"aider\"\n");
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> p.require("clod"));
+    assertEquals(
+        "unknown agent profile clod; known profiles: aider, claude, codex", e.getMessage());
+  }
+
+  @Test
+  void theUsersTableAddsAProfileOrReplacesABuiltInOne() throws IOException {
+    AgentProfiles p =
+        load(
+            """
+            network_enabled = true
+            [agent.claude]
+            command = "claude"
+            args = ["--verbose"]
+            own_sandbox = "nested"
+            [agent.aider]
+            command = "aider"
+            credentials = [".aider/token.json"]
+            login_env = ["OPENAI_API_KEY"]
+            env = { AIDER_CHECK_UPDATE = "false" }
+            hosts = ["api.openai.com:443"]
+            """);
+    assertEquals(List.of("--verbose"), p.require("claude").args());
+    assertEquals(AgentProfile.OwnSandbox.NESTED, p.require("claude").ownSandbox());
+    assertEquals(List.of(), p.require("claude").credentials(), "the user's table, as written");
+    AgentProfile aider = p.require("aider");
+    assertEquals("false", aider.environment().get("AIDER_CHECK_UPDATE"));
+    assertEquals(AgentProfile.Settings.NONE, aider.settings());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "unknown key|[agent.x]\\ncommand = \"x\"\\ncredential = [\"a\"]|3|unknown key \"credential\"",
+        "no command|[agent.x]\\nargs = []|0|command is required",
+        "a path out of the home|[agent.x]\\ncommand = \"x\"\\ncredentials = [\"../.ssh/id_rsa\"]|3|"
+            + "must stay inside the home directory",
+        "an absolute path|[agent.x]\\ncommand = \"x\"\\ncaches = [\"/var/cache\"]|3|relative to the home",
+        "a bad variable|[agent.x]\\ncommand = \"x\"\\nlogin_env = [\"A-B\"]|3|not an environment variable",
+        "a bad host|[agent.x]\\ncommand = \"x\"\\nhosts = [\"exa mple.com\"]|3|hosts[0]",
+        "a bad choice|[agent.x]\\ncommand = \"x\"\\nown_sandbox = \"maybe\"|3|must be one of \"off\", \"nested\"",
+        "a bad name|[agent.X]\\ncommand = \"x\"|1|lowercase letters",
+        "not a table|agent = 3|1|agent must be a table",
+      })
+  void aWrongTableNamesTheFileAndLine(String what, String toml, int line, String expected)
+      throws IOException {
+    Path file = Files.writeString(dir.resolve("config.toml"), toml.replace("\\n", "\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> AgentProfiles.load(file));
+    String where = line > 0 ? file + ":" + line + ":" : file + ":";
+    assertTrue(e.getMessage().startsWith(where), e.getMessage());
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @Test
+  void theProfileIsInferredFromTheEntrypointsProgramAsTypedOrAsItsRealFile() throws IOException {
+    AgentProfiles p = AgentProfiles.builtIn();
+    assertEquals("claude", p.inferFrom(List.of("claude", "--verbose")).orElseThrow().name());
+    assertEquals("codex", p.inferFrom(List.of("/opt/x/codex.js")).orElseThrow().name());
+    assertEquals("claude", p.inferFrom(List.of("/opt/x/claude.exe")).orElseThrow().name());
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path real =
+        Files.writeString(Files.createDirectories(dir.resolve("pkg")).resolve("codex.js"), "");
+    Files.createSymbolicLink(bin.resolve("cx"), real);
+    assertEquals("codex", p.inferFrom(List.of(bin.resolve("cx").toString())).orElseThrow().name());
+    assertTrue(p.inferFrom(List.of("/bin/bash")).isEmpty());
+    assertTrue(p.inferFrom(List.of()).isEmpty());
+  }
+
+  @Test
+  void theConfigLoaderAcceptsAgentTables() throws IOException {
+    Path file = Files.writeString(dir.resolve("config.toml"), "[agent.x]\ncommand = \"x\"\n");
+    assertEquals(Config.DEFAULTS, ConfigLoader.load(file, Path.of("/home/u")));
+  }
+}
