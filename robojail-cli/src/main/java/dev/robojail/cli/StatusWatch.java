@@ -82,9 +82,10 @@ final class StatusWatch {
     List<String> shown = new ArrayList<>();
     shown.add(header);
     shown.addAll(lines);
-    if (shown.size() > rows - 1) {
+    // A terminal of no size (a pseudo-terminal nobody sized) is one of unknown size.
+    if (rows >= 3 && shown.size() > rows - 1) {
       int hidden = shown.size() - (rows - 2);
-      shown = new ArrayList<>(shown.subList(0, Math.max(1, rows - 2)));
+      shown = new ArrayList<>(shown.subList(0, rows - 2));
       shown.add("… " + hidden + " more lines");
     }
     StringBuilder frame = new StringBuilder("\u001b[?2026h\u001b[H");
