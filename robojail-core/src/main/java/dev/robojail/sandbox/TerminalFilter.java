@@ -582,7 +582,11 @@ final class TerminalFilter {
   }
 
   private void emitAll(String s) {
-    s.codePoints().forEach(this::emit);
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      emit(c);
+      i += Character.charCount(c);
+    }
   }
 
   private void emit(int c) {
