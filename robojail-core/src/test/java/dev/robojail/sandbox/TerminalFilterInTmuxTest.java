@@ -199,6 +199,9 @@ class TerminalFilterInTmuxTest {
       throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TERM", "xterm-256color");
+    // tmux runs pane commands with $SHELL, else the user's login shell, which is nologin for
+    // nobody.
+    pb.environment().put("SHELL", "/bin/sh");
     Process p = pb.start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
