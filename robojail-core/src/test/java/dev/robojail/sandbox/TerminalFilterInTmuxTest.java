@@ -171,7 +171,8 @@ class TerminalFilterInTmuxTest {
 
   private String pane(String pane) {
     try {
-      return tmux("capture-pane", "-p", "-t", pane);
+      // With the history: a TUI's first screen may have scrolled off by the time it is read.
+      return tmux("capture-pane", "-p", "-S", "-", "-t", pane);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
