@@ -7,7 +7,7 @@ import java.util.Arrays;
  * Started by {@link TerminalFilterInTmuxTest} in a tmux pane: runs a command in a sandbox with a
  * terminal of its own, relayed through the output filter, with a private home; {@code --ro DIR}
  * binds a directory read-only at its own path first (an agent's npm prefix). Prints the exit status
- * when the relay is over.
+ * when the relay is over, then waits to be killed with the tmux server.
  */
 public final class FilteredTerminalMain {
   private FilteredTerminalMain() {}
@@ -34,6 +34,8 @@ public final class FilteredTerminalMain {
       status = relay.relay(p);
     }
     System.out.println("[filtered exit " + status + "]");
-    System.exit(status);
+    System.out.flush();
+    // The pane stays alive for the test to read its modes: a dead pane's are tmux's own.
+    Thread.sleep(3_600_000);
   }
 }
