@@ -33,9 +33,11 @@ public final class FilteredTerminalMain {
           relay.attach(b.command(Arrays.copyOfRange(args, first, args.length))).start();
       status = relay.relay(p);
     }
+    // The pane stays alive for the test to read its modes (a dead pane's are tmux's own), and in
+    // raw mode, so that a Ctrl-C the test sent just as the jail ended does not end it.
+    dev.robojail.ffm.Termios.get(0).raw().set(0);
     System.out.println("[filtered exit " + status + "]");
     System.out.flush();
-    // The pane stays alive for the test to read its modes: a dead pane's are tmux's own.
     Thread.sleep(3_600_000);
   }
 }
