@@ -10,8 +10,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 java="$(bin/require-jdk --print)/bin/java"
-core=robojail-core/target
-[[ -f $core/test-classpath.txt && -d $core/test-classes ]] ||
-  { echo "no build found: run ./mvnw -B verify first" >&2; exit 2; }
-cp="$core/test-classes:$core/classes:$(cat "$core/test-classpath.txt")"
+cp=$(bench/test-classpath)
 exec "$java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.robojail.jail.Soak "$@"

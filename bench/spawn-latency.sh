@@ -16,10 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 java="$(bin/require-jdk --print)/bin/java"
-core=robojail-core/target
-[[ -f $core/test-classpath.txt && -d $core/test-classes ]] ||
-  { echo "no build found: run ./mvnw -B verify first" >&2; exit 2; }
-cp="$core/test-classes:$core/classes:$(cat "$core/test-classpath.txt")"
+cp=$(bench/test-classpath)
 command -v bwrap >/dev/null || echo "note: bwrap is not installed; its benchmark will fail" >&2
 
 mkdir -p target

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -22,6 +24,7 @@ public final class JailInspector {
   public static final long LARGE_FILE = 1 << 20;
 
   private static final String SYMLINK_MODE = "120000";
+  private static final String GITLINK_MODE = "160000";
   private static final List<String> DIFF_OPTIONS =
       List.of(
           "-M",
@@ -79,47 +82,151 @@ public final class JailInspector {
    */
   JailStatus status(JailState jail, Optional<String> knownTip) {
     try (WorktreeSnapshot snapshot = snapshot(jail)) {
-      Changes diff = changes(snapshot, jail.baseCommit());
+      String base = jail.baseCommit();
+      Changes diff = changes(snapshot, base);
+      String tip = knownTip.isPresent() ? knownTip.get() : tip(snapshot, jail.branch());
+      boolean moved = tip != null && !tip.equals(base);
+      int commits = 0;
+      Set<String> committed = Set.of();
+      List<FileChange> submodules = List.of();
+      // Where the worktree differs from the branch tip, and how (git's A, D, M or T).
+      Map<String, Character> beyondTip = new HashMap<>();
+      if (moved) {
+        commits = Integer.parseInt(snapshot.git("rev-list", "--count", base + ".." + tip).strip());
+        List<RawEntry> commitsRaw = committedRaw(snapshot, base, tip);
+        committed = new HashSet<>();
+        for (RawEntry e : commitsRaw) {
+          committed.add(e.path());
+        }
+        submodules = submodules(commitsRaw);
+        List<String> args = new ArrayList<>(List.of("diff", "--raw", "-z", "--no-abbrev"));
+        args.addAll(DIFF_OPTIONS);
+        args.add("--no-renames");
+        args.add(tip);
+        for (RawEntry e : parseRaw(snapshot.run(args, true).out())) {
+          beyondTip.put(e.path(), e.status());
+        }
+      } else {
+        for (RawEntry e : diff.raw()) {
+          beyondTip.put(e.path(), e.status() == 'R' || e.status() == 'C' ? 'A' : e.status());
+          if (e.oldPath() != null && e.status() == 'R') {
+            beyondTip.put(e.oldPath(), 'D');
+          }
+        }
+      }
+      boolean sha256 = base.length() == 64;
+      Optional<JailIndex> index = JailIndex.read(jail.gitDir().resolve("index"), sha256);
       List<FileChange> changes = new ArrayList<>();
       long insertions = 0;
       long deletions = 0;
       for (RawEntry e : diff.raw()) {
         int[] lines = diff.numstat().getOrDefault(e.path(), new int[] {-1, -1});
-        changes.add(new FileChange(e.kind(), e.path(), e.oldPath(), lines[0], lines[1]));
+        boolean inCommits =
+            committed.contains(e.path())
+                || (e.oldPath() != null && committed.contains(e.oldPath()));
+        Character rest = beyondTip.get(e.path());
+        if (rest == null && e.oldPath() != null) {
+          rest = beyondTip.get(e.oldPath());
+        }
+        FileChange.Uncommitted state =
+            rest == null
+                ? FileChange.Uncommitted.NONE
+                : uncommitted(e.path(), rest, index, snapshot.worktree(), sha256);
+        changes.add(
+            new FileChange(e.kind(), e.path(), e.oldPath(), lines[0], lines[1])
+                .withState(inCommits, state));
         insertions += Math.max(0, lines[0]);
         deletions += Math.max(0, lines[1]);
       }
       for (String nested : snapshot.nestedRepositories()) {
-        changes.add(new FileChange(FileChange.Kind.NESTED_REPOSITORY, nested, null, -1, -1));
+        changes.add(
+            new FileChange(FileChange.Kind.NESTED_REPOSITORY, nested, null, -1, -1)
+                .withState(false, FileChange.Uncommitted.UNTRACKED));
       }
-      String tip = knownTip.isPresent() ? knownTip.get() : tip(snapshot, jail.branch());
-      int commits = 0;
-      boolean uncommitted;
-      if (tip == null || tip.equals(jail.baseCommit())) {
-        // The branch is at its base: what differs from the base is uncommitted.
-        uncommitted = !changes.isEmpty();
-      } else {
-        commits =
-            Integer.parseInt(
-                snapshot.git("rev-list", "--count", jail.baseCommit() + ".." + tip).strip());
-        List<String> quiet = new ArrayList<>(List.of("diff", "--quiet"));
-        quiet.addAll(DIFF_OPTIONS);
-        quiet.add(tip);
-        Git.Result r = snapshot.run(quiet, false);
-        if (r.exitCode() > 1) {
-          throw new GitException(quiet, r.exitCode(), r.stderr());
-        }
-        uncommitted = r.exitCode() == 1 || !snapshot.nestedRepositories().isEmpty();
-      }
+      changes.addAll(submodules);
+      boolean uncommitted =
+          moved
+              ? !beyondTip.isEmpty() || !snapshot.nestedRepositories().isEmpty()
+              : !diff.raw().isEmpty() || !snapshot.nestedRepositories().isEmpty();
+      Optional<String> gitmodules =
+          changes.stream().anyMatch(c -> c.path().equals(".gitmodules"))
+              ? readSmall(snapshot.worktree().resolve(".gitmodules"))
+              : Optional.empty();
       return new JailStatus(
           jail.name(),
           jail.branch(),
-          jail.baseCommit(),
+          base,
           changes,
           insertions,
           deletions,
           commits,
-          uncommitted);
+          uncommitted,
+          ReviewFirst.of(changes, gitmodules));
+    }
+  }
+
+  // What of a change beyond the branch tip the jail's own index holds; without an index robojail
+  // can read, nothing is staged.
+  private static FileChange.Uncommitted uncommitted(
+      String path, char status, Optional<JailIndex> index, Path worktree, boolean sha256) {
+    boolean known = index.isPresent() && index.get().contains(path);
+    if (status == 'D') {
+      return known || index.isEmpty()
+          ? FileChange.Uncommitted.UNSTAGED
+          : FileChange.Uncommitted.STAGED;
+    }
+    if (!known) {
+      return status == 'A' ? FileChange.Uncommitted.UNTRACKED : FileChange.Uncommitted.UNSTAGED;
+    }
+    return index.get().matches(path, worktree, sha256)
+        ? FileChange.Uncommitted.STAGED
+        : FileChange.Uncommitted.UNSTAGED;
+  }
+
+  // Tree to tree, so that no submodule's repository is opened: the pointers are plain entries.
+  private static List<RawEntry> committedRaw(WorktreeSnapshot snapshot, String base, String tip) {
+    return parseRaw(
+        snapshot.git(
+            "diff",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=none",
+            base,
+            tip));
+  }
+
+  /**
+   * The submodule pointers among raw entries of a tree-to-tree diff: the hardened configuration
+   * ignores submodules in every diff, so nothing else shows them, yet a merge moves them.
+   */
+  static List<FileChange> submodules(List<RawEntry> raw) {
+    List<FileChange> gitlinks = new ArrayList<>();
+    for (RawEntry e : raw) {
+      boolean before = e.oldMode().equals(GITLINK_MODE);
+      boolean after = e.newMode().equals(GITLINK_MODE);
+      if (before || after) {
+        gitlinks.add(
+            FileChange.submodule(e.path(), before ? e.oldId() : null, after ? e.newId() : null));
+      }
+    }
+    return gitlinks;
+  }
+
+  private static Optional<String> readSmall(Path file) {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty(); // and never opened: a FIFO would block
+    }
+    try (var c =
+        Files.newByteChannel(
+            file, java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      byte[] b = java.nio.channels.Channels.newInputStream(c).readNBytes(1 << 20);
+      return Optional.of(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -161,6 +268,20 @@ public final class JailInspector {
       }
       for (String nested : snapshot.nestedRepositories()) {
         out.append("Nested repository ").append(nested).append(" (not inspected)\n");
+      }
+      String tip = tip(snapshot, jail.branch());
+      if (tip != null && !tip.equals(base)) {
+        for (FileChange c : submodules(committedRaw(snapshot, base, tip))) {
+          out.append("Submodule ")
+              .append(c.path())
+              .append(' ')
+              .append(c.submoduleChange())
+              .append(": ")
+              .append(c.oldCommit() == null ? "none" : c.oldCommit())
+              .append(" -> ")
+              .append(c.newCommit() == null ? "none" : c.newCommit())
+              .append(" (committed in the jail)\n");
+        }
       }
       return TerminalSafe.sanitize(out.toString());
     }

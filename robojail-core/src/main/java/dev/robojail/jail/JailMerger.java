@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Merges a jail's branch into the user's current branch in two steps: a {@link MergePlan} to show,
@@ -58,7 +59,8 @@ final class JailMerger {
                         "--no-renames",
                         "--no-ext-diff",
                         "--no-textconv",
-                        head + "..." + tip)));
+                        head + "..." + tip)),
+                gitmodules(repo, tip));
     if (!commits.isEmpty()) {
       review = new java.util.ArrayList<>(review);
       review.addAll(gitlinks(repo, head, tip));
@@ -90,21 +92,14 @@ final class JailMerger {
             "--no-renames",
             "--ignore-submodules=none",
             head + "..." + tip);
-    List<ReviewFirst.Flagged> flagged = new java.util.ArrayList<>();
-    for (JailInspector.RawEntry e : JailInspector.parseRaw(raw)) {
-      if (e.oldMode().equals("160000") || e.newMode().equals("160000")) {
-        String newId = e.newId().matches("0+") ? "none" : e.newId();
-        String oldId = e.oldId().matches("0+") ? "none" : e.oldId();
-        flagged.add(
-            new ReviewFirst.Flagged(
-                e.path(), "submodule pointer " + abbrev(oldId) + " -> " + abbrev(newId)));
-      }
-    }
-    return flagged;
+    return ReviewFirst.of(JailInspector.submodules(JailInspector.parseRaw(raw)));
   }
 
-  private static String abbrev(String id) {
-    return id.substring(0, Math.min(12, id.length()));
+  // The .gitmodules being merged, read as a blob (cat-file runs no filter), for what it asks.
+  private Optional<String> gitmodules(Path repo, String tip) {
+    Git.Result r =
+        git.command(repo).args("cat-file", "blob", tip + ":.gitmodules").allowFailure().run();
+    return r.exitCode() == 0 ? Optional.of(r.out()) : Optional.empty();
   }
 
   // A commit message, author or committer holding terminal controls reaches the user's terminal

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param deletions lines removed over all text files
  * @param commitsSinceBase commits on the jail's branch since the base commit
  * @param uncommittedChanges whether the working tree differs from the tip of the jail's branch
+ * @param reviewFirst changed files that will run on the user's machine later (hooks, CI, build
+ *     files, editor and agent settings, submodule pointers…), to review before anything else
  */
 public record JailStatus(
     JailName name,
@@ -24,11 +26,13 @@ public record JailStatus(
     long insertions,
     long deletions,
     int commitsSinceBase,
-    boolean uncommittedChanges) {
+    boolean uncommittedChanges,
+    List<ReviewFirst.Flagged> reviewFirst) {
 
   public JailStatus {
     Objects.requireNonNull(name, "name");
     changes = List.copyOf(changes);
+    reviewFirst = List.copyOf(reviewFirst);
   }
 
   /** Files added, including nested repositories. */
@@ -51,12 +55,9 @@ public record JailStatus(
     return count(FileChange.Kind.RENAMED);
   }
 
-  /**
-   * Changed files that will run on the user's machine later (hooks, CI, build files, editor and
-   * agent settings…), to review before anything else.
-   */
-  public List<ReviewFirst.Flagged> reviewFirst() {
-    return ReviewFirst.of(changes);
+  /** Submodule pointers the jail's commits added, removed or moved. */
+  public int submodules() {
+    return count(FileChange.Kind.SUBMODULE);
   }
 
   /** Whether the jail changed nothing, committed or not. */

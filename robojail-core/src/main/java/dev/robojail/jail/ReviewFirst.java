@@ -76,20 +76,96 @@ public final class ReviewFirst {
    */
   public record Flagged(String path, String reason) {}
 
+  /**
+   * The paths of a merge that should be reviewed first, in their order; {@code gitmodules} is the
+   * merged {@code .gitmodules}, if any, for what it says.
+   */
+  static List<Flagged> ofPaths(List<String> paths, Optional<String> gitmodules) {
+    return paths.stream()
+        .flatMap(p -> reason(p, gitmodules).map(r -> new Flagged(p, r)).stream())
+        .toList();
+  }
+
   /** The paths of a merge that should be reviewed first, in their order. */
   public static List<Flagged> ofPaths(List<String> paths) {
-    return paths.stream().flatMap(p -> reason(p).map(r -> new Flagged(p, r)).stream()).toList();
+    return ofPaths(paths, Optional.empty());
   }
 
   /** The changes of a status that should be reviewed first, in their order. */
   public static List<Flagged> of(List<FileChange> changes) {
+    return of(changes, Optional.empty());
+  }
+
+  /**
+   * The changes of a status that should be reviewed first, in their order; {@code gitmodules} is
+   * the jail's {@code .gitmodules}, if any, for what it says.
+   */
+  static List<Flagged> of(List<FileChange> changes, Optional<String> gitmodules) {
     return changes.stream()
         .flatMap(
             c ->
-                reason(c.path())
-                    .or(() -> c.oldPath() == null ? Optional.empty() : reason(c.oldPath()))
-                    .map(r -> new Flagged(c.path(), r))
-                    .stream())
+                (c.kind() == FileChange.Kind.SUBMODULE
+                        ? Optional.of(submoduleReason(c.oldCommit(), c.newCommit()))
+                        : reason(c.path(), gitmodules)
+                            .or(
+                                () ->
+                                    c.oldPath() == null
+                                        ? Optional.empty()
+                                        : reason(c.oldPath(), gitmodules)))
+                    .map(r -> new Flagged(c.path(), r)).stream())
         .toList();
+  }
+
+  private static Optional<String> reason(String path, Optional<String> gitmodules) {
+    if (path.equals(".gitmodules") && gitmodules.isPresent()) {
+      Optional<String> said = gitmodules(gitmodules.get());
+      if (said.isPresent()) {
+        return said;
+      }
+    }
+    return reason(path);
+  }
+
+  /** Why a submodule pointer change is flagged: its old and new commit ({@code null}: none). */
+  static String submoduleReason(String oldCommit, String newCommit) {
+    return "submodule pointer " + abbrev(oldCommit) + " -> " + abbrev(newCommit);
+  }
+
+  private static String abbrev(String id) {
+    return id == null ? "none" : id.substring(0, Math.min(12, id.length()));
+  }
+
+  private static final Pattern GITMODULES_LINE =
+      Pattern.compile("^\\s*(update|url|path)\\s*=\\s*(.*?)\\s*$", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * What a {@code .gitmodules} asks of a git on the host beyond fetching: {@code update = !cmd}
+   * runs a command on {@code git submodule update}; an {@code ext::} URL runs one on clone; a URL
+   * or path starting with {@code -} is read as an option by older gits; a path with {@code ..}
+   * leaves the repository. Empty when it asks none of that.
+   */
+  static Optional<String> gitmodules(String content) {
+    List<String> found = new java.util.ArrayList<>();
+    for (String line : content.lines().toList()) {
+      java.util.regex.Matcher m = GITMODULES_LINE.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      String key = m.group(1).toLowerCase(java.util.Locale.ROOT);
+      String value = m.group(2);
+      boolean danger =
+          switch (key) {
+            case "update" -> value.startsWith("!");
+            case "url" -> value.regionMatches(true, 0, "ext::", 0, 5) || value.startsWith("-");
+            default -> value.startsWith("-") || value.matches("(.*/)?\\.\\.(/.*)?");
+          };
+      if (danger) {
+        String shown = TerminalSafe.sanitizeLine(value);
+        found.add(key + " = " + (shown.length() > 60 ? shown.substring(0, 60) + "…" : shown));
+      }
+    }
+    return found.isEmpty()
+        ? Optional.empty()
+        : Optional.of("submodules that run a command on the host: " + String.join(", ", found));
   }
 }

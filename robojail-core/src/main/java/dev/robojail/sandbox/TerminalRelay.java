@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * travel as bytes to the jail's terminal, whose line discipline turns them into signals for the
  * jail's own foreground job. The caller's terminal modes are restored when the relay is closed, and
  * by a shutdown hook if the JVM is ended by a signal.
+ *
+ * <p>What the jail writes reaches the caller's terminal through a {@link TerminalFilter}: a jail
+ * may draw on the screen, but not write the clipboard, set titles, talk to a multiplexer through
+ * its passthrough or make the terminal type back what it chose; and the screen modes it left on are
+ * turned off when it ends.
  */
 public final class TerminalRelay implements AutoCloseable {
   private static final int IN = 0;
@@ -34,6 +39,9 @@ public final class TerminalRelay implements AutoCloseable {
   private final int screen;
   private final Termios saved;
   private final Thread restoreOnExit;
+  // Guarded by itself: the output thread filters, finish() and the shutdown hook restore.
+  private final TerminalFilter filter = new TerminalFilter();
+  private boolean modesRestored;
   // A failure that is not the terminal going away: a copying thread cannot throw to anyone, so
   // the first one is kept and thrown by finish().
   private final AtomicReference<SyscallException> failure = new AtomicReference<>();
@@ -57,6 +65,7 @@ public final class TerminalRelay implements AutoCloseable {
     this.restoreOnExit =
         new Thread(
             () -> {
+              restoreModes();
               if (saved != null) {
                 kernel.tcsets(IN, saved);
               }
@@ -154,6 +163,7 @@ public final class TerminalRelay implements AutoCloseable {
     // reads end of terminal (EIO) as soon as the last output is read.
     closeSlave();
     output.join(2000);
+    restoreModes();
     resize.interrupt();
     stop();
     // The input thread polls, so it notices within one poll; only then may the master close,
@@ -220,10 +230,35 @@ public final class TerminalRelay implements AutoCloseable {
         if (n <= 0) {
           return;
         }
-        writeFully(screen, buf, n);
+        byte[] shown;
+        synchronized (filter) {
+          shown = filter.filter(buf, 0, n);
+        }
+        writeFully(screen, shown, shown.length);
       }
     } catch (SyscallException e) {
       endOrFail(e);
+    }
+  }
+
+  /**
+   * Turns off, once, what the jail's output left on in the user's terminal (the alternate screen,
+   * mouse reporting, bracketed paste, a hidden cursor, keyboard protocols); see {@link
+   * TerminalFilter#restore()}.
+   */
+  private void restoreModes() {
+    byte[] reset;
+    synchronized (filter) {
+      if (modesRestored) {
+        return;
+      }
+      modesRestored = true;
+      reset = filter.restore();
+    }
+    try {
+      writeFully(screen, reset, reset.length);
+    } catch (SyscallException e) {
+      // The user's terminal is gone: there is nothing left to restore.
     }
   }
 
