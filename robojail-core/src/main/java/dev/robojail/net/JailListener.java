@@ -1,0 +1,173 @@
+package dev.robojail.net;
+
+import dev.robojail.ffm.Kernel;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts on a listening socket made inside a jail's network namespace and serves each connection
+ * on a thread of its own, at most {@code maxConnections} at once: the one accept loop of the egress
+ * proxy and of the host-port relays. Everything ends with {@link #close()}.
+ */
+final class JailListener implements AutoCloseable {
+  private static final int SOCK_CLOEXEC = 0x80000;
+
+  /** What is done with each connection. */
+  interface Handler {
+    /** Serves one connection; the listener closes it afterwards. */
+    void serve(Relay c);
+
+    /** Tells a connection that came when every slot was taken; it is closed afterwards. */
+    void overflow(Relay c);
+  }
+
+  private final Kernel kernel;
+  private final int listenFd;
+  private final Duration idleTimeout;
+  private final String name;
+  private final Handler handler;
+  private final Semaphore slots;
+  private final Set<Relay> live = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger ids = new AtomicInteger();
+  private final AtomicLong served = new AtomicLong();
+  private final Thread acceptor;
+  private volatile boolean closed;
+
+  JailListener(
+      Kernel kernel,
+      int listenFd,
+      int maxConnections,
+      Duration idleTimeout,
+      String name,
+      Handler handler) {
+    this.kernel = kernel;
+    this.listenFd = listenFd;
+    this.idleTimeout = idleTimeout;
+    this.name = name;
+    this.handler = handler;
+    this.slots = new Semaphore(maxConnections);
+    this.acceptor =
+        Thread.ofPlatform()
+            .daemon()
+            .name("robojail-" + name)
+            .stackSize(Relay.STACK)
+            .unstarted(this::acceptLoop);
+  }
+
+  JailListener start() {
+    acceptor.start();
+    return this;
+  }
+
+  int openConnections() {
+    return live.size();
+  }
+
+  long connectionsServed() {
+    return served.get();
+  }
+
+  boolean isOpen() {
+    return !closed;
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      int fd;
+      try {
+        fd = kernel.accept4(listenFd, SOCK_CLOEXEC);
+      } catch (SyscallException e) {
+        if (closed) {
+          break;
+        }
+        pause(); // EMFILE and the like: the jail's clients wait in the backlog meanwhile
+        continue;
+      }
+      served.incrementAndGet();
+      Relay c = new Relay(kernel, fd, ids.incrementAndGet(), idleTimeout);
+      if (!slots.tryAcquire()) {
+        handler.overflow(c);
+        c.close();
+        continue;
+      }
+      live.add(c);
+      if (closed) {
+        c.abort();
+      }
+      try {
+        Thread.ofPlatform()
+            .daemon()
+            .name("robojail-" + name + "-" + c.id)
+            .stackSize(Relay.STACK)
+            .start(() -> serve(c));
+      } catch (OutOfMemoryError e) {
+        live.remove(c);
+        slots.release();
+        c.close();
+      }
+    }
+  }
+
+  private void serve(Relay c) {
+    c.thread = Thread.currentThread();
+    try {
+      handler.serve(c);
+    } finally {
+      c.close();
+      live.remove(c);
+      slots.release();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Stops accepting, ends every connection and waits a moment for their threads; the listening
+   * socket is closed, so that the jail's clients get "connection refused" from then on.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      kernel.shutdown(listenFd, Syscalls.SHUT_RDWR); // wakes the acceptor
+    } catch (SyscallException e) {
+      // not listening any more: the acceptor has nothing to wait for
+    }
+    join(acceptor);
+    kernel.close(listenFd);
+    List<Relay> open = new ArrayList<>(live);
+    open.forEach(Relay::abort);
+    for (Relay c : open) {
+      join(c.thread);
+    }
+  }
+
+  private static void join(Thread t) {
+    if (t == null) {
+      return;
+    }
+    try {
+      t.join(TimeUnit.SECONDS.toMillis(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
