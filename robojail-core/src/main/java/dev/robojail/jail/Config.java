@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param tmpSize the size of the jail's {@code /tmp} and {@code /dev/shm}, each ({@code tmp_size})
  * @param homeSize the size of the jail's home directory, a tmpfs that holds what the jail's
  *     programs keep there, such as an agent's state ({@code home_size})
+ * @param hostPorts the host's loopback TCP ports every jail reaches at {@code
+ *     host.robojail.internal} ({@code host_ports}; none by default)
  */
 public record Config(
     String defaultShell,
@@ -46,7 +48,8 @@ public record Config(
     boolean coreDumps,
     long maxMemory,
     long tmpSize,
-    long homeSize) {
+    long homeSize,
+    List<Integer> hostPorts) {
 
   /**
    * Credentials and keys of common tools, relative to the home directory: what a bind of the home
@@ -101,7 +104,8 @@ public record Config(
           false,
           8L << 30,
           1L << 30,
-          4L << 30);
+          4L << 30,
+          List.of());
 
   /** How a jail reaches the network. */
   public enum NetworkMode {
@@ -137,5 +141,6 @@ public record Config(
     extraRwBinds = List.copyOf(extraRwBinds);
     hiddenPaths = List.copyOf(hiddenPaths);
     envPassthrough = List.copyOf(envPassthrough);
+    hostPorts = List.copyOf(hostPorts);
   }
 }

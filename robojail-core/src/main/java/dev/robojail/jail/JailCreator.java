@@ -41,8 +41,9 @@ final class JailCreator {
     this.home = home;
   }
 
-  /** See {@link Jails#create(String, Path, String, List)}. */
-  JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+  /** See {@link Jails#create(String, Path, String, List, JailNetwork)}. */
+  JailState create(
+      String name, Path repo, String branch, List<String> entrypoint, JailNetwork network) {
     JailName jailName = JailName.of(name);
     Objects.requireNonNull(repo, "repo");
     // Path.of("") is the current directory to Java; a user who typed --repo "" meant none.
@@ -114,7 +115,8 @@ final class JailCreator {
             resolvedEntrypoint,
             JailState.Phase.CREATING,
             me,
-            List.of());
+            List.of(),
+            network);
     store.requireSpace();
     // The hook is in place before the name is reserved, so that no signal finds a reservation
     // without it; it undoes nothing until the reservation is this create's.

@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param sessions the processes supervising a command in the jail, one per session; a record left
  *     by a crash or a reboot stays until the next change of the jail, and is not {@linkplain
  *     #liveSessions() live}
+ * @param network the network settings the jail was created with; {@link JailNetwork#CONFIG} to
+ *     follow the configuration
  */
 public record JailState(
     JailName name,
@@ -43,7 +45,8 @@ public record JailState(
     List<String> entrypoint,
     Phase phase,
     Supervisor owner,
-    List<Supervisor> sessions) {
+    List<Supervisor> sessions,
+    JailNetwork network) {
 
   /** Where a jail is in its lifecycle: creating → ready (running with N sessions) → destroying. */
   public enum Phase {
@@ -71,6 +74,9 @@ public record JailState(
     Objects.requireNonNull(phase, "phase");
     entrypoint = List.copyOf(entrypoint);
     sessions = List.copyOf(sessions);
+    if (network == null) {
+      network = JailNetwork.CONFIG;
+    }
     if (phase == Phase.READY && owner != null) {
       throw new IllegalArgumentException("a ready jail has no owner");
     }
@@ -101,7 +107,8 @@ public record JailState(
         entrypoint,
         Phase.READY,
         null,
-        supervisor == null ? List.of() : List.of(supervisor));
+        supervisor == null ? List.of() : List.of(supervisor),
+        JailNetwork.CONFIG);
   }
 
   /** The sessions whose supervisors are still running. */
@@ -158,6 +165,23 @@ public record JailState(
     return with(newRepo, phase, owner, sessions);
   }
 
+  /** This state with these network settings. */
+  public JailState withNetwork(JailNetwork newNetwork) {
+    return new JailState(
+        name,
+        repo,
+        branch,
+        baseCommit,
+        worktree,
+        gitDir,
+        created,
+        entrypoint,
+        phase,
+        owner,
+        sessions,
+        newNetwork);
+  }
+
   // What changes in a jail's life; the rest is fixed when it is created.
   private JailState with(
       Path newRepo, Phase newPhase, Supervisor newOwner, List<Supervisor> newSessions) {
@@ -172,6 +196,7 @@ public record JailState(
         entrypoint,
         newPhase,
         newOwner,
-        newSessions);
+        newSessions,
+        network);
   }
 }

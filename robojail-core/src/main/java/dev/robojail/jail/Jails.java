@@ -152,8 +152,21 @@ public final class Jails {
    * @throws JailException if the repository, the branch or the entrypoint is not usable
    */
   public JailState create(String name, Path repo, String branch, List<String> entrypoint) {
+    return create(name, repo, branch, entrypoint, JailNetwork.CONFIG);
+  }
+
+  /**
+   * {@link #create(String, Path, String, List)} with network settings of the jail's own, kept in
+   * its state and applied at every run.
+   *
+   * @param network the jail's mode, allowlist entries and host ports; {@link JailNetwork#CONFIG}
+   *     for the configuration's
+   */
+  public JailState create(
+      String name, Path repo, String branch, List<String> entrypoint, JailNetwork network) {
     recover();
-    return creator.create(name, repo, branch, entrypoint);
+    return creator.create(
+        name, repo, branch, entrypoint, java.util.Objects.requireNonNull(network));
   }
 
   /** Where the jail's checkout index is; see {@link JailLayout#checkoutIndex}. */
@@ -290,7 +303,16 @@ public final class Jails {
    * mode reaches every service on the host's loopback.
    */
   public String hostNetworkWarning() {
-    return config().effectiveNetwork() == Config.NetworkMode.HOST
+    return hostNetworkWarning(config().effectiveNetwork());
+  }
+
+  /** {@link #hostNetworkWarning()} for jail {@code name}, whose own mode may differ. */
+  public String hostNetworkWarning(String name) {
+    return hostNetworkWarning(get(name).network().effectiveMode(config()));
+  }
+
+  private static String hostNetworkWarning(Config.NetworkMode mode) {
+    return mode == Config.NetworkMode.HOST
         ? "warning: network = \"host\": this jail shares the host's network and can reach every"
             + " service on its loopback (databases, dev servers); use \"proxy\" unless you need it"
         : null;
