@@ -18,7 +18,7 @@ final class RunCommand extends JailCommand {
 
   @Override
   int doCall() {
-    warnAboutHostNetwork();
+    warnAboutHostNetwork(name);
     return JailTerminal.run(jails(), name, command, false);
   }
 }
