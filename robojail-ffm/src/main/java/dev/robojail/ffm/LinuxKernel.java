@@ -70,6 +70,21 @@ final class LinuxKernel implements Kernel {
   }
 
   @Override
+  public int connectTcp(byte[] address, int port, int timeoutMillis) {
+    return Syscalls.connectTcp(address, port, timeoutMillis);
+  }
+
+  @Override
+  public int setPipeSize(int fd, int size) {
+    return Syscalls.setPipeSize(fd, size);
+  }
+
+  @Override
+  public long splice(int in, int out, long len, int flags) {
+    return Syscalls.splice(in, out, len, flags);
+  }
+
+  @Override
   public void shutdown(int fd, int how) {
     Syscalls.shutdown(fd, how);
   }
