@@ -3,12 +3,9 @@ package dev.robojail.net;
 import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -23,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * the host and the configuration line that would allow it.
  *
  * <p>The jail side is a raw descriptor in another network namespace, so it is read and written
- * through the {@link Kernel} seam; the host side is an ordinary {@link Socket}. Each connection has
- * two platform threads, one per direction (blocking native calls would pin a virtual thread's
- * carrier), and everything ends with {@link #close()}.
+ * through the {@link Kernel} seam; so is the host side, and bytes move between them with {@code
+ * splice(2)}. Each connection has two platform threads, one per direction (blocking native calls
+ * would pin a virtual thread's carrier), and everything ends with {@link #close()}.
  */
 public final class EgressProxy implements AutoCloseable {
   /** The port the proxy listens on inside the jail, on 127.0.0.1. */
@@ -123,57 +120,53 @@ public final class EgressProxy implements AutoCloseable {
   private void serve(Relay c) {
     String host = "-";
     int port = 0;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment buf = arena.allocate(Relay.BUFFER);
-      try {
-        Head head = readHead(c, buf);
-        Target t = target(head);
-        host = t.host;
-        port = t.port;
-        EgressPolicy.Decision d = policy.decide(t.host, t.port);
-        switch (d) {
-          case EgressPolicy.Decision.Refused r -> {
-            refuse(c, r);
-            log.append(new ConnectionLog.Line(false, r.host(), r.port(), 0, 0, r.reason()));
-          }
-          case EgressPolicy.Decision.Allowed a -> {
-            host = a.host();
-            byte[] request = t.connect ? new byte[0] : originRequest(head, t);
-            Socket s = new Socket();
-            c.upstream = s;
-            try {
-              // exactly the address the policy checked: a second lookup could answer otherwise
-              s.connect(
-                  new InetSocketAddress(a.address(), t.port),
-                  (int) policy.limits().connectTimeout().toMillis());
-              s.setTcpNoDelay(true);
-            } catch (IOException e) {
-              throw new Answer(
-                  502,
-                  "Bad Gateway",
-                  "cannot connect to " + a.host() + ":" + t.port + ": " + e.getMessage());
-            }
-            if (t.connect) {
-              c.writeJail(buf, "HTTP/1.1 200 Connection established\r\n\r\n");
-            }
-            byte[] first = new byte[request.length + head.rest().length];
-            System.arraycopy(request, 0, first, 0, request.length);
-            System.arraycopy(head.rest(), 0, first, request.length, head.rest().length);
-            c.relay(buf, s, first);
-            c.up.addAndGet(-request.length);
-            log.append(
-                new ConnectionLog.Line(true, a.host(), t.port, c.up.get(), c.down.get(), null));
-          }
+    try {
+      Head head = readHead(c);
+      Target t = target(head);
+      host = t.host;
+      port = t.port;
+      EgressPolicy.Decision d = policy.decide(t.host, t.port);
+      switch (d) {
+        case EgressPolicy.Decision.Refused r -> {
+          refuse(c, r);
+          log.append(new ConnectionLog.Line(false, r.host(), r.port(), 0, 0, r.reason()));
         }
-      } catch (Answer e) {
-        answer(c, e.status, e.phrase, e.getMessage());
-        log.append(
-            new ConnectionLog.Line(false, host, port, c.up.get(), c.down.get(), e.getMessage()));
-      } catch (IOException | SyscallException e) {
-        log.append(
-            new ConnectionLog.Line(
-                true, host, port, c.up.get(), c.down.get(), "ended: " + e.getMessage()));
+        case EgressPolicy.Decision.Allowed a -> {
+          host = a.host();
+          byte[] request = t.connect ? new byte[0] : originRequest(head, t);
+          try {
+            // exactly the address the policy checked: a second lookup could answer otherwise
+            c.host(
+                kernel.connectTcp(
+                    a.address().getAddress(),
+                    t.port,
+                    (int) policy.limits().connectTimeout().toMillis()));
+          } catch (SyscallException e) {
+            throw new Answer(
+                502,
+                "Bad Gateway",
+                "cannot connect to " + a.host() + ":" + t.port + ": " + e.getMessage());
+          }
+          if (t.connect) {
+            c.writeJail("HTTP/1.1 200 Connection established\r\n\r\n");
+          }
+          byte[] first = new byte[request.length + head.rest().length];
+          System.arraycopy(request, 0, first, 0, request.length);
+          System.arraycopy(head.rest(), 0, first, request.length, head.rest().length);
+          c.relay(first);
+          c.up.addAndGet(-request.length);
+          log.append(
+              new ConnectionLog.Line(true, a.host(), t.port, c.up.get(), c.down.get(), null));
+        }
       }
+    } catch (Answer e) {
+      answer(c, e.status, e.phrase, e.getMessage());
+      log.append(
+          new ConnectionLog.Line(false, host, port, c.up.get(), c.down.get(), e.getMessage()));
+    } catch (SyscallException e) {
+      log.append(
+          new ConnectionLog.Line(
+              true, host, port, c.up.get(), c.down.get(), "ended: " + e.getMessage()));
     }
   }
 
@@ -201,6 +194,12 @@ public final class EgressProxy implements AutoCloseable {
    * time limits (a client that trickles its head, slowloris-style, is cut off at the deadline, not
    * at each byte).
    */
+  private Head readHead(Relay c) throws Answer {
+    try (Arena arena = Arena.ofConfined()) {
+      return readHead(c, arena.allocate(Relay.BUFFER));
+    }
+  }
+
   private Head readHead(Relay c, MemorySegment buf) throws Answer {
     ByteArrayOutputStream acc = new ByteArrayOutputStream();
     long deadline = System.nanoTime() + policy.limits().headerTimeout().toNanos();

@@ -2,12 +2,6 @@ package dev.robojail.net;
 
 import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,10 +15,14 @@ import java.util.List;
 public final class HostRelay implements AutoCloseable {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+  private static final byte[] LOOPBACK = {127, 0, 0, 1};
+
+  private final Kernel kernel;
   private final List<JailListener> listeners = new ArrayList<>();
   private final ConnectionLog log;
 
-  private HostRelay(HostPorts ports) {
+  private HostRelay(Kernel kernel, HostPorts ports) {
+    this.kernel = kernel;
     this.log = new ConnectionLog(ports.log());
   }
 
@@ -44,7 +42,7 @@ public final class HostRelay implements AutoCloseable {
       throw new IllegalArgumentException(
           listenFds.size() + " listeners for " + ports.ports().size() + " ports");
     }
-    HostRelay r = new HostRelay(ports);
+    HostRelay r = new HostRelay(kernel, ports);
     for (int i = 0; i < listenFds.size(); i++) {
       int port = ports.ports().get(i);
       r.listeners.add(
@@ -76,30 +74,21 @@ public final class HostRelay implements AutoCloseable {
   }
 
   private void relay(Relay c, int port, EgressPolicy.Limits limits) {
-    Socket s = new Socket();
-    c.upstream = s;
-    try (Arena arena = Arena.ofConfined()) {
-      try {
-        s.connect(
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
-            (int) Math.min(limits.connectTimeout().toMillis(), CONNECT_TIMEOUT.toMillis()));
-        s.setTcpNoDelay(true);
-      } catch (IOException e) {
-        // The jail's client sees its connection closed, as with nothing listening.
-        log.append(
-            new ConnectionLog.Line(
-                false, HostPorts.NAME, port, 0, 0, "the host's port: " + e.getMessage()));
-        return;
-      }
-      MemorySegment buf = arena.allocate(Relay.BUFFER);
-      c.relay(buf, s, new byte[0]);
-      log.append(
-          new ConnectionLog.Line(true, HostPorts.NAME, port, c.up.get(), c.down.get(), null));
-    } catch (IOException | SyscallException e) {
+    try {
+      c.host(
+          kernel.connectTcp(
+              LOOPBACK,
+              port,
+              (int) Math.min(limits.connectTimeout().toMillis(), CONNECT_TIMEOUT.toMillis())));
+    } catch (SyscallException e) {
+      // The jail's client sees its connection closed, as with nothing listening.
       log.append(
           new ConnectionLog.Line(
-              true, HostPorts.NAME, port, c.up.get(), c.down.get(), "ended: " + e.getMessage()));
+              false, HostPorts.NAME, port, 0, 0, "the host's port: " + e.getMessage()));
+      return;
     }
+    c.relay(new byte[0]);
+    log.append(new ConnectionLog.Line(true, HostPorts.NAME, port, c.up.get(), c.down.get(), null));
   }
 
   /** How many connections are open now, over every port. */

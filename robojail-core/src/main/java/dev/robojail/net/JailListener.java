@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Accepts on a listening socket made inside a jail's network namespace and serves each connection
- * on a thread of its own, at most {@code maxConnections} at once: the one accept loop of the egress
- * proxy and of the host-port relays. Everything ends with {@link #close()}.
+ * on a thread of {@link Relay#THREADS}, at most {@code maxConnections} at once: the one accept loop
+ * of the egress proxy and of the host-port relays. Everything ends with {@link #close()}.
  */
 final class JailListener implements AutoCloseable {
   private static final int SOCK_CLOEXEC = 0x80000;
@@ -40,6 +40,7 @@ final class JailListener implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicLong served = new AtomicLong();
   private final Thread acceptor;
+  private final Thread watch;
   private volatile boolean closed;
 
   JailListener(
@@ -61,11 +62,35 @@ final class JailListener implements AutoCloseable {
             .name("robojail-" + name)
             .stackSize(Relay.STACK)
             .unstarted(this::acceptLoop);
+    this.watch =
+        Thread.ofPlatform()
+            .daemon()
+            .name("robojail-" + name + "-idle")
+            .stackSize(Relay.STACK)
+            .unstarted(this::watchLoop);
   }
 
   JailListener start() {
     acceptor.start();
+    watch.start();
     return this;
+  }
+
+  // A relay's threads block in splice, which has no timeout: one thread per listener ends the
+  // connections that carried nothing for their idle timeout.
+  private void watchLoop() {
+    while (!closed) {
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return;
+      }
+      for (Relay c : live) {
+        if (c.idle()) {
+          c.abort();
+        }
+      }
+    }
   }
 
   int openConnections() {
@@ -104,12 +129,8 @@ final class JailListener implements AutoCloseable {
         c.abort();
       }
       try {
-        Thread.ofPlatform()
-            .daemon()
-            .name("robojail-" + name + "-" + c.id)
-            .stackSize(Relay.STACK)
-            .start(() -> serve(c));
-      } catch (OutOfMemoryError e) {
+        Relay.THREADS.execute(() -> serve(c));
+      } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
         live.remove(c);
         slots.release();
         c.close();
@@ -118,10 +139,10 @@ final class JailListener implements AutoCloseable {
   }
 
   private void serve(Relay c) {
-    c.thread = Thread.currentThread();
     try {
       handler.serve(c);
     } finally {
+      c.done.countDown();
       c.close();
       live.remove(c);
       slots.release();
@@ -152,11 +173,16 @@ final class JailListener implements AutoCloseable {
       // not listening any more: the acceptor has nothing to wait for
     }
     join(acceptor);
+    watch.interrupt();
     kernel.close(listenFd);
     List<Relay> open = new ArrayList<>(live);
     open.forEach(Relay::abort);
     for (Relay c : open) {
-      join(c.thread);
+      try {
+        c.done.await(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

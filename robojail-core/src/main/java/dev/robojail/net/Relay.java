@@ -5,27 +5,44 @@ import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.PollFd;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection a jail made to a listener of robojail's inside its network namespace, and the
- * host-side {@link Socket} it is relayed to. The jail side is a raw descriptor in another network
- * namespace, so it is read and written through the {@link Kernel} seam. Only the thread that owns
- * the connection writes to or closes the jail side; {@link #abort()} may come from any thread.
+ * host-side connection it is relayed to. Both are raw descriptors (the jail's lives in another
+ * network namespace), read and written through the {@link Kernel} seam, and the bytes between them
+ * move with {@code splice(2)} through a pipe per direction: they never enter the JVM, which keeps a
+ * busy connection's cost to two threads and no buffers. Only the thread that owns the connection
+ * writes to or closes the jail side before the relay starts; {@link #abort()} may come from any
+ * thread.
  */
 final class Relay {
-  static final int BUFFER = 64 * 1024;
+  /** The buffer a request head is read into. */
+  static final int BUFFER = 32 * 1024;
+
   static final long STACK = 256 * 1024;
+
+  /**
+   * The threads that serve connections, two per open connection: platform threads, since a thread
+   * blocked in a native call would pin a virtual thread's carrier; kept a minute after their
+   * connection ends, since handing a connection to a waiting thread is much quicker than starting
+   * one, and it is on every new connection's path.
+   */
+  static final ExecutorService THREADS =
+      Executors.newCachedThreadPool(
+          Thread.ofPlatform().daemon().name("robojail-relay-", 0).stackSize(STACK).factory());
+
+  private static final long CHUNK = 1024 * 1024;
+  private static final int PIPE = 1024 * 1024;
   private static final int SHUT_WR = 1;
   private static final int ENOTCONN = 107;
 
@@ -37,9 +54,12 @@ final class Relay {
   final AtomicLong up = new AtomicLong();
   final AtomicLong down = new AtomicLong();
   private volatile long lastActivity = System.nanoTime();
-  volatile Thread thread;
-  volatile Socket upstream;
-  private boolean jailClosed;
+
+  /** Counted down when the connection's handler has returned. */
+  final CountDownLatch done = new CountDownLatch(1);
+
+  private int hostFd = -1;
+  private boolean closed;
 
   Relay(Kernel kernel, int fd, int id, Duration idleTimeout) {
     this.kernel = kernel;
@@ -48,96 +68,103 @@ final class Relay {
     this.idleTimeout = idleTimeout;
   }
 
+  /** Takes the host-side connection, which {@link #close()} closes. */
+  void host(int hostFd) {
+    synchronized (lock) {
+      if (closed) {
+        kernel.close(hostFd);
+        throw new SyscallException("relay " + id + " closed", Errno.EBADF);
+      }
+      this.hostFd = hostFd;
+    }
+  }
+
   /**
-   * Copies both ways between the jail and {@code s} until both directions have ended (each end's
-   * EOF is passed on as a half close) or the connection was idle too long; {@code first} is what
-   * the jail already sent and goes to {@code s} first.
+   * Copies both ways between the jail and the host until both directions have ended (each end's EOF
+   * is passed on as a half close) or {@link #abort()}; {@code first} is what goes to the host
+   * before anything the jail sends from now on.
    */
-  void relay(MemorySegment buf, Socket s, byte[] first) throws IOException {
-    upstream = s;
+  void relay(byte[] first) {
     if (first.length > 0) {
-      s.getOutputStream().write(first);
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_BYTE, first);
+        int done = 0;
+        while (done < first.length) {
+          done += kernel.write(hostFd, b.asSlice(done), first.length - done);
+        }
+      }
       up.addAndGet(first.length);
     }
-    Thread jailToHost =
-        Thread.ofPlatform()
-            .daemon()
-            .name("robojail-relay-" + id + "-up")
-            .stackSize(STACK)
-            .start(() -> jailToHost(s));
+    CountDownLatch upDone = new CountDownLatch(1);
     try {
-      hostToJail(buf, s);
+      THREADS.execute(
+          () -> {
+            try {
+              pump(fd, hostFd, up);
+            } finally {
+              upDone.countDown();
+            }
+          });
+    } catch (RejectedExecutionException | OutOfMemoryError e) {
+      abort();
+      return;
+    }
+    try {
+      pump(hostFd, fd, down);
     } finally {
       try {
-        jailToHost.join();
+        upDone.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
   }
 
-  private void jailToHost(Socket s) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment buf = arena.allocate(BUFFER);
-      byte[] bytes = new byte[BUFFER];
-      OutputStream out = s.getOutputStream();
+  private void pump(int from, int to, AtomicLong count) {
+    int[] pipe;
+    try {
+      pipe = kernel.pipe2(Syscalls.O_CLOEXEC);
+      try {
+        kernel.setPipeSize(pipe[1], PIPE);
+      } catch (SyscallException e) {
+        // EPERM past the user's pipe quota: the default size works, more slowly
+      }
+    } catch (SyscallException e) {
+      abort();
+      return;
+    }
+    try {
       while (true) {
-        if (!readable(1000)) {
-          if (idle()) {
-            abort();
-            return;
-          }
-          continue;
-        }
-        int n = kernel.read(fd, buf, BUFFER);
+        long n = kernel.splice(from, pipe[1], CHUNK, Syscalls.SPLICE_F_MOVE);
         if (n == 0) {
-          s.shutdownOutput();
+          try {
+            kernel.shutdown(to, SHUT_WR);
+          } catch (SyscallException e) {
+            if (e.errno() != ENOTCONN) {
+              throw e;
+            }
+            // the other end already went: this direction reached its end all the same
+          }
           return;
         }
-        MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
-        out.write(bytes, 0, n);
-        up.addAndGet(n);
+        lastActivity = System.nanoTime();
+        while (n > 0) {
+          long m = kernel.splice(pipe[0], to, n, Syscalls.SPLICE_F_MOVE);
+          n -= m;
+          count.addAndGet(m);
+        }
         lastActivity = System.nanoTime();
       }
-    } catch (IOException | SyscallException e) {
+    } catch (SyscallException e) {
       abort();
+    } finally {
+      kernel.close(pipe[0]);
+      kernel.close(pipe[1]);
     }
   }
 
-  private void hostToJail(MemorySegment buf, Socket s) throws IOException {
-    byte[] bytes = new byte[BUFFER];
-    s.setSoTimeout(1000);
-    InputStream in = s.getInputStream();
-    while (true) {
-      int n;
-      try {
-        n = in.read(bytes);
-      } catch (SocketTimeoutException e) {
-        if (idle()) {
-          abort();
-          return;
-        }
-        continue;
-      }
-      if (n < 0) {
-        try {
-          kernel.shutdown(fd, SHUT_WR);
-        } catch (SyscallException e) {
-          if (e.errno() != ENOTCONN) {
-            throw e;
-          }
-          // the client already went: the download reached its end all the same
-        }
-        return;
-      }
-      MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, n);
-      writeJail(buf, n);
-      down.addAndGet(n);
-      lastActivity = System.nanoTime();
-    }
-  }
-
-  private boolean idle() {
+  /** Whether the connection has carried nothing in either direction for its idle timeout. */
+  boolean idle() {
     return System.nanoTime() - lastActivity > idleTimeout.toNanos();
   }
 
@@ -158,10 +185,11 @@ final class Relay {
     }
   }
 
-  void writeJail(MemorySegment buf, String text) {
+  void writeJail(String text) {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
-    writeJail(buf, b.length);
+    try (Arena arena = Arena.ofConfined()) {
+      writeJail(arena.allocateFrom(ValueLayout.JAVA_BYTE, b), b.length);
+    }
   }
 
   void writeJail(MemorySegment buf, int n) {
@@ -171,42 +199,34 @@ final class Relay {
     }
   }
 
-  /** Ends the connection from outside its threads: both blocked directions wake up. */
+  /** Ends the connection from outside its threads: every blocked call on it returns. */
   void abort() {
     synchronized (lock) {
-      if (!jailClosed) {
-        try {
-          kernel.shutdown(fd, Syscalls.SHUT_RDWR);
-        } catch (SyscallException e) {
-          // already disconnected
+      if (closed) {
+        return;
+      }
+      for (int d : new int[] {fd, hostFd}) {
+        if (d >= 0) {
+          try {
+            kernel.shutdown(d, Syscalls.SHUT_RDWR);
+          } catch (SyscallException e) {
+            // already disconnected
+          }
         }
       }
-    }
-    Socket s = upstream;
-    if (s != null) {
-      closeQuietly(s);
     }
   }
 
   /** Closes both sides; once only. */
   void close() {
-    Socket s = upstream;
-    if (s != null) {
-      closeQuietly(s);
-    }
     synchronized (lock) {
-      if (!jailClosed) {
-        jailClosed = true;
+      if (!closed) {
+        closed = true;
         kernel.close(fd);
+        if (hostFd >= 0) {
+          kernel.close(hostFd);
+        }
       }
-    }
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException e) {
-      // closing is all that was wanted
     }
   }
 }
