@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +31,7 @@ final class Relay {
   static final long STACK = 256 * 1024;
 
   /**
-   * The threads that serve connections, two per open connection: platform threads, since a thread
+   * The threads that serve connections, one per open connection: platform threads, since a thread
    * blocked in a native call would pin a virtual thread's carrier; kept a minute after their
    * connection ends, since handing a connection to a waiting thread is much quicker than starting
    * one, and it is on every new connection's path.
@@ -45,6 +44,7 @@ final class Relay {
   private static final int PIPE = 1024 * 1024;
   private static final int SHUT_WR = 1;
   private static final int ENOTCONN = 107;
+  private static final int O_NONBLOCK = 0x800;
 
   final Kernel kernel;
   final int fd;
@@ -81,8 +81,9 @@ final class Relay {
 
   /**
    * Copies both ways between the jail and the host until both directions have ended (each end's EOF
-   * is passed on as a half close) or {@link #abort()}; {@code first} is what goes to the host
-   * before anything the jail sends from now on.
+   * is passed on as a half close), {@link #abort()}, or the idle timeout; {@code first} is what
+   * goes to the host before anything the jail sends from now on. One thread does both directions:
+   * both sockets are non-blocking, and it waits in one {@code poll} on both.
    */
   void relay(byte[] first) {
     if (first.length > 0) {
@@ -95,69 +96,138 @@ final class Relay {
       }
       up.addAndGet(first.length);
     }
-    CountDownLatch upDone = new CountDownLatch(1);
+    Direction toHost = null;
+    Direction toJail = null;
     try {
-      THREADS.execute(
-          () -> {
-            try {
-              pump(fd, hostFd, up);
-            } finally {
-              upDone.countDown();
-            }
-          });
-    } catch (RejectedExecutionException | OutOfMemoryError e) {
+      toHost = new Direction(fd, hostFd, up);
+      toJail = new Direction(hostFd, fd, down);
+      kernel.setNonBlocking(fd, true);
+      kernel.setNonBlocking(hostFd, true);
+      while (!(toHost.finished() && toJail.finished())) {
+        short[] r =
+            kernel.poll2(
+                fd,
+                (short) (toHost.wantsIn() | toJail.wantsOut()),
+                hostFd,
+                (short) (toJail.wantsIn() | toHost.wantsOut()),
+                1000);
+        if (r[0] == 0 && r[1] == 0) {
+          if (idle()) {
+            return;
+          }
+          continue;
+        }
+        if (((r[0] | r[1]) & PollFd.POLLNVAL) != 0) {
+          return;
+        }
+        toHost.step(r[0]);
+        toJail.step(r[1]);
+      }
+    } catch (SyscallException e) {
       abort();
-      return;
-    }
-    try {
-      pump(hostFd, fd, down);
     } finally {
-      try {
-        upDone.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (toHost != null) {
+        toHost.close();
+      }
+      if (toJail != null) {
+        toJail.close();
       }
     }
   }
 
-  private void pump(int from, int to, AtomicLong count) {
-    int[] pipe;
-    try {
-      pipe = kernel.pipe2(Syscalls.O_CLOEXEC);
+  /** One direction: bytes read from {@code from} wait in a pipe until {@code to} takes them. */
+  private final class Direction {
+    private static final short READY = PollFd.POLLIN | PollFd.POLLHUP | PollFd.POLLERR;
+    private final int from;
+    private final int to;
+    private final AtomicLong count;
+    private final int[] pipe;
+    private long pending;
+    private boolean eof;
+    private boolean closedOut;
+
+    Direction(int from, int to, AtomicLong count) {
+      this.from = from;
+      this.to = to;
+      this.count = count;
+      this.pipe = kernel.pipe2(Syscalls.O_CLOEXEC | O_NONBLOCK);
       try {
         kernel.setPipeSize(pipe[1], PIPE);
       } catch (SyscallException e) {
         // EPERM past the user's pipe quota: the default size works, more slowly
       }
-    } catch (SyscallException e) {
-      abort();
-      return;
     }
-    try {
-      while (true) {
-        long n = kernel.splice(from, pipe[1], CHUNK, Syscalls.SPLICE_F_MOVE);
+
+    short wantsIn() {
+      return !eof && pending == 0 ? PollFd.POLLIN : 0;
+    }
+
+    short wantsOut() {
+      return pending > 0 ? PollFd.POLLOUT : 0;
+    }
+
+    boolean finished() {
+      return eof && pending == 0;
+    }
+
+    /** Moves what it can, given {@code from}'s readiness; returns whether bytes moved. */
+    boolean step(short fromReady) {
+      boolean moved = false;
+      if (!eof && pending == 0 && (fromReady & READY) != 0) {
+        long n = splice(from, pipe[1], CHUNK);
         if (n == 0) {
-          try {
-            kernel.shutdown(to, SHUT_WR);
-          } catch (SyscallException e) {
-            if (e.errno() != ENOTCONN) {
-              throw e;
-            }
-            // the other end already went: this direction reached its end all the same
-          }
-          return;
+          eof = true;
+          halfClose();
+        } else if (n > 0) {
+          pending = n;
+          moved = true;
+          lastActivity = System.nanoTime();
         }
-        lastActivity = System.nanoTime();
-        while (n > 0) {
-          long m = kernel.splice(pipe[0], to, n, Syscalls.SPLICE_F_MOVE);
-          n -= m;
-          count.addAndGet(m);
-        }
-        lastActivity = System.nanoTime();
       }
-    } catch (SyscallException e) {
-      abort();
-    } finally {
+      // Straight after a read the other side is usually ready: no poll needed to find out.
+      if (pending > 0) {
+        long m = splice(pipe[0], to, pending);
+        if (m > 0) {
+          pending -= m;
+          count.addAndGet(m);
+          moved = true;
+          lastActivity = System.nanoTime();
+        }
+      }
+      if (eof && pending == 0 && !closedOut) {
+        halfClose();
+      }
+      return moved;
+    }
+
+    private void halfClose() {
+      if (pending > 0 || closedOut) {
+        return;
+      }
+      closedOut = true;
+      try {
+        kernel.shutdown(to, SHUT_WR);
+      } catch (SyscallException e) {
+        if (e.errno() != ENOTCONN) {
+          throw e;
+        }
+        // the other end already went: this direction reached its end all the same
+      }
+    }
+
+    /** A splice that returns -1 when it would block. */
+    private long splice(int in, int out, long len) {
+      try {
+        return kernel.splice(in, out, len, Syscalls.SPLICE_F_MOVE | Syscalls.SPLICE_F_NONBLOCK);
+      } catch (SyscallException e) {
+        if (e.errno() == Errno.EAGAIN) {
+          return -1;
+        }
+        throw e;
+      }
+    }
+
+    void close() {
       kernel.close(pipe[0]);
       kernel.close(pipe[1]);
     }

@@ -57,6 +57,12 @@ public interface Kernel {
   /** See {@link Syscalls#connectTcp}. */
   int connectTcp(byte[] address, int port, int timeoutMillis);
 
+  /** See {@link Syscalls#poll2}. */
+  short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis);
+
+  /** See {@link Syscalls#setNonBlocking}. */
+  void setNonBlocking(int fd, boolean on);
+
   /** See {@link Syscalls#setPipeSize}. */
   int setPipeSize(int fd, int size);
 

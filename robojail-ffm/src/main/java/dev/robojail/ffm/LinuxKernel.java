@@ -75,6 +75,16 @@ final class LinuxKernel implements Kernel {
   }
 
   @Override
+  public short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    return Syscalls.poll2(fd1, events1, fd2, events2, timeoutMillis);
+  }
+
+  @Override
+  public void setNonBlocking(int fd, boolean on) {
+    Syscalls.setNonBlocking(fd, on);
+  }
+
+  @Override
   public int setPipeSize(int fd, int size) {
     return Syscalls.setPipeSize(fd, size);
   }

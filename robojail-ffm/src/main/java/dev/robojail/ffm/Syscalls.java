@@ -84,6 +84,9 @@ public final class Syscalls {
   /** {@link #splice}: move pages rather than copy them, where the kernel can. */
   public static final int SPLICE_F_MOVE = 1;
 
+  /** {@link #splice}: do not block on the pipe. */
+  public static final int SPLICE_F_NONBLOCK = 2;
+
   private Syscalls() {}
 
   private static long check(long r, String call) {
@@ -372,6 +375,40 @@ public final class Syscalls {
       sys(Sysno.CLOSE, fd);
       throw e;
     }
+  }
+
+  /**
+   * {@code poll(2)} on two descriptors; returns both {@code revents}, zeros when {@code
+   * timeoutMillis} passed first. Retries on EINTR.
+   */
+  public static short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      long size = PollFd.LAYOUT.byteSize();
+      MemorySegment p = a.allocate(PollFd.LAYOUT, 2);
+      p.set(JAVA_INT, PollFd.FD, fd1);
+      p.set(JAVA_SHORT, PollFd.EVENTS, events1);
+      p.set(JAVA_INT, size + PollFd.FD, fd2);
+      p.set(JAVA_SHORT, size + PollFd.EVENTS, events2);
+      while (true) {
+        long r = sys(Sysno.POLL, p.address(), 2, timeoutMillis);
+        if (r == -Errno.EINTR) {
+          continue;
+        }
+        check(r, "poll({" + fd1 + ", " + fd2 + "}, 2, " + timeoutMillis + ")");
+        return r == 0
+            ? new short[2]
+            : new short[] {
+              p.get(JAVA_SHORT, PollFd.REVENTS), p.get(JAVA_SHORT, size + PollFd.REVENTS)
+            };
+      }
+    }
+  }
+
+  /** Sets or clears {@code O_NONBLOCK} on {@code fd}. */
+  public static void setNonBlocking(int fd, boolean on) {
+    long fl = check(sys(Sysno.FCNTL, fd, F_GETFL), "fcntl(" + fd + ", F_GETFL)");
+    long want = on ? fl | SockAddrIn.SOCK_NONBLOCK : fl & ~SockAddrIn.SOCK_NONBLOCK;
+    check(sys(Sysno.FCNTL, fd, F_SETFL, want), "fcntl(" + fd + ", F_SETFL)");
   }
 
   /**

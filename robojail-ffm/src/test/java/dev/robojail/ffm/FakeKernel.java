@@ -183,6 +183,26 @@ public final class FakeKernel implements Kernel {
   }
 
   @Override
+  public short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    return (short[])
+        answer(
+            "poll2",
+            fd1
+                + ", 0x"
+                + Integer.toHexString(events1)
+                + ", "
+                + fd2
+                + ", 0x"
+                + Integer.toHexString(events2),
+            null);
+  }
+
+  @Override
+  public void setNonBlocking(int fd, boolean on) {
+    answer("set_nonblocking", fd + ", " + on, () -> 0);
+  }
+
+  @Override
   public int setPipeSize(int fd, int size) {
     return (Integer) answer("set_pipe_size", fd + ", " + size, () -> size);
   }
