@@ -138,7 +138,7 @@ public record JailState(
   public JailState withSession(Supervisor session) {
     List<Supervisor> more = new ArrayList<>(sessions);
     more.add(session);
-    return with(repo, phase, owner, more);
+    return with(repo, phase, owner, more, network);
   }
 
   /** This state without the given session, and without sessions whose supervisor is gone. */
@@ -147,44 +147,38 @@ public record JailState(
         repo,
         phase,
         owner,
-        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList());
+        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList(),
+        network);
   }
 
   /** This state with a single session, or none for {@code null}. */
   public JailState withSupervisor(Supervisor newSupervisor) {
-    return with(repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor));
+    return with(
+        repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor), network);
   }
 
   /** This state in another phase, owned by {@code newOwner} ({@code null} for {@code READY}). */
   public JailState inPhase(Phase newPhase, Supervisor newOwner) {
-    return with(repo, newPhase, newOwner, sessions);
+    return with(repo, newPhase, newOwner, sessions, network);
   }
 
   /** This state pointing at the user's repository in another place. */
   public JailState withRepo(Path newRepo) {
-    return with(newRepo, phase, owner, sessions);
+    return with(newRepo, phase, owner, sessions, network);
   }
 
   /** This state with these network settings. */
   public JailState withNetwork(JailNetwork newNetwork) {
-    return new JailState(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        phase,
-        owner,
-        sessions,
-        newNetwork);
+    return with(repo, phase, owner, sessions, newNetwork);
   }
 
   // What changes in a jail's life; the rest is fixed when it is created.
   private JailState with(
-      Path newRepo, Phase newPhase, Supervisor newOwner, List<Supervisor> newSessions) {
+      Path newRepo,
+      Phase newPhase,
+      Supervisor newOwner,
+      List<Supervisor> newSessions,
+      JailNetwork newNetwork) {
     return new JailState(
         name,
         newRepo,
@@ -197,6 +191,6 @@ public record JailState(
         newPhase,
         newOwner,
         newSessions,
-        network);
+        newNetwork);
   }
 }

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Host ports for real: two servers on the host's 127.0.0.1 answer {@code NAME:LINE} to each line;
  * only the listed one is reachable from inside, at 127.0.0.2, by a client that knows nothing of
  * proxies (Python's plain sockets), in {@code none} and in {@code proxy} mode. Every other way to
- * the host stays shut: the unlisted port, the host's 127.0.0.1, its other addresses, its abstract
- * sockets.
+ * the host stays shut: the unlisted port, the host's 127.0.0.1, its other addresses (its abstract
+ * sockets: {@code NetworkTest.theHostsAbstractSocketsAreUnreachableInEveryMode}).
  */
 @NeedsUserNamespaces
 class HostPortsTest {
@@ -239,40 +239,6 @@ class HostPortsTest {
     assertTrue(out.equals("closed\n") || out.equals("ECONNRESET\n"), out);
     String line = "\trefused\t" + HostPorts.NAME + "\t" + free + "\t";
     Await.until("the log line " + line, () -> read(log).contains(line));
-  }
-
-  @Test
-  void theHostsAbstractSocketsStayUnreachableWithHostPorts() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
-    String name = "robojail-hostports-" + ProcessHandle.current().pid();
-    Process host =
-        new ProcessBuilder(
-                "/usr/bin/python3",
-                "-c",
-                "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind('\\0"
-                    + name
-                    + "'); s.listen(); print('up', flush=True); s.accept(); sys.stdin.read()")
-            .redirectErrorStream(true)
-            .start();
-    try {
-      assertEquals('u', host.getInputStream().read());
-      SandboxProcess p =
-          base(Network.loopback(ports(null)))
-              .command(
-                  "python3",
-                  "-c",
-                  "import socket,errno\ntry:\n  socket.socket(socket.AF_UNIX).connect('\\0"
-                      + name
-                      + "'); print('connected')\nexcept OSError as e: print(errno.errorcode[e.errno])")
-              .stdout(Stdio.pipe())
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
-      assertEquals("ECONNREFUSED\n", out);
-    } finally {
-      host.destroyForcibly().waitFor();
-    }
   }
 
   @Test

@@ -90,6 +90,11 @@ class ProxyAttackTest {
         .withLog(log);
   }
 
+  // Small limits, so that hitting one takes seconds; 4 KiB heads, 5 s to connect.
+  private static EgressPolicy.Limits limits(int connections, Duration head, Duration idle) {
+    return new EgressPolicy.Limits(connections, 4096, head, Duration.ofSeconds(5), idle);
+  }
+
   private static final String HELPERS =
       """
       import socket, sys, time
@@ -188,9 +193,7 @@ class ProxyAttackTest {
 
   @Test
   void aTrickledHeadIsCutOffAtItsDeadlineAndAHugeHeadIsRefused() throws Exception {
-    EgressPolicy.Limits limits =
-        new EgressPolicy.Limits(
-            8, 4096, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMinutes(1));
+    EgressPolicy.Limits limits = limits(8, Duration.ofSeconds(2), Duration.ofMinutes(1));
     String out =
         run(
             policy(dir.resolve("slow.log"), limits),
@@ -212,9 +215,7 @@ class ProxyAttackTest {
   @Test
   void connectionsPastTheLimitAreAnswered503AndLogged() throws Exception {
     Path log = dir.resolve("many.log");
-    EgressPolicy.Limits limits =
-        new EgressPolicy.Limits(
-            3, 4096, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMinutes(1));
+    EgressPolicy.Limits limits = limits(3, Duration.ofSeconds(30), Duration.ofMinutes(1));
     String out =
         run(
             policy(log, limits),
@@ -229,9 +230,7 @@ class ProxyAttackTest {
   @Test
   void aTunnelThatCarriesNothingIsClosedAfterTheIdleTimeout() throws Exception {
     Path log = dir.resolve("idle.log");
-    EgressPolicy.Limits limits =
-        new EgressPolicy.Limits(
-            8, 4096, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
+    EgressPolicy.Limits limits = limits(8, Duration.ofSeconds(30), Duration.ofSeconds(2));
     String out =
         run(
             policy(log, limits),
