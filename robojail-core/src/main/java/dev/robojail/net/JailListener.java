@@ -142,10 +142,11 @@ final class JailListener implements AutoCloseable {
     try {
       handler.serve(c);
     } finally {
-      c.done.countDown();
       c.close();
       live.remove(c);
       slots.release();
+      // last: close() waits for this, and then the connection must be gone entirely
+      c.done.countDown();
     }
   }
 
