@@ -1,11 +1,16 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.CreateOptions;
+import dev.robojail.jail.Config;
+import dev.robojail.jail.InvalidInputException;
+import dev.robojail.jail.JailNetwork;
 import dev.robojail.jail.JailState;
 import dev.robojail.jail.ShellWords;
 import dev.robojail.jail.TerminalSafe;
 import dev.robojail.jail.ToolchainReport;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,6 +59,29 @@ final class CreateCommand extends JailCommand {
               + " profile whose command is the entrypoint's, if any).")
   String agent;
 
+  @Option(
+      names = "--network",
+      paramLabel = "MODE",
+      description =
+          "This jail's network, at every run: proxy (out through robojail's allowlist), none"
+              + " (loopback only) or host (the host's network; warned). Default: the config's.")
+  String network;
+
+  @Option(
+      names = "--network-allow",
+      paramLabel = "HOST",
+      description =
+          "Also allow this destination through the proxy (network_allow syntax); repeatable.")
+  List<String> networkAllow = new ArrayList<>();
+
+  @Option(
+      names = "--host-port",
+      paramLabel = "PORT",
+      description =
+          "Make the host's 127.0.0.1:PORT reachable inside at host.robojail.internal:PORT;"
+              + " repeatable.")
+  List<Integer> hostPorts = new ArrayList<>();
+
   @Override
   int doCall() {
     List<String> ep =
@@ -67,8 +95,9 @@ final class CreateCommand extends JailCommand {
                     .branch(branch)
                     .entrypoint(ep)
                     .agent(agent)
+                    .network(jailNetwork())
                     .build());
-    warnAboutHostNetwork();
+    warnAboutHostNetwork(name);
     out()
         .println(
             TerminalSafe.sanitizeLine(
@@ -98,5 +127,22 @@ final class CreateCommand extends JailCommand {
     tools.added().forEach(t -> out().println("toolchain " + t));
     tools.refused().forEach(t -> out().println("toolchain " + t));
     return Errors.OK;
+  }
+
+  private JailNetwork jailNetwork() {
+    Config.NetworkMode mode = null;
+    if (network != null) {
+      mode =
+          Arrays.stream(Config.NetworkMode.values())
+              .filter(m -> m.key().equals(network))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          "invalid --network "
+                              + TerminalSafe.sanitizeLine(network)
+                              + ": must be proxy, host or none"));
+    }
+    return new JailNetwork(mode, networkAllow, hostPorts);
   }
 }

@@ -1,8 +1,10 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.Dirs;
+import dev.robojail.jail.Config;
 import dev.robojail.jail.Git;
 import dev.robojail.jail.JailException;
+import dev.robojail.jail.JailState;
 import dev.robojail.sandbox.HostReport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -169,6 +171,9 @@ final class DoctorCommand extends JailCommand {
           "network = \"host\": jails reach every service on the host's loopback",
           HostReport.Status.WARN);
     }
+    if (!c.hostPorts().isEmpty()) {
+      net += ", host ports " + c.hostPorts() + " at host.robojail.internal";
+    }
     return net
         + ", "
         + c.hiddenPaths().size()
@@ -179,8 +184,20 @@ final class DoctorCommand extends JailCommand {
 
   private void describeState() {
     try {
-      int n = jails().list().size();
+      List<JailState> all = jails().list();
+      int n = all.size();
       line("state", n + (n == 1 ? " jail" : " jails"), HostReport.Status.OK);
+      // A jail's own --network host is as worth a warning as the configuration's.
+      for (JailState j : all) {
+        if (j.network().mode() == Config.NetworkMode.HOST) {
+          line(
+              "network",
+              "jail "
+                  + j.name()
+                  + " has network \"host\": it reaches every service on the host's loopback",
+              HostReport.Status.WARN);
+        }
+      }
     } catch (JailException e) {
       line("state", e.getMessage(), HostReport.Status.FAIL);
     }

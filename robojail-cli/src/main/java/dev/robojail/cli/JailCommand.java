@@ -48,9 +48,9 @@ abstract class JailCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  /** Warns on standard error when jails share the host's network. */
-  void warnAboutHostNetwork() {
-    String w = jails().hostNetworkWarning();
+  /** Warns on standard error when jail {@code name} shares the host's network. */
+  void warnAboutHostNetwork(String name) {
+    String w = jails().hostNetworkWarning(name);
     if (w != null) {
       err().println("robojail: " + w);
       err().flush();

@@ -31,7 +31,7 @@ final class RunCommand extends JailCommand {
 
   @Override
   int doCall() {
-    warnAboutHostNetwork();
+    warnAboutHostNetwork(name);
     return JailTerminal.run(jails(), name, command(command), false);
   }
 }

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param toolchains the kinds of toolchains in the home made visible, read-only, and put on {@code
  *     PATH} ({@code toolchains}; see {@code HomeToolchains}; all by default, none with {@code []})
  * @param path more directories made visible read-only and put on {@code PATH}, first ({@code path})
+ * @param hostPorts the host's loopback TCP ports every jail reaches at {@code
+ *     host.robojail.internal} ({@code host_ports}; none by default)
  */
 public record Config(
     String defaultShell,
@@ -52,7 +54,8 @@ public record Config(
     long tmpSize,
     long homeSize,
     List<String> toolchains,
-    List<java.nio.file.Path> path) {
+    List<java.nio.file.Path> path,
+    List<Integer> hostPorts) {
 
   /**
    * Credentials and keys of common tools, relative to the home directory: what a bind of the home
@@ -112,6 +115,7 @@ public record Config(
           1L << 30,
           4L << 30,
           HomeToolchains.KINDS,
+          List.of(),
           List.of());
 
   /** How a jail reaches the network. */
@@ -150,5 +154,6 @@ public record Config(
     envPassthrough = List.copyOf(envPassthrough);
     toolchains = List.copyOf(toolchains);
     path = List.copyOf(path);
+    hostPorts = List.copyOf(hostPorts);
   }
 }

@@ -33,6 +33,7 @@ public final class ConfigLoader {
           "network",
           "network_allow",
           "network_allow_defaults",
+          "host_ports",
           "extra_ro_binds",
           "extra_rw_binds",
           "hidden_paths",
@@ -122,7 +123,33 @@ public final class ConfigLoader {
         size(toml, "tmp_size", d.tmpSize()),
         size(toml, "home_size", d.homeSize()),
         list(toml, "toolchains", d.toolchains(), ConfigLoader::toolchainKind),
-        list(toml, "path", d.path(), this::pathEntry));
+        list(toml, "path", d.path(), this::pathEntry),
+        ports(toml, "host_ports", d.hostPorts()));
+  }
+
+  /** An array of TCP port numbers, 1 to 65535. */
+  private List<Integer> ports(TomlTable toml, String key, List<Integer> fallback) {
+    Object value = toml.get(List.of(key));
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof TomlArray array)) {
+      throw error(toml, key, key + " must be an array of port numbers, not " + describe(value));
+    }
+    List<Integer> result = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.get(i);
+      int line = lineOf(array.inputPositionOf(i), toml.inputPositionOf(List.of(key)));
+      if (!(item instanceof Long n) || n < 1 || n > 65535) {
+        throw new ConfigException(
+            file,
+            line,
+            0,
+            key + "[" + i + "] must be a port from 1 to 65535, not " + describe(item));
+      }
+      result.add(n.intValue());
+    }
+    return List.copyOf(result);
   }
 
   private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,17})([KMGT]?)");

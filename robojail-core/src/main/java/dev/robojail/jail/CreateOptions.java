@@ -19,6 +19,7 @@ public final class CreateOptions {
   private final String branch;
   private final List<String> entrypoint;
   private final String agent;
+  private final JailNetwork network;
 
   private CreateOptions(Builder b) {
     this.name = Objects.requireNonNull(b.name, "name");
@@ -26,6 +27,7 @@ public final class CreateOptions {
     this.branch = b.branch;
     this.entrypoint = List.copyOf(b.entrypoint);
     this.agent = b.agent;
+    this.network = b.network;
   }
 
   /** Options for a jail named {@code name} of the repository at {@code repo}. */
@@ -58,6 +60,14 @@ public final class CreateOptions {
     return Optional.ofNullable(agent).filter(s -> !s.isBlank());
   }
 
+  /**
+   * The jail's own network settings, kept in its state and applied at every run; {@link
+   * JailNetwork#CONFIG} (the default) follows the configuration.
+   */
+  public JailNetwork network() {
+    return network;
+  }
+
   /** Builds {@link CreateOptions}; not thread-safe. */
   public static final class Builder {
     private final String name;
@@ -65,6 +75,7 @@ public final class CreateOptions {
     private String branch;
     private List<String> entrypoint = List.of();
     private String agent;
+    private JailNetwork network = JailNetwork.CONFIG;
 
     private Builder(String name, Path repo) {
       this.name = Objects.requireNonNull(name, "name");
@@ -92,6 +103,12 @@ public final class CreateOptions {
      */
     public Builder agent(String agent) {
       this.agent = agent;
+      return this;
+    }
+
+    /** The jail's own network mode, allowlist entries and host ports. */
+    public Builder network(JailNetwork network) {
+      this.network = Objects.requireNonNull(network, "network");
       return this;
     }
 

@@ -134,7 +134,8 @@ final class JailCreator {
             JailState.Phase.CREATING,
             me,
             List.of(),
-            agent.map(AgentProfile::name).orElse(""));
+            agent.map(AgentProfile::name).orElse(""),
+            options.network());
     store.requireSpace();
     // The hook is in place before the name is reserved, so that no signal finds a reservation
     // without it; it undoes nothing until the reservation is this create's.

@@ -3,6 +3,7 @@ package dev.robojail.jail;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
+import dev.robojail.net.HostPorts;
 import dev.robojail.net.ProxyEnvironment;
 import dev.robojail.sandbox.Network;
 import dev.robojail.sandbox.Sandbox;
@@ -419,25 +420,49 @@ final class JailProfile {
 
   // Returns what the environment needs for this network: in proxy mode, every common client
   // pointed at the proxy inside, and Maven's settings (which its resolver needs) in a file.
+  //
+  // The jail's own settings (create --network…) win over the configuration's mode and add to its
+  // allowlist and host ports. The host ports' name is in /etc/hosts in every mode: with the host's
+  // network it stands for the host's own loopback, which that mode reaches anyway.
   private Map<String, String> network(
       Sandbox.Builder b, JailState jail, Optional<AgentProfile> agent) {
-    switch (config.effectiveNetwork()) {
+    JailNetwork own = jail.network();
+    HostPorts ports = HostPorts.of(own.effectiveHostPorts(config), layout.networkLog(jail.name()));
+    if (!ports.isEmpty()) {
+      hostsFile(b, own.effectiveMode(config) == Config.NetworkMode.HOST);
+    }
+    switch (own.effectiveMode(config)) {
       case HOST -> b.network(Network.host());
-      case NONE -> b.network(Network.loopback());
+      case NONE -> b.network(Network.loopback(ports));
       case PROXY -> {
         EgressPolicy policy =
             EgressPolicy.of(
                     agent
-                        .map(a -> config.allowlist().plus(Allowlist.parse(a.hosts())))
-                        .orElse(config.allowlist()))
+                        .map(a -> own.effectiveAllowlist(config).plus(Allowlist.parse(a.hosts())))
+                        .orElse(own.effectiveAllowlist(config)))
                 .withLog(layout.networkLog(jail.name()))
                 .withConfigHint(layout.dirs().configFile().toString());
-        b.network(Network.proxy(policy));
+        b.network(Network.proxy(policy, ports));
         b.file(ProxyEnvironment.MAVEN_SETTINGS, ProxyEnvironment.mavenSettingsText(), 0644);
         return ProxyEnvironment.variables();
       }
     }
     return Map.of();
+  }
+
+  // The host's hosts file with the host ports' name added; a host without one gets a fresh one.
+  private static void hostsFile(Sandbox.Builder b, boolean hostNetwork) {
+    String hosts;
+    try {
+      hosts = Files.readString(Path.of("/etc/hosts"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost\n";
+    }
+    if (!hosts.isEmpty() && !hosts.endsWith("\n")) {
+      hosts += "\n";
+    }
+    String line = hostNetwork ? "127.0.0.1\t" + HostPorts.NAME + "\n" : HostPorts.hostsLine();
+    b.etcFile("hosts", hosts + line, 0644);
   }
 
   private void limits(Sandbox.Builder b) {

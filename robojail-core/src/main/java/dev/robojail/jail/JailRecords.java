@@ -26,20 +26,7 @@ final class JailRecords {
     try {
       Files.createDirectories(file.getParent());
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-      JailState ready =
-          new JailState(
-              jail.name(),
-              jail.repo(),
-              jail.branch(),
-              jail.baseCommit(),
-              jail.worktree(),
-              jail.gitDir(),
-              jail.created(),
-              jail.entrypoint(),
-              JailState.Phase.READY,
-              null,
-              List.of(),
-              jail.agent());
+      JailState ready = jail.inPhase(JailState.Phase.READY, null).withSupervisor(null);
       Files.write(temp, StateCodec.encode(Map.of(jail.name(), ready)));
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

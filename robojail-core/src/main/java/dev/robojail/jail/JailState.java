@@ -32,6 +32,8 @@ import java.util.Objects;
  *     by a crash or a reboot stays until the next change of the jail, and is not {@linkplain
  *     #liveSessions() live}
  * @param agent the agent profile the jail was made for ({@link AgentProfile}); empty for none
+ * @param network the network settings the jail was created with; {@link JailNetwork#CONFIG} to
+ *     follow the configuration
  */
 public record JailState(
     JailName name,
@@ -45,7 +47,8 @@ public record JailState(
     Phase phase,
     Supervisor owner,
     List<Supervisor> sessions,
-    String agent) {
+    String agent,
+    JailNetwork network) {
 
   /** Where a jail is in its lifecycle: creating → ready (running with N sessions) → destroying. */
   public enum Phase {
@@ -74,6 +77,9 @@ public record JailState(
     agent = agent == null ? "" : agent;
     entrypoint = List.copyOf(entrypoint);
     sessions = List.copyOf(sessions);
+    if (network == null) {
+      network = JailNetwork.CONFIG;
+    }
     if (phase == Phase.READY && owner != null) {
       throw new IllegalArgumentException("a ready jail has no owner");
     }
@@ -107,7 +113,68 @@ public record JailState(
         phase,
         owner,
         sessions,
-        "");
+        "",
+        JailNetwork.CONFIG);
+  }
+
+  /** A jail made without an agent profile, with these network settings. */
+  public JailState(
+      JailName name,
+      Path repo,
+      String branch,
+      String baseCommit,
+      Path worktree,
+      Path gitDir,
+      Instant created,
+      List<String> entrypoint,
+      Phase phase,
+      Supervisor owner,
+      List<Supervisor> sessions,
+      JailNetwork network) {
+    this(
+        name,
+        repo,
+        branch,
+        baseCommit,
+        worktree,
+        gitDir,
+        created,
+        entrypoint,
+        phase,
+        owner,
+        sessions,
+        "",
+        network);
+  }
+
+  /** A jail made for an agent profile, following the configuration's network. */
+  public JailState(
+      JailName name,
+      Path repo,
+      String branch,
+      String baseCommit,
+      Path worktree,
+      Path gitDir,
+      Instant created,
+      List<String> entrypoint,
+      Phase phase,
+      Supervisor owner,
+      List<Supervisor> sessions,
+      String agent) {
+    this(
+        name,
+        repo,
+        branch,
+        baseCommit,
+        worktree,
+        gitDir,
+        created,
+        entrypoint,
+        phase,
+        owner,
+        sessions,
+        agent,
+        JailNetwork.CONFIG);
   }
 
   /** A ready jail with at most one session, as jails were before the lifecycle. */
@@ -132,7 +199,9 @@ public record JailState(
         entrypoint,
         Phase.READY,
         null,
-        supervisor == null ? List.of() : List.of(supervisor));
+        supervisor == null ? List.of() : List.of(supervisor),
+        "",
+        JailNetwork.CONFIG);
   }
 
   /** The sessions whose supervisors are still running. */
@@ -162,7 +231,7 @@ public record JailState(
   public JailState withSession(Supervisor session) {
     List<Supervisor> more = new ArrayList<>(sessions);
     more.add(session);
-    return with(repo, phase, owner, more);
+    return with(repo, phase, owner, more, network);
   }
 
   /** This state without the given session, and without sessions whose supervisor is gone. */
@@ -171,27 +240,38 @@ public record JailState(
         repo,
         phase,
         owner,
-        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList());
+        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList(),
+        network);
   }
 
   /** This state with a single session, or none for {@code null}. */
   public JailState withSupervisor(Supervisor newSupervisor) {
-    return with(repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor));
+    return with(
+        repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor), network);
   }
 
   /** This state in another phase, owned by {@code newOwner} ({@code null} for {@code READY}). */
   public JailState inPhase(Phase newPhase, Supervisor newOwner) {
-    return with(repo, newPhase, newOwner, sessions);
+    return with(repo, newPhase, newOwner, sessions, network);
   }
 
   /** This state pointing at the user's repository in another place. */
   public JailState withRepo(Path newRepo) {
-    return with(newRepo, phase, owner, sessions);
+    return with(newRepo, phase, owner, sessions, network);
+  }
+
+  /** This state with these network settings. */
+  public JailState withNetwork(JailNetwork newNetwork) {
+    return with(repo, phase, owner, sessions, newNetwork);
   }
 
   // What changes in a jail's life; the rest is fixed when it is created.
   private JailState with(
-      Path newRepo, Phase newPhase, Supervisor newOwner, List<Supervisor> newSessions) {
+      Path newRepo,
+      Phase newPhase,
+      Supervisor newOwner,
+      List<Supervisor> newSessions,
+      JailNetwork newNetwork) {
     return new JailState(
         name,
         newRepo,
@@ -204,6 +284,7 @@ public record JailState(
         newPhase,
         newOwner,
         newSessions,
-        agent);
+        agent,
+        newNetwork);
   }
 }

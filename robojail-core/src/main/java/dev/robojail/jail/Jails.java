@@ -365,7 +365,16 @@ public final class Jails {
    * mode reaches every service on the host's loopback.
    */
   public String hostNetworkWarning() {
-    return config().effectiveNetwork() == Config.NetworkMode.HOST
+    return hostNetworkWarning(config().effectiveNetwork());
+  }
+
+  /** {@link #hostNetworkWarning()} for jail {@code name}, whose own mode may differ. */
+  public String hostNetworkWarning(String name) {
+    return hostNetworkWarning(get(name).network().effectiveMode(config()));
+  }
+
+  private static String hostNetworkWarning(Config.NetworkMode mode) {
+    return mode == Config.NetworkMode.HOST
         ? "warning: network = \"host\": this jail shares the host's network and can reach every"
             + " service on its loopback (databases, dev servers); use \"proxy\" unless you need it"
         : null;

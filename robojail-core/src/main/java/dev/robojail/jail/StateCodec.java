@@ -58,7 +58,11 @@ final class StateCodec {
       // Written by robojail before the lifecycle: a single session.
       StoredSupervisor supervisor,
       // Absent before agent profiles: none.
-      String agent) {}
+      String agent,
+      // Absent for a jail that follows the configuration.
+      StoredNetwork network) {}
+
+  record StoredNetwork(String mode, List<String> allow, List<Integer> hostPorts) {}
 
   record StoredSupervisor(long pid, long startTime, String bootId) {}
 
@@ -79,9 +83,39 @@ final class StateCodec {
               stored(s.owner()),
               s.sessions().stream().map(StateCodec::stored).toList(),
               null,
-              s.agent().isEmpty() ? null : s.agent()));
+              s.agent().isEmpty() ? null : s.agent(),
+              stored(s.network())));
     }
     return JSON.writeValueAsBytes(new StoredFile(VERSION, stored));
+  }
+
+  private static StoredNetwork stored(JailNetwork n) {
+    return n.equals(JailNetwork.CONFIG)
+        ? null
+        : new StoredNetwork(n.mode() == null ? null : n.mode().key(), n.allow(), n.hostPorts());
+  }
+
+  // The state file is the user's, but checked as strictly as config: its entries reach the proxy.
+  private static JailNetwork network(String where, StoredNetwork n) throws CorruptException {
+    if (n == null) {
+      return JailNetwork.CONFIG;
+    }
+    Config.NetworkMode mode = null;
+    if (n.mode() != null) {
+      try {
+        mode = Config.NetworkMode.valueOf(n.mode().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CorruptException(where + " has an unknown network mode");
+      }
+    }
+    try {
+      return new JailNetwork(
+          mode,
+          n.allow() == null ? List.of() : n.allow(),
+          n.hostPorts() == null ? List.of() : n.hostPorts());
+    } catch (InvalidInputException e) {
+      throw new CorruptException(where + " has an " + e.getMessage());
+    }
   }
 
   private static StoredSupervisor stored(Supervisor s) {
@@ -155,7 +189,8 @@ final class StateCodec {
           phase,
           owner,
           sessions,
-          agent(where, j.agent()));
+          agent(where, j.agent()),
+          network(where, j.network()));
     } catch (DateTimeParseException e) {
       throw new CorruptException(where + " has an invalid \"created\" time");
     } catch (NullPointerException e) {

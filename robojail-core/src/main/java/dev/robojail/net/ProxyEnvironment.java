@@ -18,7 +18,8 @@ public final class ProxyEnvironment {
   /** Where the jail finds the Maven settings that name the proxy. */
   public static final String MAVEN_SETTINGS = "/run/robojail/maven-settings.xml";
 
-  private static final String NO_PROXY = "localhost,127.0.0.1,::1";
+  // The host ports' name too: its relay is not the proxy, and the proxy would refuse it.
+  private static final String NO_PROXY = "localhost,127.0.0.1,::1," + HostPorts.NAME;
 
   private ProxyEnvironment() {}
 
@@ -56,7 +57,9 @@ public final class ProxyEnvironment {
           .append(protocol)
           .append("</protocol>\n      <host>127.0.0.1</host>\n      <port>")
           .append(EgressProxy.PORT)
-          .append("</port>\n      <nonProxyHosts>localhost|127.*|[::1]</nonProxyHosts>\n")
+          .append("</port>\n      <nonProxyHosts>localhost|127.*|[::1]|")
+          .append(HostPorts.NAME)
+          .append("</nonProxyHosts>\n")
           .append("    </proxy>\n");
     }
     b.append("  </proxies>\n</settings>\n");

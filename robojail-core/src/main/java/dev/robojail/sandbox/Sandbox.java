@@ -128,7 +128,7 @@ public record Sandbox(
         streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
         streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
         streams.stderr() instanceof Stdio.Inherit ? -1 : 1002,
-        network instanceof Network.Proxy ? 1003 : -1);
+        network.handsOver() ? 1003 : -1);
   }
 
   /**

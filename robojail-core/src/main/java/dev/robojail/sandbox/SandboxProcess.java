@@ -6,6 +6,7 @@ import dev.robojail.ffm.SigInfo;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.EgressProxy;
+import dev.robojail.net.HostRelay;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Optional;
@@ -26,6 +27,7 @@ public final class SandboxProcess extends Process {
   private final int pid;
   private final int pidfd;
   private final EgressProxy egress;
+  private final HostRelay hostRelay;
   private final OutputStream stdin;
   private final InputStream stdout;
   private final InputStream stderr;
@@ -34,7 +36,7 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
-    this(Kernel.linux(), pid, pidfd, null, stdin, stdout, stderr);
+    this(Kernel.linux(), pid, pidfd, null, null, stdin, stdout, stderr);
   }
 
   SandboxProcess(
@@ -42,6 +44,7 @@ public final class SandboxProcess extends Process {
       int pid,
       int pidfd,
       EgressProxy egress,
+      HostRelay hostRelay,
       OutputStream stdin,
       InputStream stdout,
       InputStream stderr) {
@@ -49,6 +52,7 @@ public final class SandboxProcess extends Process {
     this.pid = pid;
     this.pidfd = pidfd;
     this.egress = egress;
+    this.hostRelay = hostRelay;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -72,6 +76,9 @@ public final class SandboxProcess extends Process {
       if (egress != null) {
         egress.close();
       }
+      if (hostRelay != null) {
+        hostRelay.close();
+      }
       exit.complete(info.exitStatus());
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
@@ -84,6 +91,14 @@ public final class SandboxProcess extends Process {
    */
   public Optional<EgressProxy> egress() {
     return Optional.ofNullable(egress);
+  }
+
+  /**
+   * The relay of this sandbox's {@linkplain Network#hostPorts() host ports}, if it has any; it
+   * closes, with every connection through it, when the sandbox ends.
+   */
+  public Optional<HostRelay> hostRelay() {
+    return Optional.ofNullable(hostRelay);
   }
 
   @Override

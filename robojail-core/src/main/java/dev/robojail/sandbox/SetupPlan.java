@@ -23,6 +23,7 @@ import dev.robojail.ffm.SockAddrIn;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.ffm.Sysno;
 import dev.robojail.net.EgressProxy;
+import dev.robojail.net.HostPorts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -119,8 +120,9 @@ final class SetupPlan {
 
   /**
    * The program for {@code sandbox} on a host with these facts, with the command's standard streams
-   * taken from the given descriptors (or inherited, for -1), and for {@link Network.Proxy} the
-   * socket over which the proxy's listening socket goes back to the parent.
+   * taken from the given descriptors (or inherited, for -1), and for a network that {@linkplain
+   * Network#handsOver() hands over} listeners the socket over which they go back to the parent: the
+   * proxy's first, then one per host port in ascending order.
    */
   static SetupProgram program(
       Sandbox sandbox, HostFacts host, int stdin, int stdout, int stderr, int egress) {
@@ -133,11 +135,17 @@ final class SetupPlan {
     if (s.namespaces().contains(Namespace.NET)) {
       stage(Stage.NETWORK);
       loopbackUp();
-      if (s.network() instanceof Network.Proxy) {
+      if (s.network().handsOver()) {
         if (egress < 0) {
           throw new IllegalArgumentException("a proxied network needs the handover socket");
         }
-        proxyListener(egress);
+        if (s.network() instanceof Network.Proxy) {
+          listener(egress, new byte[] {127, 0, 0, 1}, "127.0.0.1", EgressProxy.PORT);
+        }
+        for (int port : s.network().hostPorts().ports()) {
+          listener(egress, new byte[] {127, 0, 0, 2}, HostPorts.ADDRESS, port);
+        }
+        add(Step.of("close", Sysno.CLOSE, of(egress, "handover")));
       }
     }
     stage(Stage.ROOT);
@@ -726,12 +734,12 @@ final class SetupPlan {
   }
 
   /**
-   * The egress proxy's listening socket, made here in the sandbox's own network namespace (where it
-   * stays, wherever its descriptor goes) and sent to the parent over {@code handover} ({@code
-   * SCM_RIGHTS}): a process outside can accept connections on it without ever entering the
-   * namespace, which an unprivileged JVM could not do.
+   * A listening socket (the egress proxy's, or a host port's), made here in the sandbox's own
+   * network namespace (where it stays, wherever its descriptor goes) and sent to the parent over
+   * {@code handover} ({@code SCM_RIGHTS}): a process outside can accept connections on it without
+   * ever entering the namespace, which an unprivileged JVM could not do.
    */
-  private void proxyListener(int handover) {
+  private void listener(int handover, byte[] ip, String shown, int port) {
     Slot listener = new Slot("listener");
     add(
         Step.of(
@@ -751,13 +759,13 @@ final class SetupPlan {
             of(SockAddrIn.SO_REUSEADDR, "SO_REUSEADDR"),
             Arg.bytes(one, "[1]"),
             of(one.length)));
-    byte[] address = SockAddrIn.bytes(new byte[] {127, 0, 0, 1}, EgressProxy.PORT);
+    byte[] address = SockAddrIn.bytes(ip, port);
     add(
         Step.of(
             "bind",
             Sysno.BIND,
             Arg.result(listener),
-            Arg.bytes(address, "{AF_INET, 127.0.0.1:" + EgressProxy.PORT + "}"),
+            Arg.bytes(address, "{AF_INET, " + shown + ":" + port + "}"),
             of(address.length)));
     add(Step.of("listen", Sysno.LISTEN, Arg.result(listener), of(LISTEN_BACKLOG)));
     add(
@@ -769,7 +777,6 @@ final class SetupPlan {
                 of(0))
             .expecting(1));
     add(Step.of("close", Sysno.CLOSE, Arg.result(listener)));
-    add(Step.of("close", Sysno.CLOSE, of(handover, "handover")));
   }
 
   private void stdio(int fd, int target, String name) {

@@ -9,7 +9,10 @@ import dev.robojail.ffm.SetupRunner;
 import dev.robojail.ffm.SetupStepException;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.EgressProxy;
+import dev.robojail.net.HostPorts;
+import dev.robojail.net.HostRelay;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -52,7 +55,7 @@ final class Spawner {
               ? new int[] {-1, -1}
               : stream(kernel, s.streams().stderr(), 2, parentEnds, childEnds);
       int[] handover = {-1, -1};
-      if (s.network() instanceof Network.Proxy) {
+      if (s.network().handsOver()) {
         handover = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
         childEnds.add(handover[1]);
         handoverEnd = handover[0];
@@ -91,16 +94,30 @@ final class Spawner {
       closeAll(kernel, childEnds);
       childEnds.clear();
       EgressProxy egress = null;
-      if (s.network() instanceof Network.Proxy proxy) {
+      HostRelay relay = null;
+      if (s.network().handsOver()) {
+        List<Integer> received = new ArrayList<>();
         try {
-          // The child sent it before it exec'd, so it waits in the socket already.
-          int listener = kernel.receiveDescriptor(handover[0]);
-          if (listener < 0) {
-            throw new SandboxException("the sandbox's setup sent no proxy socket");
+          // The child sent them before it exec'd, so they wait in the socket already.
+          String name = Integer.toString(child.pid());
+          if (s.network() instanceof Network.Proxy proxy) {
+            int listener = receive(kernel, handover[0], "proxy", received);
+            egress = EgressProxy.serve(kernel, listener, proxy.policy(), name);
+            received.clear();
           }
-          egress =
-              EgressProxy.serve(kernel, listener, proxy.policy(), Integer.toString(child.pid()));
+          HostPorts ports = s.network().hostPorts();
+          if (!ports.isEmpty()) {
+            for (int port : ports.ports()) {
+              receive(kernel, handover[0], "host port " + port, received);
+            }
+            relay = HostRelay.serve(kernel, received, ports, EgressPolicy.Limits.DEFAULT, name);
+            received.clear();
+          }
         } catch (RuntimeException e) {
+          closeAll(kernel, received);
+          if (egress != null) {
+            egress.close();
+          }
           child(kernel, child);
           throw e;
         }
@@ -112,6 +129,7 @@ final class Spawner {
               child.pid(),
               child.pidfd(),
               egress,
+              relay,
               in[0] >= 0
                   ? new BufferedOutputStream(new FdOutputStream(in[0]))
                   : OutputStream.nullOutputStream(),
@@ -178,6 +196,15 @@ final class Spawner {
       child.add(ends[1]);
     }
     return ends;
+  }
+
+  private static int receive(Kernel kernel, int socket, String what, List<Integer> received) {
+    int fd = kernel.receiveDescriptor(socket);
+    if (fd < 0) {
+      throw new SandboxException("the sandbox's setup sent no socket for the " + what);
+    }
+    received.add(fd);
+    return fd;
   }
 
   /** Kills and reaps a child that cannot be handed out. */

@@ -54,7 +54,7 @@ class JailStatusTest {
         "vendor/lib");
     repo.commit("initial, with a submodule");
     jails = Jails.open(TestWorld.in(tmp).dirs(), home);
-    jails.create("j", repo.dir, null, null);
+    jails.create("j", repo.dir);
   }
 
   private String inJail(String script) {

@@ -350,6 +350,10 @@ class NetworkTest {
               + "'); print('connected')\nexcept OSError as e: print(errno.errorcode[e.errno])\"";
       assertEquals("ECONNREFUSED\n", ok(base(Network.loopback()), connect));
       assertEquals("ECONNREFUSED\n", ok(base(Network.proxy(policy(null))), connect));
+      // a listed host port opens that port, not the host's network
+      assertEquals(
+          "ECONNREFUSED\n",
+          ok(base(Network.loopback(dev.robojail.net.HostPorts.of(List.of(port), null))), connect));
       assumeTrue(
           Landlock.abi() >= 6,
           "Landlock ABI 6 scopes abstract sockets; this kernel has " + Landlock.abi());

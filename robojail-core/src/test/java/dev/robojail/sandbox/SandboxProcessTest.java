@@ -32,6 +32,7 @@ class SandboxProcessTest {
         PID,
         PIDFD,
         null,
+        null,
         OutputStream.nullOutputStream(),
         InputStream.nullInputStream(),
         InputStream.nullInputStream());

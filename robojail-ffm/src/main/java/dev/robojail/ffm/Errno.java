@@ -29,6 +29,8 @@ public final class Errno {
   public static final int ENXIO = 6;
   public static final int EIO = 5;
   public static final int EAFNOSUPPORT = 97;
+  public static final int ETIMEDOUT = 110;
+  public static final int EINPROGRESS = 115;
 
   // Generated from the C library's table; index = errno.
   private static final String[] NAMES = {

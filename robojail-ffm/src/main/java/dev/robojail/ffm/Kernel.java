@@ -54,6 +54,21 @@ public interface Kernel {
   /** {@code shutdown(2)}. */
   void shutdown(int fd, int how);
 
+  /** See {@link Syscalls#connectTcp}. */
+  int connectTcp(byte[] address, int port, int timeoutMillis);
+
+  /** See {@link Syscalls#poll2}. */
+  short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis);
+
+  /** See {@link Syscalls#setNonBlocking}. */
+  void setNonBlocking(int fd, boolean on);
+
+  /** See {@link Syscalls#setPipeSize}. */
+  int setPipeSize(int fd, int size);
+
+  /** See {@link Syscalls#splice}. */
+  long splice(int in, int out, long len, int flags);
+
   /** The descriptor passed with one byte on a UNIX socket ({@code SCM_RIGHTS}), or -1 for none. */
   int receiveDescriptor(int socket);
 

@@ -70,6 +70,31 @@ final class LinuxKernel implements Kernel {
   }
 
   @Override
+  public int connectTcp(byte[] address, int port, int timeoutMillis) {
+    return Syscalls.connectTcp(address, port, timeoutMillis);
+  }
+
+  @Override
+  public short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    return Syscalls.poll2(fd1, events1, fd2, events2, timeoutMillis);
+  }
+
+  @Override
+  public void setNonBlocking(int fd, boolean on) {
+    Syscalls.setNonBlocking(fd, on);
+  }
+
+  @Override
+  public int setPipeSize(int fd, int size) {
+    return Syscalls.setPipeSize(fd, size);
+  }
+
+  @Override
+  public long splice(int in, int out, long len, int flags) {
+    return Syscalls.splice(in, out, len, flags);
+  }
+
+  @Override
   public void shutdown(int fd, int how) {
     Syscalls.shutdown(fd, how);
   }

@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 /** {@code struct pollfd} for {@code poll(2)}, and its event bits. */
 public final class PollFd {
   public static final short POLLIN = 0x1;
+  public static final short POLLOUT = 0x4;
   public static final short POLLERR = 0x8;
   public static final short POLLHUP = 0x10;
   public static final short POLLNVAL = 0x20;

@@ -26,7 +26,41 @@ public final class SockAddrIn {
           JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin_addr"),
           MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero"));
 
+  /** {@code struct sockaddr_in6} (28 bytes): family, port, flow info, address, scope. */
+  public static final StructLayout LAYOUT6 =
+      MemoryLayout.structLayout(
+          JAVA_SHORT.withName("sin6_family"),
+          JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin6_port"),
+          JAVA_INT.withName("sin6_flowinfo"),
+          MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("sin6_addr"),
+          JAVA_INT.withName("sin6_scope_id"));
+
+  public static final short AF_INET6 = 10;
+
   private SockAddrIn() {}
+
+  /**
+   * The {@code sockaddr_in} for a 4-byte address or the {@code sockaddr_in6} for a 16-byte one,
+   * with {@code port}.
+   */
+  public static byte[] of(byte[] address, int port) {
+    if (address.length == 4) {
+      return bytes(address, port);
+    }
+    if (address.length != 16 || port < 0 || port > 0xffff) {
+      throw new IllegalArgumentException("not an IPv6 address and port");
+    }
+    return Structs.bytes(
+        LAYOUT6.byteSize(),
+        s -> {
+          s.set(JAVA_SHORT, Structs.offset(LAYOUT6, "sin6_family"), AF_INET6);
+          s.set(
+              JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN),
+              Structs.offset(LAYOUT6, "sin6_port"),
+              (short) port);
+          MemorySegment.copy(address, 0, s, JAVA_BYTE, Structs.offset(LAYOUT6, "sin6_addr"), 16);
+        });
+  }
 
   /** The struct for {@code address} (4 bytes, such as 127.0.0.1) and {@code port}. */
   public static byte[] bytes(byte[] address, int port) {

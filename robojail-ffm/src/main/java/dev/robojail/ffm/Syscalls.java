@@ -76,6 +76,18 @@ public final class Syscalls {
 
   public static final int CLOSE_RANGE_CLOEXEC = 4;
   private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+  private static final int SO_ERROR = 4;
+  private static final int IPPROTO_TCP = 6;
+  private static final int TCP_NODELAY = 1;
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int F_SETPIPE_SZ = 1031;
+
+  /** {@link #splice}: move pages rather than copy them, where the kernel can. */
+  public static final int SPLICE_F_MOVE = 1;
+
+  /** {@link #splice}: do not block on the pipe. */
+  public static final int SPLICE_F_NONBLOCK = 2;
 
   private Syscalls() {}
 
@@ -297,6 +309,132 @@ public final class Syscalls {
 
   public static int getgid() {
     return (int) sys(Sysno.GETGID);
+  }
+
+  /**
+   * A blocking TCP connection to {@code address} (4 or 16 bytes) and {@code port}, made within
+   * {@code timeoutMillis}, with {@code TCP_NODELAY}: {@code socket}, a non-blocking {@code
+   * connect}, {@code poll} for its end, {@code SO_ERROR}, then blocking again. Returns the socket;
+   * throws with {@code ETIMEDOUT} when the time ran out, or the connection's own errno.
+   */
+  public static int connectTcp(byte[] address, int port, int timeoutMillis) {
+    byte[] sa = SockAddrIn.of(address, port);
+    int family = address.length == 4 ? SockAddrIn.AF_INET : SockAddrIn.AF_INET6;
+    String call = "connect(" + (address.length == 4 ? "AF_INET" : "AF_INET6") + ", port " + port;
+    int fd =
+        (int)
+            check(
+                sys(
+                    Sysno.SOCKET,
+                    family,
+                    SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC | SockAddrIn.SOCK_NONBLOCK,
+                    0),
+                "socket(" + family + ", SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)");
+    try (Arena a = Arena.ofConfined()) {
+      long r = sys(Sysno.CONNECT, fd, a.allocateFrom(JAVA_BYTE, sa).address(), sa.length);
+      if (r == -Errno.EINPROGRESS || r == -Errno.EINTR) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+          int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+          short ev;
+          try {
+            ev = poll(fd, PollFd.POLLOUT, left);
+          } catch (SyscallException e) {
+            if (e.errno() == Errno.EINTR) {
+              continue;
+            }
+            throw e;
+          }
+          if (ev == 0) {
+            throw new SyscallException(call + ")", Errno.ETIMEDOUT);
+          }
+          break;
+        }
+        MemorySegment err = a.allocate(JAVA_INT);
+        MemorySegment len = a.allocateFrom(JAVA_INT, 4);
+        check(
+            sys(
+                Sysno.GETSOCKOPT,
+                fd,
+                SockAddrIn.SOL_SOCKET,
+                SO_ERROR,
+                err.address(),
+                len.address()),
+            "getsockopt(" + fd + ", SOL_SOCKET, SO_ERROR)");
+        r = -err.get(JAVA_INT, 0);
+      }
+      check(r, call + ")");
+      long fl = check(sys(Sysno.FCNTL, fd, F_GETFL), "fcntl(" + fd + ", F_GETFL)");
+      check(
+          sys(Sysno.FCNTL, fd, F_SETFL, fl & ~SockAddrIn.SOCK_NONBLOCK),
+          "fcntl(" + fd + ", F_SETFL)");
+      MemorySegment one = a.allocateFrom(JAVA_INT, 1);
+      check(
+          sys(Sysno.SETSOCKOPT, fd, IPPROTO_TCP, TCP_NODELAY, one.address(), 4),
+          "setsockopt(" + fd + ", IPPROTO_TCP, TCP_NODELAY)");
+      return fd;
+    } catch (RuntimeException e) {
+      sys(Sysno.CLOSE, fd);
+      throw e;
+    }
+  }
+
+  /**
+   * {@code poll(2)} on two descriptors; returns both {@code revents}, zeros when {@code
+   * timeoutMillis} passed first. Retries on EINTR.
+   */
+  public static short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      long size = PollFd.LAYOUT.byteSize();
+      MemorySegment p = a.allocate(PollFd.LAYOUT, 2);
+      p.set(JAVA_INT, PollFd.FD, fd1);
+      p.set(JAVA_SHORT, PollFd.EVENTS, events1);
+      p.set(JAVA_INT, size + PollFd.FD, fd2);
+      p.set(JAVA_SHORT, size + PollFd.EVENTS, events2);
+      while (true) {
+        long r = sys(Sysno.POLL, p.address(), 2, timeoutMillis);
+        if (r == -Errno.EINTR) {
+          continue;
+        }
+        check(r, "poll({" + fd1 + ", " + fd2 + "}, 2, " + timeoutMillis + ")");
+        return r == 0
+            ? new short[2]
+            : new short[] {
+              p.get(JAVA_SHORT, PollFd.REVENTS), p.get(JAVA_SHORT, size + PollFd.REVENTS)
+            };
+      }
+    }
+  }
+
+  /** Sets or clears {@code O_NONBLOCK} on {@code fd}. */
+  public static void setNonBlocking(int fd, boolean on) {
+    long fl = check(sys(Sysno.FCNTL, fd, F_GETFL), "fcntl(" + fd + ", F_GETFL)");
+    long want = on ? fl | SockAddrIn.SOCK_NONBLOCK : fl & ~SockAddrIn.SOCK_NONBLOCK;
+    check(sys(Sysno.FCNTL, fd, F_SETFL, want), "fcntl(" + fd + ", F_SETFL)");
+  }
+
+  /**
+   * {@code fcntl(fd, F_SETPIPE_SZ, size)}: the pipe's capacity, rounded up by the kernel; returns
+   * it.
+   */
+  public static int setPipeSize(int fd, int size) {
+    return (int)
+        check(
+            sys(Sysno.FCNTL, fd, F_SETPIPE_SZ, size),
+            "fcntl(" + fd + ", F_SETPIPE_SZ, " + size + ")");
+  }
+
+  /**
+   * {@code splice(2)} of up to {@code len} bytes from {@code in} to {@code out} (one of them a
+   * pipe), without offsets; 0 means end of file. Retries on EINTR.
+   */
+  public static long splice(int in, int out, long len, int flags) {
+    while (true) {
+      long r = sys(Sysno.SPLICE, in, 0, out, 0, len, flags);
+      if (r != -Errno.EINTR) {
+        return check(r, "splice(" + in + ", NULL, " + out + ", NULL, " + len + ", " + flags + ")");
+      }
+    }
   }
 
   /**

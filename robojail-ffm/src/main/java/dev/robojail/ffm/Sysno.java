@@ -26,6 +26,7 @@ public final class Sysno {
   public static final int LISTEN = 50;
   public static final int SOCKETPAIR = 53;
   public static final int SETSOCKOPT = 54;
+  public static final int GETSOCKOPT = 55;
   public static final int CLONE = 56;
   public static final int EXECVE = 59;
   public static final int EXIT = 60;
@@ -88,6 +89,7 @@ public final class Sysno {
   public static final int SYMLINKAT = 266;
   public static final int FCHMODAT = 268;
   public static final int UNSHARE = 272;
+  public static final int SPLICE = 275;
   public static final int ACCEPT4 = 288;
   public static final int DUP3 = 292;
   public static final int PIPE2 = 293;

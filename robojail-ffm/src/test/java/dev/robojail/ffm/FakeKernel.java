@@ -174,6 +174,46 @@ public final class FakeKernel implements Kernel {
   }
 
   @Override
+  public int connectTcp(byte[] address, int port, int timeoutMillis) {
+    return (Integer)
+        answer(
+            "connect_tcp",
+            java.util.HexFormat.of().formatHex(address) + ", " + port + ", " + timeoutMillis,
+            null);
+  }
+
+  @Override
+  public short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
+    return (short[])
+        answer(
+            "poll2",
+            fd1
+                + ", 0x"
+                + Integer.toHexString(events1)
+                + ", "
+                + fd2
+                + ", 0x"
+                + Integer.toHexString(events2),
+            null);
+  }
+
+  @Override
+  public void setNonBlocking(int fd, boolean on) {
+    answer("set_nonblocking", fd + ", " + on, () -> 0);
+  }
+
+  @Override
+  public int setPipeSize(int fd, int size) {
+    return (Integer) answer("set_pipe_size", fd + ", " + size, () -> size);
+  }
+
+  @Override
+  public long splice(int in, int out, long len, int flags) {
+    return ((Number) answer("splice", in + ", " + out + ", " + len + ", " + flags, null))
+        .longValue();
+  }
+
+  @Override
   public void shutdown(int fd, int how) {
     answer("shutdown", fd + ", " + how, () -> 0);
   }

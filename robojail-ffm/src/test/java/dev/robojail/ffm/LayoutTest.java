@@ -79,6 +79,22 @@ class LayoutTest {
   }
 
   @Test
+  void sockaddrIn6HasThePortAndAddressWhereTheKernelReadsThem() {
+    assertEquals(28, SockAddrIn.LAYOUT6.byteSize()); // sizeof(struct sockaddr_in6)
+    assertEquals(2, offset(SockAddrIn.LAYOUT6, "sin6_port"));
+    assertEquals(8, offset(SockAddrIn.LAYOUT6, "sin6_addr"));
+    byte[] ip = new byte[16];
+    ip[15] = 1; // ::1
+    byte[] a = SockAddrIn.of(ip, 443);
+    assertEquals(28, a.length);
+    assertEquals(SockAddrIn.AF_INET6, le(a).getShort(0));
+    assertEquals(443, ByteBuffer.wrap(a).order(ByteOrder.BIG_ENDIAN).getShort(2) & 0xffff);
+    assertArrayEquals(ip, java.util.Arrays.copyOfRange(a, 8, 24));
+    assertEquals(16, SockAddrIn.of(new byte[4], 1).length);
+    assertThrows(IllegalArgumentException.class, () -> SockAddrIn.of(new byte[5], 1));
+  }
+
+  @Test
   void msghdrIovecAndCmsghdrAreTheKernels() {
     assertEquals(56, MsgHdr.LAYOUT.byteSize()); // sizeof(struct msghdr) on x86-64
     assertEquals(16, offset(MsgHdr.LAYOUT, "msg_iov"));

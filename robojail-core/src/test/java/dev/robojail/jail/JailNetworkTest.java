@@ -1,0 +1,92 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A jail's own network settings: how they combine with the configuration, and how they keep. */
+class JailNetworkTest {
+  @TempDir Path dir;
+
+  private static Config config(String toml, Path dir) throws IOException {
+    return ConfigLoader.load(Files.writeString(dir.resolve("config.toml"), toml), Path.of("/h"));
+  }
+
+  @Test
+  void theJailsModeWinsAndItsEntriesAndPortsAddToTheConfigurations() throws IOException {
+    Config c =
+        config(
+            "network_enabled = false\nhost_ports = [5432, 11434]\nnetwork_allow = [\"a.test\"]\n",
+            dir);
+    assertEquals(Config.NetworkMode.NONE, JailNetwork.CONFIG.effectiveMode(c));
+    JailNetwork own = new JailNetwork(Config.NetworkMode.PROXY, List.of("b.test:443"), List.of(80));
+    assertEquals(Config.NetworkMode.PROXY, own.effectiveMode(c));
+    assertEquals(List.of(80, 5432, 11434), own.effectiveHostPorts(c));
+    assertTrue(own.effectiveAllowlist(c).allowsName("a.test", 1));
+    assertTrue(own.effectiveAllowlist(c).allowsName("b.test", 443));
+    assertFalse(own.effectiveAllowlist(c).allowsName("b.test", 80));
+    assertFalse(JailNetwork.CONFIG.effectiveAllowlist(c).allowsName("b.test", 443));
+  }
+
+  @Test
+  void badEntriesAreInvalidInput() {
+    assertThrows(
+        InvalidInputException.class,
+        () -> new JailNetwork(null, List.of("exa*mple.com"), List.of()));
+    assertThrows(InvalidInputException.class, () -> new JailNetwork(null, List.of(), List.of(0)));
+  }
+
+  @Test
+  void hostPortsInTheConfigurationAreCheckedWithTheirLine() throws IOException {
+    Path file = Files.writeString(dir.resolve("bad.toml"), "# ports\nhost_ports = [5432, 99999]\n");
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Path.of("/h")));
+    assertTrue(
+        e.getMessage().endsWith(":2: host_ports[1] must be a port from 1 to 65535, not 99999"),
+        e.getMessage());
+    Path text = Files.writeString(dir.resolve("text.toml"), "host_ports = [\"5432\"]\n");
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(text, Path.of("/h")));
+  }
+
+  @Test
+  void theStateKeepsTheSettingsAndAPlantedModeOrEntryIsCorruption() throws IOException {
+    Path file = dir.resolve("state/jails.json");
+    StateStore store = new StateStore(file);
+    JailNetwork own = new JailNetwork(Config.NetworkMode.NONE, List.of("x.test"), List.of(5432));
+    JailState a = StateStoreWriter.jail("a").withNetwork(own);
+    store.put(a);
+    store.put(StateStoreWriter.jail("b"));
+    assertEquals(own, new StateStore(file).get(JailName.of("a")).orElseThrow().network());
+    assertEquals(
+        JailNetwork.CONFIG, new StateStore(file).get(JailName.of("b")).orElseThrow().network());
+    String written = Files.readString(file);
+    Files.writeString(file, written.replace("\"none\"", "\"wide-open\""));
+    StateException e = assertThrows(StateException.class, store::list);
+    assertTrue(e.getMessage().contains("jail \"a\" has an unknown network mode"), e.getMessage());
+    Files.writeString(file, written.replace("\"x.test\"", "\"*.*\""));
+    assertThrows(StateException.class, store::list);
+    Files.writeString(file, written.replace("5432", "0"));
+    assertThrows(StateException.class, store::list);
+  }
+
+  @Test
+  void theRecordThatRepairRebuildsFromKeepsTheSettings() {
+    JailLayout layout =
+        new JailLayout(
+            new Dirs(dir.resolve("data"), dir.resolve("config.toml"), dir.resolve("jails.json")));
+    JailNetwork own = new JailNetwork(Config.NetworkMode.HOST, List.of(), List.of(8080));
+    JailState a = StateStoreWriter.jail("a").withNetwork(own);
+    JailRecords.write(layout, a);
+    List<JailRecords.Found> found = JailRecords.readAll(layout);
+    assertEquals(1, found.size());
+    assertEquals(own, found.getFirst().jail().network());
+  }
+}
