@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       RunCommand.class,
       EnterCommand.class,
+      ExecCommand.class,
+      ForwardCommand.class,
       StatusCommand.class,
       MergeCommand.class,
       DoctorCommand.class,

@@ -26,6 +26,7 @@ public final class SandboxProcess extends Process {
   private final int pid;
   private final int pidfd;
   private final EgressProxy egress;
+  private final int terminal;
   private final OutputStream stdin;
   private final InputStream stdout;
   private final InputStream stderr;
@@ -34,7 +35,7 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
-    this(Kernel.linux(), pid, pidfd, null, stdin, stdout, stderr);
+    this(Kernel.linux(), pid, pidfd, null, -1, stdin, stdout, stderr);
   }
 
   SandboxProcess(
@@ -42,6 +43,7 @@ public final class SandboxProcess extends Process {
       int pid,
       int pidfd,
       EgressProxy egress,
+      int terminal,
       OutputStream stdin,
       InputStream stdout,
       InputStream stderr) {
@@ -49,6 +51,7 @@ public final class SandboxProcess extends Process {
     this.pid = pid;
     this.pidfd = pidfd;
     this.egress = egress;
+    this.terminal = terminal;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -84,6 +87,15 @@ public final class SandboxProcess extends Process {
    */
   public Optional<EgressProxy> egress() {
     return Optional.ofNullable(egress);
+  }
+
+  /**
+   * The master side of the sandbox's own terminal, for a spec with {@link Stdio#terminal} streams:
+   * what is written to it is typed inside, what is read from it is what the sandbox shows. The
+   * caller owns it (a {@link TerminalRelay} relays and closes it) and must close it.
+   */
+  public java.util.OptionalInt terminal() {
+    return terminal < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(terminal);
   }
 
   @Override

@@ -32,6 +32,7 @@ class SandboxProcessTest {
         PID,
         PIDFD,
         null,
+        -1,
         OutputStream.nullOutputStream(),
         InputStream.nullInputStream(),
         InputStream.nullInputStream());
