@@ -165,35 +165,48 @@ final class JailRunner {
       throw new JailConflictException("jail " + name + " is not running (it has just ended)");
     }
     try {
+      boolean mine = isJailOfThisUser(kernel, init);
+      // Checked last: what was read above was of the recorded process only if it still lives.
       if (!init.isAlive()) {
         throw new JailConflictException("jail " + name + " is not running (it has just ended)");
       }
-      Path proc = Path.of("/proc", Long.toString(init.pid()));
-      String ownNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
-      String itsNamespace = Files.readSymbolicLink(proc.resolve("ns/user")).toString();
-      List<String> map = Files.readString(proc.resolve("uid_map")).strip().lines().toList();
-      String[] only = map.size() == 1 ? map.getFirst().strip().split("\\s+") : new String[0];
-      boolean mine = only.length == 3 && only[1].equals(Integer.toString(kernel.getuid()));
-      if (itsNamespace.equals(ownNamespace) || !mine) {
-        throw new JailConflictException(
-            "jail "
-                + name
-                + "'s record names process "
-                + init.pid()
-                + ", which is not a jail of this user: refusing to join it");
-      }
-      // Checked again last: the reads above were of the same process only if it still lives.
-      if (!init.isAlive()) {
-        throw new JailConflictException("jail " + name + " is not running (it has just ended)");
+      if (!mine) {
+        throw notMine(name, init);
       }
       return pidfd;
-    } catch (IOException e) {
-      kernel.close(pidfd);
-      throw new JailConflictException("jail " + name + " is not running (it has just ended)");
     } catch (RuntimeException e) {
       kernel.close(pidfd);
       throw e;
     }
+  }
+
+  /**
+   * Whether the process is in a user namespace of its own that maps the caller's uid, as a jail's
+   * PID 1 is: not the caller's namespace (a plain process of this user, a reused pid), not one that
+   * maps another uid (another user's jail), and readable (another user's process is not).
+   */
+  static boolean isJailOfThisUser(Kernel kernel, Supervisor init) {
+    Path proc = Path.of("/proc", Long.toString(init.pid()));
+    try {
+      String own = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
+      String its = Files.readSymbolicLink(proc.resolve("ns/user")).toString();
+      List<String> map = Files.readString(proc.resolve("uid_map")).strip().lines().toList();
+      String[] only = map.size() == 1 ? map.getFirst().strip().split("\\s+") : new String[0];
+      return !its.equals(own)
+          && only.length == 3
+          && only[1].equals(Integer.toString(kernel.getuid()));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static JailConflictException notMine(String name, Supervisor init) {
+    return new JailConflictException(
+        "jail "
+            + name
+            + "'s record names process "
+            + init.pid()
+            + ", which is not a jail of this user: refusing to join it");
   }
 
   /**
@@ -311,6 +324,10 @@ final class JailRunner {
         }
         pause(jail);
       }
+    }
+    // A record that names anything but this user's jail (planted, or a pid reused) kills nothing.
+    if (init.isAlive() && !isJailOfThisUser(Kernel.linux(), init)) {
+      throw notMine(jail.name().value(), init);
     }
     kill(init);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

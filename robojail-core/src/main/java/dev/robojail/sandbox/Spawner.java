@@ -114,7 +114,8 @@ final class Spawner {
               ? new int[] {-1, -1}
               : stream(kernel, s.streams().stderr(), 2, parentEnds, childEnds);
       int[] handover = {-1, -1};
-      if (s.network() instanceof Network.Proxy) {
+      // A joining session uses the proxy the first session serves, in the same network.
+      if (join == null && s.network() instanceof Network.Proxy) {
         handover = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
         childEnds.add(handover[1]);
         handoverEnd = handover[0];
@@ -173,7 +174,7 @@ final class Spawner {
       closeAll(kernel, childEnds);
       childEnds.clear();
       EgressProxy egress = null;
-      if (s.network() instanceof Network.Proxy proxy) {
+      if (join == null && s.network() instanceof Network.Proxy proxy) {
         try {
           // The child sent it before it exec'd, so it waits in the socket already.
           int listener = kernel.receiveDescriptor(handover[0]);
