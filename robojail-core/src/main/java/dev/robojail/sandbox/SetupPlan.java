@@ -169,12 +169,7 @@ final class SetupPlan {
     for (Namespace n : sandbox.namespaces()) {
       flags |= n.cloneFlag();
     }
-    p.add(
-        Step.of(
-            "setns",
-            Sysno.SETNS,
-            of(pidfd, "pidfd(sandbox's PID 1)"),
-            of(flags, Flags.clone(flags))));
+    p.setns(pidfd, flags);
     p.session(sandbox, fds, true);
     return SetupProgram.of(p.steps);
   }
@@ -190,22 +185,10 @@ final class SetupPlan {
     SetupPlan p = new SetupPlan(new HostFacts(0, 0, 0, 0, -1));
     p.stage(Stage.JOIN);
     long flags = Syscalls.CLONE_NEWUSER | Syscalls.CLONE_NEWNET;
-    p.add(
-        Step.of(
-            "setns",
-            Sysno.SETNS,
-            of(pidfd, "pidfd(sandbox's PID 1)"),
-            of(flags, Flags.clone(flags))));
+    p.setns(pidfd, flags);
     p.stage(Stage.NETWORK);
     Slot socket = new Slot("socket");
-    p.add(
-        Step.of(
-                "socket",
-                Sysno.SOCKET,
-                of(SockAddrIn.AF_INET, "AF_INET"),
-                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
-                of(0))
-            .into(socket));
+    p.tcpSocket(socket);
     byte[] address = SockAddrIn.bytes(new byte[] {127, 0, 0, 1}, port);
     p.add(
         Step.of(
@@ -214,14 +197,7 @@ final class SetupPlan {
             Arg.result(socket),
             Arg.bytes(address, "{AF_INET, 127.0.0.1:" + port + "}"),
             of(address.length)));
-    p.add(
-        Step.of(
-                "sendmsg",
-                Sysno.SENDMSG,
-                of(handover, "handover"),
-                Arg.descriptorMessage(socket),
-                of(0))
-            .expecting(1));
+    p.sendDescriptor(handover, "handover", socket);
     p.add(Step.of("exit_group", Sysno.EXIT_GROUP, of(0)));
     return SetupProgram.of(p.steps);
   }
@@ -828,14 +804,7 @@ final class SetupPlan {
    */
   private void proxyListener(int handover) {
     Slot listener = new Slot("listener");
-    add(
-        Step.of(
-                "socket",
-                Sysno.SOCKET,
-                of(SockAddrIn.AF_INET, "AF_INET"),
-                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
-                of(0))
-            .into(listener));
+    tcpSocket(listener);
     byte[] one = {1, 0, 0, 0};
     add(
         Step.of(
@@ -855,16 +824,40 @@ final class SetupPlan {
             Arg.bytes(address, "{AF_INET, 127.0.0.1:" + EgressProxy.PORT + "}"),
             of(address.length)));
     add(Step.of("listen", Sysno.LISTEN, Arg.result(listener), of(LISTEN_BACKLOG)));
-    add(
-        Step.of(
-                "sendmsg",
-                Sysno.SENDMSG,
-                of(handover, "handover"),
-                Arg.descriptorMessage(listener),
-                of(0))
-            .expecting(1));
+    sendDescriptor(handover, "handover", listener);
     add(Step.of("close", Sysno.CLOSE, Arg.result(listener)));
     add(Step.of("close", Sysno.CLOSE, of(handover, "handover")));
+  }
+
+  /** Joins the namespaces {@code flags} of the process {@code pidfd} is a pidfd of, at once. */
+  private void setns(int pidfd, long flags) {
+    add(
+        Step.of(
+            "setns",
+            Sysno.SETNS,
+            of(pidfd, "pidfd(sandbox's PID 1)"),
+            of(flags, Flags.clone(flags))));
+  }
+
+  /** A TCP socket, made in the network namespace the child is in now. */
+  private void tcpSocket(Slot into) {
+    add(
+        Step.of(
+                "socket",
+                Sysno.SOCKET,
+                of(SockAddrIn.AF_INET, "AF_INET"),
+                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
+                of(0))
+            .into(into));
+  }
+
+  /**
+   * Sends the descriptor in {@code slot} to the parent over {@code handover} ({@code SCM_RIGHTS}).
+   */
+  private void sendDescriptor(int handover, String name, Slot slot) {
+    add(
+        Step.of("sendmsg", Sysno.SENDMSG, of(handover, name), Arg.descriptorMessage(slot), of(0))
+            .expecting(1));
   }
 
   private void stdio(Stdio stream, int fd, Slot terminal, int target, String name) {
@@ -957,14 +950,7 @@ final class SetupPlan {
       throw new IllegalArgumentException("a terminal of its own needs the handover socket");
     }
     add(Step.of("ioctl", Sysno.IOCTL, Arg.result(slave), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
-    add(
-        Step.of(
-                "sendmsg",
-                Sysno.SENDMSG,
-                of(handover, "terminal handover"),
-                Arg.descriptorMessage(terminalMaster),
-                of(0))
-            .expecting(1));
+    sendDescriptor(handover, "terminal handover", terminalMaster);
     add(Step.of("close", Sysno.CLOSE, Arg.result(terminalMaster)));
     add(Step.of("close", Sysno.CLOSE, Arg.result(slave)));
     add(Step.of("close", Sysno.CLOSE, of(handover, "terminal handover")));
