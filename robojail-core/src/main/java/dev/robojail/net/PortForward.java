@@ -215,6 +215,17 @@ public final class PortForward implements AutoCloseable {
     for (Socket s : open) {
       closeQuietly(s);
     }
+    // Each connection's thread closes its jail side once its copies stop: give them a moment, so
+    // that a closed forward holds no descriptor.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!open.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     kernel.close(pidfd);
     ended.countDown();
   }

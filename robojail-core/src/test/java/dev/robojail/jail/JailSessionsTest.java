@@ -237,9 +237,10 @@ class JailSessionsTest {
   void forwardReachesAServerInTheJailFromTheHostsLoopbackOnly() throws Exception {
     Programs.require("/usr/bin/python3", "python3");
     startJail("touch running; exec python3 -m http.server 8765 --bind 127.0.0.1");
-    try (PortForward forward = jails.forward("j", 0, 8765)) {
+    // The client is closed too: its connections and selector would outlive the test.
+    try (PortForward forward = jails.forward("j", 0, 8765);
+        HttpClient client = HttpClient.newHttpClient()) {
       URI uri = URI.create("http://127.0.0.1:" + forward.hostPort() + "/README");
-      HttpClient client = HttpClient.newHttpClient();
       HttpResponse<String> answer =
           Await.value(
               "the jail's server answering",
