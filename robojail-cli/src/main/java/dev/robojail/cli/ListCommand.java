@@ -54,13 +54,14 @@ final class ListCommand extends JailCommand {
       out().println("no jails");
       return Errors.OK;
     }
-    out().printf("%-20s %-11s %-30s %s%n", "NAME", "STATE", "BRANCH", "REPO");
+    out().printf("%-20s %-11s %-8s %-30s %s%n", "NAME", "STATE", "SESSIONS", "BRANCH", "REPO");
     for (JailState j : jails) {
       out()
           .printf(
-              "%-20s %-11s %-30s %s%n",
+              "%-20s %-11s %-8d %-30s %s%n",
               j.name(),
               state(j),
+              j.liveSessions().size(),
               TerminalSafe.sanitizeLine(j.branch()),
               TerminalSafe.sanitizeLine(j.repo().toString()));
     }

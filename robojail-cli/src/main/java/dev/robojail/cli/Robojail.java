@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       RunCommand.class,
       EnterCommand.class,
+      ExecCommand.class,
+      ForwardCommand.class,
       StatusCommand.class,
       MergeCommand.class,
       DoctorCommand.class,

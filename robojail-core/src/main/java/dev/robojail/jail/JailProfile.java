@@ -133,7 +133,10 @@ final class JailProfile {
             .newSession(true)
             .command(argv)
             .build();
-    AgentHome.prepareMountPoints(jailHome, user.home(), sandbox);
+    // A joining session mounts nothing: the running jail's mount points are in use.
+    if (!jail.isAlive()) {
+      AgentHome.prepareMountPoints(jailHome, user.home(), sandbox);
+    }
     return sandbox;
   }
 
@@ -149,7 +152,11 @@ final class JailProfile {
   // own copies: nothing the jail changes there reaches the host, but a refreshed credential,
   // checked); its own sandbox is off, or works with nested user namespaces.
   private void agentLogin(Sandbox.Builder b, JailState jail, AgentProfile agent) {
-    agentHome.prepare(jail, agent);
+    // A session joining a running jail must not put the host's login over a token the agent
+    // refreshed meanwhile: the first session's end writes that back.
+    if (!jail.isAlive()) {
+      agentHome.prepare(jail, agent);
+    }
     b.allowUserNamespaces(agent.ownSandbox() == AgentProfile.OwnSandbox.NESTED);
   }
 

@@ -4,20 +4,24 @@ import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import dev.robojail.net.PortForward;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.SandboxProcess;
+import dev.robojail.sandbox.TerminalRelay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Runs a command in a jail and supervises it: marks the jail running in the state file, records its
- * PID 1 ({@link JailLayout#initRecord}) so that another process can end it, and ends it on request.
+ * Runs a command in a jail and supervises it: records the session in the state file, records the
+ * jail's PID 1 ({@link JailLayout#initRecord}) so that later sessions can join it and another
+ * process can end it, and ends it on request.
  */
 final class JailRunner {
   private static final Duration STOP_GRACE = Duration.ofSeconds(3);
@@ -38,6 +42,25 @@ final class JailRunner {
       List<String> command,
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize) {
+    return run(jail, command, interactive, customize, null, false);
+  }
+
+  /**
+   * Runs a command in the jail as a session of its own. When the jail runs already, the session
+   * joins it ({@link Sandbox#join}): same processes, mounts, hostname, network and cgroup, and the
+   * same protections; it ends when the jail ends. Otherwise it starts the jail, whose PID 1 is
+   * recorded for later sessions, {@code destroy --force} and {@code forward}.
+   *
+   * @param relay the terminal relay that {@code customize} attached, or null
+   * @param joinOnly refuse, rather than start the jail, when it is not running ({@code exec})
+   */
+  int run(
+      JailState jail,
+      List<String> command,
+      boolean interactive,
+      UnaryOperator<Sandbox.Builder> customize,
+      TerminalRelay relay,
+      boolean joinOnly) {
     Objects.requireNonNull(customize, "customize");
     JailName jailName = jail.name();
     String name = jailName.value();
@@ -45,6 +68,7 @@ final class JailRunner {
     Sandbox sandbox =
         customize.apply(profile.sandbox(jail, command, interactive).toBuilder()).build();
     Supervisor me = Supervisor.current();
+    boolean[] joining = {false};
     store.update(
         jails -> {
           JailState current = jails.get(jailName);
@@ -52,36 +76,43 @@ final class JailRunner {
             throw new JailConflictException("no jail named " + name);
           }
           requireReady(current);
-          // One session at a time for now; the list leaves room for more beside it.
-          if (current.isAlive()) {
+          joining[0] = current.isAlive();
+          if (joinOnly && !joining[0]) {
             throw new JailConflictException(
-                "jail " + name + " is running (pid " + current.supervisor().pid() + ")");
+                "jail " + name + " is not running; start it with: robojail enter " + name);
           }
-          jails.put(jailName, current.withoutSession(me).withSession(me));
+          jails.put(jailName, current.withSession(me));
           return jails;
         });
     Path initRecord = layout.initRecord(jailName);
     try {
       // Jails made by an older robojail sit in directories other users could enter.
       layout.makePrivate();
-      SandboxProcess process = sandbox.start();
-      recordInit(initRecord, process.pid());
+      SandboxProcess process;
+      if (joining[0]) {
+        process = join(jail, sandbox);
+      } else {
+        process = sandbox.start();
+        recordInit(initRecord, process.pid());
+      }
       // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
       try (var _ = process.endWithJvm(STOP_GRACE)) {
-        return process.waitFor();
+        return relay == null ? process.waitFor() : relay.relay(process);
       } catch (InterruptedException e) {
         process.destroy();
         Thread.currentThread().interrupt();
         throw new JailException("interrupted while jail " + name + " ran", e);
       }
     } finally {
-      deleteQuietly(initRecord);
-      // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
-      // jail can change its home under the write-back.
-      try {
-        profile.afterRun(jail);
-      } catch (JailException e) {
-        System.err.println("robojail: " + e.getMessage());
+      if (!joining[0]) {
+        deleteQuietly(initRecord);
+        // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
+        // jail can change its home under the write-back. A joined session leaves that to the first.
+        try {
+          profile.afterRun(jail);
+        } catch (JailException e) {
+          System.err.println("robojail: " + e.getMessage());
+        }
       }
       store.update(
           jails -> {
@@ -91,6 +122,140 @@ final class JailRunner {
             }
             return jails;
           });
+    }
+  }
+
+  /** A session joining the running jail, through a pidfd of its checked PID 1. */
+  private SandboxProcess join(JailState jail, Sandbox sandbox) {
+    Kernel kernel = Kernel.linux();
+    Supervisor init = runningInit(jail);
+    int pidfd = openInit(kernel, jail, init);
+    try {
+      return sandbox.join((int) init.pid(), pidfd);
+    } finally {
+      kernel.close(pidfd);
+    }
+  }
+
+  /**
+   * The jail's PID 1, from its record. A jail that is starting has a session but no record for a
+   * moment: it is given the time to make one.
+   */
+  private Supervisor runningInit(JailState jail) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      Optional<Supervisor> init = readInit(layout.initRecord(jail.name()));
+      if (init.isPresent() && init.get().isAlive()) {
+        return init.get();
+      }
+      if (System.nanoTime() > deadline || !store.require(jail.name()).isAlive()) {
+        throw new JailConflictException(
+            "jail " + jail.name().value() + " is starting or ending; try again in a moment");
+      }
+      pause(jail);
+    }
+  }
+
+  /**
+   * A pidfd of the jail's PID 1, opened first and checked after, so that whatever happens to the
+   * pid from then on, the pidfd names the process that was checked: the recorded one (same start
+   * time and boot), in a user namespace that is not the caller's and that maps the caller's own
+   * uid, and no other. A record pointing at any other process (reused pid, a planted record,
+   * another user's jail) is refused before anything joins it.
+   */
+  static int openInit(Kernel kernel, JailState jail, Supervisor init) {
+    String name = jail.name().value();
+    int pidfd;
+    try {
+      pidfd = kernel.pidfdOpen((int) init.pid(), 0);
+    } catch (SyscallException e) {
+      throw new JailConflictException("jail " + name + " is not running (it has just ended)");
+    }
+    try {
+      boolean mine = isJailOfThisUser(kernel, init);
+      // Checked last: what was read above was of the recorded process only if it still lives.
+      if (!init.isAlive()) {
+        throw new JailConflictException("jail " + name + " is not running (it has just ended)");
+      }
+      if (!mine) {
+        throw notMine(name, init);
+      }
+      return pidfd;
+    } catch (RuntimeException e) {
+      kernel.close(pidfd);
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the process is in a user namespace of its own that maps the caller's uid, as a jail's
+   * PID 1 is: not the caller's namespace (a plain process of this user, a reused pid), not one that
+   * maps another uid (another user's jail), and readable (another user's process is not).
+   */
+  static boolean isJailOfThisUser(Kernel kernel, Supervisor init) {
+    Path proc = Path.of("/proc", Long.toString(init.pid()));
+    try {
+      String own = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
+      String its = Files.readSymbolicLink(proc.resolve("ns/user")).toString();
+      List<String> map = Files.readString(proc.resolve("uid_map")).strip().lines().toList();
+      String[] only = map.size() == 1 ? map.getFirst().strip().split("\\s+") : new String[0];
+      return !its.equals(own)
+          && only.length == 3
+          && only[1].equals(Integer.toString(kernel.getuid()));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static JailConflictException notMine(String name, Supervisor init) {
+    return new JailConflictException(
+        "jail "
+            + name
+            + "'s record names process "
+            + init.pid()
+            + ", which is not a jail of this user: refusing to join it");
+  }
+
+  /**
+   * Forwards {@code hostPort} on the host's 127.0.0.1 to {@code jailPort} on the running jail's
+   * loopback, until the jail ends or the returned handle is closed.
+   */
+  PortForward forward(JailState jail, int hostPort, int jailPort) {
+    requireReady(jail);
+    if (!jail.isAlive()) {
+      throw new JailConflictException(
+          "jail "
+              + jail.name().value()
+              + " is not running; start it with: robojail enter "
+              + jail.name().value());
+    }
+    Kernel kernel = Kernel.linux();
+    Supervisor init = runningInit(jail);
+    int pidfd = openInit(kernel, jail, init);
+    try {
+      PortForward forward =
+          PortForward.open(
+              kernel,
+              hostPort,
+              () -> Sandbox.connectInside((int) init.pid(), pidfd, jailPort),
+              pidfd);
+      return forward;
+    } catch (IOException e) {
+      kernel.close(pidfd);
+      throw new JailException(
+          "cannot listen on 127.0.0.1:" + hostPort + " on the host: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      kernel.close(pidfd);
+      throw e;
+    }
+  }
+
+  private static Optional<Supervisor> readInit(Path record) {
+    try {
+      String[] f = Files.readString(record).strip().split(" ");
+      return Optional.of(new Supervisor(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -153,10 +318,8 @@ final class JailRunner {
     // just after: give a jail that is starting a moment.
     long found = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (init == null) {
-      try {
-        String[] f = Files.readString(record).strip().split(" ");
-        init = new Supervisor(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2]);
-      } catch (IOException | RuntimeException e) {
+      init = readInit(record).orElse(null);
+      if (init == null) {
         if (System.nanoTime() > found || !jail.supervisor().isAlive()) {
           throw new JailConflictException(
               "jail "
@@ -168,6 +331,10 @@ final class JailRunner {
         }
         pause(jail);
       }
+    }
+    // A record that names anything but this user's jail (planted, or a pid reused) kills nothing.
+    if (init.isAlive() && !isJailOfThisUser(Kernel.linux(), init)) {
+      throw notMine(jail.name().value(), init);
     }
     kill(init);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -227,21 +227,25 @@ public record JailState(
     return phase != Phase.READY && !owner.isAlive();
   }
 
-  /** This state with the given session added. */
+  /**
+   * This state with the given session added, and without sessions whose supervisor is gone: a
+   * session a crash left behind never counts. One JVM may hold several sessions (an embedding
+   * tool), each recorded once.
+   */
   public JailState withSession(Supervisor session) {
-    List<Supervisor> more = new ArrayList<>(sessions);
+    List<Supervisor> more = new ArrayList<>(sessions.stream().filter(Supervisor::isAlive).toList());
     more.add(session);
     return with(repo, phase, owner, more, network);
   }
 
-  /** This state without the given session, and without sessions whose supervisor is gone. */
+  /**
+   * This state without one record of the given session, and without sessions whose supervisor is
+   * gone.
+   */
   public JailState withoutSession(Supervisor session) {
-    return with(
-        repo,
-        phase,
-        owner,
-        sessions.stream().filter(s -> !s.equals(session) && s.isAlive()).toList(),
-        network);
+    List<Supervisor> fewer = new ArrayList<>(sessions);
+    fewer.remove(session);
+    return with(repo, phase, owner, fewer.stream().filter(Supervisor::isAlive).toList(), network);
   }
 
   /** This state with a single session, or none for {@code null}. */

@@ -1,6 +1,8 @@
 package dev.robojail.jail;
 
+import dev.robojail.net.PortForward;
 import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.TerminalRelay;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -301,11 +303,12 @@ public final class Jails {
   }
 
   /**
-   * Runs a command in the jail with the caller's standard streams, and waits for it.
+   * Runs a command in the jail with the caller's standard streams, and waits for it. When the jail
+   * runs already, the command joins it as another session (see {@link #exec}); otherwise it starts
+   * the jail, which ends when this command does.
    *
    * @param command the command; empty for the entrypoint or the configured shell
    * @return its exit status, 128 + the signal if a signal ended it
-   * @throws JailConflictException if the jail is running already
    */
   public int run(String name, List<String> command) {
     return run(name, command, false);
@@ -335,6 +338,49 @@ public final class Jails {
     Objects.requireNonNull(customize, "customize");
     recover();
     return runner.run(get(name), command, interactive, customize);
+  }
+
+  /**
+   * Runs a command in the jail on the caller's terminal, through {@code relay}: the command gets a
+   * terminal of its own from the jail's own {@code devpts}, relayed to the caller's. As {@link
+   * #run(String, List)}: when the jail runs already, the command joins it.
+   *
+   * @param interactive see {@link #sandbox(JailState, List, boolean)}
+   */
+  public int run(String name, List<String> command, boolean interactive, TerminalRelay relay) {
+    recover();
+    return runner.run(get(name), command, interactive, relay::attach, relay, false);
+  }
+
+  /**
+   * Runs a command in the running jail, as another session beside the one that started it: it joins
+   * the jail's namespaces (the same processes, mounts, hostname and network) and cgroup, and gets
+   * the same protections (no capabilities, no new privileges, the seccomp filter, Landlock, the
+   * limits, the environment and working directory). It ends when the jail ends.
+   *
+   * @param relay the caller's terminal relay, or null for the caller's streams as they are
+   * @return the command's exit status, 128 + the signal if a signal ended it
+   * @throws JailConflictException if the jail is not running, or its record names a process that is
+   *     not this user's jail
+   */
+  public int exec(String name, List<String> command, TerminalRelay relay) {
+    recover();
+    return relay == null
+        ? runner.run(get(name), command, false, UnaryOperator.identity(), null, true)
+        : runner.run(get(name), command, false, relay::attach, relay, true);
+  }
+
+  /**
+   * Opens the running jail's loopback port {@code jailPort} on the host's {@code
+   * 127.0.0.1:hostPort} (0 for any free port), until the jail ends or the returned forward is
+   * closed.
+   *
+   * @throws JailConflictException if the jail is not running
+   * @throws JailException if the host's port cannot be listened on
+   */
+  public PortForward forward(String name, int hostPort, int jailPort) {
+    recover();
+    return runner.forward(get(name), hostPort, jailPort);
   }
 
   /**

@@ -169,6 +169,43 @@ final class Cgroup {
     }
   }
 
+  /**
+   * The cgroup robojail made for the running sandbox whose PID 1 is {@code pid}, found in {@code
+   * /proc/PID/cgroup}, for a second session to join; empty when it has none. Joining it is all the
+   * caller may do: the session that made it removes it.
+   */
+  static Optional<Cgroup> of(int pid) {
+    try {
+      return of(Files.readString(Path.of("/proc", Integer.toString(pid), "cgroup")), mounts());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Cgroup> of(String cgroups, Map<String, Path> mounts) {
+    List<Path> dirs = new ArrayList<>();
+    String version = "v1";
+    for (String line : cgroups.split("\n")) {
+      String[] f = line.split(":", 3);
+      if (f.length < 3 || !f[2].substring(f[2].lastIndexOf('/') + 1).startsWith("robojail-")) {
+        continue;
+      }
+      List<String> hierarchies =
+          f[0].equals("0") && f[1].isEmpty() ? List.of("cgroup2") : List.of(f[1].split(","));
+      for (String h : hierarchies) {
+        if (mounts.containsKey(h)
+            && (h.equals("cgroup2") || h.equals("pids") || h.equals("memory"))) {
+          Path dir = under(mounts.get(h), f[2]);
+          if (!dirs.contains(dir)) {
+            dirs.add(dir);
+          }
+          version = h.equals("cgroup2") ? "v2" : version;
+        }
+      }
+    }
+    return dirs.isEmpty() ? Optional.empty() : Optional.of(new Cgroup(version, dirs));
+  }
+
   /** Moves the process {@code pid} (as the host sees it) into this cgroup. */
   void add(int pid) throws IOException {
     for (Path dir : dirs) {

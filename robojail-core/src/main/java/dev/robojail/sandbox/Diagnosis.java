@@ -93,6 +93,20 @@ final class Diagnosis {
           e.errno(),
           e);
     }
+    if (stage == Stage.JOIN) {
+      return new SandboxException.SetupFailed(
+          (e.errno() == Errno.ESRCH
+                  ? "the sandbox has ended: "
+                  : e.errno() == Errno.EPERM
+                      ? "the kernel does not let this user join the sandbox (is it another"
+                          + " user's?): "
+                      : "cannot join the sandbox: ")
+              + e.getMessage(),
+          e.step(),
+          e.call(),
+          e.errno(),
+          e);
+    }
     if ((stage == Stage.NETWORK || stage == Stage.ROOT) && e.errno() == Errno.EPERM) {
       return new SandboxException.NamespacesUnavailable(
           "the kernel refused mounts in the sandbox's own namespaces: "

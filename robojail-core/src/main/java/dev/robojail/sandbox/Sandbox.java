@@ -113,6 +113,52 @@ public record Sandbox(
   }
 
   /**
+   * Starts the command as another session of a running sandbox made from this same spec: it joins
+   * that sandbox's namespaces (its processes, mounts, hostname and network) and its cgroup, and
+   * gets the same protections, streams and terminal handling as the first session; it ends when the
+   * sandbox does. Needs robojail-init and a PID namespace of its own. Blocks until it has exec'd,
+   * or its setup has failed.
+   *
+   * @param pid the running sandbox's PID 1, as the caller sees it
+   * @param pidfd a pidfd for it that the caller opened and then checked to be that very process
+   *     (see {@code pidfd_open(2)}): from then on no reused pid can be joined instead. The caller
+   *     keeps and closes it.
+   * @throws SandboxException.SetupFailed if the sandbox has ended, or cannot be joined
+   */
+  public SandboxProcess join(int pid, int pidfd) {
+    return Spawner.join(this, new Spawner.Target(pid, pidfd));
+  }
+
+  /**
+   * A TCP connection to {@code 127.0.0.1:port} inside the running sandbox whose PID 1 {@code pidfd}
+   * is (checked as for {@link #join}), for forwarding a port of the sandbox to the host; the caller
+   * owns the returned socket descriptor.
+   *
+   * @throws SandboxException.SetupFailed if nothing listens there ({@code ECONNREFUSED}) or the
+   *     sandbox cannot be joined
+   */
+  public static int connectInside(int pid, int pidfd, int port) {
+    if (port < 1 || port > 0xffff) {
+      throw new IllegalArgumentException("not a port: " + port);
+    }
+    return Spawner.connect(new Spawner.Target(pid, pidfd), port);
+  }
+
+  /** The program of a session joining a running sandbox, for printing and tests. */
+  SetupProgram joinPlan(HostFacts facts) {
+    return SetupPlan.join(
+        this,
+        facts,
+        999,
+        new SetupPlan.Descriptors(
+            streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
+            streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
+            streams.stderr() instanceof Stdio.Inherit ? -1 : 1002,
+            -1,
+            1004));
+  }
+
+  /**
    * The system calls the child will make between clone and exec on this host, with placeholders for
    * the standard stream descriptors that {@link #start()} creates. For printing and tests.
    */
@@ -125,10 +171,12 @@ public record Sandbox(
     return SetupPlan.program(
         this,
         facts,
-        streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
-        streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
-        streams.stderr() instanceof Stdio.Inherit ? -1 : 1002,
-        network.handsOver() ? 1003 : -1);
+        new SetupPlan.Descriptors(
+            streams.stdin() instanceof Stdio.Inherit ? -1 : 1000,
+            streams.stdout() instanceof Stdio.Inherit ? -1 : 1001,
+            streams.stderr() instanceof Stdio.Inherit ? -1 : 1002,
+            network.handsOver() ? 1003 : -1,
+            1004));
   }
 
   /**

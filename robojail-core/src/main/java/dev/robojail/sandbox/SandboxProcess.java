@@ -28,6 +28,7 @@ public final class SandboxProcess extends Process {
   private final int pidfd;
   private final EgressProxy egress;
   private final HostRelay hostRelay;
+  private final int terminal;
   private final OutputStream stdin;
   private final InputStream stdout;
   private final InputStream stderr;
@@ -36,7 +37,7 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
-    this(Kernel.linux(), pid, pidfd, null, null, stdin, stdout, stderr);
+    this(Kernel.linux(), pid, pidfd, null, null, -1, stdin, stdout, stderr);
   }
 
   SandboxProcess(
@@ -45,6 +46,7 @@ public final class SandboxProcess extends Process {
       int pidfd,
       EgressProxy egress,
       HostRelay hostRelay,
+      int terminal,
       OutputStream stdin,
       InputStream stdout,
       InputStream stderr) {
@@ -53,6 +55,7 @@ public final class SandboxProcess extends Process {
     this.pidfd = pidfd;
     this.egress = egress;
     this.hostRelay = hostRelay;
+    this.terminal = terminal;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -99,6 +102,15 @@ public final class SandboxProcess extends Process {
    */
   public Optional<HostRelay> hostRelay() {
     return Optional.ofNullable(hostRelay);
+  }
+
+  /**
+   * The master side of the sandbox's own terminal, for a spec with {@link Stdio#terminal} streams:
+   * what is written to it is typed inside, what is read from it is what the sandbox shows. The
+   * caller owns it (a {@link TerminalRelay} relays and closes it) and must close it.
+   */
+  public java.util.OptionalInt terminal() {
+    return terminal < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(terminal);
   }
 
   @Override

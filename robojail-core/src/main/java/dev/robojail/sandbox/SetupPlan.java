@@ -12,6 +12,7 @@ import dev.robojail.ffm.Landlock;
 import dev.robojail.ffm.LandlockAttr;
 import dev.robojail.ffm.MountAttr;
 import dev.robojail.ffm.OpenHow;
+import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.Rlimit;
 import dev.robojail.ffm.Seccomp;
 import dev.robojail.ffm.Seccomp.Insn;
@@ -113,6 +114,7 @@ final class SetupPlan {
   private final Set<String> made = new HashSet<>();
   private int slots;
   private Stage stage;
+  private Slot terminalMaster;
 
   private SetupPlan(HostFacts host) {
     this.host = host;
@@ -126,12 +128,87 @@ final class SetupPlan {
    */
   static SetupProgram program(
       Sandbox sandbox, HostFacts host, int stdin, int stdout, int stderr, int egress) {
+    return program(sandbox, host, new Descriptors(stdin, stdout, stderr, egress, -1));
+  }
+
+  /**
+   * The descriptors the parent gives the child, by number, or -1: the three standard streams', the
+   * socket over which the egress proxy's listener goes back, and the one over which the master side
+   * of a terminal of the sandbox's own ({@link Stdio.Terminal}) goes back.
+   */
+  record Descriptors(int stdin, int stdout, int stderr, int egress, int terminal) {}
+
+  /** {@link #program(Sandbox, HostFacts, int, int, int, int)} with every descriptor named. */
+  static SetupProgram program(Sandbox sandbox, HostFacts host, Descriptors fds) {
     SetupPlan p = new SetupPlan(host);
-    p.build(sandbox, stdin, stdout, stderr, egress);
+    p.setup(sandbox, fds.egress());
+    p.session(sandbox, fds, false);
     return SetupProgram.of(p.steps);
   }
 
-  private void build(Sandbox s, int stdin, int stdout, int stderr, int egress) {
+  /**
+   * The program of a second session in a running sandbox made from the same spec: the child, made
+   * in no namespace of its own, joins the sandbox's namespaces at once through {@code pidfd} (a
+   * pidfd of the sandbox's PID 1, so a pid reused since can never be joined: the call then fails
+   * with ESRCH), and then gets everything the first session got after its mounts: working
+   * directory, a session of its own, no capabilities, no new privileges, the limits, its streams
+   * (its terminal from the same {@code devpts}), Landlock and the seccomp filter. It ends with
+   * robojail-init, which forks the command: {@code setns} into a PID namespace moves only the
+   * children, so only the command, never this child that shares the JVM's memory until it execs, is
+   * in the sandbox's PID namespace.
+   *
+   * @throws SandboxException.InvalidSpec if there is no init to run ({@code host.initFd() < 0}), or
+   *     the sandbox has no PID namespace to join
+   */
+  static SetupProgram join(Sandbox sandbox, HostFacts host, int pidfd, Descriptors fds) {
+    if (!sandbox.namespaces().contains(Namespace.PID)
+        || !sandbox.lifecycle().init()
+        || host.initFd() < 0) {
+      throw new SandboxException.InvalidSpec(
+          "joining a running sandbox needs its own PID namespace and robojail-init, which cannot"
+              + " be executed here");
+    }
+    SetupPlan p = new SetupPlan(host);
+    p.stage(Stage.JOIN);
+    long flags = 0;
+    for (Namespace n : sandbox.namespaces()) {
+      flags |= n.cloneFlag();
+    }
+    p.setns(pidfd, flags);
+    p.session(sandbox, fds, true);
+    return SetupProgram.of(p.steps);
+  }
+
+  /**
+   * A helper's program that makes a TCP connection from inside a running sandbox's network: it
+   * joins the sandbox's user and network namespaces through {@code pidfd}, connects to {@code
+   * 127.0.0.1:port} there, sends the connected socket to the parent over {@code handover} and
+   * exits. A socket stays in the namespace it was made in, so the parent, outside, can use it. The
+   * helper is in no PID namespace of the sandbox and never execs, so nothing inside can see it.
+   */
+  static SetupProgram connect(int pidfd, int port, int handover) {
+    SetupPlan p = new SetupPlan(new HostFacts(0, 0, 0, 0, -1));
+    p.stage(Stage.JOIN);
+    long flags = Syscalls.CLONE_NEWUSER | Syscalls.CLONE_NEWNET;
+    p.setns(pidfd, flags);
+    p.stage(Stage.NETWORK);
+    Slot socket = new Slot("socket");
+    p.tcpSocket(socket);
+    byte[] address = SockAddrIn.bytes(new byte[] {127, 0, 0, 1}, port);
+    p.add(
+        Step.of(
+            "connect",
+            Sysno.CONNECT,
+            Arg.result(socket),
+            Arg.bytes(address, "{AF_INET, 127.0.0.1:" + port + "}"),
+            of(address.length)));
+    p.sendDescriptor(handover, "handover", socket);
+    p.add(Step.of("exit_group", Sysno.EXIT_GROUP, of(0)));
+    return SetupProgram.of(p.steps);
+  }
+
+  /** What makes the sandbox: its network, its root and its mounts. */
+  private void setup(Sandbox s, int egress) {
     if (s.namespaces().contains(Namespace.NET)) {
       stage(Stage.NETWORK);
       loopbackUp();
@@ -250,10 +327,16 @@ final class SetupPlan {
     add(Step.of("chdir", Sysno.CHDIR, str(NEW)));
     add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str("."), str(".")));
     add(Step.of("umount2", Sysno.UMOUNT2, str("."), of(Syscalls.MNT_DETACH, "MNT_DETACH")));
+  }
 
+  /**
+   * What makes the session, the same for the first one and for those that join: everything from the
+   * working directory to the exec. A joining session's hostname is the sandbox's already.
+   */
+  private void session(Sandbox s, Descriptors fds, boolean joined) {
     stage(Stage.PROCESS);
     add(Step.of("chdir", Sysno.CHDIR, str(s.environment().workingDirectory())));
-    if (s.hostname() != null) {
+    if (s.hostname() != null && !joined) {
       byte[] name = s.hostname().getBytes(StandardCharsets.UTF_8);
       add(Step.of("sethostname", Sysno.SETHOSTNAME, str(s.hostname()), of(name.length)));
     }
@@ -289,14 +372,18 @@ final class SetupPlan {
       dropCapabilities();
     }
     stage(Stage.STDIO);
-    stdio(stdin, 0, "stdin");
-    stdio(stdout, 1, "stdout");
-    if (s.streams().redirectErrorStream()) {
+    Sandbox.Streams streams = s.streams();
+    Slot terminal = ownTerminal(s);
+    stdio(streams.stdin(), fds.stdin(), terminal, 0, "stdin");
+    stdio(streams.stdout(), fds.stdout(), terminal, 1, "stdout");
+    if (streams.redirectErrorStream()) {
       add(Step.of("dup3", Sysno.DUP3, of(1), of(2), of(0)));
     } else {
-      stdio(stderr, 2, "stderr");
+      stdio(streams.stderr(), fds.stderr(), terminal, 2, "stderr");
     }
-    if (s.lifecycle().controllingTerminal()) {
+    if (terminal != null) {
+      handTerminalOver(terminal, fds.terminal());
+    } else if (s.lifecycle().controllingTerminal()) {
       add(Step.of("ioctl", Sysno.IOCTL, of(0), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
     }
     if (s.security().landlock()) {
@@ -741,14 +828,7 @@ final class SetupPlan {
    */
   private void listener(int handover, byte[] ip, String shown, int port) {
     Slot listener = new Slot("listener");
-    add(
-        Step.of(
-                "socket",
-                Sysno.SOCKET,
-                of(SockAddrIn.AF_INET, "AF_INET"),
-                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
-                of(0))
-            .into(listener));
+    tcpSocket(listener);
     byte[] one = {1, 0, 0, 0};
     add(
         Step.of(
@@ -768,21 +848,135 @@ final class SetupPlan {
             Arg.bytes(address, "{AF_INET, " + shown + ":" + port + "}"),
             of(address.length)));
     add(Step.of("listen", Sysno.LISTEN, Arg.result(listener), of(LISTEN_BACKLOG)));
-    add(
-        Step.of(
-                "sendmsg",
-                Sysno.SENDMSG,
-                of(handover, "handover"),
-                Arg.descriptorMessage(listener),
-                of(0))
-            .expecting(1));
+    sendDescriptor(handover, "handover", listener);
     add(Step.of("close", Sysno.CLOSE, Arg.result(listener)));
   }
 
-  private void stdio(int fd, int target, String name) {
-    if (fd >= 0) {
+  /** Joins the namespaces {@code flags} of the process {@code pidfd} is a pidfd of, at once. */
+  private void setns(int pidfd, long flags) {
+    add(
+        Step.of(
+            "setns",
+            Sysno.SETNS,
+            of(pidfd, "pidfd(sandbox's PID 1)"),
+            of(flags, Flags.clone(flags))));
+  }
+
+  /** A TCP socket, made in the network namespace the child is in now. */
+  private void tcpSocket(Slot into) {
+    add(
+        Step.of(
+                "socket",
+                Sysno.SOCKET,
+                of(SockAddrIn.AF_INET, "AF_INET"),
+                of(SockAddrIn.SOCK_STREAM | SockAddrIn.SOCK_CLOEXEC, "SOCK_STREAM|SOCK_CLOEXEC"),
+                of(0))
+            .into(into));
+  }
+
+  /**
+   * Sends the descriptor in {@code slot} to the parent over {@code handover} ({@code SCM_RIGHTS}).
+   */
+  private void sendDescriptor(int handover, String name, Slot slot) {
+    add(
+        Step.of("sendmsg", Sysno.SENDMSG, of(handover, name), Arg.descriptorMessage(slot), of(0))
+            .expecting(1));
+  }
+
+  private void stdio(Stdio stream, int fd, Slot terminal, int target, String name) {
+    if (stream instanceof Stdio.Terminal) {
+      add(Step.of("dup3", Sysno.DUP3, Arg.result(terminal), of(target), of(0)));
+    } else if (fd >= 0) {
       add(Step.of("dup3", Sysno.DUP3, of(fd, name), of(target), of(0)));
     }
+  }
+
+  /**
+   * For a sandbox with a terminal of its own: opens the master side from the sandbox's own {@code
+   * devpts} (its instance, not the host's: inside, the terminal is {@code /dev/pts/N}), unlocks it,
+   * sets its size, and opens the slave from the master ({@code TIOCGPTPEER}, no path to race on).
+   *
+   * @return where the slave is, or null when no stream is such a terminal
+   */
+  private Slot ownTerminal(Sandbox s) {
+    Sandbox.Streams streams = s.streams();
+    Stdio.Terminal size = null;
+    for (Stdio stream : List.of(streams.stdin(), streams.stdout(), streams.stderr())) {
+      if (stream instanceof Stdio.Terminal t && size == null) {
+        size = t;
+      }
+    }
+    if (size == null) {
+      return null;
+    }
+    String dev = null;
+    for (Mount m : s.mounts()) {
+      if (m instanceof Mount.Dev d) {
+        dev = d.target();
+      }
+    }
+    if (dev == null) {
+      throw new SandboxException.InvalidSpec(
+          "a terminal of the sandbox's own comes from its /dev: mount one with dev(\"/dev\")");
+    }
+    Slot master = new Slot("ptmx");
+    Slot slave = new Slot("pts");
+    add(
+        Step.of(
+                "openat",
+                Sysno.OPENAT,
+                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                str(dev + "/pts/ptmx"),
+                of(
+                    Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC,
+                    "O_RDWR|O_NOCTTY|O_CLOEXEC"))
+            .into(master));
+    add(
+        Step.of(
+            "ioctl",
+            Sysno.IOCTL,
+            Arg.result(master),
+            of(Pty.TIOCSPTLCK, "TIOCSPTLCK"),
+            Arg.bytes(new byte[4], "[0]")));
+    if (size.rows() > 0 && size.columns() > 0) {
+      add(
+          Step.of(
+              "ioctl",
+              Sysno.IOCTL,
+              Arg.result(master),
+              of(Pty.TIOCSWINSZ, "TIOCSWINSZ"),
+              Arg.bytes(
+                  Pty.winsize(size.rows(), size.columns()),
+                  "{" + size.rows() + " rows, " + size.columns() + " columns}")));
+    }
+    add(
+        Step.of(
+                "ioctl",
+                Sysno.IOCTL,
+                Arg.result(master),
+                of(Pty.TIOCGPTPEER, "TIOCGPTPEER"),
+                of(
+                    Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC,
+                    "O_RDWR|O_NOCTTY|O_CLOEXEC"))
+            .into(slave));
+    terminalMaster = master;
+    return slave;
+  }
+
+  /**
+   * Makes the terminal the controlling one of the session (made in the process stage) and sends the
+   * master side to the parent; the child keeps no copy of it, so only the parent's relay can read
+   * what is typed and shown.
+   */
+  private void handTerminalOver(Slot slave, int handover) {
+    if (handover < 0) {
+      throw new IllegalArgumentException("a terminal of its own needs the handover socket");
+    }
+    add(Step.of("ioctl", Sysno.IOCTL, Arg.result(slave), of(TIOCSCTTY, "TIOCSCTTY"), of(0)));
+    sendDescriptor(handover, "terminal handover", terminalMaster);
+    add(Step.of("close", Sysno.CLOSE, Arg.result(terminalMaster)));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(slave)));
+    add(Step.of("close", Sysno.CLOSE, of(handover, "terminal handover")));
   }
 
   private void exec(Sandbox s) {

@@ -43,10 +43,72 @@ final class Spawner {
   private Spawner() {}
 
   static SandboxProcess start(Sandbox s) {
+    return spawn(s, null);
+  }
+
+  /**
+   * Starts a second session of a running sandbox made from the same spec: see {@link
+   * SetupPlan#join}. The session's processes join the sandbox's cgroup, if it has one.
+   *
+   * @param target the running sandbox's PID 1, whose pidfd the caller has checked is still the
+   *     process it means
+   */
+  static SandboxProcess join(Sandbox s, Target target) {
+    return spawn(s, target);
+  }
+
+  /**
+   * A running sandbox's PID 1.
+   *
+   * @param pid its pid, as the caller sees it
+   * @param pidfd a pidfd the caller opened for it, then checked; the caller keeps and closes it
+   */
+  record Target(int pid, int pidfd) {}
+
+  /**
+   * A TCP connection to {@code 127.0.0.1:port} in the network of the running sandbox whose PID 1
+   * {@code target} is, made by a helper child that joins the sandbox's user and network namespaces
+   * ({@link SetupPlan#connect}); the caller owns the returned socket.
+   *
+   * @throws SandboxException.SetupFailed if the connection is refused ({@code ECONNREFUSED}) or the
+   *     sandbox cannot be joined
+   */
+  static int connect(Target target, int port) {
+    Kernel kernel = Kernel.linux();
+    int[] handover = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
+    try {
+      SetupProgram program = SetupPlan.connect(target.pidfd(), port, handover[1]);
+      SetupRunner.Child child;
+      try {
+        child = onSpawnerThread(() -> SetupRunner.start(program, 0, pid -> {}));
+      } catch (SetupStepException e) {
+        Stage stage = Stage.of(program, e.step());
+        throw new SandboxException.SetupFailed(
+            (stage == Stage.JOIN ? "cannot join the sandbox: " : "") + e.getMessage(),
+            e.step(),
+            e.call(),
+            e.errno(),
+            e);
+      }
+      // the helper exited once it sent the socket (the exec pipe's EOF came with its exit)
+      kernel.waitid(Syscalls.P_PIDFD, child.pidfd(), Syscalls.WEXITED);
+      kernel.close(child.pidfd());
+      int fd = kernel.receiveDescriptor(handover[0]);
+      if (fd < 0) {
+        throw new SandboxException("the helper sent no socket");
+      }
+      return fd;
+    } finally {
+      closeAll(kernel, new ArrayList<>(List.of(handover[0], handover[1])));
+    }
+  }
+
+  private static SandboxProcess spawn(Sandbox s, Target join) {
     Kernel kernel = Kernel.linux();
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
     int handoverEnd = -1;
+    int terminalEnd = -1;
     try {
       int[] in = stream(kernel, s.streams().stdin(), 0, parentEnds, childEnds);
       int[] out = stream(kernel, s.streams().stdout(), 1, parentEnds, childEnds);
@@ -55,19 +117,36 @@ final class Spawner {
               ? new int[] {-1, -1}
               : stream(kernel, s.streams().stderr(), 2, parentEnds, childEnds);
       int[] handover = {-1, -1};
-      if (s.network().handsOver()) {
+      // A joining session uses the proxy and host ports the first session serves, in the same
+      // network.
+      if (join == null && s.network().handsOver()) {
         handover = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
         childEnds.add(handover[1]);
         handoverEnd = handover[0];
       }
+      int[] terminal = {-1, -1};
+      if (hasOwnTerminal(s.streams())) {
+        terminal = kernel.socketpair(Syscalls.AF_UNIX, SOCK_STREAM | Syscalls.O_CLOEXEC);
+        childEnds.add(terminal[1]);
+        terminalEnd = terminal[0];
+      }
+      SetupPlan.Descriptors fds =
+          new SetupPlan.Descriptors(in[1], out[1], err[1], handover[1], terminal[1]);
+      HostFacts facts = HostFacts.probe(s);
       SetupProgram program =
-          SetupPlan.program(s, HostFacts.probe(s), in[1], out[1], err[1], handover[1]);
+          join == null
+              ? SetupPlan.program(s, facts, fds)
+              : SetupPlan.join(s, facts, join.pidfd(), fds);
       long flags = 0;
-      for (Namespace n : s.namespaces()) {
-        flags |= n.cloneFlag();
+      if (join == null) {
+        for (Namespace n : s.namespaces()) {
+          flags |= n.cloneFlag();
+        }
       }
       long cloneFlags = flags;
-      Optional<Cgroup> cgroup = Cgroup.create(s.limits());
+      // A joining session counts against the limits of the sandbox's cgroup, not a new one.
+      Optional<Cgroup> cgroup = join == null ? Cgroup.create(s.limits()) : Optional.empty();
+      Optional<Cgroup> shared = join == null ? Optional.empty() : Cgroup.of(join.pid());
       SetupRunner.Child child;
       try {
         child =
@@ -81,7 +160,12 @@ final class Spawner {
                           if (cgroup.isPresent()) {
                             cgroup.get().add(pid);
                           }
-                          idMaps(kernel, pid, s);
+                          if (shared.isPresent()) {
+                            shared.get().add(pid);
+                          }
+                          if (join == null) {
+                            idMaps(kernel, pid, s);
+                          }
                         }));
       } catch (SetupStepException e) {
         cgroup.ifPresent(Cgroup::remove);
@@ -95,7 +179,7 @@ final class Spawner {
       childEnds.clear();
       EgressProxy egress = null;
       HostRelay relay = null;
-      if (s.network().handsOver()) {
+      if (join == null && s.network().handsOver()) {
         List<Integer> received = new ArrayList<>();
         try {
           // The child sent them before it exec'd, so they wait in the socket already.
@@ -122,6 +206,24 @@ final class Spawner {
           throw e;
         }
       }
+      int master = -1;
+      if (terminalEnd >= 0) {
+        try {
+          master = kernel.receiveDescriptor(terminalEnd);
+          if (master < 0) {
+            throw new SandboxException("the sandbox's setup sent no terminal");
+          }
+        } catch (RuntimeException e) {
+          if (egress != null) {
+            egress.close();
+          }
+          if (relay != null) {
+            relay.close();
+          }
+          child(kernel, child);
+          throw e;
+        }
+      }
       parentEnds.clear();
       SandboxProcess process =
           new SandboxProcess(
@@ -130,6 +232,7 @@ final class Spawner {
               child.pidfd(),
               egress,
               relay,
+              master,
               in[0] >= 0
                   ? new BufferedOutputStream(new FdOutputStream(in[0]))
                   : OutputStream.nullOutputStream(),
@@ -152,7 +255,16 @@ final class Spawner {
       if (handoverEnd >= 0) {
         kernel.close(handoverEnd);
       }
+      if (terminalEnd >= 0) {
+        kernel.close(terminalEnd);
+      }
     }
+  }
+
+  private static boolean hasOwnTerminal(Sandbox.Streams streams) {
+    return streams.stdin() instanceof Stdio.Terminal
+        || streams.stdout() instanceof Stdio.Terminal
+        || streams.stderr() instanceof Stdio.Terminal;
   }
 
   /**
@@ -164,6 +276,8 @@ final class Spawner {
     int[] ends =
         switch (stdio) {
           case Stdio.Inherit i -> new int[] {-1, -1};
+          // made by the child itself, from the sandbox's own devpts
+          case Stdio.Terminal t -> new int[] {-1, -1};
           // the child dup3s the caller's descriptor; the caller keeps and closes it
           case Stdio.Descriptor d -> new int[] {-1, d.fd()};
           case Stdio.Pipe p -> {

@@ -9,6 +9,11 @@ import java.util.Locale;
  * position or its text.
  */
 enum Stage {
+  /**
+   * A session joining a running sandbox: {@code setns} into its namespaces, through a pidfd of its
+   * PID 1; or a helper that joins its user and network namespaces to connect a socket there.
+   */
+  JOIN,
   /** The loopback interface of the sandbox's own network. */
   NETWORK,
   /**

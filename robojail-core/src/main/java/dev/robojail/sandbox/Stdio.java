@@ -42,6 +42,31 @@ public sealed interface Stdio {
   }
 
   /**
+   * A pseudo-terminal of the sandbox's own, from its own {@code devpts} (the {@link Mount.Dev}
+   * mount's {@code pts}): the child opens its {@code ptmx}, makes the terminal the controlling one
+   * of its new session and hands the master side to the parent ({@link SandboxProcess#terminal()}).
+   * Inside, {@code tty} names it ({@code /dev/pts/N}) and {@code ps} shows it; nothing of the
+   * caller's terminal is inside. Every stream given this shares the one terminal.
+   *
+   * @param rows the terminal's height, or 0 to leave it unset
+   * @param columns its width, or 0
+   */
+  static Stdio terminal(int rows, int columns) {
+    if (rows < 0 || columns < 0 || rows > 0xffff || columns > 0xffff) {
+      throw new IllegalArgumentException("not a terminal size: " + rows + "x" + columns);
+    }
+    return new Terminal(rows, columns);
+  }
+
+  /**
+   * See {@link #terminal(int, int)}.
+   *
+   * @param rows the height, 0 for unset
+   * @param columns the width, 0 for unset
+   */
+  record Terminal(int rows, int columns) implements Stdio {}
+
+  /**
    * See {@link #descriptor(int)}.
    *
    * @param fd the descriptor

@@ -3,7 +3,6 @@ package dev.robojail.sandbox;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.PollFd;
-import dev.robojail.ffm.Pty;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Termios;
 import java.util.Arrays;
@@ -11,12 +10,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Gives a sandbox a pseudo-terminal of its own and relays it to the caller's terminal, the way
- * {@code ssh} or {@code docker run -t} do. The sandbox then cannot reach the user's terminal at all
- * (no input injection, whatever the kernel's {@code TIOCSTI} setting), while job control, Ctrl-C,
- * Ctrl-Z and window resizes work inside: the caller's terminal is put in raw mode, so those keys
- * travel as bytes to the jail's terminal, whose line discipline turns them into signals for the
- * jail's own foreground job. The caller's terminal modes are restored when the relay is closed, and
- * by a shutdown hook if the JVM is ended by a signal.
+ * {@code ssh} or {@code docker run -t} do. The terminal comes from the sandbox's own {@code devpts}
+ * ({@link Stdio#terminal}): the child makes it and hands its master side back, so that inside it is
+ * {@code /dev/pts/N}, which {@code tty} and {@code ps} name. The sandbox then cannot reach the
+ * user's terminal at all (no input injection, whatever the kernel's {@code TIOCSTI} setting), while
+ * job control, Ctrl-C, Ctrl-Z and window resizes work inside: the caller's terminal is put in raw
+ * mode, so those keys travel as bytes to the jail's terminal, whose line discipline turns them into
+ * signals for the jail's own foreground job. The caller's terminal modes are restored when the
+ * relay is closed, and by a shutdown hook if the JVM is ended by a signal.
  *
  * <p>What the jail writes reaches the caller's terminal through a {@link TerminalFilter}: a jail
  * may draw on the screen, but not write the clipboard, set titles, talk to a multiplexer through
@@ -32,12 +33,14 @@ public final class TerminalRelay implements AutoCloseable {
   private static final int OUTPUT_BUFFER = 8192;
 
   private final Kernel kernel;
-  private final Pty pty;
+  // The master side of the jail's terminal, once the sandbox handed it over; -1 until then.
+  private volatile int master = -1;
   // Which of the caller's descriptors 0, 1 and 2 are terminals, and where the jail's output goes:
   // the first terminal among 1, 2 and 0.
   private final boolean[] terminal;
   private final int screen;
   private final Termios saved;
+  private final int[] size;
   private final Thread restoreOnExit;
   // Guarded by itself: the output thread filters, finish() and the shutdown hook restore.
   private final TerminalFilter filter = new TerminalFilter();
@@ -49,19 +52,19 @@ public final class TerminalRelay implements AutoCloseable {
   private Thread input;
   private Thread resize;
   private boolean closed;
-  private boolean slaveClosed;
   private volatile boolean stopped;
 
-  TerminalRelay(Kernel kernel, Pty pty, Termios saved) {
-    this(kernel, pty, new boolean[] {true, true, true}, saved);
+  TerminalRelay(Kernel kernel, int master, Termios saved) {
+    this(kernel, new boolean[] {true, true, true}, saved, new int[] {24, 80});
+    this.master = master;
   }
 
-  private TerminalRelay(Kernel kernel, Pty pty, boolean[] terminal, Termios saved) {
+  private TerminalRelay(Kernel kernel, boolean[] terminal, Termios saved, int[] size) {
     this.kernel = kernel;
-    this.pty = pty;
     this.terminal = terminal.clone();
     this.screen = terminal[OUT] ? OUT : terminal[2] ? 2 : IN;
     this.saved = saved;
+    this.size = size.clone();
     this.restoreOnExit =
         new Thread(
             () -> {
@@ -91,41 +94,36 @@ public final class TerminalRelay implements AutoCloseable {
     return Kernel.linux().isTerminal(IN);
   }
 
-  /** Opens a pseudo-terminal the size of the caller's and puts the caller's in raw mode. */
+  /**
+   * Puts the caller's terminal in raw mode (when standard input is one) and notes its size, for the
+   * sandbox's terminal to be made the same size.
+   */
   public static TerminalRelay open() {
     return open(Kernel.linux());
   }
 
   static TerminalRelay open(Kernel kernel) {
     boolean[] terminal = {kernel.isTerminal(IN), kernel.isTerminal(OUT), kernel.isTerminal(2)};
-    Pty pty = kernel.openPty();
-    try {
-      // Keys are read, and the caller's terminal made raw, only when standard input is one.
-      Termios saved = terminal[IN] ? kernel.tcgets(IN) : null;
-      TerminalRelay relay = new TerminalRelay(kernel, pty, terminal, saved);
-      int[] size = kernel.windowSize(relay.screen);
-      kernel.setWindowSize(pty.master(), size[0], size[1]);
-      Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
-      if (saved != null) {
-        kernel.tcsets(IN, saved.raw());
-      }
-      relay.startCopying();
-      return relay;
-    } catch (RuntimeException e) {
-      kernel.close(pty.master());
-      kernel.close(pty.slave());
-      throw e;
+    // Keys are read, and the caller's terminal made raw, only when standard input is one.
+    Termios saved = terminal[IN] ? kernel.tcgets(IN) : null;
+    int screen = terminal[OUT] ? OUT : terminal[2] ? 2 : IN;
+    TerminalRelay relay = new TerminalRelay(kernel, terminal, saved, kernel.windowSize(screen));
+    Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
+    if (saved != null) {
+      kernel.tcsets(IN, saved.raw());
     }
+    return relay;
   }
 
   /**
-   * The builder, set up to have this terminal as its own, in a session of its own: each standard
-   * stream that would have been one of the caller's terminals is this terminal instead; the others
-   * (a file, a pipe) stay as they were.
+   * The builder, set up to have a terminal of its own, in a session of its own: each standard
+   * stream that would have been one of the caller's terminals is the sandbox's own terminal instead
+   * ({@link Stdio#terminal}, the caller's size); the others (a file, a pipe) stay as they were.
+   * Relay it with {@link #relay(SandboxProcess)} once started.
    */
   public Sandbox.Builder attach(Sandbox.Builder b) {
     Sandbox.Streams streams = b.streamsSoFar();
-    Stdio slave = Stdio.descriptor(pty.slave());
+    Stdio slave = Stdio.terminal(size[0], size[1]);
     if (replaces(streams.stdin(), IN)) {
       b.stdin(slave);
     }
@@ -144,12 +142,31 @@ public final class TerminalRelay implements AutoCloseable {
 
   /**
    * Relays until the sandbox exits and its output is drained; returns its exit status. Call right
-   * after {@link Sandbox#start()}.
+   * after {@link Sandbox#start()} (or {@link Sandbox#join}) of a builder this relay {@linkplain
+   * #attach attached}; the relay takes the sandbox's terminal and closes it.
    */
   public int relay(SandboxProcess p) throws InterruptedException {
+    connect(p);
     int status = p.waitFor();
     finish();
     return status;
+  }
+
+  /**
+   * Starts relaying the sandbox's terminal, if it has one of its own; the relay owns it from now
+   * on. For callers that wait for the sandbox themselves, then call {@link #finish()}.
+   */
+  public void connect(SandboxProcess p) {
+    if (p.terminal().isPresent()) {
+      connect(p.terminal().getAsInt());
+    }
+  }
+
+  void connect(int terminalMaster) {
+    if (output == null) {
+      master = terminalMaster;
+      startCopying();
+    }
   }
 
   /**
@@ -159,9 +176,11 @@ public final class TerminalRelay implements AutoCloseable {
    * @throws SyscallException if relaying failed for another reason than a terminal hanging up
    */
   public void finish() throws InterruptedException {
-    // The sandbox's processes held the slave; with the caller's copy closed too, the master
-    // reads end of terminal (EIO) as soon as the last output is read.
-    closeSlave();
+    if (output == null) {
+      return; // never connected: nothing was relayed
+    }
+    // Only the sandbox's processes hold the slave: once they are gone, the master reads end of
+    // terminal (EIO) as soon as the last output is read.
     output.join(2000);
     restoreModes();
     resize.interrupt();
@@ -214,7 +233,7 @@ public final class TerminalRelay implements AutoCloseable {
         if (n <= 0) {
           return;
         }
-        writeFully(pty.master(), buf, n);
+        writeFully(master, buf, n);
       }
     } catch (SyscallException e) {
       endOrFail(e);
@@ -226,7 +245,7 @@ public final class TerminalRelay implements AutoCloseable {
     byte[] buf = new byte[OUTPUT_BUFFER];
     try {
       while (true) {
-        int n = kernel.read(pty.master(), buf, 0, buf.length);
+        int n = kernel.read(master, buf, 0, buf.length);
         if (n <= 0) {
           return;
         }
@@ -276,8 +295,8 @@ public final class TerminalRelay implements AutoCloseable {
     }
   }
 
-  // Copying starts before the sandbox does: its first output must not wait in a full buffer,
-  // and keys typed meanwhile wait in the jail's terminal for whoever reads it first.
+  // Copying starts once the sandbox has handed its terminal over, before its command runs; keys
+  // typed meanwhile wait in the caller's terminal.
   private void startCopying() {
     output = Thread.ofPlatform().daemon().name("robojail-terminal-out").start(this::copyOutput);
     input =
@@ -295,7 +314,7 @@ public final class TerminalRelay implements AutoCloseable {
         Thread.sleep(RESIZE_POLL_MILLIS);
         int[] now = kernel.windowSize(screen);
         if (!Arrays.equals(now, last)) {
-          kernel.setWindowSize(pty.master(), now[0], now[1]); // the jail's job gets SIGWINCH
+          kernel.setWindowSize(master, now[0], now[1]); // the jail's job gets SIGWINCH
           last = now;
         }
       }
@@ -326,15 +345,9 @@ public final class TerminalRelay implements AutoCloseable {
       } catch (IllegalStateException e) {
         // the JVM is shutting down: the hook restores the terminal too, harmlessly
       }
-      closeSlave();
-      kernel.close(pty.master());
-    }
-  }
-
-  private void closeSlave() {
-    if (!slaveClosed) {
-      slaveClosed = true;
-      kernel.close(pty.slave());
+      if (master >= 0) {
+        kernel.close(master);
+      }
     }
   }
 }

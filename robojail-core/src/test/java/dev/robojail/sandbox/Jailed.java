@@ -33,16 +33,26 @@ final class Jailed {
    */
   static java.util.Map<String, Integer> pythonErrnos(Sandbox.Builder b, String resource)
       throws Exception {
+    return pythonErrnos(b, resource, Sandbox::start);
+  }
+
+  /** {@link #pythonErrnos(Sandbox.Builder, String)}, started by {@code start} (a join, say). */
+  static java.util.Map<String, Integer> pythonErrnos(
+      Sandbox.Builder b,
+      String resource,
+      java.util.function.Function<Sandbox, SandboxProcess> start)
+      throws Exception {
     byte[] script;
     try (var in = Jailed.class.getResourceAsStream(resource)) {
       script = in.readAllBytes();
     }
     SandboxProcess p =
-        b.command("/usr/bin/python3", "-")
-            .stdin(Stdio.pipe())
-            .stdout(Stdio.pipe())
-            .redirectErrorStream(true)
-            .start();
+        start.apply(
+            b.command("/usr/bin/python3", "-")
+                .stdin(Stdio.pipe())
+                .stdout(Stdio.pipe())
+                .redirectErrorStream(true)
+                .build());
     try (java.io.OutputStream in = p.getOutputStream()) {
       in.write(script);
     }

@@ -68,6 +68,53 @@ class SetupPlanGoldenTest {
     assertEquals(golden("golden-plan.txt", printed), printed);
   }
 
+  /**
+   * A session joining a running sandbox, with a terminal of its own, and the helper that connects
+   * inside for {@code forward}: pinned in {@code golden-join.txt}. The joining session has no mount
+   * step and no hostname step, and the same steps as a first session from the working directory on.
+   */
+  @Test
+  void aJoiningSessionAndTheForwardHelperPlanAsPinned() throws IOException {
+    Path work = Files.createDirectory(tmp.resolve("work"));
+    Sandbox s =
+        Sandbox.builder()
+            .command("bash", "-l")
+            .uid(1000)
+            .gid(1000)
+            .hostname("golden")
+            .network(Network.loopback())
+            .minimalSystem()
+            .bind(work, "/work")
+            .workingDirectory("/work")
+            .env("PATH", "/usr/bin:/bin")
+            .processes(77)
+            .stdin(Stdio.terminal(40, 120))
+            .stdout(Stdio.terminal(40, 120))
+            .stderr(Stdio.pipe())
+            .newSession(true)
+            .controllingTerminal(true)
+            .build();
+    HostFacts facts = new HostFacts(Long.MAX_VALUE, Long.MAX_VALUE, 7, 40, 9);
+    String join = s.joinPlan(facts).toString();
+    String first = s.plan(facts).toString();
+    // from the working directory on, the two sessions are one and the same
+    assertEquals(
+        afterMounts(first).replaceAll("(?m)^.*sethostname.*\\n", ""),
+        afterMounts(join),
+        "a joining session differs from the first after the mounts");
+    String printed =
+        (join + "---\n" + SetupPlan.connect(999, 1455, 1005))
+            .replace(tmp.toRealPath().toString(), "@TMP@");
+    assertEquals(golden("golden-join.txt", printed), printed);
+  }
+
+  // The steps from the process stage on, without their numbers and slot numbers.
+  private static String afterMounts(String plan) {
+    return plan.substring(plan.indexOf("[process]"))
+        .replaceAll("(?m)^\\d+: ", "")
+        .replaceAll("\\bfd\\d+\\b", "fd#");
+  }
+
   @Test
   void everyFilterIsByteForByteThePinnedOne() throws NoSuchAlgorithmException, IOException {
     StringBuilder hashes = new StringBuilder();

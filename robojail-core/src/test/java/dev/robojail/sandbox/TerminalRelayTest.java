@@ -58,9 +58,9 @@ class TerminalRelayTest {
     OutputStream keys = p.getOutputStream();
     try {
       waitFor(screen, "jail$ ");
-      // a terminal, though not one of the jail's /dev/pts (ttyname cannot name it inside)
-      type(keys, "test -t 0 && test -t 1 && echo $((6*7)) is-a-terminal; stty size\r");
-      waitFor(screen, "42 is-a-terminal");
+      // a terminal of the jail's own /dev/pts, which tty names, of the caller's size
+      type(keys, "test -t 0 && test -t 1 && echo $((6*7)) is-a-terminal $(tty); stty size\r");
+      waitFor(screen, "42 is-a-terminal /dev/pts/0");
       type(keys, "sleep 100.1\r");
       awaitForeground("sleep 100.1");
       type(keys, "\u0003"); // Ctrl-C: the jail's terminal interrupts its foreground job
@@ -121,6 +121,9 @@ class TerminalRelayTest {
     // one is its own (the user's is the controlling terminal of the user's session): that /dev/tty
     // opens at all says it is the jail's.
     assertTrue(screen.contains("dev-tty-opens"), screen);
+    // Item 8: the terminal is the jail's own devpts's, which tty and ps inside can name.
+    assertTrue(field(screen, "jailtty=").matches("/dev/pts/[0-9]+"), screen);
+    assertTrue(field(screen, "jailps=").matches("pts/[0-9]+"), screen);
     assertTrue(screen.contains("fd1-is-no-terminal"), screen);
     assertEquals("to-the-file\n", Files.readString(out));
   }

@@ -20,6 +20,10 @@ public record Pty(int master, int slave, int number) {
   public static final long TIOCSPTLCK = 0x40045431L;
   public static final long TIOCGWINSZ = 0x5413;
   public static final long TIOCSWINSZ = 0x5414;
+  public static final long TIOCSCTTY = 0x540e;
+
+  /** Opens the slave of the master it is called on, without a path: {@code TIOCGPTPEER}. */
+  public static final long TIOCGPTPEER = 0x5441;
 
   /** {@code struct winsize}. */
   public static final StructLayout WINSIZE =
@@ -56,6 +60,16 @@ public record Pty(int master, int slave, int number) {
       Syscalls.close(master);
       throw e;
     }
+  }
+
+  /** The {@code struct winsize} bytes for a terminal of {@code rows} by {@code columns}. */
+  public static byte[] winsize(int rows, int columns) {
+    return Structs.bytes(
+        WINSIZE.byteSize(),
+        s -> {
+          s.set(JAVA_SHORT, ROWS, (short) rows);
+          s.set(JAVA_SHORT, COLUMNS, (short) columns);
+        });
   }
 
   /** Sets the terminal's size, which sends SIGWINCH to its foreground process group. */

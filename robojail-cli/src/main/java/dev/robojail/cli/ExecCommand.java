@@ -1,0 +1,28 @@
+package dev.robojail.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "exec",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a command in a running jail, beside the session that started it: exec NAME -- CMD"
+          + " ARGS...",
+      "It sees the jail's processes, files and network, has the same protections, and ends when"
+          + " the jail ends. Exits with the command's status."
+    })
+final class ExecCommand extends JailCommand {
+  @Parameters(index = "0", description = "The running jail.")
+  String name;
+
+  @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments.")
+  List<String> command = new ArrayList<>();
+
+  @Override
+  int doCall() {
+    return JailTerminal.exec(jails(), name, command);
+  }
+}

@@ -1,0 +1,296 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.Await;
+import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
+import dev.robojail.net.PortForward;
+import dev.robojail.sandbox.Stdio;
+import dev.robojail.testkit.TestRepo;
+import dev.robojail.testkit.TestWorld;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sessions of a running jail, for real: {@code exec} and a second {@code run} join the jail that
+ * runs, the state counts them, a record that names any other process is never joined, and {@code
+ * forward} opens a port of the jail on the host's loopback.
+ */
+@NeedsUserNamespaces
+class JailSessionsTest {
+  @TempDir Path tmp;
+
+  private TestWorld world;
+  private Jails jails;
+  private Path worktree;
+  private CompletableFuture<Integer> first;
+  private Process outsider;
+
+  @BeforeEach
+  void create() {
+    world = TestWorld.in(tmp);
+    TestRepo repo = world.repo("repo");
+    jails = world.jails();
+    worktree = jails.create("j", repo.dir).worktree();
+  }
+
+  @AfterEach
+  void end() throws Exception {
+    if (outsider != null) {
+      outsider.destroyForcibly().waitFor();
+    }
+    if (first != null) {
+      jails.destroyJail("j", true);
+      first.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The first session: a command that waits, so that the jail runs. */
+  private void startJail(String command) {
+    first =
+        CompletableFuture.supplyAsync(
+            () ->
+                jails.run(
+                    "j",
+                    List.of("sh", "-c", command),
+                    false,
+                    b -> b.stdin(Stdio.discard()).stdout(Stdio.discard())));
+    Path record = new JailLayout(world.dirs()).initRecord(JailName.of("j"));
+    Await.until("the jail's PID 1 recorded", () -> Files.exists(record));
+    Await.until("the jail's mark", () -> Files.exists(worktree.resolve("running")));
+  }
+
+  private int exec(String script) {
+    return jails.exec("j", List.of("sh", "-c", script), null);
+  }
+
+  @Test
+  void execJoinsTheRunningJailAndEachSessionIsCounted() throws Exception {
+    startJail("echo $$ > /tmp/first; touch running; exec sleep 600");
+    assertEquals(1, jails.get("j").liveSessions().size());
+    CompletableFuture<Integer> second =
+        CompletableFuture.supplyAsync(
+            () ->
+                exec(
+                    "cat /proc/2/comm /tmp/first > seen; hostname >> seen;"
+                        + " until test -e go; do sleep 0.05; done"));
+    Await.until("two sessions", () -> jails.get("j").liveSessions().size() == 2);
+    Files.writeString(worktree.resolve("go"), "");
+    assertEquals(0, second.get(60, TimeUnit.SECONDS));
+    assertEquals(1, jails.get("j").liveSessions().size(), "the exec'd session is gone");
+    List<String> seen = Files.readAllLines(worktree.resolve("seen"));
+    assertEquals("sleep", seen.get(0), "the jail's command, seen by its pid inside: " + seen);
+    assertEquals("2", seen.get(1));
+  }
+
+  @Test
+  void aSecondRunJoinsTheRunningJailInsteadOfFailing() throws Exception {
+    startJail("echo from-the-first > /tmp/shared; touch running; exec sleep 600");
+    int status =
+        jails.run(
+            "j",
+            List.of("sh", "-c", "cat /tmp/shared > joined; exit 7"),
+            false,
+            b -> b.stdin(Stdio.discard()));
+    assertEquals(7, status, "the joined command's own status");
+    assertEquals("from-the-first\n", Files.readString(worktree.resolve("joined")));
+    assertTrue(jails.get("j").isAlive(), "the jail runs on after the joined session");
+  }
+
+  @Test
+  void execIntoAJailThatIsNotRunningIsRefusedWithWhatToDo() {
+    JailConflictException e = assertThrows(JailConflictException.class, () -> exec("true"));
+    assertEquals("jail j is not running; start it with: robojail enter j", e.getMessage());
+    assertEquals(0, jails.get("j").sessions().size(), "a refused exec leaves no session behind");
+  }
+
+  @Test
+  void aSessionLeftByACrashNeverBlocksOrCounts() {
+    // A JVM that died without cleaning up: a pid that cannot be alive with this start time.
+    Supervisor dead = new Supervisor(Supervisor.current().pid(), 1, "no-such-boot");
+    StateStore store = StateStore.of(world.dirs());
+    store.update(
+        all -> {
+          all.put(JailName.of("j"), all.get(JailName.of("j")).withSession(dead));
+          return all;
+        });
+    assertEquals(0, jails.get("j").liveSessions().size());
+    // not "running": a run starts the jail rather than trying to join a dead one
+    assertEquals(0, jails.run("j", List.of("true"), false, b -> b.stdin(Stdio.discard())));
+    assertEquals(List.of(), jails.get("j").sessions(), "the dead record was dropped");
+  }
+
+  /**
+   * The attack on the pid in the state: the record of the jail's PID 1 is made to name another
+   * process — one of this user's outside any jail (a reused pid), or the host's init. exec refuses
+   * to join it, and nothing of the command runs anywhere.
+   */
+  @Test
+  void aRecordNamingAProcessThatIsNoJailOfThisUserIsNeverJoined() throws Exception {
+    startJail("touch running; exec sleep 600");
+    Path record = new JailLayout(world.dirs()).initRecord(JailName.of("j"));
+    String real = Files.readString(record);
+    outsider = new ProcessBuilder("sleep", "600").start();
+    try {
+      for (long pid : new long[] {outsider.pid(), 1}) {
+        Supervisor other = Supervisor.of(pid).orElseThrow();
+        Files.writeString(
+            record, other.pid() + " " + other.startTime() + " " + other.bootId() + "\n");
+        JailConflictException e =
+            assertThrows(JailConflictException.class, () -> exec("touch pwned; touch /tmp/pwned"));
+        assertTrue(e.getMessage().contains("is not a jail of this user"), e.getMessage());
+        // and destroy --force kills nothing it names
+        assertThrows(JailConflictException.class, () -> jails.destroyJail("j", true));
+      }
+    } finally {
+      Files.writeString(record, real);
+    }
+    assertTrue(outsider.isAlive());
+    assertTrue(!Files.exists(worktree.resolve("pwned")) && !Files.exists(Path.of("/tmp/pwned")));
+  }
+
+  @Test
+  void aRecordOfAnEndedPid1IsNotJoinedEvenIfThePidIsReused() throws Exception {
+    startJail("touch running; exec sleep 600");
+    Path record = new JailLayout(world.dirs()).initRecord(JailName.of("j"));
+    String real = Files.readString(record);
+    String[] f = real.strip().split(" ");
+    // the same pid, started at another time: the process the record meant is gone
+    Files.writeString(record, f[0] + " " + (Long.parseLong(f[1]) + 1) + " " + f[2] + "\n");
+    try {
+      JailConflictException e =
+          assertThrows(JailConflictException.class, () -> exec("touch pwned"));
+      assertTrue(e.getMessage().contains("is starting or ending"), e.getMessage());
+    } finally {
+      Files.writeString(record, real);
+    }
+    assertTrue(!Files.exists(worktree.resolve("pwned")));
+  }
+
+  /** As root, a jail of another user (nobody's user namespace) is refused before the kernel. */
+  @Test
+  void aRecordNamingAnotherUsersJailIsNeverJoined() throws Exception {
+    Assumptions.assumeTrue(
+        dev.robojail.ffm.Kernel.linux().getuid() == 0, "only root can start another user's jail");
+    Programs.require("/usr/bin/setpriv", "setpriv(1), util-linux");
+    startJail("touch running; exec sleep 600");
+    outsider =
+        new ProcessBuilder(
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "sleep",
+                "600")
+            .start();
+    Await.until(
+        "nobody's user namespace",
+        () -> {
+          try {
+            return !Files.readSymbolicLink(Path.of("/proc", outsider.pid() + "", "ns/user"))
+                .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    Path record = new JailLayout(world.dirs()).initRecord(JailName.of("j"));
+    Supervisor other = Supervisor.of(outsider.pid()).orElseThrow();
+    String real = Files.readString(record);
+    Files.writeString(record, other.pid() + " " + other.startTime() + " " + other.bootId() + "\n");
+    try {
+      JailConflictException e =
+          assertThrows(JailConflictException.class, () -> exec("touch /tmp/pwned-by-exec"));
+      assertTrue(e.getMessage().contains("is not a jail of this user"), e.getMessage());
+    } finally {
+      Files.writeString(record, real);
+    }
+    assertTrue(!Files.exists(Path.of("/tmp/pwned-by-exec")));
+  }
+
+  /**
+   * forward with real sockets: an HTTP server in the jail's own network, a client on the host's
+   * 127.0.0.1, and nothing on any other address; it stops when the jail ends.
+   */
+  @Test
+  void forwardReachesAServerInTheJailFromTheHostsLoopbackOnly() throws Exception {
+    Programs.require("/usr/bin/python3", "python3");
+    startJail("touch running; exec python3 -m http.server 8765 --bind 127.0.0.1");
+    // The client is closed too: its connections and selector would outlive the test.
+    try (PortForward forward = jails.forward("j", 0, 8765);
+        HttpClient client = HttpClient.newHttpClient()) {
+      URI uri = URI.create("http://127.0.0.1:" + forward.hostPort() + "/README");
+      HttpResponse<String> answer =
+          Await.value(
+              "the jail's server answering",
+              () -> {
+                try {
+                  return java.util.Optional.of(
+                      client.send(
+                          HttpRequest.newBuilder(uri).build(),
+                          HttpResponse.BodyHandlers.ofString()));
+                } catch (IOException e) {
+                  return java.util.Optional.empty(); // the server is not listening yet
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      assertEquals(200, answer.statusCode());
+      assertEquals("hello\n", answer.body());
+      // bound to 127.0.0.1 alone: another loopback address of the host finds nothing
+      assertThrows(
+          ConnectException.class,
+          () -> {
+            try (Socket s = new Socket()) {
+              s.connect(new InetSocketAddress("127.0.0.2", forward.hostPort()), 5000);
+            }
+          });
+      jails.destroyJail("j", true);
+      first.get(30, TimeUnit.SECONDS);
+      first = null;
+      assertTrue(forward.awaitEnd(30, TimeUnit.SECONDS), "the forward outlived the jail");
+    }
+  }
+
+  @Test
+  void forwardToAPortNobodyListensOnClosesTheConnectionAndSaysWhy() throws Exception {
+    startJail("touch running; exec sleep 600");
+    try (PortForward forward = jails.forward("j", 0, 9)) {
+      List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+      forward.onNote(notes::add);
+      try (Socket s = new Socket("127.0.0.1", forward.hostPort())) {
+        assertEquals(-1, s.getInputStream().read(), "closed at once");
+      }
+      Await.until("a note", () -> !notes.isEmpty());
+      assertTrue(notes.getFirst().contains("ECONNREFUSED"), notes.toString());
+    }
+  }
+
+  @Test
+  void forwardIntoAJailThatIsNotRunningIsRefused() {
+    JailConflictException e =
+        assertThrows(JailConflictException.class, () -> jails.forward("j", 0, 1455));
+    assertTrue(e.getMessage().contains("is not running"), e.getMessage());
+  }
+}
