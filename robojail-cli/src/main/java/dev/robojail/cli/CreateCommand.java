@@ -1,7 +1,7 @@
 package dev.robojail.cli;
 
-import dev.robojail.jail.CreateOptions;
 import dev.robojail.jail.Config;
+import dev.robojail.jail.CreateOptions;
 import dev.robojail.jail.InvalidInputException;
 import dev.robojail.jail.JailNetwork;
 import dev.robojail.jail.JailState;

@@ -1,7 +1,7 @@
 package dev.robojail.cli;
 
-import dev.robojail.jail.Dirs;
 import dev.robojail.jail.Config;
+import dev.robojail.jail.Dirs;
 import dev.robojail.jail.Git;
 import dev.robojail.jail.JailException;
 import dev.robojail.jail.JailState;
