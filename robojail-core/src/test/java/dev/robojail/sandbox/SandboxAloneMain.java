@@ -11,7 +11,10 @@ public final class SandboxAloneMain {
   private SandboxAloneMain() {}
 
   public static void main(String[] args) throws Exception {
-    for (String name : new String[] {"tools.jackson.databind.ObjectMapper", "org.tomlj.Toml"}) {
+    for (String name :
+        new String[] {
+          "tools.jackson.databind.ObjectMapper", "tools.jackson.core.JsonParser", "org.tomlj.Toml"
+        }) {
       try {
         Class.forName(name);
         System.out.println("present: " + name);

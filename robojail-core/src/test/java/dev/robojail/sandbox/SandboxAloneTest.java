@@ -32,6 +32,7 @@ class SandboxAloneTest {
     assertEquals(
         List.of(
             "absent: tools.jackson.databind.ObjectMapper",
+            "absent: tools.jackson.core.JsonParser",
             "absent: org.tomlj.Toml",
             "inside pid 2",
             "exit 0"),
