@@ -139,6 +139,21 @@ final class DistFiles {
             .append('\n');
       }
     }
+    String[] footer = spec.usageMessage().footer();
+    if (footer.length > 0) {
+      // Examples and notes live in the footer of --help; the page shows them under the
+      // footer's own heading.
+      String heading =
+          Ansi.OFF.string(spec.usageMessage().footerHeading()).replace("%n", "").strip();
+      heading = heading.endsWith(":") ? heading.substring(0, heading.length() - 1) : heading;
+      m.append(".SH ")
+          .append(roff(heading.isEmpty() ? "NOTES" : heading.toUpperCase(Locale.ROOT)))
+          .append("\n.nf\n");
+      for (String line : footer) {
+        m.append(roff(line)).append('\n');
+      }
+      m.append(".fi\n");
+    }
     List<Map.Entry<String, CommandLine>> subs = visibleSubcommands(cl);
     if (!subs.isEmpty()) {
       m.append(".SH COMMANDS\n");
@@ -171,7 +186,14 @@ final class DistFiles {
    * or a quote would be a request.
    */
   static String roff(String text) {
-    String plain = Ansi.OFF.string(text).replace("\\", "\\e").replace("-", "\\-");
+    // picocli's texts are format strings (%n, %%), with markup that Ansi.OFF removes.
+    String plain =
+        Ansi.OFF
+            .string(text)
+            .replace("%n", "\n")
+            .replace("%%", "%")
+            .replace("\\", "\\e")
+            .replace("-", "\\-");
     StringBuilder out = new StringBuilder();
     for (String line : plain.split("\n", -1)) {
       if (!out.isEmpty()) {

@@ -55,6 +55,33 @@ class DistFilesTest {
     assertTrue(plain.contains("robojail status"), plain);
   }
 
+  @Command(
+      name = "sample",
+      description = "A sample.",
+      exitCodeListHeading = "Exit codes:%n",
+      exitCodeList = {"0:done", "125:robojail's own failure"},
+      footerHeading = "Examples:%n",
+      footer = {"  robojail sample --flag", ".so /etc/passwd"})
+  static final class Sample {
+    @picocli.CommandLine.Option(names = "--flag", description = "A flag.")
+    boolean flag;
+  }
+
+  @Test
+  void exitCodesAndTheFooterBecomeSectionsOfTheirOwn() throws Exception {
+    Programs.require("/usr/bin/groff", "groff-base");
+    String page = DistFiles.manPage(new CommandLine(new Sample()), List.of("sample"));
+    assertTrue(
+        page.contains(".SH EXIT STATUS\n.TP\n.B 0\ndone\n.TP\n.B 125\nrobojail's own failure\n"),
+        page);
+    assertTrue(page.contains(".SH EXAMPLES\n.nf\n  robojail sample \\-\\-flag\n\\&.so"), page);
+    Path file = share.resolve("robojail-sample.1");
+    Files.writeString(file, page);
+    Result r = run(List.of("groff", "-man", "-Tascii", "-ww", file));
+    assertEquals("", r.err());
+    assertTrue(r.out().replaceAll(".\b", "").contains("robojail sample --flag"), r.out());
+  }
+
   @Test
   void roffEscapesWhatRoffWouldReadAsARequestOrAnEscape() {
     assertEquals("\\&.so /etc/passwd", DistFiles.roff(".so /etc/passwd"));
