@@ -3,7 +3,7 @@
 # test: figures, not assertions. Each section runs all its peers in the same hyperfine run and ends
 # with a table of medians and their ratio to the section's reference (the first row).
 #
-#   bench/cli.sh                      # every section: create run agent status aot
+#   bench/cli.sh                      # every section: create run agent status
 #   bench/cli.sh create status        # some of them
 #   RUNS=20 WARMUP=3 bench/cli.sh     # more runs (default: 10 runs after 2 warmups)
 #
@@ -12,33 +12,33 @@
 #   agent   robojail run J -- true  without a profile  vs  with the claude profile (its login
 #           and settings copied into the jail's own home, target: <= +20 ms)
 #   status  robojail status J  vs  git status  vs  git diff --stat   (in the jail's worktree)
-#   aot     robojail list / status with and without the AOT cache, and what each JVM flag buys
+#   (start-up, the AOT cache and the JVM flags: bench/startup.sh)
 #
 # The test repository is made without network from the JDK's own sources (java.base and java.xml
 # of lib/src.zip, about 5,000 files) and kept in target/bench-repo for later runs. Everything
 # robojail writes goes to a temporary HOME and XDG_* directories: the user's jails are untouched.
 #
-# Needs a build (./mvnw -B verify, or ./mvnw -B compile), hyperfine, git, unzip, python3; bwrap
+# Needs a build (./mvnw -B package, which makes the distribution bin/robojail runs), hyperfine,
+# git, unzip, python3; bwrap
 # for the optional bwrap peer.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 jdk=$(bin/require-jdk --print 25)
 java=$jdk/bin/java
-if [[ ! -f robojail-cli/target/classes/dev/robojail/cli/Main.class ||
-  ! -f robojail-cli/target/runtime-classpath.txt ]]; then
-  echo "bench/cli.sh: no build found: run ./mvnw -B verify (or ./mvnw -B compile) first" >&2
+if ! compgen -G "target/robojail-*/bin/robojail" >/dev/null; then
+  echo "bench/cli.sh: no distribution found: run ./mvnw -B package first" >&2
   exit 2
 fi
 for tool in hyperfine git unzip python3; do
   command -v "$tool" >/dev/null || { echo "bench/cli.sh: needs $tool" >&2; exit 2; }
 done
 sections=("$@")
-[[ ${#sections[@]} -gt 0 ]] || sections=(create run agent status aot)
+[[ ${#sections[@]} -gt 0 ]] || sections=(create run agent status)
 hf=(hyperfine --style basic --warmup "${WARMUP:-2}" --runs "${RUNS:-10}")
 rj=$root/bin/robojail
-# The JVM flags bin/robojail uses (keep in step with it).
-jvm_flags="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+# The JVM flags the launcher uses (keep in step with robojail-cli/src/dist/robojail).
+jvm_flags="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
 
 # --- the test repository ----------------------------------------------------------------------
 repo=$root/target/bench-repo
@@ -76,12 +76,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# bin/robojail makes its AOT cache in the background on first use: have it made before timing.
-"$rj" list >/dev/null
-while [[ -d $root/robojail-cli/target/aot/lock ]]; do sleep 0.5; done
-aot_state=on
-[[ ${ROBOJAIL_AOT:-1} == 0 || ! -f $root/robojail-cli/target/robojail.aot ]] && aot_state=off
-echo "robojail AOT cache: $aot_state; JDK: $jdk; CPUs: $(nproc)"
+echo "JDK: $jdk; CPUs: $(nproc)"
 
 table() { # JSON export -> medians and ratios to the first row; CPU time (mean user+system) too,
   # which a busy machine disturbs less than wall time
@@ -184,33 +179,8 @@ for section in "${sections[@]}"; do
         "robojail status J" "$rj status bench-status"
       "$rj" destroy --force bench-status >/dev/null
       ;;
-    aot)
-      echo "--- aot ---" >>"$work/summary"
-      "$rj" create --name bench-aot --repo "$repo" >/dev/null
-      echo "// changed" >>"$(jail_dir bench-aot)/java.base/java/lang/Object.java"
-      cp_dirs=robojail-cli/target/classes:robojail-core/target/classes:robojail-ffm/target/classes
-      cp_dirs="$root/${cp_dirs//:/:$root/}:$(<robojail-cli/target/runtime-classpath.txt)"
-      aot_cp="$root/robojail-cli/target/aot/robojail-app.jar:$(<robojail-cli/target/runtime-classpath.txt)"
-      m=dev.robojail.cli.Main
-      na=--enable-native-access=ALL-UNNAMED
-      for cmd in list "status bench-aot"; do
-        peers=("launcher, no AOT" "ROBOJAIL_AOT=0 $rj $cmd"
-          "launcher, AOT" "$rj $cmd"
-          "java: JVM defaults" "$java $na -cp $cp_dirs $m $cmd"
-          "java: +UseSerialGC" "$java $na -XX:+UseSerialGC -cp $cp_dirs $m $cmd"
-          "java: TieredStopAtLevel=1" "$java $na -XX:TieredStopAtLevel=1 -cp $cp_dirs $m $cmd"
-          "java: both (launcher's)" "$java $jvm_flags -cp $cp_dirs $m $cmd"
-          "java: both, -Xshare:off" "$java $jvm_flags -Xshare:off -cp $cp_dirs $m $cmd"
-          "java: both, app jar" "$java $jvm_flags -cp $aot_cp $m $cmd")
-        if [[ $aot_state == on ]]; then
-          peers+=("java: both, app jar, AOT" "$java $jvm_flags -Xlog:aot=off -Xlog:cds=off -XX:AOTCache=$root/robojail-cli/target/robojail.aot -cp $aot_cp $m $cmd")
-        fi
-        bench "aot-${cmd%% *}" "${peers[@]}"
-      done
-      "$rj" destroy --force bench-aot >/dev/null
-      ;;
     *)
-      echo "bench/cli.sh: unknown section $section (create, run, agent, status, aot)" >&2
+      echo "bench/cli.sh: unknown section $section (create, run, agent, status,)" >&2
       exit 2
       ;;
   esac

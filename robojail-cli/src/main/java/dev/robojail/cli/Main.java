@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(Robojail.commandLine(Jails::open).execute(args));
+    System.exit(Robojail.commandLine(Jails::open, args).execute(args));
   }
 }

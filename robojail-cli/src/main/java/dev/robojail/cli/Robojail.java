@@ -2,6 +2,10 @@ package dev.robojail.cli;
 
 import dev.robojail.jail.Jails;
 import dev.robojail.jail.TerminalSafe;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,23 +30,36 @@ import picocli.CommandLine.Spec;
       "",
       "run, enter and exec exit with the jailed command's own status, or 125 (robojail failed),",
       "126 (cannot execute) or 127 (not found). See 'robojail help COMMAND'."
-    },
-    subcommands = {
-      CommandLine.HelpCommand.class,
-      CreateCommand.class,
-      ListCommand.class,
-      RunCommand.class,
-      EnterCommand.class,
-      ExecCommand.class,
-      ForwardCommand.class,
-      StatusCommand.class,
-      MergeCommand.class,
-      DoctorCommand.class,
-      RelocateCommand.class,
-      DestroyCommand.class,
-      CompletionCommand.class
     })
 public final class Robojail implements Runnable {
+  /**
+   * The subcommands, by name and in the order of {@code --help}. Not in the annotation: picocli
+   * would build the model of every one by reflection at each start, and a command needs only its
+   * own ({@link #commandLine(Supplier, String[])}).
+   */
+  static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("help", CommandLine.HelpCommand.class);
+    m.put("create", CreateCommand.class);
+    m.put("list", ListCommand.class);
+    m.put("run", RunCommand.class);
+    m.put("enter", EnterCommand.class);
+    m.put("exec", ExecCommand.class);
+    m.put("forward", ForwardCommand.class);
+    m.put("status", StatusCommand.class);
+    m.put("merge", MergeCommand.class);
+    m.put("doctor", DoctorCommand.class);
+    m.put("relocate", RelocateCommand.class);
+    m.put("destroy", DestroyCommand.class);
+    m.put("completion", CompletionCommand.class);
+    return Collections.unmodifiableMap(m);
+  }
+
+  // help and completion describe every command, so they need every model.
+  private static final Set<String> NEEDS_ALL = Set.of("help", "completion");
+
   /** The version shown by {@code --version}. */
   public static final String VERSION = "0.1.0-SNAPSHOT";
 
@@ -62,7 +79,37 @@ public final class Robojail implements Runnable {
    *     configuration is reported like any other error
    */
   public static CommandLine commandLine(Supplier<Jails> jails) {
+    return commandLine(jails, SUBCOMMANDS.keySet());
+  }
+
+  /**
+   * The command line for these arguments: when they name a subcommand, only its model is built (a
+   * third of a command's start-up went to building all of them); otherwise (help, a mistyped or
+   * missing command) all of them.
+   */
+  public static CommandLine commandLine(Supplier<Jails> jails, String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        return commandLine(
+            jails,
+            SUBCOMMANDS.containsKey(arg) && !NEEDS_ALL.contains(arg)
+                ? Set.of(arg)
+                : SUBCOMMANDS.keySet());
+      }
+      if (arg.equals("--")) {
+        break;
+      }
+    }
+    return commandLine(jails, SUBCOMMANDS.keySet());
+  }
+
+  private static CommandLine commandLine(Supplier<Jails> jails, Set<String> names) {
     CommandLine cl = new CommandLine(new Robojail(jails));
+    for (Map.Entry<String, Class<?>> sub : SUBCOMMANDS.entrySet()) {
+      if (names.contains(sub.getKey())) {
+        cl.addSubcommand(sub.getKey(), sub.getValue());
+      }
+    }
     cl.setExecutionExceptionHandler(Errors::handleExecutionException);
     cl.setParameterExceptionHandler(Errors::handleParseException);
     cl.setExitCodeExceptionMapper(Errors::exitCode);

@@ -12,7 +12,7 @@ final class InProcess {
   static Result run(TestWorld world, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Robojail.commandLine(world::jails);
+    CommandLine cl = Robojail.commandLine(world::jails, args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

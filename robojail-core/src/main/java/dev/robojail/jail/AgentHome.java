@@ -56,7 +56,11 @@ final class AgentHome {
 
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rwx------");
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  // In a holder: every run makes an AgentHome, and databind's start-up is paid only by agent jails.
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   private final JailLayout layout;
   private final Path userHome;
@@ -225,7 +229,7 @@ final class AgentHome {
 
   static boolean isCredential(byte[] bytes, String key) {
     try {
-      JsonNode node = JSON.readTree(bytes);
+      JsonNode node = Json.MAPPER.readTree(bytes);
       return node != null && node.isObject() && (key.isEmpty() || node.has(key));
     } catch (JacksonException e) {
       return false;
@@ -374,7 +378,7 @@ final class AgentHome {
       project.put("hasTrustDialogAccepted", true);
       project.put("hasCompletedProjectOnboarding", true);
     }
-    writeInside(home, name, JSON.writeValueAsBytes(mine));
+    writeInside(home, name, Json.MAPPER.writeValueAsBytes(mine));
   }
 
   private static final Pattern SANDBOX_MODE =
@@ -436,7 +440,7 @@ final class AgentHome {
   private static ObjectNode jsonObject(byte[] bytes) {
     if (bytes != null) {
       try {
-        JsonNode node = JSON.readTree(bytes);
+        JsonNode node = Json.MAPPER.readTree(bytes);
         if (node instanceof ObjectNode o) {
           return o;
         }
@@ -444,7 +448,7 @@ final class AgentHome {
         // broken: started afresh, as the agent itself would
       }
     }
-    return JSON.createObjectNode();
+    return Json.MAPPER.createObjectNode();
   }
 
   // The jail's own settings file, read as the jail's credentials are: no links, one name, bounded.

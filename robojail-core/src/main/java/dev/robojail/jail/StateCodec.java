@@ -1,35 +1,54 @@
 package dev.robojail.jail;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.DefaultPrettyPrinter;
 
 /**
  * The JSON form of the state file. Paths and instants are written as plain strings so that the file
  * stays readable and editable by hand; the format has a version number so that a later robojail can
  * tell an old file from a corrupt one.
+ *
+ * <p>Read and written with jackson-core's streaming parser and generator, not databind: every
+ * command reads this file, and databind's first use (building its mapper, introspecting records)
+ * was most of {@code robojail list}'s start-up.
  */
 final class StateCodec {
   static final int VERSION = 1;
 
-  // Fields added by a later version must not make this version call the file corrupt.
-  private static final JsonMapper JSON =
-      JsonMapper.builder()
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .build();
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private static final ObjectWriteContext INDENTED =
+      new ObjectWriteContext.Base() {
+        @Override
+        public PrettyPrinter getPrettyPrinter() {
+          return new DefaultPrettyPrinter();
+        }
+
+        @Override
+        public boolean hasPrettyPrinter() {
+          return true;
+        }
+      };
 
   private StateCodec() {}
 
@@ -67,32 +86,79 @@ final class StateCodec {
   record StoredSupervisor(long pid, long startTime, String bootId) {}
 
   static byte[] encode(Map<JailName, JailState> jails) {
-    Map<String, StoredJail> stored = new LinkedHashMap<>();
-    for (JailState s : new TreeMap<>(jails).values()) {
-      stored.put(
-          s.name().value(),
-          new StoredJail(
-              s.repo().toString(),
-              s.branch(),
-              s.baseCommit(),
-              s.worktree().toString(),
-              s.gitDir().toString(),
-              s.created().toString(),
-              s.entrypoint(),
-              s.phase().name(),
-              stored(s.owner()),
-              s.sessions().stream().map(StateCodec::stored).toList(),
-              null,
-              s.agent().isEmpty() ? null : s.agent(),
-              stored(s.network())));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(INDENTED, out)) {
+      g.writeStartObject();
+      g.writeNumberProperty("version", VERSION);
+      g.writeName("jails");
+      g.writeStartObject();
+      for (JailState s : new TreeMap<>(jails).values()) {
+        g.writeName(s.name().value());
+        g.writeStartObject();
+        g.writeStringProperty("repo", s.repo().toString());
+        g.writeStringProperty("branch", s.branch());
+        g.writeStringProperty("baseCommit", s.baseCommit());
+        g.writeStringProperty("worktree", s.worktree().toString());
+        g.writeStringProperty("gitDir", s.gitDir().toString());
+        g.writeStringProperty("created", s.created().toString());
+        g.writeName("entrypoint");
+        g.writeStartArray();
+        for (String arg : s.entrypoint()) {
+          g.writeString(arg);
+        }
+        g.writeEndArray();
+        g.writeStringProperty("phase", s.phase().name());
+        g.writeName("owner");
+        write(g, s.owner());
+        g.writeName("sessions");
+        g.writeStartArray();
+        for (Supervisor session : s.sessions()) {
+          write(g, session);
+        }
+        g.writeEndArray();
+        if (!s.agent().isEmpty()) {
+          g.writeStringProperty("agent", s.agent());
+        }
+        if (!s.network().equals(JailNetwork.CONFIG)) {
+          g.writeName("network");
+          write(g, s.network());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
     }
-    return JSON.writeValueAsBytes(new StoredFile(VERSION, stored));
+    return out.toByteArray();
   }
 
-  private static StoredNetwork stored(JailNetwork n) {
-    return n.equals(JailNetwork.CONFIG)
-        ? null
-        : new StoredNetwork(n.mode() == null ? null : n.mode().key(), n.allow(), n.hostPorts());
+  private static void write(JsonGenerator g, Supervisor s) {
+    if (s == null) {
+      g.writeNull();
+      return;
+    }
+    g.writeStartObject();
+    g.writeNumberProperty("pid", s.pid());
+    g.writeNumberProperty("startTime", s.startTime());
+    g.writeStringProperty("bootId", s.bootId());
+    g.writeEndObject();
+  }
+
+  private static void write(JsonGenerator g, JailNetwork n) {
+    g.writeStartObject();
+    g.writeStringProperty("mode", n.mode() == null ? null : n.mode().key());
+    g.writeName("allow");
+    g.writeStartArray();
+    for (String entry : n.allow()) {
+      g.writeString(entry);
+    }
+    g.writeEndArray();
+    g.writeName("hostPorts");
+    g.writeStartArray();
+    for (int port : n.hostPorts()) {
+      g.writeNumber(port);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   // The state file is the user's, but checked as strictly as config: its entries reach the proxy.
@@ -118,8 +184,197 @@ final class StateCodec {
     }
   }
 
-  private static StoredSupervisor stored(Supervisor s) {
-    return s == null ? null : new StoredSupervisor(s.pid(), s.startTime(), s.bootId());
+  // --- reading: the shapes of the records above; a field this version does not know is skipped,
+  // so that a later version's additions do not make this one call the file corrupt. ------------
+
+  private static StoredFile readFile(JsonParser p) throws CorruptException {
+    JsonToken first = p.nextToken();
+    if (first == null || first == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, JsonToken.START_OBJECT);
+    int version = 0;
+    Map<String, StoredJail> jails = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "version" -> version = intValue(p);
+        case "jails" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            expect(p, JsonToken.START_OBJECT);
+            jails = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+              String name = p.currentName();
+              p.nextToken();
+              jails.put(name, readJail(p));
+            }
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    if (p.nextToken() != null) {
+      throw new CorruptException("it is not valid JSON (" + where(p) + "more after the end)");
+    }
+    return new StoredFile(version, jails);
+  }
+
+  private static StoredJail readJail(JsonParser p) throws CorruptException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, JsonToken.START_OBJECT);
+    String repo = null, branch = null, baseCommit = null, worktree = null, gitDir = null;
+    String created = null, phase = null;
+    List<String> entrypoint = null;
+    StoredSupervisor owner = null, supervisor = null;
+    List<StoredSupervisor> sessions = null;
+    String agent = null;
+    StoredNetwork network = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "repo" -> repo = string(p);
+        case "branch" -> branch = string(p);
+        case "baseCommit" -> baseCommit = string(p);
+        case "worktree" -> worktree = string(p);
+        case "gitDir" -> gitDir = string(p);
+        case "created" -> created = string(p);
+        case "phase" -> phase = string(p);
+        case "entrypoint" -> entrypoint = strings(p);
+        case "owner" -> owner = readSupervisor(p);
+        case "supervisor" -> supervisor = readSupervisor(p);
+        case "agent" -> agent = string(p);
+        case "network" -> network = readNetwork(p);
+        case "sessions" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            expect(p, JsonToken.START_ARRAY);
+            sessions = new ArrayList<>();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              sessions.add(readSupervisor(p));
+            }
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return new StoredJail(
+        repo,
+        branch,
+        baseCommit,
+        worktree,
+        gitDir,
+        created,
+        entrypoint,
+        phase,
+        owner,
+        sessions,
+        supervisor,
+        agent,
+        network);
+  }
+
+  private static StoredNetwork readNetwork(JsonParser p) throws CorruptException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, JsonToken.START_OBJECT);
+    String mode = null;
+    List<String> allow = null;
+    List<Integer> hostPorts = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "mode" -> mode = string(p);
+        case "allow" -> allow = strings(p);
+        case "hostPorts" -> {
+          if (p.currentToken() != JsonToken.VALUE_NULL) {
+            expect(p, JsonToken.START_ARRAY);
+            hostPorts = new ArrayList<>();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+              hostPorts.add(intValue(p));
+            }
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return new StoredNetwork(mode, allow, hostPorts);
+  }
+
+  private static StoredSupervisor readSupervisor(JsonParser p) throws CorruptException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, JsonToken.START_OBJECT);
+    long pid = 0;
+    long startTime = 0;
+    String bootId = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "pid" -> pid = longValue(p);
+        case "startTime" -> startTime = longValue(p);
+        case "bootId" -> bootId = string(p);
+        default -> p.skipChildren();
+      }
+    }
+    return new StoredSupervisor(pid, startTime, bootId);
+  }
+
+  private static List<String> strings(JsonParser p) throws CorruptException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, JsonToken.START_ARRAY);
+    List<String> values = new ArrayList<>();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      values.add(string(p));
+    }
+    return values;
+  }
+
+  private static String string(JsonParser p) throws CorruptException {
+    return switch (p.currentToken()) {
+      case VALUE_NULL -> null;
+      case VALUE_STRING -> p.getString();
+      default -> throw mismatch(p, "a string");
+    };
+  }
+
+  private static int intValue(JsonParser p) throws CorruptException {
+    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+      throw mismatch(p, "a whole number");
+    }
+    return p.getIntValue();
+  }
+
+  private static long longValue(JsonParser p) throws CorruptException {
+    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+      throw mismatch(p, "a whole number");
+    }
+    return p.getLongValue();
+  }
+
+  private static void expect(JsonParser p, JsonToken token) throws CorruptException {
+    if (p.currentToken() != token) {
+      throw mismatch(p, token == JsonToken.START_OBJECT ? "an object" : "an array");
+    }
+  }
+
+  private static CorruptException mismatch(JsonParser p, String expected) {
+    return new CorruptException("it is not a state file (" + where(p) + expected + " expected)");
+  }
+
+  private static String where(JsonParser p) {
+    TokenStreamLocation at = p.currentTokenLocation();
+    return at != null && at.getLineNr() > 0
+        ? "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": "
+        : "";
   }
 
   static SortedMap<JailName, JailState> decode(byte[] bytes) throws CorruptException {
@@ -130,8 +385,8 @@ final class StateCodec {
       throw new CorruptException("it is empty");
     }
     StoredFile file;
-    try {
-      file = JSON.readValue(bytes, StoredFile.class);
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+      file = readFile(p);
     } catch (JacksonException e) {
       throw new CorruptException(describe(e));
     }
@@ -165,7 +420,7 @@ final class StateCodec {
     try {
       JailState.Phase phase = phase(where, j.phase());
       Supervisor owner = supervisor(where, j.owner());
-      List<Supervisor> sessions = new java.util.ArrayList<>();
+      List<Supervisor> sessions = new ArrayList<>();
       if (j.sessions() != null) {
         for (StoredSupervisor s : j.sessions()) {
           sessions.add(supervisor(where, s));

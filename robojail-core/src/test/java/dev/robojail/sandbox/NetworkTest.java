@@ -217,10 +217,18 @@ class NetworkTest {
     return base(Network.proxy(policy(log)));
   }
 
-  /** Runs a shell script in the sandbox; returns {exit status, output}. */
+  /**
+   * Runs a shell script in the sandbox; returns {exit status, output}. Its standard input is not
+   * the test JVM's: node makes an inherited stdin non-blocking, and that one is surefire's command
+   * pipe, whose reader then fails with EAGAIN ("std/in stream corrupted").
+   */
   private static Object[] run(Sandbox.Builder b, String script) throws Exception {
     SandboxProcess p =
-        b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).redirectErrorStream(true).start();
+        b.command("/bin/sh", "-c", script)
+            .stdin(Stdio.discard())
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Object[] {p.waitFor(), out};
   }

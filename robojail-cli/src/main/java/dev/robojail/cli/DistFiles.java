@@ -1,0 +1,311 @@
+package dev.robojail.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The man pages and shell completion files of the distribution, written from the picocli model at
+ * build time, so that they describe exactly the commands and options the jar parses.
+ *
+ * <p>Man pages are roff written here: picocli-codegen's ManPageGenerator writes AsciiDoc, which
+ * would need Asciidoctor (JRuby) in the build to become a man page.
+ */
+final class DistFiles {
+  private DistFiles() {}
+
+  /** Writes {@code share/man/man1}, bash, zsh and fish completions below {@code args[0]}. */
+  public static void main(String[] args) throws IOException {
+    if (args.length != 1) {
+      System.err.println("usage: DistFiles OUTPUT_DIR");
+      System.exit(2);
+    }
+    write(Path.of(args[0]), model());
+  }
+
+  /** The command line as users get it; the jails are never opened while writing documents. */
+  static CommandLine model() {
+    return Robojail.commandLine(
+        () -> {
+          throw new IllegalStateException("documents only");
+        });
+  }
+
+  static void write(Path share, CommandLine cl) throws IOException {
+    Path man = Files.createDirectories(share.resolve("man/man1"));
+    Files.writeString(man.resolve("robojail.1"), manPage(cl, List.of()));
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      Files.writeString(
+          man.resolve("robojail-" + sub.getKey() + ".1"),
+          manPage(sub.getValue(), List.of(sub.getKey())));
+    }
+    write(share.resolve("bash-completion/completions/robojail"), bash(cl));
+    write(share.resolve("zsh/site-functions/_robojail"), zsh(cl));
+    write(share.resolve("fish/vendor_completions.d/robojail.fish"), fish(cl));
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static List<Map.Entry<String, CommandLine>> visibleSubcommands(CommandLine cl) {
+    List<Map.Entry<String, CommandLine>> subs = new ArrayList<>();
+    for (Map.Entry<String, CommandLine> e : cl.getSubcommands().entrySet()) {
+      CommandSpec spec = e.getValue().getCommandSpec();
+      // Aliases appear in the map too; each command is documented once, under its name.
+      if (!spec.usageMessage().hidden() && spec.name().equals(e.getKey())) {
+        subs.add(e);
+      }
+    }
+    return subs;
+  }
+
+  // --- man ------------------------------------------------------------------------------------
+
+  static String manPage(CommandLine cl, List<String> path) {
+    CommandSpec spec = cl.getCommandSpec();
+    String title = path.isEmpty() ? "robojail" : "robojail-" + String.join("-", path);
+    String version = String.join(" ", spec.root().version());
+    StringBuilder m = new StringBuilder();
+    m.append(".TH ")
+        .append(title.toUpperCase(Locale.ROOT))
+        .append(" 1 \"\" \"")
+        .append(roff(version))
+        .append("\" \"robojail manual\"\n");
+    m.append(".SH NAME\n")
+        .append(roff(title))
+        .append(" \\- ")
+        .append(roff(String.join(" ", spec.usageMessage().description())))
+        .append('\n');
+    m.append(".SH SYNOPSIS\n.nf\n")
+        .append(roff(cl.getHelp().synopsis(0).strip()))
+        .append("\n.fi\n");
+    String[] description = spec.usageMessage().description();
+    if (description.length > 0) {
+      m.append(".SH DESCRIPTION\n");
+      for (String line : description) {
+        m.append(roff(line)).append("\n.PP\n");
+      }
+    }
+    if (!spec.positionalParameters().isEmpty()) {
+      m.append(".SH ARGUMENTS\n");
+      for (var p : spec.positionalParameters()) {
+        if (p.hidden()) {
+          continue;
+        }
+        m.append(".TP\n.I ")
+            .append(roff(p.paramLabel()))
+            .append('\n')
+            .append(roff(String.join(" ", p.description())))
+            .append('\n');
+      }
+    }
+    if (!spec.options().isEmpty()) {
+      m.append(".SH OPTIONS\n");
+      for (OptionSpec o : spec.options()) {
+        if (o.hidden()) {
+          continue;
+        }
+        m.append(".TP\n.B ").append(roff(String.join(", ", o.names())));
+        if (o.arity().max() > 0) {
+          m.append(' ').append(roff(o.paramLabel()));
+        }
+        m.append('\n').append(roff(String.join(" ", o.description()))).append('\n');
+      }
+    }
+    Map<String, String> exitCodes = spec.usageMessage().exitCodeList();
+    if (!exitCodes.isEmpty()) {
+      m.append(".SH EXIT STATUS\n");
+      for (Map.Entry<String, String> e : exitCodes.entrySet()) {
+        m.append(".TP\n.B ")
+            .append(roff(e.getKey().strip()))
+            .append('\n')
+            .append(roff(e.getValue()))
+            .append('\n');
+      }
+    }
+    String[] footer = spec.usageMessage().footer();
+    if (footer.length > 0) {
+      // Examples and notes live in the footer of --help; the page shows them under the
+      // footer's own heading.
+      String heading =
+          Ansi.OFF.string(spec.usageMessage().footerHeading()).replace("%n", "").strip();
+      heading = heading.endsWith(":") ? heading.substring(0, heading.length() - 1) : heading;
+      m.append(".SH ")
+          .append(roff(heading.isEmpty() ? "NOTES" : heading.toUpperCase(Locale.ROOT)))
+          .append("\n.nf\n");
+      for (String line : footer) {
+        m.append(roff(line)).append('\n');
+      }
+      m.append(".fi\n");
+    }
+    List<Map.Entry<String, CommandLine>> subs = visibleSubcommands(cl);
+    if (!subs.isEmpty()) {
+      m.append(".SH COMMANDS\n");
+      for (Map.Entry<String, CommandLine> sub : subs) {
+        m.append(".TP\n.B ")
+            .append(roff(sub.getKey()))
+            .append('\n')
+            .append(roff(firstLine(sub.getValue())))
+            .append('\n');
+      }
+      m.append(".SH SEE ALSO\n");
+      List<String> refs = new ArrayList<>();
+      for (Map.Entry<String, CommandLine> sub : subs) {
+        refs.add(".BR robojail-" + roff(sub.getKey()) + " (1)");
+      }
+      m.append(String.join(",\n", refs)).append('\n');
+    } else if (!path.isEmpty()) {
+      m.append(".SH SEE ALSO\n.BR robojail (1)\n");
+    }
+    return m.toString();
+  }
+
+  private static String firstLine(CommandLine cl) {
+    String[] d = cl.getCommandSpec().usageMessage().description();
+    return d.length == 0 ? "" : d[0];
+  }
+
+  /**
+   * Text as roff reads it literally: a backslash is roff's escape, and a line starting with a dot
+   * or a quote would be a request.
+   */
+  static String roff(String text) {
+    // picocli's texts are format strings (%n, %%), with markup that Ansi.OFF removes.
+    String plain =
+        Ansi.OFF
+            .string(text)
+            .replace("%n", "\n")
+            .replace("%%", "%")
+            .replace("\\", "\\e")
+            .replace("-", "\\-");
+    StringBuilder out = new StringBuilder();
+    for (String line : plain.split("\n", -1)) {
+      if (!out.isEmpty()) {
+        out.append('\n');
+      }
+      if (line.startsWith(".") || line.startsWith("'")) {
+        out.append("\\&");
+      }
+      out.append(line);
+    }
+    return out.toString();
+  }
+
+  // --- completions ----------------------------------------------------------------------------
+
+  /** picocli's own bash script, which also works in zsh through bashcompinit. */
+  static String bash(CommandLine cl) {
+    return AutoComplete.bash("robojail", cl);
+  }
+
+  /** A native zsh function: subcommands with their descriptions, then each one's options. */
+  static String zsh(CommandLine cl) {
+    StringBuilder z = new StringBuilder("#compdef robojail\n\n_robojail() {\n");
+    z.append("  local -a commands\n  commands=(\n");
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      z.append("    ").append(shellQuote(sub.getKey() + ":" + firstLine(sub.getValue())));
+      z.append('\n');
+    }
+    z.append("  )\n");
+    z.append("  if (( CURRENT == 2 )); then\n");
+    z.append("    _describe -t commands 'robojail command' commands\n    return\n  fi\n");
+    z.append("  case $words[2] in\n");
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      z.append("    ").append(sub.getKey()).append(")\n      _arguments -s");
+      for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
+        if (o.hidden()) {
+          continue;
+        }
+        String help = firstDescription(o).replace("[", "\\[").replace("]", "\\]");
+        String arg = o.arity().max() > 0 ? ":" + o.paramLabel().replace(":", "") + ":" : "";
+        for (String name : o.names()) {
+          z.append(" \\\n        ").append(shellQuote(name + "[" + help + "]" + arg));
+        }
+      }
+      if (!sub.getValue().getCommandSpec().positionalParameters().isEmpty()) {
+        z.append(" \\\n        '*::jail:_robojail_jails'");
+      }
+      z.append("\n      ;;\n");
+    }
+    z.append("  esac\n}\n\n");
+    z.append("_robojail_jails() {\n");
+    z.append("  local -a jails\n");
+    z.append("  jails=(${(f)\"$(robojail list 2>/dev/null | awk 'NR > 1 {print $1}')\"})\n");
+    z.append("  _describe -t jails 'jail' jails\n}\n\n");
+    z.append("_robojail \"$@\"\n");
+    return z.toString();
+  }
+
+  /** fish: one {@code complete} line per subcommand and per option. */
+  static String fish(CommandLine cl) {
+    StringBuilder f = new StringBuilder("# robojail completions for fish\n");
+    f.append("complete -c robojail -f\n");
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      names.add(sub.getKey());
+    }
+    String none = "not __fish_seen_subcommand_from " + String.join(" ", names);
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      f.append("complete -c robojail -n ")
+          .append(fishQuote(none))
+          .append(" -a ")
+          .append(sub.getKey())
+          .append(" -d ")
+          .append(fishQuote(firstLine(sub.getValue())))
+          .append('\n');
+    }
+    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
+      String seen = fishQuote("__fish_seen_subcommand_from " + sub.getKey());
+      for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
+        if (o.hidden()) {
+          continue;
+        }
+        f.append("complete -c robojail -n ").append(seen);
+        for (String name : o.names()) {
+          f.append(name.startsWith("--") ? " -l " + name.substring(2) : " -s " + name.substring(1));
+        }
+        if (o.arity().max() > 0) {
+          f.append(" -r");
+        }
+        f.append(" -d ").append(fishQuote(firstDescription(o))).append('\n');
+      }
+      if (!sub.getValue().getCommandSpec().positionalParameters().isEmpty()) {
+        f.append("complete -c robojail -n ")
+            .append(seen)
+            .append(" -a '(robojail list 2>/dev/null | awk \"NR > 1 {print \\$1}\")'\n");
+      }
+    }
+    return f.toString();
+  }
+
+  private static String firstDescription(OptionSpec o) {
+    String[] d = o.description();
+    return d.length == 0 ? "" : Ansi.OFF.string(d[0]);
+  }
+
+  /** Single-quoted for sh and zsh: a quote is closed, escaped and reopened. */
+  static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /** Single-quoted for fish, where a backslash escapes a backslash or a quote. */
+  static String fishQuote(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}

@@ -1,0 +1,186 @@
+package dev.robojail.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.robojail.ffm.Programs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The man pages and completion files of the distribution, read by the real programs that will read
+ * them: groff renders each page without a warning, bash and fish complete a partial command line
+ * from the files, zsh parses its function.
+ */
+class DistFilesTest {
+  @TempDir Path share;
+
+  private Path write() throws IOException {
+    DistFiles.write(share, DistFiles.model());
+    return share;
+  }
+
+  @Test
+  void everyCommandHasAManPageThatGroffRendersWithoutWarnings() throws Exception {
+    Programs.require("/usr/bin/groff", "groff-base");
+    write();
+    Set<String> pages = new TreeSet<>();
+    try (var files = Files.list(share.resolve("man/man1"))) {
+      files.forEach(f -> pages.add(f.getFileName().toString()));
+    }
+    Set<String> expected = new TreeSet<>(Set.of("robojail.1"));
+    Robojail.SUBCOMMANDS.keySet().forEach(n -> expected.add("robojail-" + n + ".1"));
+    assertEquals(expected, pages);
+    for (String page : pages) {
+      Result r = run(List.of("groff", "-man", "-Tutf8", "-ww", share.resolve("man/man1/" + page)));
+      assertEquals(0, r.code(), page + ": " + r.err());
+      assertEquals("", r.err(), page + " has groff warnings");
+      assertTrue(r.out().replaceAll(".\b", "").contains("SYNOPSIS"), page + ":\n" + r.out());
+    }
+    String status =
+        run(List.of("groff", "-man", "-Tascii", share.resolve("man/man1/robojail-status.1"))).out();
+    // Bold and hyphens come back as overstrikes and plain '-'; strip the former.
+    String plain = status.replaceAll(".\b", "");
+    assertTrue(plain.contains("--json"), plain);
+    assertTrue(plain.contains("robojail status"), plain);
+  }
+
+  @Command(
+      name = "sample",
+      description = "A sample.",
+      exitCodeListHeading = "Exit codes:%n",
+      exitCodeList = {"0:done", "125:robojail's own failure"},
+      footerHeading = "Examples:%n",
+      footer = {"  robojail sample --flag", ".so /etc/passwd"})
+  static final class Sample {
+    @picocli.CommandLine.Option(names = "--flag", description = "A flag.")
+    boolean flag;
+  }
+
+  @Test
+  void exitCodesAndTheFooterBecomeSectionsOfTheirOwn() throws Exception {
+    Programs.require("/usr/bin/groff", "groff-base");
+    String page = DistFiles.manPage(new CommandLine(new Sample()), List.of("sample"));
+    assertTrue(
+        page.contains(".SH EXIT STATUS\n.TP\n.B 0\ndone\n.TP\n.B 125\nrobojail's own failure\n"),
+        page);
+    assertTrue(page.contains(".SH EXAMPLES\n.nf\n  robojail sample \\-\\-flag\n\\&.so"), page);
+    Path file = share.resolve("robojail-sample.1");
+    Files.writeString(file, page);
+    Result r = run(List.of("groff", "-man", "-Tascii", "-ww", file));
+    assertEquals("", r.err());
+    assertTrue(r.out().replaceAll(".\b", "").contains("robojail sample --flag"), r.out());
+  }
+
+  @Test
+  void roffEscapesWhatRoffWouldReadAsARequestOrAnEscape() {
+    assertEquals("\\&.so /etc/passwd", DistFiles.roff(".so /etc/passwd"));
+    assertEquals("\\&'br", DistFiles.roff("'br"));
+    assertEquals("a \\efB b \\-\\-json", DistFiles.roff("a \\fB b --json"));
+    assertEquals("one\n\\&.two", DistFiles.roff("one\n.two"));
+  }
+
+  @Test
+  void bashCompletesSubcommandsAndOptionsFromTheFile() throws Exception {
+    Programs.require("/bin/bash", "bash");
+    Path file = write().resolve("bash-completion/completions/robojail");
+    assertEquals(List.of("list"), bashComplete(file, "robojail", "li"));
+    assertTrue(bashComplete(file, "robojail", "status", "--").contains("--json"));
+  }
+
+  private List<String> bashComplete(Path file, String... words) throws Exception {
+    String script =
+        "source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 )); "
+            + "COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE}; _complete_robojail; "
+            + "printf '%s\\n' \"${COMPREPLY[@]}\"";
+    List<Object> argv = new ArrayList<>(List.of("/bin/bash", "-c", script, "bash", file));
+    argv.addAll(List.of(words));
+    Result r = run(argv);
+    assertEquals(0, r.code(), r.err());
+    return r.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+  }
+
+  @Test
+  void fishCompletesSubcommandsWithTheirDescriptions() throws Exception {
+    Programs.require("/usr/bin/fish", "fish");
+    Path file = write().resolve("fish/vendor_completions.d/robojail.fish");
+    Result r =
+        run(
+            List.of(
+                "/usr/bin/fish",
+                "--no-config",
+                "-c",
+                "source $argv[1]; complete -C 'robojail li'",
+                file));
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+    assertTrue(r.out().startsWith("list\tLists the jails."), r.out());
+    Result opts =
+        run(
+            List.of(
+                "/usr/bin/fish",
+                "--no-config",
+                "-c",
+                "source $argv[1]; complete -C 'robojail status --'",
+                file));
+    assertTrue(opts.out().contains("--json"), opts.out());
+  }
+
+  @Test
+  void zshParsesItsCompletionFunction() throws Exception {
+    Programs.require("/usr/bin/zsh", "zsh");
+    Path file = write().resolve("zsh/site-functions/_robojail");
+    assertTrue(Files.readString(file).startsWith("#compdef robojail\n"));
+    Result r = run(List.of("/usr/bin/zsh", "-n", file));
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void theSubcommandTableNamesEachCommandAsItsAnnotationDoes() {
+    for (var sub : Robojail.SUBCOMMANDS.entrySet()) {
+      assertEquals(sub.getKey(), sub.getValue().getAnnotation(Command.class).name());
+    }
+  }
+
+  @Test
+  void aNamedSubcommandGetsOnlyItsOwnModelAndAnythingElseAllOfThem() {
+    Set<String> all = Robojail.SUBCOMMANDS.keySet();
+    assertEquals(
+        Set.of("list"), names(Robojail.commandLine(() -> null, new String[] {"list", "--json"})));
+    assertEquals(
+        Set.of("run"),
+        names(Robojail.commandLine(() -> null, new String[] {"run", "j", "--", "list"})));
+    assertEquals(all, names(Robojail.commandLine(() -> null, new String[] {"--help"})));
+    assertEquals(all, names(Robojail.commandLine(() -> null, new String[] {"lst"})));
+    assertEquals(all, names(Robojail.commandLine(() -> null, new String[] {})));
+  }
+
+  private static Set<String> names(CommandLine cl) {
+    return new TreeSet<>(cl.getSubcommands().keySet());
+  }
+
+  private static Result run(List<?> argv) throws Exception {
+    List<String> command = argv.stream().map(Object::toString).toList();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    return new Result(
+        p.waitFor(),
+        new String(out, StandardCharsets.UTF_8),
+        new String(err, StandardCharsets.UTF_8));
+  }
+}

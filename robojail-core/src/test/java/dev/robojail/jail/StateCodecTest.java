@@ -1,0 +1,113 @@
+package dev.robojail.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.LongStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The state file's codec, as properties over seeded random states: what is written reads back
+ * equal, whatever the strings hold (quotes, backslashes, control characters, non-ASCII), and every
+ * truncation of a written file is corrupt — never a smaller set of jails read as if it were whole.
+ */
+class StateCodecTest {
+  static LongStream seeds() {
+    return LongStream.range(0, 40);
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void whatIsWrittenReadsBackEqual(long seed) throws Exception {
+    SortedMap<JailName, JailState> jails = randomState(new Random(seed));
+    assertEquals(jails, StateCodec.decode(StateCodec.encode(jails)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void everyTruncationIsCorrupt(long seed) {
+    SortedMap<JailName, JailState> jails = randomState(new Random(seed));
+    jails.putIfAbsent(JailName.of("always"), jail(new Random(seed), "always"));
+    byte[] whole = StateCodec.encode(jails);
+    String text = new String(whole, StandardCharsets.UTF_8).stripTrailing();
+    Random r = new Random(seed);
+    for (int i = 0; i < 60; i++) {
+      int cut = r.nextInt(text.length());
+      byte[] part = text.substring(0, cut).getBytes(StandardCharsets.UTF_8);
+      assertThrows(
+          StateCodec.CorruptException.class, () -> StateCodec.decode(part), "cut at " + cut);
+    }
+  }
+
+  private static SortedMap<JailName, JailState> randomState(Random r) {
+    SortedMap<JailName, JailState> jails = new TreeMap<>();
+    int n = r.nextInt(5);
+    for (int i = 0; i < n; i++) {
+      String name = "j" + i + "-" + Integer.toString(r.nextInt(1_000_000), 36);
+      jails.put(JailName.of(name), jail(r, name));
+    }
+    return jails;
+  }
+
+  private static JailState jail(Random r, String name) {
+    JailState.Phase phase = JailState.Phase.values()[r.nextInt(JailState.Phase.values().length)];
+    Supervisor owner = phase == JailState.Phase.READY ? null : supervisor(r);
+    List<Supervisor> sessions = new ArrayList<>();
+    for (int i = r.nextInt(3); i > 0; i--) {
+      sessions.add(supervisor(r));
+    }
+    List<String> entrypoint = new ArrayList<>();
+    for (int i = r.nextInt(4); i > 0; i--) {
+      entrypoint.add(text(r));
+    }
+    return new JailState(
+        JailName.of(name),
+        Path.of("/repo/" + text(r).replace("/", "_").replace("\0", "")),
+        "robojail/" + name + text(r),
+        hex(r, r.nextBoolean() ? 40 : 64),
+        Path.of("/data/jails/" + name),
+        Path.of("/repo/.git/worktrees/" + name),
+        Instant.ofEpochMilli(r.nextLong(0, 4_000_000_000_000L)),
+        entrypoint,
+        phase,
+        owner,
+        sessions);
+  }
+
+  private static Supervisor supervisor(Random r) {
+    return new Supervisor(r.nextLong(1, 1L << 40), r.nextLong(0, Long.MAX_VALUE), hex(r, 32));
+  }
+
+  private static final String ALPHABET = "ab/\"\\\n\t\u0001\u001b é日\uD83D\uDE00 '{}[]:,";
+
+  private static String text(Random r) {
+    StringBuilder s = new StringBuilder();
+    for (int i = r.nextInt(12); i > 0; i--) {
+      int at = r.nextInt(ALPHABET.length());
+      char c = ALPHABET.charAt(at);
+      if (Character.isHighSurrogate(c)) {
+        s.append(c).append(ALPHABET.charAt(at + 1));
+      } else if (!Character.isLowSurrogate(c)) {
+        s.append(c);
+      }
+    }
+    return s.toString();
+  }
+
+  private static String hex(Random r, int length) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      s.append(Character.forDigit(r.nextInt(16), 16));
+    }
+    return s.toString();
+  }
+}
