@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -148,12 +146,7 @@ final class DoctorCommand extends JailCommand {
   }
 
   static boolean gitIsRecentEnough(String version) {
-    Matcher m = Pattern.compile("^git version (\\d+)\\.(\\d+)").matcher(version);
-    if (!m.find()) {
-      return false;
-    }
-    int major = Integer.parseInt(m.group(1));
-    return major > 2 || (major == 2 && Integer.parseInt(m.group(2)) >= 32);
+    return Git.isRecentEnough(version);
   }
 
   private String describeConfig() {

@@ -118,6 +118,8 @@ public final class Git {
 
   private final String executable;
 
+  private volatile boolean recentEnough;
+
   /** Git from {@code PATH}. */
   public Git() {
     this("git");
@@ -170,6 +172,41 @@ public final class Git {
     }
     Result r = command(dir).args("rev-parse", "--is-inside-work-tree").allowFailure().run();
     return r.exitCode() == 0 && r.line().equals("true");
+  }
+
+  /**
+   * Whether {@code version} (as {@code git --version} prints it) is a git that honours the
+   * configuration robojail hardens it with: {@code GIT_CONFIG_GLOBAL} arrived in 2.32 and {@code
+   * GIT_CONFIG_COUNT} in 2.31, and an older git silently ignores both.
+   */
+  public static boolean isRecentEnough(String version) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("^git version (\\d+)\\.(\\d+)").matcher(version);
+    if (!m.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    return major > 2 || (major == 2 && Integer.parseInt(m.group(2)) >= 32);
+  }
+
+  // An older git would drop the hardening (no hooks, fsmonitor, drivers, the user's global config)
+  // without a word, and then run what a jail planted in its worktree's config or attributes on the
+  // host. Checked once per Git, before its first real command.
+  private void requireRecentEnough(List<String> args) {
+    if (recentEnough) {
+      return;
+    }
+    Optional<String> v = version();
+    if (v.isPresent() && !isRecentEnough(v.get())) {
+      throw new GitException(
+          args,
+          TerminalSafe.sanitizeLine(v.get())
+              + " is too old: robojail needs git 2.32 or later, which honours the hardening robojail"
+              + " passes through the environment (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT)",
+          null);
+    }
+    // When git cannot run at all, the command itself says so.
+    recentEnough = v.isPresent();
   }
 
   /** What {@code git --version} prints, or empty if git cannot run. */
@@ -563,6 +600,9 @@ public final class Git {
      * @throws GitException if git cannot run, or exits non-zero without {@link #allowFailure()}
      */
     Result run() {
+      if (!args.equals(List.of("--version"))) {
+        requireRecentEnough(args);
+      }
       List<String> command = new ArrayList<>(HARDENING.size() + args.size() + 3);
       command.add(executable);
       command.add("-C");

@@ -180,4 +180,27 @@ class GitTest {
     assertEquals("0", env.get("GIT_OPTIONAL_LOCKS"));
     assertEquals("/tmp/i", env.get("GIT_INDEX_FILE"));
   }
+
+  @Test
+  void aGitTooOldForTheHardeningIsRefusedBeforeItRunsAnything() throws Exception {
+    // git 2.30 (Debian 11) ignores GIT_CONFIG_GLOBAL and GIT_CONFIG_COUNT: it would run hooks and
+    // drivers a jail planted. This one says its version and records any other call.
+    Path ran = tmp.resolve("ran");
+    Path old = tmp.resolve("old-git");
+    Files.writeString(
+        old,
+        "#!/bin/sh\n"
+            + "for a; do [ \"$a\" = --version ] && { echo 'git version 2.30.2'; exit 0; }; done\n"
+            + "echo \"$@\" >> '"
+            + ran
+            + "'\n");
+    Files.setPosixFilePermissions(
+        old, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Git git = new Git(old.toString());
+    GitException e = assertThrows(GitException.class, () -> git.run(tmp, "status"));
+    assertTrue(e.getMessage().contains("git version 2.30.2 is too old"), e.getMessage());
+    assertFalse(Files.exists(ran), "the old git ran a command");
+    assertTrue(Git.isRecentEnough("git version 2.32.0"));
+    assertFalse(Git.isRecentEnough("git version 2.31.9"));
+  }
 }
