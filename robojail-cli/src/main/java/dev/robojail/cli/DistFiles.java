@@ -202,7 +202,16 @@ final class DistFiles {
       if (line.startsWith(".") || line.startsWith("'")) {
         out.append("\\&");
       }
-      out.append(line);
+      // groff reads its input as Latin-1: anything else is written as the Unicode escape.
+      line.codePoints()
+          .forEach(
+              c -> {
+                if (c < 0x80) {
+                  out.appendCodePoint(c);
+                } else {
+                  out.append(String.format(java.util.Locale.ROOT, "\\[u%04X]", c));
+                }
+              });
     }
     return out.toString();
   }

@@ -13,9 +13,11 @@ import picocli.CommandLine.Parameters;
           + " ARGS...",
       "It sees the jail's processes, files and network, has the same protections, and ends when"
           + " the jail ends. Exits with the command's status."
-    })
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {"  robojail exec fix-tests bash", "  robojail exec fix-tests -- ps -ef"})
 final class ExecCommand extends JailCommand {
-  @Parameters(index = "0", description = "The running jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The running jail.")
   String name;
 
   @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments.")
@@ -23,6 +25,6 @@ final class ExecCommand extends JailCommand {
 
   @Override
   int doCall() {
-    return JailTerminal.exec(jails(), name, command);
+    return JailTerminal.exec(jails(), name, command(command));
   }
 }

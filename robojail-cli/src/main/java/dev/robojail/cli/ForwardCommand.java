@@ -14,6 +14,11 @@ import picocli.CommandLine.Parameters;
       "Opens a port of a running jail on the host's 127.0.0.1: forward NAME PORT[:JAILPORT]",
       "A browser on the host then reaches a dev server or a login callback inside (Codex's login"
           + " listens on 1455). Runs until the jail ends or Ctrl-C."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  robojail forward fix-tests 8080          # http://127.0.0.1:8080 on the host",
+      "  robojail forward fix-tests 9000:3000     # the host's 9000 to the jail's 3000"
     })
 final class ForwardCommand extends JailCommand {
   @Parameters(index = "0", description = "The running jail.")

@@ -31,7 +31,9 @@ final class RunCommand extends JailCommand {
 
   @Override
   int doCall() {
+    // A usage error first: it is the user's typo, whatever the jail.
+    List<String> argv = command(command);
     warnAboutHostNetwork(name);
-    return JailTerminal.run(jails(), name, command(command), false);
+    return JailTerminal.run(jails(), name, argv, false);
   }
 }

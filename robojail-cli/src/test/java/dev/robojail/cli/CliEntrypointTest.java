@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +71,7 @@ class CliEntrypointTest {
             + "]\n["
             + home
             + "]\n";
-    Result plain = robojail.run("enter", "e");
+    Result plain = onATerminal(robojail, Map.of(), "enter", "e");
     assertEquals(0, plain.code(), plain.err());
     assertEquals(defaults, plain.out());
   }
@@ -84,7 +88,7 @@ class CliEntrypointTest {
     assertTrue(
         created.out().contains("toolchain local: ~/.local/bin (on PATH: ~/.local/bin)"),
         created.out());
-    Result entered = robojail.run(env, "enter", "a", "--", "--continue", "two words");
+    Result entered = onATerminal(robojail, env, "enter", "a", "--", "--continue", "two words");
     assertEquals(0, entered.code(), entered.err());
     assertEquals("[-v]\n[--continue]\n[two words]\n", entered.out());
   }
@@ -103,5 +107,27 @@ class CliEntrypointTest {
             .lines()
             .anyMatch(l -> l.matches("toolchains +warn +path: the PATH entry .* home directory.*")),
         r.out());
+  }
+
+  // enter needs a terminal: script(1) gives it one; what the jail prints comes back through it,
+  // with the terminal's line endings.
+  private Result onATerminal(MainProcess robojail, Map<String, String> env, String... args)
+      throws Exception {
+    Programs.require("/usr/bin/script", "script(1), Debian's bsdutils");
+    String command =
+        Stream.concat(robojail.javaCommand(env).stream(), Stream.of(args))
+            .map(a -> "'" + a.replace("'", "'\\''") + "'")
+            .collect(Collectors.joining(" "));
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    Process p =
+        robojail.start(
+            java.util.List.of("/usr/bin/script", "-qefc", command, "/dev/null"), env, out, err);
+    if (!p.waitFor(2, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("robojail " + String.join(" ", args) + " did not end");
+    }
+    return new Result(
+        p.exitValue(), Files.readString(out).replace("\r\n", "\n"), Files.readString(err));
   }
 }

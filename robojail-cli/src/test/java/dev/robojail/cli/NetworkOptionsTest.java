@@ -74,7 +74,7 @@ class NetworkOptionsTest {
       CliTest.assertOneLineError(r);
       assertTrue(r.err().contains(bad[1]), r.err());
     }
-    assertEquals("[]", robojail("list", "--json").out().strip());
+    assertEquals("{\"schemaVersion\":1,\"jails\":[]}", robojail("list", "--json").out().strip());
   }
 
   @Test

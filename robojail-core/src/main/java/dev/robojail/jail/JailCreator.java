@@ -162,6 +162,9 @@ final class JailCreator {
       layout.makePrivate();
       JailRecords.write(layout, reservation);
       rollback.worktreeMade = true;
+      // Before the git steps, which a signal interrupts: the rollback (from the shutdown hook)
+      // deletes the home while this thread may still run, so nothing may make it after git.
+      new AgentHome(layout, home).ensure(jailName);
       // The user's branch first, create-only: it keeps the base commit reachable in the user's
       // repository, and two jails can never share a branch.
       git.run(top, "update-ref", "refs/heads/" + jailBranch, base, "0".repeat(base.length()));
@@ -179,7 +182,6 @@ final class JailCreator {
           base,
           identity);
       saveCheckoutIndex(gitDir, jailName);
-      new AgentHome(layout, home).ensure(jailName);
       JailState ready = reservation.inPhase(JailState.Phase.READY, null);
       store.update(
           jails -> {
