@@ -48,15 +48,29 @@ public final class AgentProfiles {
           "settings",
           "own_sandbox");
 
-  private final Map<String, AgentProfile> profiles;
+  // The user's profiles, read with the configuration; the built-in ones are parsed on first use,
+  // since every command opens the jails and most never look at a profile (parsing TOML is the
+  // first use of tomlj's parser, a noticeable part of a command's start-up).
+  private final Map<String, AgentProfile> users;
+  private volatile Map<String, AgentProfile> profiles;
 
-  private AgentProfiles(Map<String, AgentProfile> profiles) {
-    this.profiles = Map.copyOf(profiles);
+  private AgentProfiles(Map<String, AgentProfile> users) {
+    this.users = Map.copyOf(users);
+  }
+
+  private Map<String, AgentProfile> profiles() {
+    Map<String, AgentProfile> all = profiles;
+    if (all == null) {
+      Map<String, AgentProfile> merged = new TreeMap<>(readBuiltIn());
+      merged.putAll(users);
+      profiles = all = Map.copyOf(merged);
+    }
+    return all;
   }
 
   /** The built-in profiles only. */
   public static AgentProfiles builtIn() {
-    return new AgentProfiles(readBuiltIn());
+    return new AgentProfiles(Map.of());
   }
 
   /**
@@ -65,7 +79,10 @@ public final class AgentProfiles {
    * @throws ConfigException if an {@code [agent.NAME]} table is wrong
    */
   public static AgentProfiles load(Path config) {
-    Map<String, AgentProfile> all = new TreeMap<>(readBuiltIn());
+    Map<String, AgentProfile> all = new TreeMap<>();
+    if (!java.nio.file.Files.exists(config)) {
+      return new AgentProfiles(all);
+    }
     TomlParseResult toml;
     try {
       toml = Toml.parse(config);
@@ -132,7 +149,7 @@ public final class AgentProfiles {
 
   /** The profile of that name. */
   public Optional<AgentProfile> find(String name) {
-    return Optional.ofNullable(profiles.get(name));
+    return Optional.ofNullable(profiles().get(name));
   }
 
   /**
@@ -141,7 +158,7 @@ public final class AgentProfiles {
    * @throws InvalidInputException naming the known profiles, if there is none
    */
   public AgentProfile require(String name) {
-    AgentProfile p = profiles.get(name);
+    AgentProfile p = profiles().get(name);
     if (p == null) {
       throw new InvalidInputException(
           "unknown agent profile "
@@ -154,7 +171,7 @@ public final class AgentProfiles {
 
   /** Every profile's name, sorted. */
   public List<String> names() {
-    return new TreeMap<>(profiles).keySet().stream().toList();
+    return new TreeMap<>(profiles()).keySet().stream().toList();
   }
 
   /**
@@ -174,7 +191,7 @@ public final class AgentProfiles {
     } catch (IOException | RuntimeException e) {
       // not there (yet): the typed name decides
     }
-    return new TreeMap<>(profiles)
+    return new TreeMap<>(profiles())
         .values().stream().filter(p -> names.contains(baseName(Path.of(p.command())))).findFirst();
   }
 
