@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.sandbox.Stdio;
+import dev.robojail.testkit.AgentPackages;
 import dev.robojail.testkit.TestRepo;
 import dev.robojail.testkit.TestWorld;
 import java.io.File;
@@ -265,9 +266,10 @@ class JailToolchainsTest {
 
   @Test
   void codexsOwnLauncherRunsWhenTheAgentsAreInstalled() throws IOException {
-    // .ci/run installs the real agents there; the copy under /tmp that runs as nobody has none.
-    Path codex = Path.of("../target/agents/node_modules/.bin/codex").toAbsolutePath().normalize();
-    assumeTrue(Files.isReadable(codex), "the agents are not installed: no " + codex);
+    // .ci/run installs the real agents (AgentPackages skips without them, or fails with CI=true);
+    // the jail gets the link the user runs, not its target.
+    AgentPackages.codex();
+    Path codex = AgentPackages.dir().resolve("node_modules/.bin/codex");
     world.config("toolchains = []\n");
     Jails jails = jails("/usr/bin:/bin");
     jails.create(
