@@ -127,7 +127,13 @@ class CliEntrypointTest {
       p.destroyForcibly();
       throw new AssertionError("robojail " + String.join(" ", args) + " did not end");
     }
-    return new Result(
-        p.exitValue(), Files.readString(out).replace("\r\n", "\n"), Files.readString(err));
+    // Only the agent's lines: a terminal may add bytes of its own around them (a NUL, resets).
+    String lines =
+        Files.readString(out)
+            .lines()
+            .map(l -> l.replace("\r", "").replace("\0", ""))
+            .filter(l -> l.startsWith("[") && l.endsWith("]"))
+            .collect(Collectors.joining("\n", "", "\n"));
+    return new Result(p.exitValue(), lines, Files.readString(err));
   }
 }
