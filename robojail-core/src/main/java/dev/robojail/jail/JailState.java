@@ -117,66 +117,6 @@ public record JailState(
         JailNetwork.CONFIG);
   }
 
-  /** A jail made without an agent profile, with these network settings. */
-  public JailState(
-      JailName name,
-      Path repo,
-      String branch,
-      String baseCommit,
-      Path worktree,
-      Path gitDir,
-      Instant created,
-      List<String> entrypoint,
-      Phase phase,
-      Supervisor owner,
-      List<Supervisor> sessions,
-      JailNetwork network) {
-    this(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        phase,
-        owner,
-        sessions,
-        "",
-        network);
-  }
-
-  /** A jail made for an agent profile, following the configuration's network. */
-  public JailState(
-      JailName name,
-      Path repo,
-      String branch,
-      String baseCommit,
-      Path worktree,
-      Path gitDir,
-      Instant created,
-      List<String> entrypoint,
-      Phase phase,
-      Supervisor owner,
-      List<Supervisor> sessions,
-      String agent) {
-    this(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        phase,
-        owner,
-        sessions,
-        agent,
-        JailNetwork.CONFIG);
-  }
-
   /** A ready jail with at most one session, as jails were before the lifecycle. */
   public JailState(
       JailName name,
