@@ -80,7 +80,21 @@ class StateCodecTest {
         entrypoint,
         phase,
         owner,
-        sessions);
+        sessions,
+        List.of("", "claude", "codex", "my-agent_2").get(r.nextInt(4)),
+        network(r));
+  }
+
+  // A jail's own network, or the configuration's: both shapes must read back equal.
+  private static JailNetwork network(Random r) {
+    if (r.nextBoolean()) {
+      return JailNetwork.CONFIG;
+    }
+    Config.NetworkMode[] modes = Config.NetworkMode.values();
+    return new JailNetwork(
+        r.nextBoolean() ? null : modes[r.nextInt(modes.length)],
+        List.of("example.com", "*.npmjs.org:443", "10.0.0.7:5432").subList(0, r.nextInt(4)),
+        List.of(5432, 11434).subList(0, r.nextInt(3)));
   }
 
   private static Supervisor supervisor(Random r) {
