@@ -11,6 +11,7 @@ import dev.robojail.sandbox.TerminalRelay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -285,8 +286,16 @@ final class JailRunner {
             init -> {
               try {
                 JailLayout.createPrivateDirectories(record.getParent());
+                // Written whole, then renamed: a session or destroy reading it meanwhile would
+                // otherwise find the file empty and take the jail for one that is ending.
+                Path temp = record.resolveSibling(record.getFileName() + ".tmp");
                 Files.writeString(
-                    record, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
+                    temp, init.pid() + " " + init.startTime() + " " + init.bootId() + "\n");
+                Files.move(
+                    temp,
+                    record,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
               } catch (IOException e) {
                 // without the record, destroy --force refuses instead of killing: safe
               }

@@ -86,7 +86,10 @@ class JailSessionsTest {
     Await.until("the jail's PID 1 recorded", () -> Files.exists(record));
     Await.until("the jail's mark", () -> Files.exists(worktree.resolve("running")));
     try {
-      firstInit = Long.parseLong(Files.readString(record).strip().split(" ")[0]);
+      // The record is renamed into place whole: it is never seen empty or half-written.
+      String[] fields = Files.readString(record).strip().split(" ");
+      assertEquals(3, fields.length, String.join(" ", fields));
+      firstInit = Long.parseLong(fields[0]);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
