@@ -15,14 +15,20 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The egress proxy (and the host-port relay, which copies the same way) against the same work done
@@ -58,25 +64,40 @@ public final class ProxyBenchmark {
       Network proxy = Network.proxy(policy);
       Network relay = Network.loopback(HostPorts.of(List.of(up.port()), null));
 
-      String curl =
-          "for i in $(seq "
-              + runs
-              + "); do curl -sS -o /dev/null -w '%{speed_download}\\n' %s; done";
-      double viaProxy =
-          median(
-              lines(
-                  proxy,
-                  curl.replace("%s", "--proxytunnel http://" + NAME + ":" + up.port() + "/big")));
-      double viaRelay =
-          median(
-              lines(
-                  relay,
-                  curl.replace("%s", "http://" + HostPorts.ADDRESS + ":" + up.port() + "/big")));
-      double direct =
-          median(
-              lines(
-                  Network.host(),
-                  curl.replace("%s", "--noproxy '*' http://127.0.0.1:" + up.port() + "/big")));
+      // Each run downloads once along every path in turn, so that the load of a shared machine
+      // falls on all of them alike rather than on whichever ran during a busy minute.
+      List<Route> paths = new ArrayList<>();
+      paths.add(
+          new Route("proxy", proxy, "--proxytunnel http://" + NAME + ":" + up.port() + "/big"));
+      paths.add(
+          new Route("host port", relay, "http://" + HostPorts.ADDRESS + ":" + up.port() + "/big"));
+      paths.add(
+          new Route(
+              "direct", Network.host(), "--noproxy '*' http://127.0.0.1:" + up.port() + "/big"));
+      List<Peer> peers = Peer.start(up.port());
+      for (Peer peer : peers) {
+        paths.add(new Route(peer.name(), Network.host(), peer.curl(), peer::cpu));
+      }
+      Map<String, List<Double>> speeds = new LinkedHashMap<>();
+      Map<String, Long> cpu = new LinkedHashMap<>();
+      try {
+        for (int r = 0; r < runs; r++) {
+          for (Route path : paths) {
+            long cpu0 = path.cpu().getAsLong();
+            speeds
+                .computeIfAbsent(path.name(), k -> new ArrayList<>())
+                .addAll(
+                    lines(
+                        path.network(),
+                        "curl -sS -o /dev/null -w '%{speed_download}\\n' " + path.curl()));
+            cpu.merge(path.name(), path.cpu().getAsLong() - cpu0, Long::sum);
+          }
+        }
+      } finally {
+        peers.forEach(Peer::close);
+      }
+      double direct = median(speeds.get("direct"));
+      double viaProxy = median(speeds.get("proxy"));
 
       Path py = Files.createTempFile("robojail-bench", ".py");
       Files.writeString(py, LATENCY);
@@ -94,12 +115,23 @@ public final class ProxyBenchmark {
 
       long[] memory = memory(policy);
 
-      System.out.printf("throughput, %d MiB x %d (median, MB/s):%n", size >> 20, runs);
-      System.out.printf("  direct      %8.0f%n", direct / 1e6);
       System.out.printf(
-          "  proxy       %8.0f   %.2fx direct (target >= 0.80)%n",
-          viaProxy / 1e6, viaProxy / direct);
-      System.out.printf("  host port   %8.0f   %.2fx direct%n", viaRelay / 1e6, viaRelay / direct);
+          "throughput, %d MiB x %d, paths interleaved (median, MB/s):%n", size >> 20, runs);
+      for (Map.Entry<String, List<Double>> e : speeds.entrySet()) {
+        double v = median(e.getValue());
+        System.out.printf(
+            "  %-24s %8.0f   %.2fx direct%s%n",
+            e.getKey(), v / 1e6, v / direct, e.getKey().equals("proxy") ? " (target >= 0.80)" : "");
+      }
+      // Less at the mercy of a busy machine than the ratios: what relaying cost in CPU time.
+      System.out.println("CPU time of the relay itself per GiB moved (ms):");
+      for (Map.Entry<String, Long> e : cpu.entrySet()) {
+        if (!e.getKey().equals("direct")) {
+          System.out.printf(
+              "  %-24s %8.0f%n",
+              e.getKey(), e.getValue() / 1e6 / ((double) size * runs / (1L << 30)));
+        }
+      }
       System.out.printf(
           "latency per request on a new connection, %d requests (median, us):%n", requests);
       System.out.printf("  direct      %8.0f%n", directUs);
@@ -253,6 +285,141 @@ public final class ProxyBenchmark {
     double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);
     return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  /** One way from a client in a sandbox to the upstream: its network and curl's arguments. */
+  private record Route(String name, Network network, String curl, LongSupplier cpu) {
+    Route(String name, Network network, String curl) {
+      this(name, network, curl, ProxyBenchmark::relayThreadsCpu);
+    }
+  }
+
+  /** CPU time, in nanoseconds, of the threads robojail relays connections on (alive ones). */
+  private static long relayThreadsCpu() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("robojail-relay-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.threadId()));
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * Another relay or CONNECT proxy on the host, run in the same benchmark for comparison when it is
+   * installed (.ci/run installs both): socat copies with read and write, tinyproxy tunnels CONNECT.
+   */
+  private record Peer(String name, Process process, String curl) implements AutoCloseable {
+    static List<Peer> start(int upstream) throws IOException, InterruptedException {
+      List<Peer> peers = new ArrayList<>();
+      if (onPath("socat")) {
+        int port = freePort();
+        peers.add(
+            started(
+                new Peer(
+                    "socat (TCP relay)",
+                    new ProcessBuilder(
+                            "socat",
+                            "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork",
+                            "TCP:127.0.0.1:" + upstream)
+                        .redirectErrorStream(true)
+                        .start(),
+                    "--noproxy '*' http://127.0.0.1:" + port + "/big"),
+                port));
+      }
+      if (onPath("tinyproxy")) {
+        int port = freePort();
+        Path conf = Files.createTempFile("robojail-bench-tinyproxy", ".conf");
+        Files.writeString(
+            conf,
+            "Port %d\nListen 127.0.0.1\nAllow 127.0.0.1\nConnectPort %d\nMaxClients 200\nLogLevel Error\n"
+                .formatted(port, upstream));
+        peers.add(
+            started(
+                new Peer(
+                    "tinyproxy (CONNECT)",
+                    new ProcessBuilder("tinyproxy", "-d", "-c", conf.toString())
+                        .redirectErrorStream(true)
+                        .start(),
+                    "--proxytunnel -x http://127.0.0.1:"
+                        + port
+                        + " http://127.0.0.1:"
+                        + upstream
+                        + "/big"),
+                port));
+        conf.toFile().deleteOnExit();
+      }
+      return peers;
+    }
+
+    private static Peer started(Peer p, int port) throws InterruptedException {
+      for (int i = 0; i < 100; i++) {
+        try {
+          new Socket(InetAddress.getLoopbackAddress(), port).close();
+          return p;
+        } catch (IOException e) {
+          Thread.sleep(50);
+        }
+      }
+      p.close();
+      throw new IllegalStateException(p.name() + " did not listen on " + port);
+    }
+
+    private static boolean onPath(String program) {
+      for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+        if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static int freePort() throws IOException {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      }
+    }
+
+    /**
+     * CPU time of the peer, its reaped children and its live ones (socat forks one per connection),
+     * in nanoseconds, in clock ticks of 10 ms.
+     */
+    long cpu() {
+      long ticks = ticks(process.pid(), true);
+      try {
+        String children =
+            Files.readString(
+                Path.of("/proc/" + process.pid() + "/task/" + process.pid() + "/children"));
+        for (String child : children.strip().split(" ")) {
+          if (!child.isEmpty()) {
+            ticks += ticks(Long.parseLong(child), false);
+          }
+        }
+      } catch (IOException e) {
+        // no children now
+      }
+      return ticks * 10_000_000L;
+    }
+
+    private static long ticks(long pid, boolean withReaped) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = 0;
+        for (int i = 11; i <= (withReaped ? 14 : 12); i++) { // utime, stime, cutime, cstime
+          ticks += Long.parseLong(f[i]);
+        }
+        return ticks;
+      } catch (IOException e) {
+        return 0; // it ended meanwhile
+      }
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+    }
   }
 
   /** A minimal HTTP/1.1 server on the host's loopback: {@code /big} and {@code /small}. */

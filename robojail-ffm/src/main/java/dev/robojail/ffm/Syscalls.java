@@ -426,13 +426,21 @@ public final class Syscalls {
 
   /**
    * {@code splice(2)} of up to {@code len} bytes from {@code in} to {@code out} (one of them a
-   * pipe), without offsets; 0 means end of file. Retries on EINTR.
+   * pipe), without offsets; 0 means end of file, -1 that the call would block ({@code EAGAIN}).
+   * Retries on EINTR.
    */
   public static long splice(int in, int out, long len, int flags) {
     while (true) {
       long r = sys(Sysno.SPLICE, in, 0, out, 0, len, flags);
+      // A relay splices until a side would block, so EAGAIN ends every burst: an exception (with
+      // its stack trace) each time would cost more than the call.
+      if (r == -Errno.EAGAIN) {
+        return -1;
+      }
       if (r != -Errno.EINTR) {
-        return check(r, "splice(" + in + ", NULL, " + out + ", NULL, " + len + ", " + flags + ")");
+        return r >= 0
+            ? r
+            : check(r, "splice(" + in + ", NULL, " + out + ", NULL, " + len + ", " + flags + ")");
       }
     }
   }

@@ -32,6 +32,12 @@ class TcpSpliceTest {
           assertEquals(11, Syscalls.splice(pipe[0], fd, 11, Syscalls.SPLICE_F_MOVE));
           InputStream in = peer.getInputStream();
           assertEquals("to robojail", new String(in.readNBytes(11), StandardCharsets.UTF_8));
+          Syscalls.setNonBlocking(fd, true);
+          assertEquals(
+              -1,
+              Syscalls.splice(fd, pipe[1], 1 << 16, Syscalls.SPLICE_F_NONBLOCK),
+              "nothing to read yet: EAGAIN, as -1");
+          Syscalls.setNonBlocking(fd, false);
           peer.shutdownOutput();
           assertEquals(0, Syscalls.splice(fd, pipe[1], 1 << 16, 0), "EOF");
           MemorySegment b = a.allocateFrom(ValueLayout.JAVA_BYTE, new byte[] {'x'});
