@@ -40,8 +40,8 @@ final class Relay {
       Executors.newCachedThreadPool(
           Thread.ofPlatform().daemon().name("robojail-relay-", 0).stackSize(STACK).factory());
 
-  private static final long CHUNK = 1024 * 1024;
   private static final int PIPE = 1024 * 1024;
+  private static final int DEFAULT_PIPE = 64 * 1024;
   private static final int SHUT_WR = 1;
   private static final int ENOTCONN = 107;
   private static final int O_NONBLOCK = 0x800;
@@ -86,6 +86,15 @@ final class Relay {
    * both sockets are non-blocking, and it waits in one {@code poll} on both.
    */
   void relay(byte[] first) {
+    relay(first, -1);
+  }
+
+  /**
+   * As {@link #relay(byte[])}, but only {@code upLimit} more bytes of the jail's are passed on to
+   * the host (-1: no limit): what follows them stays unread, and the relay ends when the host side
+   * does. That is how one HTTP request, and nothing after it, reaches a server.
+   */
+  void relay(byte[] first, long upLimit) {
     if (first.length > 0) {
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_BYTE, first);
@@ -99,11 +108,22 @@ final class Relay {
     Direction toHost = null;
     Direction toJail = null;
     try {
-      toHost = new Direction(fd, hostFd, up);
-      toJail = new Direction(hostFd, fd, down);
+      toHost = new Direction(fd, hostFd, up, upLimit);
+      toJail = new Direction(hostFd, fd, down, -1);
       kernel.setNonBlocking(fd, true);
       kernel.setNonBlocking(hostFd, true);
-      while (!(toHost.finished() && toJail.finished())) {
+      short jailReady = PollFd.POLLIN | PollFd.POLLOUT;
+      short hostReady = PollFd.POLLIN | PollFd.POLLOUT;
+      while (true) {
+        boolean moved = toHost.pump(jailReady, hostReady) | toJail.pump(hostReady, jailReady);
+        if (toHost.finished() && toJail.finished()) {
+          return;
+        }
+        // poll reports a hang-up whether asked or not: a side that hung up and let nothing move
+        // would wake every poll at once, for ever
+        if (!moved && ((jailReady | hostReady) & (PollFd.POLLHUP | PollFd.POLLERR)) != 0) {
+          return;
+        }
         short[] r =
             kernel.poll2(
                 fd,
@@ -115,13 +135,11 @@ final class Relay {
           if (idle()) {
             return;
           }
-          continue;
-        }
-        if (((r[0] | r[1]) & PollFd.POLLNVAL) != 0) {
+        } else if (((r[0] | r[1]) & PollFd.POLLNVAL) != 0) {
           return;
         }
-        toHost.step(r[0]);
-        toJail.step(r[1]);
+        jailReady = r[0];
+        hostReady = r[1];
       }
     } catch (SyscallException e) {
       abort();
@@ -135,31 +153,46 @@ final class Relay {
     }
   }
 
-  /** One direction: bytes read from {@code from} wait in a pipe until {@code to} takes them. */
+  /**
+   * One direction: bytes read from {@code from} wait in a pipe until {@code to} takes them. The
+   * pipe is a buffer, not a slot: reading goes on while it has room, so that a slow reader on one
+   * side does not stop the other side's sender (each TCP connection keeps its window open), and
+   * each wake-up moves everything either side can take before the next {@code poll}.
+   */
   private final class Direction {
-    private static final short READY = PollFd.POLLIN | PollFd.POLLHUP | PollFd.POLLERR;
+    private static final short IN = PollFd.POLLIN | PollFd.POLLHUP | PollFd.POLLERR;
+    private static final short OUT = PollFd.POLLOUT | PollFd.POLLHUP | PollFd.POLLERR;
     private final int from;
     private final int to;
     private final AtomicLong count;
     private final int[] pipe;
+    private final long capacity;
     private long pending;
+    private long left;
     private boolean eof;
     private boolean closedOut;
 
-    Direction(int from, int to, AtomicLong count) {
+    Direction(int from, int to, AtomicLong count, long limit) {
       this.from = from;
       this.to = to;
       this.count = count;
+      this.left = limit;
+      if (limit == 0) {
+        eof = true;
+        closedOut = true; // the limit is not the end of what the jail sends: no half close
+      }
       this.pipe = kernel.pipe2(Syscalls.O_CLOEXEC | O_NONBLOCK);
+      long size = DEFAULT_PIPE;
       try {
-        kernel.setPipeSize(pipe[1], PIPE);
+        size = kernel.setPipeSize(pipe[1], PIPE);
       } catch (SyscallException e) {
         // EPERM past the user's pipe quota: the default size works, more slowly
       }
+      this.capacity = size;
     }
 
     short wantsIn() {
-      return !eof && pending == 0 ? PollFd.POLLIN : 0;
+      return !eof && pending < capacity ? PollFd.POLLIN : 0;
     }
 
     short wantsOut() {
@@ -170,38 +203,63 @@ final class Relay {
       return eof && pending == 0;
     }
 
-    /** Moves what it can, given {@code from}'s readiness; returns whether bytes moved. */
-    boolean step(short fromReady) {
-      boolean moved = false;
-      if (!eof && pending == 0 && (fromReady & READY) != 0) {
-        long n = splice(from, pipe[1], CHUNK);
-        if (n == 0) {
-          eof = true;
+    /**
+     * Moves what it can until both sides would block, given what {@code poll} last said of them. A
+     * short read means {@code from} is drained and a short write that {@code to} is full, so
+     * neither is tried again before the next {@code poll}: no call is made only to learn EAGAIN.
+     */
+    boolean pump(short fromReady, short toReady) {
+      boolean any = false;
+      boolean canRead = (fromReady & IN) != 0;
+      boolean canWrite = (toReady & OUT) != 0;
+      while (true) {
+        boolean moved = false;
+        if (canRead && !eof && pending < capacity) {
+          long room = left < 0 ? capacity - pending : Math.min(capacity - pending, left);
+          long n = splice(from, pipe[1], room);
+          if (n == 0) {
+            eof = true;
+          } else if (n < 0) {
+            canRead = false;
+          } else {
+            pending += n;
+            if (left > 0 && (left -= n) == 0) {
+              eof = true;
+              closedOut = true;
+            }
+            moved = true;
+            canRead = n == room;
+            // bytes just read: the other side is usually ready to take them
+            canWrite = true;
+          }
+        }
+        if (canWrite && pending > 0) {
+          long m = splice(pipe[0], to, pending);
+          if (m < 0) {
+            canWrite = false;
+          } else if (m > 0) {
+            pending -= m;
+            count.addAndGet(m);
+            moved = true;
+            canWrite = pending == 0;
+          }
+        }
+        if (moved) {
+          lastActivity = System.nanoTime();
+          any = true;
+        }
+        if (eof && pending == 0) {
           halfClose();
-        } else if (n > 0) {
-          pending = n;
-          moved = true;
-          lastActivity = System.nanoTime();
+          return any;
+        }
+        if (!moved || !(canRead || canWrite)) {
+          return any;
         }
       }
-      // Straight after a read the other side is usually ready: no poll needed to find out.
-      if (pending > 0) {
-        long m = splice(pipe[0], to, pending);
-        if (m > 0) {
-          pending -= m;
-          count.addAndGet(m);
-          moved = true;
-          lastActivity = System.nanoTime();
-        }
-      }
-      if (eof && pending == 0 && !closedOut) {
-        halfClose();
-      }
-      return moved;
     }
 
     private void halfClose() {
-      if (pending > 0 || closedOut) {
+      if (closedOut) {
         return;
       }
       closedOut = true;
@@ -215,16 +273,8 @@ final class Relay {
       }
     }
 
-    /** A splice that returns -1 when it would block. */
     private long splice(int in, int out, long len) {
-      try {
-        return kernel.splice(in, out, len, Syscalls.SPLICE_F_MOVE | Syscalls.SPLICE_F_NONBLOCK);
-      } catch (SyscallException e) {
-        if (e.errno() == Errno.EAGAIN) {
-          return -1;
-        }
-        throw e;
-      }
+      return kernel.splice(in, out, len, Syscalls.SPLICE_F_MOVE | Syscalls.SPLICE_F_NONBLOCK);
     }
 
     void close() {
@@ -253,6 +303,25 @@ final class Relay {
         }
       }
     }
+  }
+
+  void writeHost(byte[] b, int off, int len) {
+    if (len == 0) {
+      return;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment m = arena.allocate(len);
+      MemorySegment.copy(b, off, m, ValueLayout.JAVA_BYTE, 0, len);
+      int done = 0;
+      while (done < len) {
+        done += kernel.write(hostFd, m.asSlice(done), len - done);
+      }
+    }
+  }
+
+  /** Ends what goes to the jail (a FIN after everything sent), keeping its side readable. */
+  void shutdownJailWrite() {
+    kernel.shutdown(fd, SHUT_WR);
   }
 
   void writeJail(String text) {
