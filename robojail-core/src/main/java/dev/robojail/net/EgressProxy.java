@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -133,7 +134,7 @@ public final class EgressProxy implements AutoCloseable {
         }
         case EgressPolicy.Decision.Allowed a -> {
           host = a.host();
-          byte[] request = t.connect ? new byte[0] : originRequest(head, t);
+          Origin origin = t.connect ? null : originRequest(head, t);
           try {
             // exactly the address the policy checked: a second lookup could answer otherwise
             c.host(
@@ -149,14 +150,15 @@ public final class EgressProxy implements AutoCloseable {
           }
           if (t.connect) {
             c.writeJail("HTTP/1.1 200 Connection established\r\n\r\n");
+            c.relay(head.rest());
+            log.append(
+                new ConnectionLog.Line(true, a.host(), t.port, c.up.get(), c.down.get(), null));
+          } else {
+            byte[] after = forward(c, origin, head.rest());
+            log.append(
+                new ConnectionLog.Line(true, a.host(), t.port, c.up.get(), c.down.get(), null));
+            oneRequestOnly(c, after);
           }
-          byte[] first = new byte[request.length + head.rest().length];
-          System.arraycopy(request, 0, first, 0, request.length);
-          System.arraycopy(head.rest(), 0, first, request.length, head.rest().length);
-          c.relay(first);
-          c.up.addAndGet(-request.length);
-          log.append(
-              new ConnectionLog.Line(true, a.host(), t.port, c.up.get(), c.down.get(), null));
         }
       }
     } catch (Answer e) {
@@ -220,7 +222,7 @@ public final class EgressProxy implements AutoCloseable {
       byte[] all = acc.toByteArray();
       int end = indexOf(all, END_OF_HEAD);
       if (end >= 0) {
-        byte[] rest = java.util.Arrays.copyOfRange(all, end + 4, all.length);
+        byte[] rest = Arrays.copyOfRange(all, end + 4, all.length);
         return parse(new String(all, 0, end, StandardCharsets.ISO_8859_1), rest);
       }
       if (all.length > max) {
@@ -306,7 +308,7 @@ public final class EgressProxy implements AutoCloseable {
    * {@code chunked}, a folded or malformed header line) is refused: what follows it could be read
    * by the destination as a second request the policy never saw.
    */
-  private static byte[] originRequest(Head h, Target t) throws Answer {
+  private static Origin originRequest(Head h, Target t) throws Answer {
     StringBuilder b = new StringBuilder();
     b.append(h.method()).append(' ').append(t.path).append(" HTTP/1.1\r\n");
     b.append("Host: ").append(t.authority).append("\r\n");
@@ -350,7 +352,107 @@ public final class EgressProxy implements AutoCloseable {
       throw new Answer(400, "Bad Request", "both Content-Length and Transfer-Encoding");
     }
     b.append("Connection: close\r\n\r\n");
-    return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+    return new Origin(
+        b.toString().getBytes(StandardCharsets.ISO_8859_1),
+        length == null ? 0 : Long.parseLong(length),
+        chunked);
+  }
+
+  /** A request rewritten for its server: the head, and how its body is framed. */
+  private record Origin(byte[] head, long length, boolean chunked) {}
+
+  /**
+   * Sends one request and its body to the server, and relays the answer until the server closes (it
+   * was asked to with {@code Connection: close}). Nothing the client sends after the body reaches
+   * the server: a second request on the connection, which could name another host, is never
+   * forwarded. Returns the bytes the client sent after the body that were already read.
+   */
+  private byte[] forward(Relay c, Origin o, byte[] rest) throws Answer {
+    if (!o.chunked()) {
+      int inRest = (int) Math.min(rest.length, o.length());
+      byte[] first = Arrays.copyOf(o.head(), o.head().length + inRest);
+      System.arraycopy(rest, 0, first, o.head().length, inRest);
+      c.relay(first, o.length() - inRest);
+      c.up.addAndGet(-o.head().length);
+      return Arrays.copyOfRange(rest, inRest, rest.length);
+    }
+    ChunkedBody body = new ChunkedBody(policy.limits().maxHeaderBytes());
+    c.writeHost(o.head(), 0, o.head().length);
+    byte[] after;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(Relay.BUFFER);
+      byte[] piece = rest;
+      while (true) {
+        int used = body.feed(piece, 0, piece.length);
+        c.writeHost(piece, 0, used);
+        c.up.addAndGet(used);
+        if (body.done()) {
+          after = Arrays.copyOfRange(piece, used, piece.length);
+          break;
+        }
+        if (!c.readable((int) policy.limits().idleTimeout().toMillis())) {
+          throw new Answer(408, "Request Timeout", "the chunked body stopped coming");
+        }
+        int n = kernel.read(c.fd, buf, Relay.BUFFER);
+        if (n <= 0) {
+          throw new Answer(400, "Bad Request", "the connection ended inside the chunked body");
+        }
+        piece = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new Answer(400, "Bad Request", e.getMessage());
+    }
+    c.relay(new byte[0], 0);
+    return after;
+  }
+
+  /**
+   * Ends a plain-HTTP connection after its one request: the answer has been sent and the write side
+   * shut; what the client still sends is read and dropped for a moment, so that closing with unread
+   * bytes does not reset the connection under the answer's last bytes. A second request found there
+   * is logged as refused: clients that keep connections alive see {@code Connection: close} or the
+   * end of the connection, and send it again on a new one.
+   */
+  private void oneRequestOnly(Relay c, byte[] after) {
+    ByteArrayOutputStream next = new ByteArrayOutputStream();
+    next.writeBytes(after);
+    try (Arena arena = Arena.ofConfined()) {
+      c.shutdownJailWrite();
+      MemorySegment buf = arena.allocate(Relay.BUFFER);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (next.size() < policy.limits().maxHeaderBytes() + 4) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0 || !c.readable((int) left)) {
+          break;
+        }
+        int n = kernel.read(c.fd, buf, Relay.BUFFER);
+        if (n <= 0) {
+          break;
+        }
+        next.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, n);
+      }
+    } catch (SyscallException e) {
+      // the client went: nothing more to read
+    }
+    byte[] all = next.toByteArray();
+    if (all.length == 0) {
+      return;
+    }
+    String host = "-";
+    int port = 0;
+    int end = indexOf(all, END_OF_HEAD);
+    if (end >= 0) {
+      try {
+        Target t = target(parse(new String(all, 0, end, StandardCharsets.ISO_8859_1), new byte[0]));
+        host = t.host;
+        port = t.port;
+      } catch (Answer e) {
+        // not a request the proxy could have served anyway
+      }
+    }
+    log.append(
+        new ConnectionLog.Line(
+            false, host, port, 0, 0, "a second request on one connection: one request each"));
   }
 
   private static boolean isTokenChar(int c) {
