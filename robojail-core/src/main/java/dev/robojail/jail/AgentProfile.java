@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param caches directories under the home where the agent's tools keep their caches; they persist
  *     in the jail's home
  * @param hosts allowlist entries the agent needs, added to the configured allowlist in proxy mode
+ * @param hostPorts host loopback ports the agent reaches at {@code host.robojail.internal} (a local
+ *     model server, say), added to the configuration's and the jail's {@code host_ports}
  * @param settings whose settings robojail writes the worktree's trust (and the decision about the
  *     agent's own sandbox) in
  * @param ownSandbox what becomes of the agent's own sandbox inside the jail
@@ -43,6 +45,7 @@ public record AgentProfile(
     Map<String, String> environment,
     List<String> caches,
     List<String> hosts,
+    List<Integer> hostPorts,
     Settings settings,
     OwnSandbox ownSandbox) {
 
@@ -89,6 +92,7 @@ public record AgentProfile(
     environment = Map.copyOf(environment);
     caches = List.copyOf(caches);
     hosts = List.copyOf(hosts);
+    hostPorts = List.copyOf(hostPorts);
   }
 
   /**
@@ -121,6 +125,13 @@ public record AgentProfile(
     }
     if (!hosts.isEmpty()) {
       lines.add("network (proxy mode) also allows: " + String.join(", ", hosts));
+    }
+    if (!hostPorts.isEmpty()) {
+      lines.add(
+          "the host's loopback ports, at "
+              + dev.robojail.net.HostPorts.NAME
+              + ": "
+              + String.join(", ", hostPorts.stream().map(String::valueOf).toList()));
     }
     if (settings != Settings.NONE) {
       lines.add("the worktree is trusted in the agent's settings (the jail's own copy)");

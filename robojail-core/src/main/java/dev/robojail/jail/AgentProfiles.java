@@ -45,6 +45,7 @@ public final class AgentProfiles {
           "env",
           "caches",
           "hosts",
+          "host_ports",
           "settings",
           "own_sandbox");
 
@@ -239,6 +240,7 @@ public final class AgentProfiles {
                   return e.getMessage();
                 }
               }),
+          ports("host_ports"),
           choice("settings", AgentProfile.Settings.class, AgentProfile.Settings.NONE),
           choice("own_sandbox", AgentProfile.OwnSandbox.class, AgentProfile.OwnSandbox.OFF));
     }
@@ -310,6 +312,32 @@ public final class AgentProfiles {
           throw problem(key, key + "[" + i + "] " + ConfigLoader.describe(s) + " " + bad);
         }
         out.add(s);
+      }
+      return out;
+    }
+
+    private List<Integer> ports(String key) {
+      Object v = table.get(List.of(key));
+      if (v == null) {
+        return List.of();
+      }
+      if (!(v instanceof TomlArray array)) {
+        throw problem(
+            key, key + " must be an array of port numbers, not " + ConfigLoader.describe(v));
+      }
+      List<Integer> out = new ArrayList<>();
+      for (int i = 0; i < array.size(); i++) {
+        Object item = array.get(i);
+        if (!(item instanceof Long n) || n < 1 || n > 65535) {
+          throw problem(
+              key,
+              key
+                  + "["
+                  + i
+                  + "] must be a port from 1 to 65535, not "
+                  + ConfigLoader.describe(item));
+        }
+        out.add(n.intValue());
       }
       return out;
     }

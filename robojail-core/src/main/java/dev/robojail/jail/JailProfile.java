@@ -434,7 +434,9 @@ final class JailProfile {
   private Map<String, String> network(
       Sandbox.Builder b, JailState jail, Optional<AgentProfile> agent) {
     JailNetwork own = jail.network();
-    HostPorts ports = HostPorts.of(own.effectiveHostPorts(config), layout.networkLog(jail.name()));
+    java.util.TreeSet<Integer> hostPorts = new java.util.TreeSet<>(own.effectiveHostPorts(config));
+    agent.ifPresent(a -> hostPorts.addAll(a.hostPorts()));
+    HostPorts ports = HostPorts.of(List.copyOf(hostPorts), layout.networkLog(jail.name()));
     if (!ports.isEmpty()) {
       hostsFile(b, own.effectiveMode(config) == Config.NetworkMode.HOST);
     }
