@@ -20,10 +20,13 @@ import java.util.concurrent.TimeUnit;
  * through only what its {@link EgressPolicy} allows, and answers everything else with a 403 naming
  * the host and the configuration line that would allow it.
  *
+ * <p>Plain HTTP is one request per connection: the first request and exactly its body are
+ * forwarded, and nothing after them (see {@link #forward}).
+ *
  * <p>The jail side is a raw descriptor in another network namespace, so it is read and written
  * through the {@link Kernel} seam; so is the host side, and bytes move between them with {@code
- * splice(2)}. Each connection has two platform threads, one per direction (blocking native calls
- * would pin a virtual thread's carrier), and everything ends with {@link #close()}.
+ * splice(2)}. Each connection has one pooled platform thread (blocking native calls would pin a
+ * virtual thread's carrier), and everything ends with {@link #close()}.
  */
 public final class EgressProxy implements AutoCloseable {
   /** The port the proxy listens on inside the jail, on 127.0.0.1. */
