@@ -132,6 +132,65 @@ class ProxyRequestsTest {
     return out.strip();
   }
 
+  /**
+   * A session joining a running sandbox ({@code exec}) has no proxy of its own: it is in the
+   * sandbox's network namespace, and its requests go through the first session's proxy, under the
+   * same policy and into the same log.
+   */
+  @Test
+  void aJoinedSessionGoesOutThroughTheSandboxsOwnProxy() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    Path log = dir.resolve("joined.log");
+    Path file = Files.createTempFile(dir, "joined", ".py");
+    Files.writeString(
+        file,
+        HELPERS
+            + "s = conn()\n"
+            + "s.sendall(b'"
+            + get("allowed.test", "/joined")
+            + get("refused.test", "/no")
+            + "')\n"
+            + "answers(s)\n"
+            + "s = conn()\n"
+            + "s.sendall(b'"
+            + get("refused.test", "/no")
+            + "')\n"
+            + "answers(s)\n");
+    Sandbox.Builder b =
+        Sandbox.builder()
+            .minimalSystem()
+            .network(Network.proxy(policy(log)))
+            .readOnlyBind(file, "/joined.py")
+            .env("PATH", "/usr/bin:/bin");
+    SandboxProcess first =
+        b.command("/bin/sh", "-c", "exec sleep 600").stdout(Stdio.discard()).start();
+    dev.robojail.ffm.Kernel kernel = dev.robojail.ffm.Kernel.linux();
+    int pidfd = kernel.pidfdOpen((int) first.pid(), 0);
+    try {
+      SandboxProcess joined =
+          b.command("python3", "/joined.py")
+              .stdin(Stdio.discard())
+              .stdout(Stdio.pipe())
+              .redirectErrorStream(true)
+              .build()
+              .join((int) first.pid(), pidfd);
+      String out = new String(joined.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, joined.waitFor(), out);
+      assertEquals("HTTP/1.1 200 OK|ok /joined\nHTTP/1.1 403 Forbidden", out.strip());
+      assertEquals(List.of("GET /joined allowed.test:" + port + " []"), seen);
+      assertEquals(2, first.egress().orElseThrow().connectionsServed(), "the first's proxy");
+      Await.until(
+          "the joined session's lines in the sandbox's log",
+          () ->
+              read(log).contains("\tallowed\tallowed.test\t" + port + "\t")
+                  && read(log).contains("\trefused\trefused.test\t" + port + "\t0\t0\tnot"));
+    } finally {
+      first.destroy();
+      first.waitFor();
+      kernel.close(pidfd);
+    }
+  }
+
   private String get(String host, String path) {
     return "GET http://"
         + host
