@@ -132,6 +132,25 @@ class ProxyRequestsTest {
     return out.strip();
   }
 
+  @Test
+  void namesAreMatchedInAnyCaseAndWithATrailingDotEitherWay() throws Exception {
+    String out =
+        run(
+            policy(dir.resolve("case.log")),
+            "s = conn()\n"
+                + "s.sendall(b'CONNECT ReFuSeD.TeSt.:"
+                + port
+                + " HTTP/1.1\\r\\n\\r\\n')\n"
+                + "answers(s)\n"
+                + "s = conn()\n"
+                + "s.sendall(b'GET http://AlLoWeD.TeSt.:"
+                + port
+                + "/case HTTP/1.1\\r\\n\\r\\n')\n"
+                + "answers(s)\n");
+    assertEquals("HTTP/1.1 403 Forbidden\nHTTP/1.1 200 OK|ok /case", out);
+    assertEquals(1, seen.size(), seen.toString());
+  }
+
   /**
    * A session joining a running sandbox ({@code exec}) has no proxy of its own: it is in the
    * sandbox's network namespace, and its requests go through the first session's proxy, under the
