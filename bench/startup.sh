@@ -9,11 +9,12 @@
 # The distribution target/robojail-*/ is installed into a temporary prefix with its own install
 # script and run through the symlink PREFIX/bin/robojail, in a scratch HOME (the user's jails are
 # untouched). Rows: the JDK's java Hello (the reference), the bundled runtime's java Hello with the
-# launcher's flags, robojail --version, list, run J -- true, bwrap --ro-bind / / true, and bwrap
+# launcher's flags, robojail --version, list, run J -- true, exec J -- true (into a second jail,
+# kept running), bwrap --ro-bind / / true, and bwrap
 # with roughly a jail's setup. The table gives medians and CPU time (user+system, which a busy
 # machine disturbs less than wall time) with their ratios to the first row. A second table takes
 # one lever out at a time from the same install: the AOT cache (-XX:AOTMode=off), C1-only and
-# SerialGC (the JVM's defaults instead).
+# SerialGC (the JVM's defaults instead), list's own cache (the cache of every command instead).
 #
 # Needs hyperfine, git, a JDK 25 (bin/require-jdk) for javac, and bwrap for its rows.
 set -euo pipefail
@@ -36,6 +37,8 @@ prefix=$work/prefix
 rj=$prefix/bin/robojail
 cleanup() {
   "$rj" destroy --force bench >/dev/null 2>&1 || true
+  "$rj" destroy --force bench-exec >/dev/null 2>&1 || true
+  [[ -z ${sleeper-} ]] || wait "$sleeper" 2>/dev/null || true
   chmod -R u+w "$work" 2>/dev/null
   rm -rf "$work"
 }
@@ -52,6 +55,15 @@ echo bench >"$work/repo/README"
 git -C "$work/repo" add README
 git -C "$work/repo" -c user.name=bench -c user.email=bench@localhost commit -qm bench
 "$rj" create --name bench --repo "$work/repo" >/dev/null
+# exec joins a running jail: a second jail, kept running by a session that waits, so that the
+# run row still starts a stopped jail.
+"$rj" create --name bench-exec --repo "$work/repo" >/dev/null
+"$rj" run bench-exec -- sleep 3600 </dev/null >/dev/null 2>&1 &
+sleeper=$!
+for _ in $(seq 100); do
+  "$rj" list | grep -q '^bench-exec  *running' && break
+  sleep 0.1
+done
 
 home=$prefix/lib/robojail
 runtime_java=$home/runtime/bin/java
@@ -59,9 +71,9 @@ flags="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel
 cp=$(sed -n 's/.*-cp "\(.*\)" dev.*/\1/p' "$home/bin/robojail")
 cp=${cp//\$home/$home}
 main="-cp $cp dev.robojail.cli.Main"
-aot="-XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off"
+aot="-XX:AOTCache=$home/lib/robojail-list.aot -Xlog:aot=off -Xlog:cds=off"
 
-echo "distribution: $home ($(du -sh "$home" | cut -f1); runtime $(du -sh "$home/runtime" | cut -f1), AOT cache $(du -h "$home/lib/robojail.aot" | cut -f1))"
+echo "distribution: $home ($(du -sh "$home" | cut -f1); runtime $(du -sh "$home/runtime" | cut -f1), AOT caches $(du -ch "$home"/lib/*.aot | tail -n 1 | cut -f1))"
 echo "JDK: $jdk ($("$jdk/bin/java" -version 2>&1 | head -n 1)); CPUs: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 table() { # hyperfine JSON -> medians, CPU and ratios to the first row
@@ -91,7 +103,8 @@ peers=("java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello"
   "java Hello (bundled runtime, launcher flags)" "$runtime_java $flags -cp $work/hello Hello"
   "robojail --version" "$rj --version"
   "robojail list" "$rj list"
-  "robojail run J -- true" "$rj run bench -- true")
+  "robojail run J -- true" "$rj run bench -- true"
+  "robojail exec J -- true" "$rj exec bench-exec -- true")
 if command -v bwrap >/dev/null; then
   b="bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr"
   for d in /bin /sbin /lib /lib64; do
@@ -106,4 +119,5 @@ run "levers: robojail list with one taken out" \
   "java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello" \
   "list: all levers (the launcher)" "$rj list" \
   "list: no AOT cache" "$runtime_java $flags -XX:AOTMode=off $main list" \
-  "list: JVM's default GC and JIT" "$runtime_java --enable-native-access=ALL-UNNAMED $aot $main list"
+  "list: JVM's default GC and JIT" "$runtime_java --enable-native-access=ALL-UNNAMED $aot $main list" \
+  "list: the cache of every command" "$runtime_java $flags -XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off $main list"

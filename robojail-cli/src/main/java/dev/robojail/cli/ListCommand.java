@@ -56,12 +56,14 @@ final class ListCommand extends JailCommand {
     }
     out().printf("%-20s %-11s %-8s %-30s %s%n", "NAME", "STATE", "SESSIONS", "BRANCH", "REPO");
     for (JailState j : jails) {
+      // The count as a string: %d would make the Formatter load the locale's number symbols,
+      // about 4 ms of CPU on the first row.
       out()
           .printf(
-              "%-20s %-11s %-8d %-30s %s%n",
+              "%-20s %-11s %-8s %-30s %s%n",
               j.name(),
               state(j),
-              j.liveSessions().size(),
+              String.valueOf(j.liveSessions().size()),
               TerminalSafe.sanitizeLine(j.branch()),
               TerminalSafe.sanitizeLine(j.repo().toString()));
     }

@@ -7,6 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(Robojail.commandLine(Jails::open, args).execute(args));
+    System.exit(QuickModel.execute(Jails::open, args, null, null));
   }
 }

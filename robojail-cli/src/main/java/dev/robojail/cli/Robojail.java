@@ -68,7 +68,7 @@ public final class Robojail implements Runnable {
   private final Supplier<Jails> jailsFactory;
   private Jails jails;
 
-  private Robojail(Supplier<Jails> jailsFactory) {
+  Robojail(Supplier<Jails> jailsFactory) {
     this.jailsFactory = jailsFactory;
   }
 
