@@ -508,6 +508,14 @@ public record Sandbox(
       return mount(new Mount.Bind(source, target, false));
     }
 
+    /**
+     * Shows the host directory {@code lower} at {@code target} through an overlay whose writes land
+     * in {@code upper} ({@link Mount.Overlay}).
+     */
+    public Builder overlay(Path lower, Path upper, Path work, String target) {
+      return mount(new Mount.Overlay(lower, upper, work, target));
+    }
+
     /** Binds a host path read-only at {@code target}. */
     public Builder readOnlyBind(Path source, String target) {
       return mount(new Mount.Bind(source, target, true));
