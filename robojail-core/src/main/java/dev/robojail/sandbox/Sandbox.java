@@ -107,6 +107,16 @@ public record Sandbox(
     return new Builder(this);
   }
 
+  /**
+   * This spec without its {@link Mount.Overlay} mounts, for a start after the kernel refused one
+   * ({@link SandboxException.OverlayRefused}): their mount points show what is there beneath.
+   */
+  public Sandbox withoutOverlays() {
+    Builder b = toBuilder();
+    b.mounts.removeIf(m -> m instanceof Mount.Overlay);
+    return b.build();
+  }
+
   /** Starts the command. Blocks until it has exec'd, or its setup has failed. */
   public SandboxProcess start() {
     return Spawner.start(this);

@@ -8,19 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,60 +132,7 @@ class OverlayTest {
     }
   }
 
-  /** Every entry below {@code root}: its type, mode, link count, size, time, xattrs and bytes. */
   static Map<String, String> snapshot(Path root) throws IOException {
-    Map<String, String> m = new TreeMap<>();
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
-              throws IOException {
-            m.put(root.relativize(d) + "/", describe(d));
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-            m.put(root.relativize(f).toString(), describe(f));
-            return FileVisitResult.CONTINUE;
-          }
-        });
-    return m;
-  }
-
-  private static String describe(Path p) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    StringBuilder s =
-        new StringBuilder()
-            .append(Integer.toOctalString((Integer) a.get("mode")))
-            .append(" nlink=")
-            .append(a.get("nlink"))
-            .append(" uid=")
-            .append(a.get("uid"))
-            .append(" size=")
-            .append(a.get("size"))
-            .append(" mtime=")
-            .append(a.get("lastModifiedTime"))
-            .append(" ctime=")
-            .append(a.get("ctime"));
-    if (Files.isSymbolicLink(p)) {
-      s.append(" -> ").append(Files.readSymbolicLink(p));
-    } else if (Files.isRegularFile(p)) {
-      try {
-        s.append(" sha256=")
-            .append(
-                HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new AssertionError(e);
-      }
-      UserDefinedFileAttributeView x =
-          Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
-      if (x != null) {
-        s.append(" xattrs=").append(x.list());
-      }
-    }
-    return s.toString();
+    return dev.robojail.testkit.TreeSnapshot.of(root);
   }
 }
