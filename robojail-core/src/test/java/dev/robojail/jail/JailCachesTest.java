@@ -162,6 +162,68 @@ class JailCachesTest {
     assertEquals(before, hostFiles(), "the host's home changed");
   }
 
+  // The host's npm, with HOME the test's home: what the user did to fill their cache.
+  private void npm(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("npm"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().put("HOME", home.toString());
+    pb.environment().put("npm_config_update_notifier", "false");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+  }
+
+  @Test
+  void npmInstallsOfflineFromTheHostsCacheWhichStaysAsItWas() throws Exception {
+    Path pkg = Files.createDirectories(tmp.resolve("pkg"));
+    Files.writeString(
+        pkg.resolve("package.json"),
+        "{\"name\":\"robojail-seeded\",\"version\":\"1.0.0\",\"main\":\"index.js\"}");
+    Files.writeString(pkg.resolve("index.js"), "module.exports = 'from the host npm cache';\n");
+    npm(pkg, "pack", "--silent", "--offline");
+    Path tarball = pkg.resolve("robojail-seeded-1.0.0.tgz");
+    npm(pkg, "cache", "add", "--offline", tarball.toString());
+    String integrity =
+        "sha512-"
+            + java.util.Base64.getEncoder()
+                .encodeToString(
+                    java.security.MessageDigest.getInstance("SHA-512")
+                        .digest(Files.readAllBytes(tarball)));
+    world.config("seed_caches = [\"npm\"]\nnetwork = \"none\"\n");
+    Jails jails = world.jails();
+    jails.create("n", repo.dir);
+    Map<String, String> before = TreeSnapshot.of(home.resolve(".npm/_cacache"));
+    // A project that depends on the package, pinned by its lockfile, as a project checked out is.
+    String manifest =
+        "{\"name\":\"proj\",\"version\":\"1.0.0\","
+            + "\"dependencies\":{\"robojail-seeded\":\"1.0.0\"}}";
+    String lock =
+        "{\"name\":\"proj\",\"version\":\"1.0.0\",\"lockfileVersion\":3,\"requires\":true,"
+            + "\"packages\":{\"\":{\"name\":\"proj\",\"version\":\"1.0.0\","
+            + "\"dependencies\":{\"robojail-seeded\":\"1.0.0\"}},"
+            + "\"node_modules/robojail-seeded\":{\"version\":\"1.0.0\",\"resolved\":"
+            + "\"https://registry.npmjs.org/robojail-seeded/-/robojail-seeded-1.0.0.tgz\","
+            + "\"integrity\":\""
+            + integrity
+            + "\"}}}";
+    Ran r =
+        sh(
+            jails,
+            "n",
+            "set -e; mkdir -p /tmp/proj && cd /tmp/proj; printf '%s' '"
+                + manifest
+                + "' > package.json; printf '%s' '"
+                + lock
+                + "' > package-lock.json; npm ci --offline --no-audit --no-fund >/dev/null 2>&1"
+                + " || { cat ~/.npm/_logs/*.log | tail -20; exit 1; };"
+                + " node -e 'console.log(require(\"robojail-seeded\"))'");
+    assertEquals(0, r.status(), r.output());
+    assertEquals("from the host npm cache\n", r.output());
+    assertEquals(
+        before, TreeSnapshot.of(home.resolve(".npm/_cacache")), "the host's cache changed");
+  }
+
   @Test
   void withoutSeedCachesTheHostsCacheIsNotSeen() throws IOException {
     jar(JAR);
