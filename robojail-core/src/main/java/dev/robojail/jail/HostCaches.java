@@ -76,6 +76,15 @@ final class HostCaches {
       return new Plan(seeds, notes, fallbacks);
     }
     Optional<String> old = kernelRelease.filter(r -> !atLeast(r, FD_LAYERS));
+    // The jail's home as its real path (robojail's own directory, which the jail cannot replace);
+    // what lies inside it is the jail's, and is given as it is, for the child to open without
+    // following a link.
+    Path ownHome;
+    try {
+      ownHome = jailHome.toRealPath();
+    } catch (IOException e) {
+      ownHome = jailHome;
+    }
     for (String kind : kinds) {
       String relative = KINDS.get(kind);
       Path host = home.resolve(relative);
@@ -109,7 +118,7 @@ final class HostCaches {
         continue;
       }
       String target = (homeInside.endsWith("/") ? homeInside : homeInside + "/") + relative;
-      seeds.add(new Seed(kind, real, jailHome.resolve(relative), work.resolve(kind), target));
+      seeds.add(new Seed(kind, real, ownHome.resolve(relative), work.resolve(kind), target));
       notes.add(shown + ": seeded from the host's, read-only (an overlay)");
     }
     notes.addAll(fallbacks);
@@ -123,17 +132,21 @@ final class HostCaches {
    */
   static void mount(Sandbox.Builder b, List<Seed> seeds) {
     for (Seed s : seeds) {
+      Path work;
       try {
         Files.createDirectories(s.work().getParent());
         if (!Files.isDirectory(s.work(), LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectory(s.work());
         }
+        // The child opens each layer without following any link: robojail's own directory as its
+        // real path (a data directory reached through a link, as ~/.local/share may be).
+        work = s.work().toRealPath();
       } catch (IOException e) {
         throw new JailException(
             TerminalSafe.sanitizeLine("cannot make the overlay directory " + s.work() + ": " + e),
             e);
       }
-      b.overlay(s.host(), s.own(), s.work(), s.target());
+      b.overlay(s.host(), s.own(), work, s.target());
     }
   }
 
