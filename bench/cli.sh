@@ -3,7 +3,7 @@
 # test: figures, not assertions. Each section runs all its peers in the same hyperfine run and ends
 # with a table of medians and their ratio to the section's reference (the first row).
 #
-#   bench/cli.sh                      # every section: create run agent status
+#   bench/cli.sh                      # every section: create run agent status caches
 #   bench/cli.sh create status        # some of them
 #   RUNS=20 WARMUP=3 bench/cli.sh     # more runs (default: 10 runs after 2 warmups)
 #
@@ -12,6 +12,8 @@
 #   agent   robojail run J -- true  without a profile  vs  with the claude profile (its login
 #           and settings copied into the jail's own home, target: <= +20 ms)
 #   status  robojail status J  vs  git status  vs  git diff --stat   (in the jail's worktree)
+#   caches  robojail run J -- true  without seed_caches  vs  with all six kinds seeded from host
+#           caches the section fills (six overlays mounted at every run)
 #   (start-up, the AOT cache and the JVM flags: bench/startup.sh)
 #
 # The test repository is made without network from the JDK's own sources (java.base and java.xml
@@ -34,7 +36,7 @@ for tool in hyperfine git unzip python3; do
   command -v "$tool" >/dev/null || { echo "bench/cli.sh: needs $tool" >&2; exit 2; }
 done
 sections=("$@")
-[[ ${#sections[@]} -gt 0 ]] || sections=(create run agent status)
+[[ ${#sections[@]} -gt 0 ]] || sections=(create run agent status caches)
 hf=(hyperfine --style basic --warmup "${WARMUP:-2}" --runs "${RUNS:-10}")
 rj=$root/bin/robojail
 # The JVM flags the launcher uses (keep in step with robojail-cli/src/dist/robojail).
@@ -167,6 +169,25 @@ for section in "${sections[@]}"; do
       "$rj" destroy --force bench-plain >/dev/null
       "$rj" destroy --force bench-agent >/dev/null
       ;;
+    caches)
+      echo "--- caches ---" >>"$work/summary"
+      for c in .m2/repository/org/example .npm/_cacache/index-v5 .cache/pip/http .gradle/caches/modules-2 \
+        .cargo/registry/index go/pkg/mod/example.com; do
+        mkdir -p "$HOME/$c" && echo cached >"$HOME/$c/file"
+      done
+      # Both read a configuration file: parsing one is a cost of its own (tomlj's first use).
+      mkdir -p "$work/config-plain/robojail" "$work/config-seeded/robojail"
+      printf 'seed_caches = []\n' >"$work/config-plain/robojail/config.toml"
+      printf 'seed_caches = ["maven", "npm", "pip", "gradle", "cargo", "go"]\n' \
+        >"$work/config-seeded/robojail/config.toml"
+      "$rj" create --name bench-caches --repo "$repo" >/dev/null
+      bench caches \
+        "run J -- true, no seed_caches" "XDG_CONFIG_HOME=$work/config-plain $rj run bench-caches -- true" \
+        "run J -- true, 6 caches seeded" "XDG_CONFIG_HOME=$work/config-seeded $rj run bench-caches -- true"
+      XDG_CONFIG_HOME=$work/config-seeded "$rj" run bench-caches -- sh -c 'grep -c " overlay " /proc/self/mountinfo' |
+        sed 's/^/  overlays mounted: /'
+      "$rj" destroy --force bench-caches >/dev/null
+      ;;
     status)
       echo "--- status ---" >>"$work/summary"
       "$rj" create --name bench-status --repo "$repo" >/dev/null
@@ -180,7 +201,7 @@ for section in "${sections[@]}"; do
       "$rj" destroy --force bench-status >/dev/null
       ;;
     *)
-      echo "bench/cli.sh: unknown section $section (create, run, agent, status,)" >&2
+      echo "bench/cli.sh: unknown section $section (create, run, agent, status, caches)" >&2
       exit 2
       ;;
   esac

@@ -126,6 +126,7 @@ final class CreateCommand extends JailCommand {
     ToolchainReport tools = jails().toolchains();
     tools.added().forEach(t -> out().println("toolchain " + t));
     tools.refused().forEach(t -> out().println("toolchain " + t));
+    jails().caches().forEach(c -> out().println(TerminalSafe.sanitizeLine("caches: " + c)));
     return Errors.OK;
   }
 

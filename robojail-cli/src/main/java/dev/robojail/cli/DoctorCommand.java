@@ -93,6 +93,7 @@ final class DoctorCommand extends JailCommand {
     }
     describeState();
     describeToolchains();
+    describeCaches();
     out().flush();
     if (!problems.isEmpty()) {
       err().println("robojail: doctor found problems: " + String.join("; ", problems));
@@ -209,6 +210,20 @@ final class DoctorCommand extends JailCommand {
       // the config line has said it
     } catch (JailException e) {
       line("toolchains", e.getMessage(), HostReport.Status.FAIL);
+    }
+  }
+
+  // Seeding is the user's choice; a kind that was asked for and cannot be had is worth a look.
+  private void describeCaches() {
+    try {
+      for (String c : jails().caches()) {
+        boolean refused = c.contains("not seeded");
+        line("caches", c, refused ? HostReport.Status.WARN : HostReport.Status.INFO);
+      }
+    } catch (dev.robojail.jail.ConfigException e) {
+      // the config line has said it
+    } catch (JailException e) {
+      line("caches", e.getMessage(), HostReport.Status.FAIL);
     }
   }
 

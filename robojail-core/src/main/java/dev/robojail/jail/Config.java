@@ -36,6 +36,9 @@ import java.util.Objects;
  * @param path more directories made visible read-only and put on {@code PATH}, first ({@code path})
  * @param hostPorts the host's loopback TCP ports every jail reaches at {@code
  *     host.robojail.internal} ({@code host_ports}; none by default)
+ * @param seedCaches the kinds of cache a jail's own starts from the host's, read-only, through an
+ *     overlay ({@code seed_caches}; see {@link HostCaches}; none by default: reading them shows the
+ *     jail every package the user has built with)
  */
 public record Config(
     String defaultShell,
@@ -55,7 +58,8 @@ public record Config(
     long homeSize,
     List<String> toolchains,
     List<java.nio.file.Path> path,
-    List<Integer> hostPorts) {
+    List<Integer> hostPorts,
+    List<String> seedCaches) {
 
   /**
    * Credentials and keys of common tools, relative to the home directory: what a bind of the home
@@ -116,6 +120,7 @@ public record Config(
           4L << 30,
           HomeToolchains.KINDS,
           List.of(),
+          List.of(),
           List.of());
 
   /** How a jail reaches the network. */
@@ -155,5 +160,6 @@ public record Config(
     toolchains = List.copyOf(toolchains);
     path = List.copyOf(path);
     hostPorts = List.copyOf(hostPorts);
+    seedCaches = List.copyOf(seedCaches);
   }
 }

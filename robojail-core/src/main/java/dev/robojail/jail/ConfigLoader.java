@@ -46,6 +46,7 @@ public final class ConfigLoader {
           "home_size",
           "toolchains",
           "path",
+          "seed_caches",
           // [agent.NAME] tables: read by AgentProfiles
           "agent");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -124,7 +125,8 @@ public final class ConfigLoader {
         size(toml, "home_size", d.homeSize()),
         list(toml, "toolchains", d.toolchains(), ConfigLoader::toolchainKind),
         list(toml, "path", d.path(), this::pathEntry),
-        ports(toml, "host_ports", d.hostPorts()));
+        ports(toml, "host_ports", d.hostPorts()),
+        list(toml, "seed_caches", d.seedCaches(), ConfigLoader::cacheKind));
   }
 
   /** An array of TCP port numbers, 1 to 65535. */
@@ -384,6 +386,15 @@ public final class ConfigLoader {
     if (!HomeToolchains.KINDS.contains(raw)) {
       throw new Problem(
           "is not a kind of toolchain; known kinds are " + String.join(", ", HomeToolchains.KINDS));
+    }
+    return raw;
+  }
+
+  private static String cacheKind(String raw) {
+    if (!HostCaches.KINDS.containsKey(raw)) {
+      throw new Problem(
+          "is not a kind of cache; known kinds are "
+              + String.join(", ", HostCaches.KINDS.keySet()));
     }
     return raw;
   }

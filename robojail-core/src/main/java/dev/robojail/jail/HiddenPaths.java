@@ -92,6 +92,16 @@ final class HiddenPaths {
         .findFirst();
   }
 
+  /**
+   * The hidden path that {@code real} is, lies inside or holds, if any: what a view of the whole
+   * directory, with nothing masked inside (an overlay's lower layer), would expose.
+   */
+  java.util.Optional<Path> overlapping(Path real) {
+    return java.util.stream.Stream.concat(paths.stream(), always.stream())
+        .filter(h -> real.startsWith(h) || h.startsWith(real))
+        .findFirst();
+  }
+
   /** Walks a file tree as {@link Files#walkFileTree(Path, FileVisitor)} does. */
   @FunctionalInterface
   interface Walker {

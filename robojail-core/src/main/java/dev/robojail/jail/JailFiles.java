@@ -46,6 +46,12 @@ final class JailFiles {
     if (Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
       deleteJailDir(home, layout.homes());
     }
+    // The kernel leaves directories of mode 000 in an overlay's work directory: deleteTree opens
+    // them up first, as their owner.
+    Path cacheWork = layout.cacheWork(jail.name());
+    if (Files.exists(cacheWork, LinkOption.NOFOLLOW_LINKS)) {
+      deleteJailDir(cacheWork, cacheWork.getParent());
+    }
     if (!layout.hasPrivateGitDir(jail)) {
       removeWorktree(jail.repo(), jail.worktree());
       return;

@@ -30,6 +30,8 @@ import java.util.Set;
  *                         AgentHome#sync})
  * homes/NAME              the jail's own home directory, mounted read-write at $HOME inside: the
  *                         agent's state, its copy of the login, the caches ({@link AgentHome})
+ * cache-work/NAME/KIND    the scratch directory of the overlay that starts a cache from the host's
+ *                         ({@link HostCaches}); never seen inside
  * </pre>
  *
  * and beside the state file ({@link Dirs#stateFile()}):
@@ -117,6 +119,15 @@ final class JailLayout {
    */
   Path home(JailName name) {
     return homes().resolve(name.value());
+  }
+
+  /**
+   * The overlays' work directories of the jail's seeded caches, one per kind: beside the home, on
+   * its filesystem (an overlay's work and upper directories must share one), and never inside it,
+   * where the jail could reach them.
+   */
+  Path cacheWork(JailName name) {
+    return dirs.dataDir().resolve("cache-work").resolve(name.value());
   }
 
   /** The digests of the jail's agent credentials when host and jail last agreed; host-only. */

@@ -104,6 +104,7 @@ final class JailProfile {
     // cover the jail's own worktree and git directory.
     binds(b, hidden, sources);
     HomeToolchains.Found tools = toolchains(b, jail, hidden, sources);
+    caches(b, jail, jailHome, user, hidden, sources);
     agent.ifPresent(a -> agentLogin(b, jail, a));
     repository(b, jail);
     List<String> path = entrypoint(b, jail, tools, hidden, sources);
@@ -146,6 +147,52 @@ final class JailProfile {
     Path jailHome = agentHome.ensure(jail.name());
     b.bind(jailHome, user.home());
     return jailHome;
+  }
+
+  // The caches of seed_caches: each an overlay over the jail's own cache in its home, with the
+  // host's
+  // as the read-only layer below; after the binds, so that no bind covers one.
+  private void caches(
+      Sandbox.Builder b,
+      JailState jail,
+      Path jailHome,
+      User user,
+      HiddenPaths hidden,
+      List<Path> sources) {
+    HostCaches.Plan plan = caches(jail, jailHome, user.home(), hidden);
+    HostCaches.mount(b, plan.seeds());
+    plan.seeds().forEach(s -> sources.add(s.host()));
+  }
+
+  private HostCaches.Plan caches(
+      JailState jail, Path jailHome, String homeInside, HiddenPaths hidden) {
+    return HostCaches.plan(
+        config.seedCaches(),
+        home,
+        jailHome,
+        homeInside,
+        layout.cacheWork(jail.name()),
+        hidden,
+        HostCaches.kernelRelease());
+  }
+
+  /**
+   * The lines a run of the jail says about its caches: each kind in {@code seed_caches} that cannot
+   * be seeded, and why.
+   */
+  List<String> cacheFallbacks(JailState jail) {
+    return caches(
+            jail,
+            layout.home(jail.name()),
+            home.toString(),
+            HiddenPaths.of(config, home, robojailDirs()))
+        .fallbacks();
+  }
+
+  /** See {@link Jails#caches()}. */
+  List<String> caches() {
+    return HostCaches.describe(
+        config.seedCaches(), home, HiddenPaths.of(config, home, robojailDirs()));
   }
 
   // The agent's login, account and settings are files robojail writes into the jail's home (its

@@ -6,6 +6,7 @@ import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.PortForward;
 import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.SandboxException;
 import dev.robojail.sandbox.SandboxProcess;
 import dev.robojail.sandbox.TerminalRelay;
 import java.io.IOException;
@@ -93,7 +94,7 @@ final class JailRunner {
       if (joining[0]) {
         process = join(jail, sandbox);
       } else {
-        process = sandbox.start();
+        process = startWithCaches(jail, sandbox);
         recordInit(initRecord, process.pid());
       }
       // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
@@ -123,6 +124,21 @@ final class JailRunner {
             }
             return jails;
           });
+    }
+  }
+
+  // A cache that cannot be seeded never fails the jail: it runs with its own caches alone, and one
+  // line says why. The kernel is the judge of an overlay (a lower filesystem it does not stack
+  // on, layers on two filesystems), so its refusal is met by starting again without them.
+  private SandboxProcess startWithCaches(JailState jail, Sandbox sandbox) {
+    profile.cacheFallbacks(jail).forEach(l -> System.err.println("robojail: cache " + l));
+    try {
+      return sandbox.start();
+    } catch (SandboxException.OverlayRefused e) {
+      System.err.println(
+          "robojail: caches not seeded this run, the jail's own alone: "
+              + TerminalSafe.sanitizeLine(e.getMessage()));
+      return sandbox.withoutOverlays().start();
     }
   }
 

@@ -218,6 +218,14 @@ public final class Jails {
     return new ToolchainReport(found.added(), found.refused());
   }
 
+  /**
+   * One line per kind of package cache: whether a jail's own starts from the host's ({@code
+   * seed_caches}, through a read-only overlay) and, where it was asked for and cannot, why.
+   */
+  public List<String> caches() {
+    return profile.caches();
+  }
+
   /** Where the jail's checkout index is; see {@link JailLayout#checkoutIndex}. */
   Path checkoutIndex(JailName name) {
     return layout.checkoutIndex(name);

@@ -93,6 +93,10 @@ final class Diagnosis {
           e.errno(),
           e);
     }
+    if (stage == Stage.OVERLAY) {
+      return new SandboxException.OverlayRefused(
+          "the kernel refused an overlay: " + e.getMessage(), e.step(), e.call(), e.errno(), e);
+    }
     if (stage == Stage.JOIN) {
       return new SandboxException.SetupFailed(
           (e.errno() == Errno.ESRCH

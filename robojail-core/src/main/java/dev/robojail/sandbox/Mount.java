@@ -37,6 +37,31 @@ public sealed interface Mount {
   }
 
   /**
+   * A host directory seen read-only through an overlay whose writable layer is another host
+   * directory: what is written inside lands in {@code upper}, the {@code lower} directory is never
+   * written. The child opens each layer itself without following a symbolic link and hands it to
+   * the kernel as a descriptor, so no path is ever parsed as overlay options. Whether the kernel
+   * takes it (6.13 for layers given as descriptors; the lower's filesystem must allow it) is found
+   * out only in the child: a refusal fails the setup with {@link SandboxException.OverlayRefused}.
+   *
+   * @param lower absolute host path of the read-only layer; resolved to its real path when the spec
+   *     is built
+   * @param upper absolute host path of the writable layer, used as given (a symbolic link in it
+   *     fails the setup)
+   * @param work absolute host path of the overlay's scratch directory, on the same filesystem as
+   *     {@code upper} and outside it; used as given
+   * @param target path inside
+   */
+  record Overlay(Path lower, Path upper, Path work, String target) implements Mount {
+    public Overlay {
+      Objects.requireNonNull(lower);
+      Objects.requireNonNull(upper);
+      Objects.requireNonNull(work);
+      Objects.requireNonNull(target);
+    }
+  }
+
+  /**
    * An empty in-memory filesystem.
    *
    * @param target path inside

@@ -107,6 +107,16 @@ public record Sandbox(
     return new Builder(this);
   }
 
+  /**
+   * This spec without its {@link Mount.Overlay} mounts, for a start after the kernel refused one
+   * ({@link SandboxException.OverlayRefused}): their mount points show what is there beneath.
+   */
+  public Sandbox withoutOverlays() {
+    Builder b = toBuilder();
+    b.mounts.removeIf(m -> m instanceof Mount.Overlay);
+    return b.build();
+  }
+
   /** Starts the command. Blocks until it has exec'd, or its setup has failed. */
   public SandboxProcess start() {
     return Spawner.start(this);
@@ -506,6 +516,14 @@ public record Sandbox(
     /** Binds a host path read-write at {@code target}. */
     public Builder bind(Path source, String target) {
       return mount(new Mount.Bind(source, target, false));
+    }
+
+    /**
+     * Shows the host directory {@code lower} at {@code target} through an overlay whose writes land
+     * in {@code upper} ({@link Mount.Overlay}).
+     */
+    public Builder overlay(Path lower, Path upper, Path work, String target) {
+      return mount(new Mount.Overlay(lower, upper, work, target));
     }
 
     /** Binds a host path read-only at {@code target}. */

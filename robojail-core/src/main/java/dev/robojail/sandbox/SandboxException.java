@@ -27,7 +27,7 @@ public class SandboxException extends RuntimeException {
    * A step of the child's setup failed, or the command could not be executed; the child is gone.
    */
   public static sealed class SetupFailed extends SandboxException
-      permits CommandNotFound, CannotExecute {
+      permits CommandNotFound, CannotExecute, OverlayRefused {
     @Serial private static final long serialVersionUID = 1L;
     private final int step;
     private final String call;
@@ -53,6 +53,19 @@ public class SandboxException extends RuntimeException {
     /** Its errno, or 0. */
     public int errno() {
       return errno;
+    }
+  }
+
+  /**
+   * The kernel refused one of the sandbox's {@link Mount.Overlay} mounts (too old for layers given
+   * as descriptors, a lower filesystem it does not stack on, layers on different filesystems): the
+   * same sandbox without its overlays may work.
+   */
+  public static final class OverlayRefused extends SetupFailed {
+    @Serial private static final long serialVersionUID = 1L;
+
+    public OverlayRefused(String message, int step, String call, int errno, Throwable cause) {
+      super(message, step, call, errno, cause);
     }
   }
 

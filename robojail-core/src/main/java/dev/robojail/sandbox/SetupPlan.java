@@ -265,6 +265,7 @@ final class SetupPlan {
     for (Mount m : s.mounts()) {
       switch (m) {
         case Mount.Bind b -> bind(b);
+        case Mount.Overlay o -> overlay(o);
         case Mount.File f when staged.containsKey(f) -> over(staged.get(f), f.target());
         case Mount.Cover c -> over(staged.get(c), c.target());
         case Mount.Tmpfs t -> {
@@ -455,6 +456,7 @@ final class SetupPlan {
         case Mount.Bind b when !b.readOnly() && !b.directory() -> writableFiles.add(b.target());
         case Mount.Bind b when !b.readOnly() -> writable.add(b.target());
         case Mount.Tmpfs t -> writable.add(t.target());
+        case Mount.Overlay o -> writable.add(o.target());
         case Mount.Dev d -> writable.add(d.target());
         case Mount.Proc p -> writable.add(p.target());
         default -> {}
@@ -602,6 +604,107 @@ final class SetupPlan {
             str(dst),
             of(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(tree)));
+  }
+
+  /**
+   * An overlay of the lower directory with the upper one at the target, through the new mount API.
+   * Each layer is opened here without following a symbolic link (the upper one lies where the
+   * sandbox's programs wrote before) and given to the kernel as a descriptor ({@code
+   * FSCONFIG_SET_FD}, Linux 6.13): no path is parsed as an option, so a comma or a colon in one
+   * means nothing. {@code userxattr} keeps the overlay's own bookkeeping in {@code user.overlay.*}
+   * attributes, the only ones a user namespace may write. Its steps carry the {@code overlay}
+   * stage, so that a refusal is told apart from every other failed mount.
+   */
+  private void overlay(Mount.Overlay o) {
+    parents(o.target());
+    stage(Stage.OVERLAY);
+    int n = slots++;
+    byte[] how =
+        OpenHow.bytes(
+            Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC,
+            OpenHow.RESOLVE_NO_SYMLINKS | OpenHow.RESOLVE_NO_MAGICLINKS);
+    String shownHow = "{O_PATH|O_DIRECTORY|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}";
+    Slot fs = new Slot("fs" + n);
+    add(
+        Step.of(
+                "fsopen",
+                Sysno.FSOPEN,
+                str("overlay"),
+                of(Syscalls.FSOPEN_CLOEXEC, "FSOPEN_CLOEXEC"))
+            .into(fs));
+    List<Slot> layers = new ArrayList<>();
+    String[][] keys = {
+      {"lowerdir+", o.lower().toString(), "lower"},
+      {"upperdir", o.upper().toString(), "upper"},
+      {"workdir", o.work().toString(), "work"}
+    };
+    for (String[] k : keys) {
+      Slot layer = new Slot(k[2] + n);
+      layers.add(layer);
+      add(
+          Step.of(
+                  "openat2",
+                  Sysno.OPENAT2,
+                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+                  str(OLD + k[1]),
+                  Arg.bytes(how, shownHow),
+                  of(how.length))
+              .into(layer));
+      add(
+          Step.of(
+              "fsconfig",
+              Sysno.FSCONFIG,
+              Arg.result(fs),
+              of(Syscalls.FSCONFIG_SET_FD, "FSCONFIG_SET_FD"),
+              str(k[0]),
+              str(null),
+              Arg.result(layer)));
+    }
+    add(
+        Step.of(
+            "fsconfig",
+            Sysno.FSCONFIG,
+            Arg.result(fs),
+            of(Syscalls.FSCONFIG_SET_FLAG, "FSCONFIG_SET_FLAG"),
+            str("userxattr"),
+            str(null),
+            of(0)));
+    add(
+        Step.of(
+            "fsconfig",
+            Sysno.FSCONFIG,
+            Arg.result(fs),
+            of(Syscalls.FSCONFIG_CMD_CREATE, "FSCONFIG_CMD_CREATE"),
+            str(null),
+            str(null),
+            of(0)));
+    Slot mnt = new Slot("overlay" + n);
+    add(
+        Step.of(
+                "fsmount",
+                Sysno.FSMOUNT,
+                Arg.result(fs),
+                of(Syscalls.FSMOUNT_CLOEXEC, "FSMOUNT_CLOEXEC"),
+                of(
+                    MountAttr.MOUNT_ATTR_NOSUID | MountAttr.MOUNT_ATTR_NODEV,
+                    "MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV"))
+            .into(mnt));
+    for (Slot layer : layers) {
+      add(Step.of("close", Sysno.CLOSE, Arg.result(layer)));
+    }
+    add(Step.of("close", Sysno.CLOSE, Arg.result(fs)));
+    stage(Stage.MOUNTS);
+    mkdir(NEW + o.target(), 0755);
+    add(
+        Step.of(
+            "move_mount",
+            Sysno.MOVE_MOUNT,
+            Arg.result(mnt),
+            str(""),
+            of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+            str(NEW + o.target()),
+            of(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH")));
+    add(Step.of("close", Sysno.CLOSE, Arg.result(mnt)));
   }
 
   /**

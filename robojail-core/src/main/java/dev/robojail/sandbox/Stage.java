@@ -23,6 +23,11 @@ enum Stage {
   ROOT,
   /** The spec's mounts, the root made read-only, and the final pivot into it. */
   MOUNTS,
+  /**
+   * One {@link Mount.Overlay} among the mounts, in its place in their order: a failure here is the
+   * kernel refusing that overlay ({@link SandboxException.OverlayRefused}).
+   */
+  OVERLAY,
   /** The process's own settings: working directory, hostname, session, parent-death signal. */
   PROCESS,
   /** No new privileges, and the capabilities dropped. */

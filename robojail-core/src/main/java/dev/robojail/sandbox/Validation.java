@@ -91,6 +91,22 @@ final class Validation {
         case Mount.File f -> mode(f.target(), f.mode());
         case Mount.Symlink l -> noNul("symlink target", l.linkTarget());
         case Mount.Dev d -> {}
+        case Mount.Overlay o -> {
+          for (Path layer : List.of(o.lower(), o.upper(), o.work())) {
+            if (!layer.isAbsolute()) {
+              fail("overlay layers must be absolute paths: " + layer);
+            }
+            noNul("overlay layer", layer.toString());
+          }
+          if (!Files.isDirectory(o.lower())) {
+            fail("overlay lower directory does not exist: " + o.lower());
+          }
+          Path upper = o.upper().normalize();
+          Path work = o.work().normalize();
+          if (work.startsWith(upper) || upper.startsWith(work)) {
+            fail("an overlay's work directory and upper directory must not contain each other");
+          }
+        }
         case Mount.Cover c -> {
           boolean inBind =
               mounts.stream()
@@ -114,7 +130,12 @@ final class Validation {
     }
     List<Mount> resolved = new ArrayList<>();
     for (Mount m : mounts) {
-      resolved.add(m instanceof Mount.Bind b ? resolve(b) : m);
+      resolved.add(
+          switch (m) {
+            case Mount.Bind b -> resolve(b);
+            case Mount.Overlay o -> resolve(o);
+            default -> m;
+          });
     }
     return List.copyOf(resolved);
   }
@@ -129,6 +150,18 @@ final class Validation {
       return new Mount.Bind(real, b.target(), b.readOnly(), Files.isDirectory(real));
     } catch (IOException e) {
       throw new SandboxException.InvalidSpec("cannot resolve bind source " + b.source() + ": " + e);
+    }
+  }
+
+  // The host's own links to its lower directory are trusted (a ~/.m2 that is a link to a data
+  // disk):
+  // the child then opens the real path without following any.
+  private static Mount.Overlay resolve(Mount.Overlay o) {
+    try {
+      return new Mount.Overlay(o.lower().toRealPath(), o.upper(), o.work(), o.target());
+    } catch (IOException e) {
+      throw new SandboxException.InvalidSpec(
+          "cannot resolve overlay lower " + o.lower() + ": " + e);
     }
   }
 

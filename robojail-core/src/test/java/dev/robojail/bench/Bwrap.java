@@ -65,6 +65,15 @@ final class Bwrap {
               List.of("--perms", "0" + Integer.toOctalString(t.mode()), "--tmpfs", t.target()));
         }
         case Mount.Proc p -> a.addAll(List.of("--proc", p.target()));
+        case Mount.Overlay o ->
+            a.addAll(
+                List.of(
+                    "--overlay-src",
+                    o.lower().toString(),
+                    "--overlay",
+                    o.upper().toString(),
+                    o.work().toString(),
+                    o.target()));
         case Mount.Dev d -> a.addAll(List.of("--dev", d.target()));
         case Mount.Dir d ->
             a.addAll(

@@ -257,4 +257,14 @@ class ConfigLoaderTest {
     }
     assertTrue(failure("path = [\"bin\"]\n").getMessage().contains("is not absolute"));
   }
+
+  @Test
+  void seedCachesAreOffByDefaultAndAnUnknownKindNamesItsLine() throws IOException {
+    assertEquals(List.of(), Config.DEFAULTS.seedCaches());
+    Config c = ConfigLoader.load(file("seed_caches = [\"maven\", \"go\"]\n"), HOME);
+    assertEquals(List.of("maven", "go"), c.seedCaches());
+    ConfigException e = failure("network = \"proxy\"\nseed_caches = [\"npm\", \"m2\"]\n");
+    assertTrue(e.getMessage().contains(":2: seed_caches[1] \"m2\""), e.getMessage());
+    assertTrue(e.getMessage().contains("maven, npm, pip, gradle, cargo, go"), e.getMessage());
+  }
 }

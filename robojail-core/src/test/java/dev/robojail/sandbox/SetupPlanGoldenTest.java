@@ -32,6 +32,9 @@ class SetupPlanGoldenTest {
   void aSpecWithEveryKindOfStepPlansAsBefore() throws IOException {
     Path work = Files.createDirectory(tmp.resolve("work"));
     Path conf = Files.writeString(tmp.resolve("golden.conf"), "x=1\n");
+    Path cache = Files.createDirectory(tmp.resolve("cache"));
+    Path upper = Files.createDirectory(tmp.resolve("upper"));
+    Path scratch = Files.createDirectory(tmp.resolve("scratch"));
     Sandbox s =
         Sandbox.builder()
             .command("/bin/sh", "-c", "echo hi")
@@ -40,6 +43,7 @@ class SetupPlanGoldenTest {
             .hostname("golden")
             .network(false)
             .bind(work, "/work")
+            .overlay(cache, upper, scratch, "/work/cache")
             .readOnlyBind(conf, "/etc/golden.conf")
             .tmpfs("/tmp", 16L << 20, 01777)
             .proc("/proc")

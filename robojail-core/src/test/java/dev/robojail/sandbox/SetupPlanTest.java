@@ -104,6 +104,57 @@ class SetupPlanTest {
   }
 
   @Test
+  void overlayLayersAreOpenedWithoutLinksAndGivenAsDescriptorsNeverAsOptionText(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    // Commas and colons separate overlay options and lower layers when they are text.
+    Path lower = java.nio.file.Files.createDirectory(dir.resolve("lower,upperdir=:x"));
+    Path upper = dir.resolve("up,per:1");
+    Path work = dir.resolve("work");
+    List<String> c =
+        calls(Sandbox.builder().overlay(lower, upper, work, "/cache").command("/bin/true").build());
+    String how = "{O_PATH|O_DIRECTORY|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}";
+    int fs = index(c, "fs0 = fsopen(\"overlay\", FSOPEN_CLOEXEC)");
+    int open = index(c, "lower0 = openat2(AT_FDCWD, \"/oldroot" + lower + "\", " + how + ", 24)");
+    int lowerFd = index(c, "fsconfig(fs0, FSCONFIG_SET_FD, \"lowerdir+\", NULL, lower0)");
+    index(c, "upper0 = openat2(AT_FDCWD, \"/oldroot" + upper + "\", " + how + ", 24)");
+    index(c, "fsconfig(fs0, FSCONFIG_SET_FD, \"upperdir\", NULL, upper0)");
+    index(c, "fsconfig(fs0, FSCONFIG_SET_FD, \"workdir\", NULL, work0)");
+    index(c, "fsconfig(fs0, FSCONFIG_SET_FLAG, \"userxattr\", NULL, 0)");
+    int create = index(c, "fsconfig(fs0, FSCONFIG_CMD_CREATE, NULL, NULL, 0)");
+    int mount =
+        index(c, "overlay0 = fsmount(fs0, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV)");
+    int attach =
+        index(
+            c, "move_mount(overlay0, \"\", AT_FDCWD, \"/newroot/cache\", MOVE_MOUNT_F_EMPTY_PATH)");
+    assertTrue(fs < open && open < lowerFd && lowerFd < create && create < mount && mount < attach);
+    // No step passes a layer's path to the overlay itself.
+    assertFalse(
+        c.stream().anyMatch(s -> s.startsWith("fsconfig") && s.contains(dir.toString())),
+        String.join("\n", c));
+    List<Step> steps =
+        Sandbox.builder()
+            .overlay(lower, upper, work, "/cache")
+            .command("/bin/true")
+            .build()
+            .plan(HOST)
+            .steps();
+    assertEquals(
+        "overlay",
+        steps.stream().filter(s -> s.name().equals("fsmount")).findFirst().orElseThrow().stage());
+    assertEquals(
+        "mounts",
+        steps.stream()
+            .filter(s -> s.name().equals("move_mount"))
+            .findFirst()
+            .orElseThrow()
+            .stage());
+    // Writes through the overlay are writes beneath a writable mount, for Landlock too.
+    assertTrue(
+        c.stream().anyMatch(s -> s.endsWith("openat(AT_FDCWD, \"/cache\", O_PATH|O_CLOEXEC)")),
+        String.join("\n", c));
+  }
+
+  @Test
   void bindSourcesAreResolvedToRealPaths(@org.junit.jupiter.api.io.TempDir Path dir)
       throws Exception {
     Path real = java.nio.file.Files.createDirectory(dir.resolve("real"));

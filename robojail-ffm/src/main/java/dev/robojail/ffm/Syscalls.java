@@ -49,6 +49,15 @@ public final class Syscalls {
 
   public static final int MNT_DETACH = 2;
 
+  // The new mount API's context calls (linux/mount.h): an overlay is configured key by key on an
+  // fsopen() descriptor, its layers given as descriptors, so that no path is ever parsed as
+  // options.
+  public static final int FSOPEN_CLOEXEC = 1;
+  public static final int FSCONFIG_SET_FLAG = 0;
+  public static final int FSCONFIG_SET_FD = 5;
+  public static final int FSCONFIG_CMD_CREATE = 6;
+  public static final int FSMOUNT_CLOEXEC = 1;
+
   public static final int PR_SET_PDEATHSIG = 1;
   public static final int PR_GET_DUMPABLE = 3;
   public static final int PR_SET_DUMPABLE = 4;
