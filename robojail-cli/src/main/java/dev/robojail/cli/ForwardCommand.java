@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
       "  robojail forward fix-tests 9000:3000     # the host's 9000 to the jail's 3000"
     })
 final class ForwardCommand extends JailCommand {
-  @Parameters(index = "0", description = "The running jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The running jail.")
   String name;
 
   @Parameters(

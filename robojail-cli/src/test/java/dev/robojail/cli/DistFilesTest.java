@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.Programs;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,8 +19,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The man pages and completion files of the distribution, read by the real programs that will read
- * them: groff renders each page without a warning, bash and fish complete a partial command line
- * from the files, zsh parses its function.
+ * them: groff renders each page without a warning, and each shell parses its completion file, which
+ * is exactly what {@code robojail completion SHELL} prints ({@link CompletionTest} drives the
+ * scripts).
  */
 class DistFilesTest {
   @TempDir Path share;
@@ -91,59 +92,44 @@ class DistFilesTest {
   }
 
   @Test
-  void bashCompletesSubcommandsAndOptionsFromTheFile() throws Exception {
+  void theCompletionFilesAreWhatRobojailCompletionPrints() throws Exception {
+    write();
+    TestWorld world = TestWorld.in(Files.createDirectories(share.resolve("world")));
+    for (Completions.Shell shell : Completions.Shell.values()) {
+      Result printed = InProcess.run(world, "completion", shell.name());
+      assertEquals(0, printed.code(), printed.toString());
+      assertEquals(
+          printed.out(),
+          Files.readString(share.resolve(DistFiles.completionFile(shell))),
+          shell.name());
+    }
+  }
+
+  @Test
+  void eachShellParsesItsFile() throws Exception {
+    write();
     Programs.require("/bin/bash", "bash");
-    Path file = write().resolve("bash-completion/completions/robojail");
-    assertEquals(List.of("list"), bashComplete(file, "robojail", "li"));
-    assertTrue(bashComplete(file, "robojail", "status", "--").contains("--json"));
-  }
-
-  private List<String> bashComplete(Path file, String... words) throws Exception {
-    String script =
-        "source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 )); "
-            + "COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE}; _complete_robojail; "
-            + "printf '%s\\n' \"${COMPREPLY[@]}\"";
-    List<Object> argv = new ArrayList<>(List.of("/bin/bash", "-c", script, "bash", file));
-    argv.addAll(List.of(words));
-    Result r = run(argv);
-    assertEquals(0, r.code(), r.err());
-    return r.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-  }
-
-  @Test
-  void fishCompletesSubcommandsWithTheirDescriptions() throws Exception {
-    Programs.require("/usr/bin/fish", "fish");
-    Path file = write().resolve("fish/vendor_completions.d/robojail.fish");
-    Result r =
-        run(
-            List.of(
-                "/usr/bin/fish",
-                "--no-config",
-                "-c",
-                "source $argv[1]; complete -C 'robojail li'",
-                file));
-    assertEquals(0, r.code(), r.err());
-    assertEquals("", r.err());
-    assertTrue(r.out().startsWith("list\tLists the jails."), r.out());
-    Result opts =
-        run(
-            List.of(
-                "/usr/bin/fish",
-                "--no-config",
-                "-c",
-                "source $argv[1]; complete -C 'robojail status --'",
-                file));
-    assertTrue(opts.out().contains("--json"), opts.out());
-  }
-
-  @Test
-  void zshParsesItsCompletionFunction() throws Exception {
     Programs.require("/usr/bin/zsh", "zsh");
-    Path file = write().resolve("zsh/site-functions/_robojail");
-    assertTrue(Files.readString(file).startsWith("#compdef robojail\n"));
-    Result r = run(List.of("/usr/bin/zsh", "-n", file));
-    assertEquals(0, r.code(), r.err());
-    assertEquals("", r.err());
+    Programs.require("/usr/bin/fish", "fish");
+    for (List<Object> check :
+        List.of(
+            List.<Object>of(
+                "/bin/bash", "-n", share.resolve(DistFiles.completionFile(Completions.Shell.bash))),
+            List.<Object>of(
+                "/usr/bin/zsh",
+                "-n",
+                share.resolve(DistFiles.completionFile(Completions.Shell.zsh))),
+            List.<Object>of(
+                "/usr/bin/fish",
+                "-n",
+                share.resolve(DistFiles.completionFile(Completions.Shell.fish))))) {
+      Result r = run(check);
+      assertEquals(0, r.code(), check + ": " + r.err());
+      assertEquals("", r.err(), check.toString());
+    }
+    assertTrue(
+        Files.readString(share.resolve(DistFiles.completionFile(Completions.Shell.zsh)))
+            .startsWith("#compdef robojail\n"));
   }
 
   @Test
