@@ -131,6 +131,11 @@ final class Errors {
         what = (isCommand ? "unknown command: " : "unknown option or argument: ") + first;
       }
     }
+    // `help nope`: picocli's help command words it differently, and suggests nothing
+    if (e.getValue() != null && what.equals("Unknown subcommand '" + e.getValue() + "'.")) {
+      what = "unknown command: " + e.getValue();
+      suggestions = new UnmatchedArgumentException(cl, List.of(e.getValue())).getSuggestions();
+    }
     StringBuilder line = new StringBuilder(what);
     if (!suggestions.isEmpty()) {
       line.append("; did you mean ")

@@ -71,7 +71,10 @@ class CliConventionsTest {
     }
     Result unknown = robojail("help", "nope");
     assertEquals(2, unknown.code(), unknown.toString());
-    assertEquals(1, unknown.err().lines().count(), unknown.err());
+    assertEquals("robojail: unknown command: nope; see 'robojail --help'\n", unknown.err());
+    Result mistyped = robojail("help", "destory");
+    assertUsageLine(mistyped, 2, "see 'robojail --help'");
+    assertTrue(mistyped.err().contains("; did you mean 'destroy'"), mistyped.err());
   }
 
   @Test
