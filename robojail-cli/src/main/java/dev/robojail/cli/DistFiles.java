@@ -99,7 +99,8 @@ final class DistFiles {
     m.append(".SH NAME\n")
         .append(roff(title))
         .append(" \\- ")
-        .append(roff(String.join(" ", spec.usageMessage().description())))
+        // whatis(1) and apropos show this line alone: the description's first sentence
+        .append(roff(firstLine(cl)))
         .append('\n');
     m.append(".SH SYNOPSIS\n.nf\n")
         .append(roff(cl.getHelp().synopsis(0).strip()))

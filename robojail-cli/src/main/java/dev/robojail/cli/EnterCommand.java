@@ -27,7 +27,11 @@ final class EnterCommand extends JailCommand {
   @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Parameters(index = "1..*", arity = "0..*", description = "Arguments for the entrypoint.")
+  @Parameters(
+      index = "1..*",
+      arity = "0..*",
+      paramLabel = "ARG",
+      description = "Arguments for the entrypoint.")
   List<String> args = new ArrayList<>();
 
   @Override

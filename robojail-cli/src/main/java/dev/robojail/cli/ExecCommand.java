@@ -20,7 +20,11 @@ final class ExecCommand extends JailCommand {
   @Parameters(index = "0", paramLabel = "JAIL", description = "The running jail.")
   String name;
 
-  @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments.")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "COMMAND",
+      description = "The command and its arguments.")
   List<String> command = new ArrayList<>();
 
   @Override

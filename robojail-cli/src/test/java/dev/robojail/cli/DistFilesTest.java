@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -54,6 +55,73 @@ class DistFilesTest {
     String plain = status.replaceAll(".\b", "");
     assertTrue(plain.contains("--json"), plain);
     assertTrue(plain.contains("robojail status"), plain);
+  }
+
+  /**
+   * Each page, as man(1) shows it, names the options {@code --help} names, and starts with a NAME
+   * line of one sentence (what whatis and apropos show).
+   */
+  @Test
+  void manShowsEachPageWithTheOptionsOfItsHelp() throws Exception {
+    Programs.require("/usr/bin/man", "man-db");
+    write();
+    TestWorld world = TestWorld.in(Files.createDirectories(share.resolve("world")));
+    List<String> commands = new ArrayList<>(Robojail.SUBCOMMANDS.keySet());
+    commands.add(0, null);
+    for (String command : commands) {
+      String page = command == null ? "robojail.1" : "robojail-" + command + ".1";
+      Result shown =
+          run(List.of("env", "MANWIDTH=200", "man", "-l", share.resolve("man/man1/" + page)));
+      assertEquals(0, shown.code(), page + ": " + shown.err());
+      assertEquals("", shown.err(), page);
+      String text = shown.out().replaceAll(".\b", "");
+      String name = text.substring(text.indexOf("NAME\n") + 5, text.indexOf("\nSYNOPSIS"));
+      assertEquals(1, name.strip().lines().count(), page + " NAME:\n" + name);
+      Result help =
+          command == null
+              ? InProcess.run(world, "--help")
+              : InProcess.run(world, command, "--help");
+      assertTrue(manOptions(text).contains("--help"), page + ":\n" + text);
+      assertEquals(optionNames(help.out()), manOptions(text), page);
+    }
+  }
+
+  // picocli's option lines: "  -f, --force   …" or "      --json   …"
+  private static Set<String> optionNames(String help) {
+    Set<String> names = new TreeSet<>();
+    help.lines()
+        .filter(l -> l.matches(" {2}(-\\w, |    )--?[\\w-]+.*"))
+        .forEach(l -> names.addAll(optionWords(l.strip())));
+    return names;
+  }
+
+  private static Set<String> manOptions(String page) {
+    int from = page.indexOf("\nOPTIONS\n");
+    if (from < 0) {
+      return Set.of();
+    }
+    Set<String> names = new TreeSet<>();
+    String section = page.substring(from + 9);
+    for (String l : section.lines().toList()) {
+      if (!l.isEmpty() && !l.startsWith(" ")) {
+        break; // the next section
+      }
+      if (l.matches(" {7}--?[\\w-].*")) {
+        names.addAll(optionWords(l.strip()));
+      }
+    }
+    return names;
+  }
+
+  private static List<String> optionWords(String line) {
+    List<String> names = new ArrayList<>();
+    for (String word : line.split("[ ,=]+")) {
+      if (!word.matches("--?[\\w-]+")) {
+        break;
+      }
+      names.add(word);
+    }
+    return names;
   }
 
   @Command(
