@@ -104,7 +104,13 @@ final class Errors {
   }
 
   static int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
-    report(cl.getErr(), e instanceof ParameterException p ? usageLine(p) : message(e), e);
+    String line = e instanceof ParameterException p ? usageLine(p) : message(e);
+    // A bad name, port or mode the command checked itself is as much a usage error as one
+    // picocli found: it ends with the help to read too.
+    if (e instanceof InvalidInputException) {
+      line += "; see '" + helpCommand(cl) + "'";
+    }
+    report(cl.getErr(), line, e);
     return exitCode(e, cl);
   }
 

@@ -77,6 +77,7 @@ final class ForwardCommand extends JailCommand {
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new InvalidInputException("not a port (1-65535) in " + all + ": " + s);
+    throw new InvalidInputException(
+        s.equals(all) ? "not a port (1-65535): " + s : "not a port (1-65535) in " + all + ": " + s);
   }
 }

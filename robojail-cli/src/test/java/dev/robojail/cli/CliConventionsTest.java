@@ -112,6 +112,13 @@ class CliConventionsTest {
     assertTrue(option.err().contains("did you mean '--json'?"), option.err());
 
     assertUsageLine(robojail("status"), 2, "see 'robojail status --help'");
+    // errors the commands find in their arguments themselves, not picocli
+    assertUsageLine(robojail("status", "bad name"), 2, "see 'robojail status --help'");
+    assertUsageLine(
+        robojail("create", "-n", "x", "--network", "bogus"), 2, "see 'robojail create --help'");
+    assertUsageLine(
+        robojail("forward", "j", "0"), 2, "not a port (1-65535): 0; see 'robojail forward --help'");
+    assertUsageLine(robojail("run", "bad name", "true"), 125, "see 'robojail run --help'");
     assertUsageLine(robojail(), 2, "see 'robojail --help'");
   }
 
