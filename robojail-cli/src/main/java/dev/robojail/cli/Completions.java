@@ -172,6 +172,57 @@ final class Completions {
           .append(" ;;\n");
     }
     s.append("    *) valued= stop=0 options= ;;\n  esac\n}\n\n");
+    s.append(tables(m));
+    s.append(f).append("_words() {\n  case $1 in\n");
+    m.words()
+        .forEach(
+            (k, v) ->
+                s.append("    ")
+                    .append(k)
+                    .append(") words=")
+                    .append(sh(String.join(" ", v)))
+                    .append(" ;;\n"));
+    s.append("  esac\n}\n\n");
+    // The walk of the line, the same in the three shells.
+    s.append(f).append("() {\n");
+    s.append("  local cur=${COMP_WORDS[COMP_CWORD]} sub= w i=1 n=0 done=0 skip=0\n");
+    s.append("  local valued stop options kind words\n");
+    s.append("  while (( i < COMP_CWORD )); do\n");
+    s.append("    w=${COMP_WORDS[i]}; (( i++ ))\n");
+    s.append("    [[ $w == -* ]] || { sub=$w; break; }\n  done\n");
+    s.append("  if [[ -z $sub ]]; then\n");
+    s.append("    if [[ $cur == -* ]]; then words=")
+        .append(sh(names(m.options())))
+        .append("; else ")
+        .append(f)
+        .append("_words w0; fi\n");
+    s.append("    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")); return 0\n  fi\n");
+    s.append("  ").append(f).append("_sub \"$sub\"\n");
+    s.append(walk(m, "COMP_WORDS", "COMP_CWORD"));
+    s.append("  elif (( ! done )) && [[ $cur == -* ]]; then\n");
+    s.append("    COMPREPLY=($(compgen -W \"$options\" -- \"$cur\")); return 0\n");
+    s.append("  else\n    ").append(f).append("_kind \"$sub\" \"$n\"\n  fi\n");
+    s.append("  case $kind in\n");
+    s.append("    jail) COMPREPLY=($(compgen -W \"$(")
+        .append(f)
+        .append("_jails)\" -- \"$cur\")) ;;\n");
+    s.append(
+        "    file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n");
+    s.append("    w*) ")
+        .append(f)
+        .append("_words \"$kind\"; COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")) ;;\n");
+    s.append("    *) COMPREPLY=() ;;\n  esac\n  return 0\n}\n\n");
+    s.append("complete -F ").append(f).append(' ').append(m.name()).append('\n');
+    return s.toString();
+  }
+
+  /**
+   * The kind of a subcommand's Nth positional, and of an option's value, as bash and zsh (which
+   * reads the same {@code case} and {@code ((…))}) both test them.
+   */
+  private static String tables(Model m) {
+    String f = "_" + m.name();
+    StringBuilder s = new StringBuilder();
     s.append(f).append("_kind() {\n  kind=\n  case $1 in\n");
     for (Sub sub : m.subs()) {
       if (!sub.slots().isEmpty()) {
@@ -202,56 +253,36 @@ final class Completions {
       }
     }
     s.append("  esac\n  return 0\n}\n\n");
-    s.append(f).append("_words() {\n  case $1 in\n");
-    m.words()
-        .forEach(
-            (k, v) ->
-                s.append("    ")
-                    .append(k)
-                    .append(") words=")
-                    .append(sh(String.join(" ", v)))
-                    .append(" ;;\n"));
-    s.append("  esac\n}\n\n");
-    // The walk of the line, the same in the three shells.
-    s.append(f).append("() {\n");
-    s.append("  local cur=${COMP_WORDS[COMP_CWORD]} sub= w i=1 n=0 done=0 skip=0\n");
-    s.append("  local valued stop options kind words\n");
-    s.append("  while (( i < COMP_CWORD )); do\n");
-    s.append("    w=${COMP_WORDS[i]}; (( i++ ))\n");
-    s.append("    [[ $w == -* ]] || { sub=$w; break; }\n  done\n");
-    s.append("  if [[ -z $sub ]]; then\n");
-    s.append("    if [[ $cur == -* ]]; then words=")
-        .append(sh(names(m.options())))
-        .append("; else ")
-        .append(f)
-        .append("_words w0; fi\n");
-    s.append("    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")); return 0\n  fi\n");
-    s.append("  ").append(f).append("_sub \"$sub\"\n");
-    s.append("  for (( ; i < COMP_CWORD; i++ )); do\n");
-    s.append("    w=${COMP_WORDS[i]}\n");
-    s.append("    if (( skip )); then skip=0; continue; fi\n");
-    s.append("    if (( ! done )) && [[ $w == -- ]]; then done=1; continue; fi\n");
-    s.append("    if (( ! done )) && [[ $w == -* ]]; then\n");
-    s.append("      [[ $w != *=* && \" $valued \" == *\" $w \"* ]] && skip=1\n");
-    s.append("      continue\n    fi\n");
-    s.append("    (( n++, stop )) && done=1\n  done\n");
-    s.append("  if (( skip )); then\n");
-    s.append("    ").append(f).append("_value \"$sub\" \"${COMP_WORDS[COMP_CWORD-1]}\"\n");
-    s.append("  elif (( ! done )) && [[ $cur == -* ]]; then\n");
-    s.append("    COMPREPLY=($(compgen -W \"$options\" -- \"$cur\")); return 0\n");
-    s.append("  else\n    ").append(f).append("_kind \"$sub\" \"$n\"\n  fi\n");
-    s.append("  case $kind in\n");
-    s.append("    jail) COMPREPLY=($(compgen -W \"$(")
-        .append(f)
-        .append("_jails)\" -- \"$cur\")) ;;\n");
-    s.append(
-        "    file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n");
-    s.append("    w*) ")
-        .append(f)
-        .append("_words \"$kind\"; COMPREPLY=($(compgen -W \"$words\" -- \"$cur\")) ;;\n");
-    s.append("    *) COMPREPLY=() ;;\n  esac\n  return 0\n}\n\n");
-    s.append("complete -F ").append(f).append(' ').append(m.name()).append('\n');
     return s.toString();
+  }
+
+  /**
+   * The walk over the words after the subcommand (from {@code i}), the same in bash and zsh but for
+   * the names of the words and of the current one's index: counts the positionals in {@code n}, and
+   * leaves {@code skip} set when the word being completed is an option's value.
+   */
+  private static String walk(Model m, String words, String current) {
+    String f = "_" + m.name();
+    return "  for (( ; i < "
+        + current
+        + "; i++ )); do\n"
+        + "    w=${"
+        + words
+        + "[i]}\n"
+        + "    if (( skip )); then skip=0; continue; fi\n"
+        + "    if (( ! done )) && [[ $w == -- ]]; then done=1; continue; fi\n"
+        + "    if (( ! done )) && [[ $w == -* ]]; then\n"
+        + "      [[ $w != *=* && \" ${valued[*]} \" == *\" $w \"* ]] && skip=1\n"
+        + "      continue\n    fi\n"
+        + "    (( n++, stop )) && done=1\n  done\n"
+        + "  if (( skip )); then\n"
+        + "    "
+        + f
+        + "_value \"$sub\" \"${"
+        + words
+        + "["
+        + current
+        + "-1]}\"\n";
   }
 
   private static String jailsComment() {
@@ -301,36 +332,7 @@ final class Completions {
           .append(") ;;\n");
     }
     s.append("    *) valued=() stop=0 options=() ;;\n  esac\n}\n\n");
-    s.append(f).append("_kind() {\n  kind=\n  case $1 in\n");
-    for (Sub sub : m.subs()) {
-      if (!sub.slots().isEmpty()) {
-        s.append("    ").append(sub.name()).append(")");
-        for (Slot slot : sub.slots()) {
-          s.append(" (( $2 >= ")
-              .append(slot.from())
-              .append(" && $2 <= ")
-              .append(slot.to())
-              .append(" )) && kind=")
-              .append(slot.kind())
-              .append(";");
-        }
-        s.append(" ;;\n");
-      }
-    }
-    s.append("  esac\n  return 0\n}\n\n");
-    s.append(f).append("_value() {\n  kind=\n  case \"$1 $2\" in\n");
-    for (Sub sub : m.subs()) {
-      for (Option o : sub.options()) {
-        if (o.value() != null && !o.value().isEmpty()) {
-          s.append("    (")
-              .append(o.names().stream().map(n -> sh(sub.name() + " " + n)).collect(joining("|")))
-              .append(")) kind=")
-              .append(o.value())
-              .append(" ;;\n");
-        }
-      }
-    }
-    s.append("  esac\n  return 0\n}\n\n");
+    s.append(tables(m));
     s.append(f).append("_words() {\n  case $1 in\n");
     m.words()
         .forEach(
@@ -343,7 +345,11 @@ final class Completions {
     s.append("  esac\n}\n\n");
     s.append(f).append("() {\n");
     s.append("  local cur=${words[CURRENT]} sub= w i=2 n=0 done=0 skip=0 stop kind\n");
-    s.append("  local -a valued options reply commands\n");
+    s.append("  local -a valued options reply commands\n  commands=(");
+    for (Sub sub : m.subs()) {
+      s.append(' ').append(sh(sub.name() + ":" + sub.summary()));
+    }
+    s.append(" )\n");
     s.append("  while (( i < CURRENT )); do\n");
     s.append("    w=${words[i]}; (( i++ ))\n");
     s.append("    [[ $w == -* ]] || { sub=$w; break; }\n  done\n");
@@ -352,23 +358,10 @@ final class Completions {
         .append(zshDescribed(m.options()))
         .append(")\n");
     s.append("      _describe -t options option options\n    else\n");
-    s.append("      commands=(");
-    for (Sub sub : m.subs()) {
-      s.append(' ').append(sh(sub.name() + ":" + sub.summary()));
-    }
-    s.append(" )\n      _describe -t commands '").append(m.name()).append(" command' commands\n");
+    s.append("      _describe -t commands '").append(m.name()).append(" command' commands\n");
     s.append("    fi\n    return\n  fi\n");
     s.append("  ").append(f).append("_sub \"$sub\"\n");
-    s.append("  for (( ; i < CURRENT; i++ )); do\n");
-    s.append("    w=${words[i]}\n");
-    s.append("    if (( skip )); then skip=0; continue; fi\n");
-    s.append("    if (( ! done )) && [[ $w == -- ]]; then done=1; continue; fi\n");
-    s.append("    if (( ! done )) && [[ $w == -* ]]; then\n");
-    s.append("      [[ $w != *=* ]] && (( ${valued[(Ie)$w]} )) && skip=1\n");
-    s.append("      continue\n    fi\n");
-    s.append("    (( n++, stop )) && done=1\n  done\n");
-    s.append("  if (( skip )); then\n");
-    s.append("    ").append(f).append("_value \"$sub\" \"${words[CURRENT-1]}\"\n");
+    s.append(walk(m, "words", "CURRENT"));
     s.append("  elif (( ! done )) && [[ $cur == -* ]]; then\n");
     s.append("    _describe -t options option options; return\n");
     s.append("  else\n    ").append(f).append("_kind \"$sub\" \"$n\"\n  fi\n");
@@ -376,11 +369,7 @@ final class Completions {
     s.append("    jail) reply=(${(f)\"$(").append(f).append("_jails)\"})\n");
     s.append("      compadd -J jails -X jail -- $reply ;;\n");
     s.append("    file) _files ;;\n");
-    s.append("    w0) commands=(");
-    for (Sub sub : m.subs()) {
-      s.append(' ').append(sh(sub.name() + ":" + sub.summary()));
-    }
-    s.append(" )\n      _describe -t commands command commands ;;\n");
+    s.append("    w0) _describe -t commands command commands ;;\n");
     s.append("    w*) ").append(f).append("_words \"$kind\"; compadd -- $reply ;;\n");
     s.append("    *) return 1 ;;\n  esac\n}\n\n");
     // Autoloaded from fpath, the file is the function's body; sourced, it registers itself.

@@ -9,8 +9,8 @@ import picocli.CommandLine.Parameters;
     name = "exec",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a command in a running jail, beside the session that started it: exec NAME -- CMD"
-          + " ARGS...",
+      "Runs a command in a running jail, beside the session that started it: exec JAIL [--]"
+          + " COMMAND [ARG...]",
       "It sees the jail's processes, files and network, has the same protections, and ends when"
           + " the jail ends. Exits with the command's status."
     },

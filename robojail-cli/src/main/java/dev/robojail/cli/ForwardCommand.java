@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
     name = "forward",
     mixinStandardHelpOptions = true,
     description = {
-      "Opens a port of a running jail on the host's 127.0.0.1: forward NAME PORT[:JAILPORT]",
+      "Opens a port of a running jail on the host's 127.0.0.1: forward JAIL PORT[:JAILPORT]",
       "A browser on the host then reaches a dev server or a login callback inside (Codex's login"
           + " listens on 1455). Runs until the jail ends or Ctrl-C."
     },
