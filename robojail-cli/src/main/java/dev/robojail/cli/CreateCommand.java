@@ -28,23 +28,27 @@ import picocli.CommandLine.Option;
 final class CreateCommand extends JailCommand {
   @Option(
       names = {"-n", "--name"},
+      paramLabel = "NAME",
       required = true,
       description = "The jail's name: letters, digits, '-' and '_'.")
   String name;
 
   @Option(
       names = {"-r", "--repo"},
+      paramLabel = "DIR",
       defaultValue = ".",
       description = "The git repository (default: .).")
   Path repo;
 
   @Option(
       names = {"-b", "--branch"},
+      paramLabel = "BRANCH",
       description = "The branch or commit to start from (default: HEAD).")
   String branch;
 
   @Option(
       names = "--entrypoint",
+      paramLabel = "COMMAND",
       description =
           "The command `enter` runs, with arguments, quoted as in a shell, e.g."
               + " \"agent --prompt 'fix the build'\"; ~ and ~/ starting any argument, or after"
@@ -62,6 +66,7 @@ final class CreateCommand extends JailCommand {
   @Option(
       names = "--network",
       paramLabel = "MODE",
+      completionCandidates = NetworkModes.class,
       description =
           "This jail's network, at every run: proxy (out through robojail's allowlist), none"
               + " (loopback only) or host (the host's network; warned). Default: the config's.")
@@ -145,5 +150,13 @@ final class CreateCommand extends JailCommand {
                               + ": must be proxy, host or none"));
     }
     return new JailNetwork(mode, networkAllow, hostPorts);
+  }
+
+  /** What the completion scripts offer for {@code --network}. */
+  static final class NetworkModes implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.List.of("proxy", "none", "host").iterator();
+    }
   }
 }

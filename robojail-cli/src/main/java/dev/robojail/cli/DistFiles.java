@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +15,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The man pages and shell completion files of the distribution, written from the picocli model at
- * build time, so that they describe exactly the commands and options the jar parses.
+ * build time, so that they describe exactly the commands and options the jar parses; the
+ * completions are {@link Completions}'s, as {@code robojail completion SHELL} prints them.
  *
  * <p>Man pages are roff written here: picocli-codegen's ManPageGenerator writes AsciiDoc, which
  * would need Asciidoctor (JRuby) in the build to become a man page.
@@ -49,9 +49,18 @@ final class DistFiles {
           man.resolve("robojail-" + sub.getKey() + ".1"),
           manPage(sub.getValue(), List.of(sub.getKey())));
     }
-    write(share.resolve("bash-completion/completions/robojail"), bash(cl));
-    write(share.resolve("zsh/site-functions/_robojail"), zsh(cl));
-    write(share.resolve("fish/vendor_completions.d/robojail.fish"), fish(cl));
+    for (Completions.Shell shell : Completions.Shell.values()) {
+      write(share.resolve(completionFile(shell)), Completions.script(shell, cl));
+    }
+  }
+
+  /** Where a shell looks for robojail's completion, below a prefix's {@code share}. */
+  static String completionFile(Completions.Shell shell) {
+    return switch (shell) {
+      case bash -> "bash-completion/completions/robojail";
+      case zsh -> "zsh/site-functions/_robojail";
+      case fish -> "fish/vendor_completions.d/robojail.fish";
+    };
   }
 
   private static void write(Path file, String text) {
@@ -90,7 +99,8 @@ final class DistFiles {
     m.append(".SH NAME\n")
         .append(roff(title))
         .append(" \\- ")
-        .append(roff(String.join(" ", spec.usageMessage().description())))
+        // whatis(1) and apropos show this line alone: the description's first sentence
+        .append(roff(firstLine(cl)))
         .append('\n');
     m.append(".SH SYNOPSIS\n.nf\n")
         .append(roff(cl.getHelp().synopsis(0).strip()))
@@ -214,107 +224,5 @@ final class DistFiles {
               });
     }
     return out.toString();
-  }
-
-  // --- completions ----------------------------------------------------------------------------
-
-  /** picocli's own bash script, which also works in zsh through bashcompinit. */
-  static String bash(CommandLine cl) {
-    return AutoComplete.bash("robojail", cl);
-  }
-
-  /** A native zsh function: subcommands with their descriptions, then each one's options. */
-  static String zsh(CommandLine cl) {
-    StringBuilder z = new StringBuilder("#compdef robojail\n\n_robojail() {\n");
-    z.append("  local -a commands\n  commands=(\n");
-    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
-      z.append("    ").append(shellQuote(sub.getKey() + ":" + firstLine(sub.getValue())));
-      z.append('\n');
-    }
-    z.append("  )\n");
-    z.append("  if (( CURRENT == 2 )); then\n");
-    z.append("    _describe -t commands 'robojail command' commands\n    return\n  fi\n");
-    z.append("  case $words[2] in\n");
-    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
-      z.append("    ").append(sub.getKey()).append(")\n      _arguments -s");
-      for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
-        if (o.hidden()) {
-          continue;
-        }
-        String help = firstDescription(o).replace("[", "\\[").replace("]", "\\]");
-        String arg = o.arity().max() > 0 ? ":" + o.paramLabel().replace(":", "") + ":" : "";
-        for (String name : o.names()) {
-          z.append(" \\\n        ").append(shellQuote(name + "[" + help + "]" + arg));
-        }
-      }
-      if (!sub.getValue().getCommandSpec().positionalParameters().isEmpty()) {
-        z.append(" \\\n        '*::jail:_robojail_jails'");
-      }
-      z.append("\n      ;;\n");
-    }
-    z.append("  esac\n}\n\n");
-    z.append("_robojail_jails() {\n");
-    z.append("  local -a jails\n");
-    z.append("  jails=(${(f)\"$(robojail list 2>/dev/null | awk 'NR > 1 {print $1}')\"})\n");
-    z.append("  _describe -t jails 'jail' jails\n}\n\n");
-    z.append("_robojail \"$@\"\n");
-    return z.toString();
-  }
-
-  /** fish: one {@code complete} line per subcommand and per option. */
-  static String fish(CommandLine cl) {
-    StringBuilder f = new StringBuilder("# robojail completions for fish\n");
-    f.append("complete -c robojail -f\n");
-    List<String> names = new ArrayList<>();
-    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
-      names.add(sub.getKey());
-    }
-    String none = "not __fish_seen_subcommand_from " + String.join(" ", names);
-    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
-      f.append("complete -c robojail -n ")
-          .append(fishQuote(none))
-          .append(" -a ")
-          .append(sub.getKey())
-          .append(" -d ")
-          .append(fishQuote(firstLine(sub.getValue())))
-          .append('\n');
-    }
-    for (Map.Entry<String, CommandLine> sub : visibleSubcommands(cl)) {
-      String seen = fishQuote("__fish_seen_subcommand_from " + sub.getKey());
-      for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
-        if (o.hidden()) {
-          continue;
-        }
-        f.append("complete -c robojail -n ").append(seen);
-        for (String name : o.names()) {
-          f.append(name.startsWith("--") ? " -l " + name.substring(2) : " -s " + name.substring(1));
-        }
-        if (o.arity().max() > 0) {
-          f.append(" -r");
-        }
-        f.append(" -d ").append(fishQuote(firstDescription(o))).append('\n');
-      }
-      if (!sub.getValue().getCommandSpec().positionalParameters().isEmpty()) {
-        f.append("complete -c robojail -n ")
-            .append(seen)
-            .append(" -a '(robojail list 2>/dev/null | awk \"NR > 1 {print \\$1}\")'\n");
-      }
-    }
-    return f.toString();
-  }
-
-  private static String firstDescription(OptionSpec o) {
-    String[] d = o.description();
-    return d.length == 0 ? "" : Ansi.OFF.string(d[0]);
-  }
-
-  /** Single-quoted for sh and zsh: a quote is closed, escaped and reopened. */
-  static String shellQuote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
-  }
-
-  /** Single-quoted for fish, where a backslash escapes a backslash or a quote. */
-  static String fishQuote(String s) {
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

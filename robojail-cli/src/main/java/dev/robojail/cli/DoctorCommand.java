@@ -81,6 +81,14 @@ final class DoctorCommand extends JailCommand {
               + ", data "
               + dirs.dataDir(),
           HostReport.Status.INFO);
+    } catch (dev.robojail.jail.ConfigException e) {
+      line("config", e.getMessage(), HostReport.Status.FAIL);
+      // Every other check needs the configuration: one FAIL for it, not one per check.
+      line("paths", "config " + e.file() + " (invalid)", HostReport.Status.INFO);
+      line("state", "not read until the configuration is fixed", HostReport.Status.INFO);
+      out().flush();
+      err().println("robojail: doctor found problems: " + String.join("; ", problems));
+      return Errors.INTERNAL;
     } catch (JailException e) {
       line("config", e.getMessage(), HostReport.Status.FAIL);
     }

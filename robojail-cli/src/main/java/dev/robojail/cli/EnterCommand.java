@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
     name = "enter",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the jail's entrypoint, or the configured shell, on this terminal: enter JAIL [-- ARGS...]",
+      "Runs the jail's entrypoint, or the configured shell, on this terminal: enter JAIL [--] [ARG...]",
       "ARGS go to the entrypoint after the arguments it was created with.",
       "The shell's prompt names the jail: PS1 is \"(robojail JAIL) $ \" unless the shell's own"
           + " rc file sets one, and the hostname is the jail's name."
@@ -27,7 +27,11 @@ final class EnterCommand extends JailCommand {
   @Parameters(index = "0", paramLabel = "JAIL", description = "The jail.")
   String name;
 
-  @Parameters(index = "1..*", arity = "0..*", description = "Arguments for the entrypoint.")
+  @Parameters(
+      index = "1..*",
+      arity = "0..*",
+      paramLabel = "ARG",
+      description = "Arguments for the entrypoint.")
   List<String> args = new ArrayList<>();
 
   @Override

@@ -104,7 +104,13 @@ final class Errors {
   }
 
   static int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
-    report(cl.getErr(), e instanceof ParameterException p ? usageLine(p) : message(e), e);
+    String line = e instanceof ParameterException p ? usageLine(p) : message(e);
+    // A bad name, port or mode the command checked itself is as much a usage error as one
+    // picocli found: it ends with the help to read too.
+    if (e instanceof InvalidInputException) {
+      line += "; see '" + helpCommand(cl) + "'";
+    }
+    report(cl.getErr(), line, e);
     return exitCode(e, cl);
   }
 
@@ -130,6 +136,11 @@ final class Errors {
         boolean isCommand = !cl.getSubcommands().isEmpty() && !first.startsWith("-");
         what = (isCommand ? "unknown command: " : "unknown option or argument: ") + first;
       }
+    }
+    // `help nope`: picocli's help command words it differently, and suggests nothing
+    if (e.getValue() != null && what.equals("Unknown subcommand '" + e.getValue() + "'.")) {
+      what = "unknown command: " + e.getValue();
+      suggestions = new UnmatchedArgumentException(cl, List.of(e.getValue())).getSuggestions();
     }
     StringBuilder line = new StringBuilder(what);
     if (!suggestions.isEmpty()) {

@@ -9,8 +9,8 @@ import picocli.CommandLine.Parameters;
     name = "exec",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a command in a running jail, beside the session that started it: exec NAME -- CMD"
-          + " ARGS...",
+      "Runs a command in a running jail, beside the session that started it: exec JAIL [--]"
+          + " COMMAND [ARG...]",
       "It sees the jail's processes, files and network, has the same protections, and ends when"
           + " the jail ends. Exits with the command's status."
     },
@@ -20,7 +20,11 @@ final class ExecCommand extends JailCommand {
   @Parameters(index = "0", paramLabel = "JAIL", description = "The running jail.")
   String name;
 
-  @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments.")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "COMMAND",
+      description = "The command and its arguments.")
   List<String> command = new ArrayList<>();
 
   @Override

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
     name = "forward",
     mixinStandardHelpOptions = true,
     description = {
-      "Opens a port of a running jail on the host's 127.0.0.1: forward NAME PORT[:JAILPORT]",
+      "Opens a port of a running jail on the host's 127.0.0.1: forward JAIL PORT[:JAILPORT]",
       "A browser on the host then reaches a dev server or a login callback inside (Codex's login"
           + " listens on 1455). Runs until the jail ends or Ctrl-C."
     },
@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
       "  robojail forward fix-tests 9000:3000     # the host's 9000 to the jail's 3000"
     })
 final class ForwardCommand extends JailCommand {
-  @Parameters(index = "0", description = "The running jail.")
+  @Parameters(index = "0", paramLabel = "JAIL", description = "The running jail.")
   String name;
 
   @Parameters(
@@ -77,6 +77,7 @@ final class ForwardCommand extends JailCommand {
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new InvalidInputException("not a port (1-65535) in " + all + ": " + s);
+    throw new InvalidInputException(
+        s.equals(all) ? "not a port (1-65535): " + s : "not a port (1-65535) in " + all + ": " + s);
   }
 }

@@ -21,6 +21,7 @@ final class RelocateCommand extends JailCommand {
 
   @Option(
       names = {"-r", "--repo"},
+      paramLabel = "DIR",
       required = true,
       description = "The repository's new path.")
   Path repo;

@@ -20,7 +20,9 @@ class AgentCliTest {
             world, "create", "--name", "a", "--repo", repo.dir.toString(), "--agent", "clod");
     assertEquals(2, r.code(), r.out() + r.err());
     assertEquals(
-        "robojail: unknown agent profile clod; known profiles: aider, claude, codex\n", r.err());
+        "robojail: unknown agent profile clod; known profiles: aider, claude, codex;"
+            + " see 'robojail create --help'\n",
+        r.err());
     Result list = InProcess.run(world, "list");
     assertTrue(list.out().lines().noneMatch(l -> l.startsWith("a ")), list.out());
   }

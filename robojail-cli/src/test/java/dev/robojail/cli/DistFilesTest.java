@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.Programs;
+import dev.robojail.testkit.TestWorld;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The man pages and completion files of the distribution, read by the real programs that will read
- * them: groff renders each page without a warning, bash and fish complete a partial command line
- * from the files, zsh parses its function.
+ * them: groff renders each page without a warning, and each shell parses its completion file, which
+ * is exactly what {@code robojail completion SHELL} prints ({@link CompletionTest} drives the
+ * scripts).
  */
 class DistFilesTest {
   @TempDir Path share;
@@ -53,6 +55,73 @@ class DistFilesTest {
     String plain = status.replaceAll(".\b", "");
     assertTrue(plain.contains("--json"), plain);
     assertTrue(plain.contains("robojail status"), plain);
+  }
+
+  /**
+   * Each page, as man(1) shows it, names the options {@code --help} names, and starts with a NAME
+   * line of one sentence (what whatis and apropos show).
+   */
+  @Test
+  void manShowsEachPageWithTheOptionsOfItsHelp() throws Exception {
+    Programs.require("/usr/bin/man", "man-db");
+    write();
+    TestWorld world = TestWorld.in(Files.createDirectories(share.resolve("world")));
+    List<String> commands = new ArrayList<>(Robojail.SUBCOMMANDS.keySet());
+    commands.add(0, null);
+    for (String command : commands) {
+      String page = command == null ? "robojail.1" : "robojail-" + command + ".1";
+      Result shown =
+          run(List.of("env", "MANWIDTH=200", "man", "-l", share.resolve("man/man1/" + page)));
+      assertEquals(0, shown.code(), page + ": " + shown.err());
+      assertEquals("", shown.err(), page);
+      String text = shown.out().replaceAll(".\b", "");
+      String name = text.substring(text.indexOf("NAME\n") + 5, text.indexOf("\nSYNOPSIS"));
+      assertEquals(1, name.strip().lines().count(), page + " NAME:\n" + name);
+      Result help =
+          command == null
+              ? InProcess.run(world, "--help")
+              : InProcess.run(world, command, "--help");
+      assertTrue(manOptions(text).contains("--help"), page + ":\n" + text);
+      assertEquals(optionNames(help.out()), manOptions(text), page);
+    }
+  }
+
+  // picocli's option lines: "  -f, --force   …" or "      --json   …"
+  private static Set<String> optionNames(String help) {
+    Set<String> names = new TreeSet<>();
+    help.lines()
+        .filter(l -> l.matches(" {2}(-\\w, |    )--?[\\w-]+.*"))
+        .forEach(l -> names.addAll(optionWords(l.strip())));
+    return names;
+  }
+
+  private static Set<String> manOptions(String page) {
+    int from = page.indexOf("\nOPTIONS\n");
+    if (from < 0) {
+      return Set.of();
+    }
+    Set<String> names = new TreeSet<>();
+    String section = page.substring(from + 9);
+    for (String l : section.lines().toList()) {
+      if (!l.isEmpty() && !l.startsWith(" ")) {
+        break; // the next section
+      }
+      if (l.matches(" {7}--?[\\w-].*")) {
+        names.addAll(optionWords(l.strip()));
+      }
+    }
+    return names;
+  }
+
+  private static List<String> optionWords(String line) {
+    List<String> names = new ArrayList<>();
+    for (String word : line.split("[ ,=]+")) {
+      if (!word.matches("--?[\\w-]+")) {
+        break;
+      }
+      names.add(word);
+    }
+    return names;
   }
 
   @Command(
@@ -91,59 +160,44 @@ class DistFilesTest {
   }
 
   @Test
-  void bashCompletesSubcommandsAndOptionsFromTheFile() throws Exception {
+  void theCompletionFilesAreWhatRobojailCompletionPrints() throws Exception {
+    write();
+    TestWorld world = TestWorld.in(Files.createDirectories(share.resolve("world")));
+    for (Completions.Shell shell : Completions.Shell.values()) {
+      Result printed = InProcess.run(world, "completion", shell.name());
+      assertEquals(0, printed.code(), printed.toString());
+      assertEquals(
+          printed.out(),
+          Files.readString(share.resolve(DistFiles.completionFile(shell))),
+          shell.name());
+    }
+  }
+
+  @Test
+  void eachShellParsesItsFile() throws Exception {
+    write();
     Programs.require("/bin/bash", "bash");
-    Path file = write().resolve("bash-completion/completions/robojail");
-    assertEquals(List.of("list"), bashComplete(file, "robojail", "li"));
-    assertTrue(bashComplete(file, "robojail", "status", "--").contains("--json"));
-  }
-
-  private List<String> bashComplete(Path file, String... words) throws Exception {
-    String script =
-        "source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 )); "
-            + "COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE}; _complete_robojail; "
-            + "printf '%s\\n' \"${COMPREPLY[@]}\"";
-    List<Object> argv = new ArrayList<>(List.of("/bin/bash", "-c", script, "bash", file));
-    argv.addAll(List.of(words));
-    Result r = run(argv);
-    assertEquals(0, r.code(), r.err());
-    return r.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-  }
-
-  @Test
-  void fishCompletesSubcommandsWithTheirDescriptions() throws Exception {
-    Programs.require("/usr/bin/fish", "fish");
-    Path file = write().resolve("fish/vendor_completions.d/robojail.fish");
-    Result r =
-        run(
-            List.of(
-                "/usr/bin/fish",
-                "--no-config",
-                "-c",
-                "source $argv[1]; complete -C 'robojail li'",
-                file));
-    assertEquals(0, r.code(), r.err());
-    assertEquals("", r.err());
-    assertTrue(r.out().startsWith("list\tLists the jails."), r.out());
-    Result opts =
-        run(
-            List.of(
-                "/usr/bin/fish",
-                "--no-config",
-                "-c",
-                "source $argv[1]; complete -C 'robojail status --'",
-                file));
-    assertTrue(opts.out().contains("--json"), opts.out());
-  }
-
-  @Test
-  void zshParsesItsCompletionFunction() throws Exception {
     Programs.require("/usr/bin/zsh", "zsh");
-    Path file = write().resolve("zsh/site-functions/_robojail");
-    assertTrue(Files.readString(file).startsWith("#compdef robojail\n"));
-    Result r = run(List.of("/usr/bin/zsh", "-n", file));
-    assertEquals(0, r.code(), r.err());
-    assertEquals("", r.err());
+    Programs.require("/usr/bin/fish", "fish");
+    for (List<Object> check :
+        List.of(
+            List.<Object>of(
+                "/bin/bash", "-n", share.resolve(DistFiles.completionFile(Completions.Shell.bash))),
+            List.<Object>of(
+                "/usr/bin/zsh",
+                "-n",
+                share.resolve(DistFiles.completionFile(Completions.Shell.zsh))),
+            List.<Object>of(
+                "/usr/bin/fish",
+                "-n",
+                share.resolve(DistFiles.completionFile(Completions.Shell.fish))))) {
+      Result r = run(check);
+      assertEquals(0, r.code(), check + ": " + r.err());
+      assertEquals("", r.err(), check.toString());
+    }
+    assertTrue(
+        Files.readString(share.resolve(DistFiles.completionFile(Completions.Shell.zsh)))
+            .startsWith("#compdef robojail\n"));
   }
 
   @Test

@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Programs;
 import dev.robojail.testkit.TestWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +71,49 @@ class DoctorTest {
     assertTrue(configLine.matches("config +FAIL .*config.toml:1.*network_enabled.*"), configLine);
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("robojail: doctor found problems: config: "), r.err());
+    // one FAIL for the file, not one more for each check that needs it
+    assertEquals(1, r.out().lines().filter(l -> l.contains(" FAIL ")).count(), r.out());
+    assertEquals(1, r.err().split("config.toml:1").length - 1, r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("state +info not read .*")), r.out());
+    assertTrue(
+        r.out().lines().anyMatch(l -> l.matches("paths +info config .*config.toml \\(invalid\\)")),
+        r.out());
+  }
+
+  /**
+   * The kernel's errno becomes the setting to change: in a user namespace of its own whose limit of
+   * user namespaces is 0 (a limit its owner may set), the sandbox's clone3 fails with ENOSPC, and
+   * doctor names user.max_user_namespaces and the command that raises it.
+   */
+  @Test
+  void enospcFromClone3BecomesTheSysctlToRaise(@TempDir Path tmp) throws Exception {
+    Programs.require("/usr/bin/unshare", "util-linux");
+    MainProcess main = new MainProcess(TestWorld.in(tmp));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "/usr/bin/unshare",
+                "--user",
+                "--map-root-user",
+                "/bin/sh",
+                "-c",
+                "echo 0 >/proc/sys/user/max_user_namespaces && exec \"$@\"",
+                "sh"));
+    command.addAll(main.javaCommand(Map.of()));
+    command.add("doctor");
+    Path out = tmp.resolve("out");
+    Path err = tmp.resolve("err");
+    Process p = main.start(command, Map.of(), out, err);
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES), "doctor did not end");
+    String printed = Files.readString(out);
+    assertEquals(4, p.exitValue(), printed + Files.readString(err));
+    String namespaces =
+        printed.lines().filter(l -> l.startsWith("namespaces ")).findFirst().orElseThrow();
+    assertTrue(namespaces.matches("namespaces +FAIL .*clone3.*ENOSPC.*"), namespaces);
+    assertTrue(
+        namespaces.contains("user.max_user_namespaces = 0")
+            && namespaces.contains("sudo sysctl user.max_user_namespaces="),
+        namespaces);
   }
 
   @Test
