@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Makes jails: checks the repository, the starting point and the entrypoint, reserves the name,
@@ -148,6 +149,7 @@ final class JailCreator {
     Thread onSignal = new Thread(rollback::onSignal, "robojail-create-rollback");
     Runtime.getRuntime().addShutdownHook(onSignal);
     try {
+      rollback.beginSteps();
       if (!store.putIfAbsent(reservation)) {
         throw new JailConflictException("jail " + name + " exists");
       }
@@ -200,6 +202,7 @@ final class JailCreator {
           });
       return ready;
     } catch (IOException | RuntimeException e) {
+      rollback.endSteps();
       if (Git.isEnding()) {
         // A signal ended git under us: the JVM is exiting, and the hook's line is the message.
         rollback.onSignal();
@@ -212,6 +215,7 @@ final class JailCreator {
       throw new JailException(
           TerminalSafe.sanitizeLine("cannot create jail " + name + ": " + describe(e)), e);
     } finally {
+      rollback.endSteps();
       try {
         Runtime.getRuntime().removeShutdownHook(onSignal);
       } catch (IllegalStateException e) {
@@ -237,11 +241,19 @@ final class JailCreator {
    * from a shutdown hook, while the creating thread may still be running: git is stopped first, so
    * nothing writes into what is deleted, and the hook returns, letting the JVM halt, only once the
    * rollback is complete, whichever thread did it).
+   *
+   * <p>The creating thread makes the jail's files while it holds {@link #steps}, and the hook takes
+   * it before it deletes anything: stopping git only stops the git steps, and a directory or file
+   * that the thread made in Java just after the rollback had deleted it outlived the rollback, with
+   * no entry left that would have the next command remove it (so the next create refused the name:
+   * "the jail directory exists already").
    */
   private final class Rollback {
     private final JailState reservation;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final ReentrantLock steps = new ReentrantLock();
+    private boolean signalled; // guarded by steps
     volatile boolean reserved;
     volatile boolean worktreeMade;
 
@@ -249,25 +261,41 @@ final class JailCreator {
       this.reservation = reservation;
     }
 
+    /** The creating thread's steps begin; none does once a signal's rollback has begun. */
+    void beginSteps() {
+      steps.lock();
+      if (signalled) {
+        steps.unlock();
+        throw new JailException("interrupted");
+      }
+    }
+
+    /** The creating thread makes nothing more (it may roll back, which takes no lock). */
+    void endSteps() {
+      if (steps.isHeldByCurrentThread()) {
+        steps.unlock();
+      }
+    }
+
     /** From the shutdown hook, or from the creating thread when git ended for that reason. */
     void onSignal() {
       Git.endAll();
-      Exception failure = new JailException("interrupted");
-      if (run(failure)) {
-        // The one line a user sees on Ctrl-C; a library's JVM is ending anyway.
-        System.err.println(
-            "robojail: interrupted; jail "
-                + reservation.name()
-                + " was not created (rolled back"
-                + (failure.getSuppressed().length == 0
-                    ? ")"
-                    : " in part; the next robojail command finishes it)"));
-        System.err.flush();
+      // Waits for the step in progress: ended git makes it fail at once, a step in Java is short.
+      steps.lock();
+      try {
+        signalled = true;
+      } finally {
+        steps.unlock();
       }
+      run(new JailException("interrupted"), true);
     }
 
     /** Rolls back; false if another thread did (this one then waits until it is done). */
     boolean run(Exception failure) {
+      return run(failure, false);
+    }
+
+    private boolean run(Exception failure, boolean fromSignal) {
       if (!reserved) {
         return false;
       }
@@ -281,6 +309,19 @@ final class JailCreator {
       }
       try {
         undo(failure);
+        if (fromSignal) {
+          // The one line a user sees on Ctrl-C; a library's JVM is ending anyway. Said before the
+          // hook may return: once it has, the JVM halts, and a line the creating thread was about
+          // to print was lost.
+          System.err.println(
+              "robojail: interrupted; jail "
+                  + reservation.name()
+                  + " was not created (rolled back"
+                  + (failure.getSuppressed().length == 0
+                      ? ")"
+                      : " in part; the next robojail command finishes it)"));
+          System.err.flush();
+        }
       } finally {
         finished.countDown();
       }

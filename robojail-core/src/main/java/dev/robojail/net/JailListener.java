@@ -175,6 +175,9 @@ final class JailListener implements AutoCloseable {
     }
     join(acceptor);
     watch.interrupt();
+    // Joined like the acceptor: close() promises that none of the listener's threads outlives it
+    // (NetworkTest, as nobody under load, once found the idle watch still alive after close).
+    join(watch);
     kernel.close(listenFd);
     List<Relay> open = new ArrayList<>(live);
     open.forEach(Relay::abort);

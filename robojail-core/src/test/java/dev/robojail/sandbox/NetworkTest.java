@@ -375,10 +375,16 @@ class NetworkTest {
   @Test
   void theSandboxsOwnLoopbackWorksInEveryMode() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    // The server takes a free port and says which: with the host's network a fixed one could be
+    // another program's (or another run's of this test), and then curl would ask that one.
     String script =
-        "python3 -m http.server 18080 --bind 127.0.0.1 --directory /etc >/dev/null 2>&1 &"
-            + " for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18080/ && break; sleep 0.1; done;"
-            + " curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/; kill $!";
+        "python3 -c 'import functools, http.server as h\n"
+            + "s = h.HTTPServer((\"127.0.0.1\", 0),"
+            + " functools.partial(h.SimpleHTTPRequestHandler, directory=\"/etc\"))\n"
+            + "print(s.server_port, flush=True)\n"
+            + "s.serve_forever()' > /tmp/port 2>/dev/null &"
+            + " until [ -s /tmp/port ] || ! kill -0 $! 2>/dev/null; do sleep 0.05; done;"
+            + " curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:$(cat /tmp/port)/; kill $!";
     for (Network n : List.of(Network.loopback(), Network.proxy(policy(null)), Network.host())) {
       assertEquals("200", ok(base(n), script), n.toString());
     }

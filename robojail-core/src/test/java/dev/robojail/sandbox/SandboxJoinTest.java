@@ -56,6 +56,24 @@ class SandboxJoinTest {
             .stdout(Stdio.discard())
             .start();
     pidfd = kernel.pidfdOpen((int) first.pid(), 0);
+    // A session that joins before the first's init has forked its command takes PID 2 itself (its
+    // command is forked into the same PID namespace): then the first's is PID 3, and a joined
+    // script waiting for PID 2 to be sleep waited for ever (seen as nobody under load).
+    dev.robojail.ffm.Await.until(
+        "the first session's command running as sleep",
+        () ->
+            ProcessHandle.of(first.pid()).stream()
+                .flatMap(ProcessHandle::children)
+                .anyMatch(
+                    c -> {
+                      try {
+                        return Files.readString(Path.of("/proc", c.pid() + "", "comm"))
+                            .strip()
+                            .equals("sleep");
+                      } catch (java.io.IOException gone) {
+                        return false;
+                      }
+                    }));
     return b;
   }
 

@@ -26,9 +26,11 @@ class TerminalRelayTest {
     Programs.require("/usr/bin/script", "script(1), Debian's bsdutils");
     Programs.require("/bin/bash", "bash");
     String java = TestJvm.java();
+    // script(1) gives its terminal no size when its own input is a pipe (stty size: 0 0)
     String command =
         String.join(
             " ",
+            "stty rows 33 cols 101; exec",
             java,
             "--enable-native-access=ALL-UNNAMED",
             "-cp",
@@ -61,17 +63,21 @@ class TerminalRelayTest {
       // a terminal of the jail's own /dev/pts, which tty names, of the caller's size
       type(keys, "test -t 0 && test -t 1 && echo $((6*7)) is-a-terminal $(tty); stty size\r");
       waitFor(screen, "42 is-a-terminal /dev/pts/0");
+      waitFor(screen, "33 101");
       type(keys, "sleep 100.1\r");
-      awaitForeground("sleep 100.1");
+      awaitForeground(p, "sleep 100.1");
       type(keys, "\u0003"); // Ctrl-C: the jail's terminal interrupts its foreground job
       type(keys, "echo interrupted=$?\r");
       waitFor(screen, "interrupted=130");
       type(keys, "sleep 101.1\r");
-      awaitForeground("sleep 101.1");
+      awaitForeground(p, "sleep 101.1");
       type(keys, "\u001a"); // Ctrl-Z: stopped, back to the shell
       waitFor(screen, "Stopped");
-      type(keys, "jobs; kill -9 %1; wait; echo back\r");
-      waitFor(screen, "back");
+      // bash's wait returns at once for a stopped job, and a SIGKILLed one is gone only once
+      // bash has reaped it: until then "exit" finds stopped jobs and does not exit (seen starved)
+      type(keys, "jobs; kill -9 %1; while kill -0 %1 2>/dev/null; do sleep 0.05; done\r");
+      type(keys, "echo back=$((40+2))\r");
+      waitFor(screen, "back=42");
       type(keys, "exit 7\r");
       assertTrue(p.waitFor(90, TimeUnit.SECONDS), screen.toString());
       assertEquals(7, p.exitValue(), screen.toString());
@@ -140,33 +146,34 @@ class TerminalRelayTest {
   }
 
   /**
-   * Waits until a process whose command line is {@code command} is the foreground job of its
-   * terminal: its process group ({@code /proc/PID/stat} field 5) is the terminal's (field 8). Only
-   * then do Ctrl-C and Ctrl-Z reach it rather than the shell that is about to start it.
+   * Waits until a process of this test's terminal whose command line is {@code command} is the
+   * foreground job of that terminal: its process group ({@code /proc/PID/stat} field 5) is the
+   * terminal's (field 8). Only then do Ctrl-C and Ctrl-Z reach it rather than the shell that is
+   * about to start it. Only descendants of {@code script} count: another run of this test on the
+   * same machine has a {@code sleep 101.1} in the foreground of its own terminal, and a key typed
+   * on the strength of that one reaches the shell here, which flushes the line it has not read.
    */
-  private static void awaitForeground(String command) {
+  private static void awaitForeground(Process script, String command) {
     Await.until(
         command + " in the foreground of its terminal",
-        () -> {
-          try (var procs = Files.list(Path.of("/proc"))) {
-            return procs.anyMatch(
-                d -> {
-                  try {
-                    String cmdline = Files.readString(d.resolve("cmdline")).replace('\0', ' ');
-                    if (!cmdline.strip().equals(command)) {
-                      return false;
-                    }
-                    String stat = Files.readString(d.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    return f[2].equals(f[5]); // fields 5 and 8, counted from field 3
-                  } catch (java.io.IOException | RuntimeException notAProcess) {
-                    return false;
-                  }
-                });
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
+        () ->
+            script
+                .descendants()
+                .anyMatch(
+                    h -> {
+                      Path d = Path.of("/proc", Long.toString(h.pid()));
+                      try {
+                        String cmdline = Files.readString(d.resolve("cmdline")).replace('\0', ' ');
+                        if (!cmdline.strip().equals(command)) {
+                          return false;
+                        }
+                        String stat = Files.readString(d.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        return f[2].equals(f[5]); // fields 5 and 8, counted from field 3
+                      } catch (java.io.IOException | RuntimeException gone) {
+                        return false;
+                      }
+                    }));
   }
 
   /** Waits (bounded, to catch a hang; not a timing check) until the screen shows {@code s}. */
