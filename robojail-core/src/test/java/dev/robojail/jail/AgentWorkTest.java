@@ -2,6 +2,7 @@ package dev.robojail.jail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
@@ -186,5 +187,70 @@ class AgentWorkTest {
     assertTrue(turn.contains("\"sandbox_mode\":\"danger-full-access\""), turn);
     assertFalse(r.output().contains("sandbox error"), r.output());
     assertEquals(before, hostFiles(), "nothing of the user's home or repository changed");
+  }
+
+  @Test
+  void anAgentsOwnSandboxAskedForIsRefusedInOneLineBeforeTheAgentRuns() throws IOException {
+    Path claude = AgentPackages.claude();
+    Path codex = AgentPackages.codex();
+    Jails jails = world.jails();
+    InvalidInputException atCreate =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                jails.create(
+                    CreateOptions.builder("y", repo.dir)
+                        .entrypoint(List.of(codex.toString(), "--full-auto"))
+                        .build()));
+    assertTrue(atCreate.getMessage().contains(AgentProfile.OWN_SANDBOX_OFF), atCreate.getMessage());
+    assertTrue(jails.list().isEmpty(), "nothing was made");
+
+    jails.create(
+        CreateOptions.builder("x", repo.dir).entrypoint(List.of(codex.toString())).build());
+    InvalidInputException atRun =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                jails.run(
+                    "x",
+                    List.of(codex.toString(), "exec", "-s", "workspace-write", "hi"),
+                    false,
+                    b -> b.stdin(Stdio.discard())));
+    assertTrue(
+        atRun
+            .getMessage()
+            .startsWith("codex's own sandbox is asked for (--sandbox workspace-write)"),
+        atRun.getMessage());
+
+    // The jail (its agent) turns Claude Code's sandbox on in the project's settings: the next run
+    // of the agent says so, and other commands still run.
+    JailState c =
+        jails.create(
+            CreateOptions.builder("c", repo.dir).entrypoint(List.of(claude.toString())).build());
+    Result wrote =
+        run(
+            jails,
+            "c",
+            List.of(
+                "/bin/sh",
+                "-c",
+                "mkdir -p .claude && echo '{\"sandbox\":{\"enabled\":true}}' >"
+                    + " .claude/settings.json && echo wrote"));
+    assertTrue(wrote.output().contains("wrote"), wrote.output());
+    InvalidInputException claudeRun =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                jails.run(
+                    "c",
+                    List.of(claude.toString(), "-p", "hi"),
+                    false,
+                    b -> b.stdin(Stdio.discard())));
+    assertTrue(
+        claudeRun
+            .getMessage()
+            .contains("sandbox.enabled in " + c.worktree().resolve(".claude/settings.json")),
+        claudeRun.getMessage());
+    assertEquals(0, api.toolCalls(), "no agent ran");
   }
 }
