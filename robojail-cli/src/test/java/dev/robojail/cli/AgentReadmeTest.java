@@ -25,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @NeedsUserNamespaces
 class AgentReadmeTest {
-  static final String COMMAND = "uname -n > proof.txt && echo \"ran in $(cat proof.txt)\"";
-
   @TempDir Path tmp;
   TestWorld world;
   TestRepo repo;
@@ -38,16 +36,11 @@ class AgentReadmeTest {
   void setUp() {
     world = TestWorld.in(tmp);
     repo = world.repo("project");
-    api = FakeModelApi.start(COMMAND);
+    api = FakeModelApi.start(FakeModelApi.PROOF_COMMAND);
     world.config(
-        "network = \"none\"\n"
-            + "host_ports = ["
-            + api.port()
-            + "]\n"
-            + "env_passthrough = [\"ANTHROPIC_BASE_URL\", \"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC\"]\n"
-            + "extra_ro_binds = [\""
-            + AgentPackages.dir()
-            + "\"]\n");
+        api.jailConfig(AgentPackages.dir())
+            + "env_passthrough = [\"ANTHROPIC_BASE_URL\","
+            + " \"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC\"]\n");
     robojail = new MainProcess(world);
     // Installed with npm, on PATH, as the README's first line has it.
     AgentPackages.claude();

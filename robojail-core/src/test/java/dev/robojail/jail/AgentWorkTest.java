@@ -35,10 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @NeedsUserNamespaces
 class AgentWorkTest {
-  // Written where the agent runs it, the jail's worktree; the jail's hostname is its name, so the
-  // file says the command ran in the jail and not on the host.
-  static final String COMMAND = "uname -n > proof.txt && echo \"ran in $(cat proof.txt)\"";
-
   @TempDir Path tmp;
   TestWorld world;
   TestRepo repo;
@@ -50,16 +46,8 @@ class AgentWorkTest {
     world = TestWorld.in(tmp);
     repo = world.repo("repo");
     home = world.home();
-    api = FakeModelApi.start(COMMAND);
-    // No network but the jail's own loopback and the one host port the fake API listens on.
-    world.config(
-        "network = \"none\"\n"
-            + "host_ports = ["
-            + api.port()
-            + "]\n"
-            + "extra_ro_binds = [\""
-            + AgentPackages.dir()
-            + "\"]\n");
+    api = FakeModelApi.start(FakeModelApi.PROOF_COMMAND);
+    world.config(api.jailConfig(AgentPackages.dir()));
     write(".claude/.credentials.json", AgentJailTest.claudeToken("sk-ant-oat01-host"));
     write(".claude.json", "{\"userID\":\"u1\",\"hasCompletedOnboarding\":true}");
     write(".codex/auth.json", "{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"sk-test-01234\"}");

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,13 @@ import tools.jackson.databind.node.ObjectNode;
  * and answered 404.
  */
 public final class FakeModelApi implements AutoCloseable {
+  /**
+   * A tool command that proves where it ran: written in the agent's working directory, the jail's
+   * worktree, and the jail's hostname is its name, which the output repeats.
+   */
+  public static final String PROOF_COMMAND =
+      "uname -n > proof.txt && echo \"ran in $(cat proof.txt)\"";
+
   /** The id of the one tool call, in both protocols. */
   public static final String CALL_ID = "call_robojail_1";
 
@@ -67,6 +75,19 @@ public final class FakeModelApi implements AutoCloseable {
   /** The port on the host's {@code 127.0.0.1}. */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * The lines of robojail's {@code config.toml} for a jail that reaches this server and nothing
+   * else: the jail's own loopback, this port of the host's at {@code host.robojail.internal}, and
+   * the agent packages under {@code agents} visible read-only.
+   */
+  public String jailConfig(Path agents) {
+    return "network = \"none\"\nhost_ports = ["
+        + port()
+        + "]\nextra_ro_binds = [\""
+        + agents
+        + "\"]\n";
   }
 
   /** The shell command the tool call asks for. */
@@ -123,6 +144,15 @@ public final class FakeModelApi implements AutoCloseable {
     x.getResponseBody().write(bytes);
   }
 
+  private static boolean offers(JsonNode request, String tool) {
+    for (JsonNode t : request.path("tools")) {
+      if (t.path("name").asString("").equals(tool)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private synchronized void conversation(HttpExchange x) {
     conversationHeaders.add(Map.copyOf(x.getRequestHeaders()));
   }
@@ -130,10 +160,7 @@ public final class FakeModelApi implements AutoCloseable {
   // Anthropic Messages, streamed: message_start, one content block (start, delta, stop),
   // message_delta with the stop reason, message_stop.
   private String messages(JsonNode request, HttpExchange x) {
-    boolean shellOffered = false;
-    for (JsonNode tool : request.path("tools")) {
-      shellOffered |= tool.path("name").asString("").equals("Bash");
-    }
+    boolean shellOffered = offers(request, "Bash");
     String result = null;
     for (JsonNode message : request.path("messages")) {
       for (JsonNode block : message.path("content")) {
@@ -212,10 +239,7 @@ public final class FakeModelApi implements AutoCloseable {
   // OpenAI Responses, streamed: response.created, one response.output_item.done (the function
   // call, or the final message), response.completed with its usage.
   private String responses(JsonNode request, HttpExchange x) {
-    boolean shellOffered = false;
-    for (JsonNode tool : request.path("tools")) {
-      shellOffered |= tool.path("name").asString("").equals("exec_command");
-    }
+    boolean shellOffered = offers(request, "exec_command");
     String output = null;
     for (JsonNode item : request.path("input")) {
       if (item.path("type").asString("").equals("function_call_output")
