@@ -381,13 +381,109 @@ final class AgentHome {
     writeInside(home, name, Json.MAPPER.writeValueAsBytes(mine));
   }
 
+  /**
+   * Refuses, in one line, a command that would start the agent's own sandbox, which cannot work in
+   * a jail ({@link AgentProfile#OWN_SANDBOX_OFF}): left to run, Codex's and Claude Code's first
+   * sandboxed command fails, and the agent reports the turn done. Codex asks for it on its command
+   * line ({@code --sandbox}/{@code -s} or {@code -c sandbox_mode=} other than {@code
+   * danger-full-access}, {@code --full-auto}); robojail writes {@code danger-full-access} into the
+   * jail's own config. Claude Code's is off unless settings turn it on, and the worktree's settings
+   * (the project's, which win over the jail's home) may.
+   *
+   * @param worktree the jail's worktree, whose {@code .claude} settings Claude Code reads
+   * @param home the jail's home, likewise
+   * @throws InvalidInputException naming what asks for the sandbox and what to do instead
+   */
+  static void refuseOwnSandbox(
+      AgentProfile profile, List<String> command, Path worktree, Path home) {
+    if (!AgentProfiles.runs(profile, command)) {
+      return;
+    }
+    String asked =
+        switch (profile.settings()) {
+          case CODEX -> codexSandboxOption(command.subList(1, command.size()));
+          case CLAUDE -> claudeSandboxSetting(worktree, home);
+          case NONE -> null;
+        };
+    if (asked != null) {
+      throw new InvalidInputException(
+          TerminalSafe.sanitizeLine(
+              profile.name()
+                  + "'s own sandbox is asked for ("
+                  + asked
+                  + "), but "
+                  + AgentProfile.OWN_SANDBOX_OFF
+                  + (profile.settings() == AgentProfile.Settings.CODEX
+                      ? ": leave the option out (the jail's ~/.codex/config.toml has sandbox_mode"
+                          + " = \"danger-full-access\")"
+                      : ": set sandbox.enabled to false there")));
+    }
+  }
+
+  private static final String FULL_ACCESS = "danger-full-access";
+
+  // The option of Codex's command line that picks a sandboxed mode, as Codex's parser reads it.
+  private static String codexSandboxOption(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      String next = i + 1 < args.size() ? args.get(i + 1) : "";
+      if (a.equals("--")) {
+        return null;
+      }
+      if (a.equals("--full-auto")) {
+        return a;
+      }
+      String mode = null;
+      String config = null;
+      if (a.equals("-s") || a.equals("--sandbox")) {
+        mode = next;
+      } else if (a.startsWith("--sandbox=")) {
+        mode = a.substring("--sandbox=".length());
+      } else if (a.startsWith("-s") && !a.startsWith("--")) {
+        mode = a.substring(2);
+      } else if (a.equals("-c") || a.equals("--config")) {
+        config = next;
+      } else if (a.startsWith("--config=")) {
+        config = a.substring("--config=".length());
+      } else if (a.startsWith("-c") && !a.startsWith("--")) {
+        config = a.substring(2);
+      }
+      if (config != null) {
+        int eq = config.indexOf('=');
+        if (eq > 0 && config.substring(0, eq).strip().equals("sandbox_mode")) {
+          mode = config.substring(eq + 1).strip().replaceAll("^[\"']|[\"']$", "");
+        }
+      }
+      if (mode != null && !mode.equals(FULL_ACCESS)) {
+        return (config != null ? "-c " + config : "--sandbox " + mode);
+      }
+    }
+    return null;
+  }
+
+  // The first of Claude Code's settings files that turns its sandbox on: {"sandbox":{"enabled":
+  // true}}. Read as a credential is, without following a link the jail planted.
+  private static String claudeSandboxSetting(Path worktree, Path home) {
+    for (Map.Entry<Path, String> f :
+        List.of(
+            Map.entry(worktree, ".claude/settings.local.json"),
+            Map.entry(worktree, ".claude/settings.json"),
+            Map.entry(home, ".claude/settings.json"))) {
+      byte[] bytes = readInside(f.getKey(), f.getValue());
+      if (jsonObject(bytes).path("sandbox").path("enabled").asBoolean(false)) {
+        return "sandbox.enabled in " + f.getKey().resolve(f.getValue());
+      }
+    }
+    return null;
+  }
+
   private static final Pattern SANDBOX_MODE =
       Pattern.compile("(?m)^[ \\t]*sandbox_mode[ \\t]*=.*$");
 
   /**
-   * The jail's {@code ~/.codex/config.toml}: the worktree trusted, and with the own sandbox off,
-   * {@code sandbox_mode = "danger-full-access"}, which Codex then reports instead of failing its
-   * first command. The rest is the jail's own configuration.
+   * The jail's {@code ~/.codex/config.toml}: the worktree trusted, and its own sandbox off ({@code
+   * sandbox_mode = "danger-full-access"}, {@link AgentProfile#OWN_SANDBOX_OFF}), which Codex then
+   * reports instead of failing its first command. The rest is the jail's own configuration.
    */
   private static void codexConfig(Path home, AgentProfile profile, String worktree)
       throws IOException {
@@ -397,12 +493,10 @@ final class AgentHome {
     int firstTable = firstTableHeader(text);
     String top = text.substring(0, firstTable);
     String rest = text.substring(firstTable);
-    if (profile.ownSandbox() == AgentProfile.OwnSandbox.OFF) {
-      String line =
-          "sandbox_mode = \"danger-full-access\" # robojail is the sandbox (set by robojail)";
-      Matcher m = SANDBOX_MODE.matcher(top);
-      top = m.find() ? m.replaceAll(Matcher.quoteReplacement(line)) : line + "\n" + top;
-    }
+    String line =
+        "sandbox_mode = \"danger-full-access\" # robojail is the sandbox (set by robojail)";
+    Matcher m = SANDBOX_MODE.matcher(top);
+    top = m.find() ? m.replaceAll(Matcher.quoteReplacement(line)) : line + "\n" + top;
     String header = "[projects." + tomlString(worktree) + "]";
     if (!rest.contains(header)) {
       rest =

@@ -31,7 +31,6 @@ import java.util.Objects;
  *     model server, say), added to the configuration's and the jail's {@code host_ports}
  * @param settings whose settings robojail writes the worktree's trust (and the decision about the
  *     agent's own sandbox) in
- * @param ownSandbox what becomes of the agent's own sandbox inside the jail
  */
 public record AgentProfile(
     String name,
@@ -46,8 +45,7 @@ public record AgentProfile(
     List<String> caches,
     List<String> hosts,
     List<Integer> hostPorts,
-    Settings settings,
-    OwnSandbox ownSandbox) {
+    Settings settings) {
 
   /** Whose settings file robojail writes the jail's decisions in. */
   public enum Settings {
@@ -60,23 +58,25 @@ public record AgentProfile(
      */
     CLAUDE,
     /**
-     * Codex: {@code ~/.codex/config.toml}'s {@code [projects."<worktree>"] trust_level} and, with
-     * {@link OwnSandbox#OFF}, {@code sandbox_mode = "danger-full-access"}.
+     * Codex: {@code ~/.codex/config.toml}'s {@code [projects."<worktree>"] trust_level} and {@code
+     * sandbox_mode = "danger-full-access"}.
      */
     CODEX
   }
 
-  /** The agent's own sandbox inside the jail. */
-  public enum OwnSandbox {
-    /**
-     * Turned off: robojail is the sandbox. The agents' own sandboxes make nested user namespaces,
-     * which the jail refuses (each one opens kernel code to the jail that it otherwise cannot
-     * reach); left on, the agent's first command would fail.
-     */
-    OFF,
-    /** The jail allows nested user namespaces, so that the agent's own sandbox works inside. */
-    NESTED
-  }
+  /**
+   * Why the agent's own sandbox is always off in a jail, for the line that refuses a command asking
+   * for it. Both agents' sandboxes are bubblewrap in a nested user namespace, and inside a jail it
+   * cannot start: as the jail's uid 0 (robojail run as root) any uid map of the nested namespace
+   * maps the jail's uid 0, which the kernel allows only to a creator with {@code CAP_SETFCAP}, and
+   * the jail holds no capabilities ("setting up uid map: Operation not permitted"); as any other
+   * user the map is written, but bubblewrap's first mount is refused by the jail's seccomp filter,
+   * which keeps the mount table as it was built ("Failed to make / slave"). Opening either would
+   * give code in the jail the kernel surface robojail keeps closed, to run a weaker sandbox inside
+   * a stronger one.
+   */
+  public static final String OWN_SANDBOX_OFF =
+      "an agent's own sandbox cannot work inside a jail, and robojail is the sandbox";
 
   public AgentProfile {
     Objects.requireNonNull(name, "name");
@@ -84,7 +84,6 @@ public record AgentProfile(
     Objects.requireNonNull(credentialKey, "credentialKey");
     Objects.requireNonNull(accountFile, "accountFile");
     Objects.requireNonNull(settings, "settings");
-    Objects.requireNonNull(ownSandbox, "ownSandbox");
     args = List.copyOf(args);
     credentials = List.copyOf(credentials);
     accountKeys = List.copyOf(accountKeys);
@@ -136,10 +135,7 @@ public record AgentProfile(
     if (settings != Settings.NONE) {
       lines.add("the worktree is trusted in the agent's settings (the jail's own copy)");
     }
-    lines.add(
-        ownSandbox == OwnSandbox.OFF
-            ? "the agent's own sandbox: off (robojail is the sandbox)"
-            : "the agent's own sandbox: on, with nested user namespaces allowed in the jail");
+    lines.add("the agent's own sandbox: off (robojail is the sandbox)");
     return List.copyOf(lines);
   }
 }

@@ -184,16 +184,27 @@ public final class AgentProfiles {
     if (entrypoint == null || entrypoint.isEmpty()) {
       return Optional.empty();
     }
+    Set<String> names = programNames(entrypoint.getFirst());
+    return new TreeMap<>(profiles())
+        .values().stream().filter(p -> names.contains(baseName(Path.of(p.command())))).findFirst();
+  }
+
+  /** Whether {@code command} runs the profile's agent, by the names {@link #inferFrom} knows. */
+  static boolean runs(AgentProfile profile, List<String> command) {
+    return !command.isEmpty()
+        && programNames(command.getFirst()).contains(baseName(Path.of(profile.command())));
+  }
+
+  private static Set<String> programNames(String first) {
     Set<String> names = new java.util.HashSet<>();
-    Path program = Path.of(entrypoint.getFirst());
-    names.add(baseName(program));
     try {
+      Path program = Path.of(first);
+      names.add(baseName(program));
       names.add(baseName(program.toRealPath()));
     } catch (IOException | RuntimeException e) {
       // not there (yet): the typed name decides
     }
-    return new TreeMap<>(profiles())
-        .values().stream().filter(p -> names.contains(baseName(Path.of(p.command())))).findFirst();
+    return names;
   }
 
   private static String baseName(Path p) {
@@ -241,8 +252,8 @@ public final class AgentProfiles {
                 }
               }),
           ports("host_ports"),
-          choice("settings", AgentProfile.Settings.class, AgentProfile.Settings.NONE),
-          choice("own_sandbox", AgentProfile.OwnSandbox.class, AgentProfile.OwnSandbox.OFF));
+          ownSandboxOff(
+              choice("settings", AgentProfile.Settings.class, AgentProfile.Settings.NONE)));
     }
 
     private static List<String> sortedKeys() {
@@ -360,6 +371,21 @@ public final class AgentProfiles {
         out.put(k, s);
       }
       return out;
+    }
+
+    // own_sandbox stays a key so that a profile says so, but "off" is its one value: the agent's
+    // own sandbox cannot work in a jail (AgentProfile.OWN_SANDBOX_OFF). "nested" used to be one.
+    private AgentProfile.Settings ownSandboxOff(AgentProfile.Settings settings) {
+      String raw = string("own_sandbox", "off");
+      if (!raw.equals("off")) {
+        throw problem(
+            "own_sandbox",
+            "own_sandbox must be \"off\", not "
+                + ConfigLoader.describe(raw)
+                + ": "
+                + AgentProfile.OWN_SANDBOX_OFF);
+      }
+      return settings;
     }
 
     private <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {

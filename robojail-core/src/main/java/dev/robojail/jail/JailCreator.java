@@ -122,6 +122,9 @@ final class JailCreator {
     String base = info.commit();
     List<String> resolvedEntrypoint =
         entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint, agent);
+    // Said now rather than at the first enter: the project's settings as the jail will get them.
+    List<String> entry = resolvedEntrypoint;
+    agent.ifPresent(a -> AgentHome.refuseOwnSandbox(a, entry, top, layout.home(jailName)));
     String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
     Path worktree = layout.worktree(jailName);
 

@@ -98,6 +98,7 @@ final class JailProfile {
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     Path jailHome = home(b, jail, user);
+    agent.ifPresent(a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome));
     HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
@@ -197,14 +198,13 @@ final class JailProfile {
 
   // The agent's login, account and settings are files robojail writes into the jail's home (its
   // own copies: nothing the jail changes there reaches the host, but a refreshed credential,
-  // checked); its own sandbox is off, or works with nested user namespaces.
+  // checked); its own sandbox is off (AgentProfile.OWN_SANDBOX_OFF).
   private void agentLogin(Sandbox.Builder b, JailState jail, AgentProfile agent) {
     // A session joining a running jail must not put the host's login over a token the agent
     // refreshed meanwhile: the first session's end writes that back.
     if (!jail.isAlive()) {
       agentHome.prepare(jail, agent);
     }
-    b.allowUserNamespaces(agent.ownSandbox() == AgentProfile.OwnSandbox.NESTED);
   }
 
   private static void agentEnvironment(Map<String, String> env, AgentProfile agent) {

@@ -33,7 +33,9 @@ class AgentProfilesTest {
     assertEquals(List.of("OPENAI_API_KEY"), codex.loginEnv());
     assertTrue(claude.hosts().contains("api.anthropic.com:443"));
     assertTrue(codex.hosts().contains("api.openai.com:443"));
-    assertEquals(AgentProfile.OwnSandbox.OFF, codex.ownSandbox());
+    assertTrue(
+        codex.exposes().contains("the agent's own sandbox: off (robojail is the sandbox)"),
+        codex.exposes().toString());
     assertTrue(claude.caches().contains(".m2/repository"));
     // The Maven cache, never its settings (passwords): those stay hidden.
     assertTrue(claude.caches().stream().noneMatch(c -> c.contains("settings")));
@@ -56,7 +58,7 @@ class AgentProfilesTest {
             [agent.claude]
             command = "claude"
             args = ["--verbose"]
-            own_sandbox = "nested"
+            own_sandbox = "off"
             [agent.aider]
             command = "aider"
             credentials = [".aider/token.json"]
@@ -65,7 +67,6 @@ class AgentProfilesTest {
             hosts = ["api.openai.com:443"]
             """);
     assertEquals(List.of("--verbose"), p.require("claude").args());
-    assertEquals(AgentProfile.OwnSandbox.NESTED, p.require("claude").ownSandbox());
     assertEquals(List.of(), p.require("claude").credentials(), "the user's table, as written");
     AgentProfile aider = p.require("aider");
     assertEquals("false", aider.environment().get("AIDER_CHECK_UPDATE"));
@@ -83,7 +84,9 @@ class AgentProfilesTest {
         "an absolute path|[agent.x]\\ncommand = \"x\"\\ncaches = [\"/var/cache\"]|3|relative to the home",
         "a bad variable|[agent.x]\\ncommand = \"x\"\\nlogin_env = [\"A-B\"]|3|not an environment variable",
         "a bad host|[agent.x]\\ncommand = \"x\"\\nhosts = [\"exa mple.com\"]|3|hosts[0]",
-        "a bad choice|[agent.x]\\ncommand = \"x\"\\nown_sandbox = \"maybe\"|3|must be one of \"off\", \"nested\"",
+        "a bad choice|[agent.x]\\ncommand = \"x\"\\nsettings = \"maybe\"|3|must be one of \"none\", \"claude\", \"codex\"",
+        "the own sandbox nested|[agent.x]\\ncommand = \"x\"\\nown_sandbox = \"nested\"|3|"
+            + "own_sandbox must be \"off\", not \"nested\": an agent's own sandbox cannot work",
         "a bad name|[agent.X]\\ncommand = \"x\"|1|lowercase letters",
         "not a table|agent = 3|1|agent must be a table",
       })
