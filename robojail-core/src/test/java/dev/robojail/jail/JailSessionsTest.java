@@ -289,6 +289,51 @@ class JailSessionsTest {
     }
   }
 
+  /**
+   * 127.0.0.1 is every local user's: another user's client (uid 65534 here, while robojail runs as
+   * root) connects to the forward and gets nothing of the jail's server, while the owner's own
+   * client, before and after, gets the page.
+   */
+  @Test
+  void anotherLocalUserCannotUseTheForward() throws Exception {
+    Assumptions.assumeTrue(
+        dev.robojail.ffm.Syscalls.getuid() == 0, "needs root, to run a client as another user");
+    Programs.require("/usr/bin/python3", "python3");
+    Programs.require("/usr/bin/setpriv", "util-linux");
+    Programs.require("/usr/bin/curl", "curl");
+    startJail("touch running; exec python3 -m http.server 8765 --bind 127.0.0.1");
+    try (PortForward forward = jails.forward("j", 0, 8765)) {
+      List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+      forward.onNote(notes::add);
+      String url = "http://127.0.0.1:" + forward.hostPort() + "/README";
+      Await.until("the owner's client gets the page", () -> curl(url, false).equals("hello\n"));
+      assertEquals("", curl(url, true), "uid 65534 got an answer from the jail");
+      Await.until("a note", () -> !notes.isEmpty());
+      assertTrue(notes.getFirst().contains("uid 65534"), notes.toString());
+      assertEquals("hello\n", curl(url, false), "the owner still gets it");
+    }
+  }
+
+  // curl's body, or "" when it got none (refused, closed without an answer)
+  private static String curl(String url, boolean asNobody) {
+    List<String> argv = new java.util.ArrayList<>();
+    if (asNobody) {
+      argv.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    }
+    argv.addAll(List.of("/usr/bin/curl", "-s", "--max-time", "10", url));
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return p.waitFor() == 0 ? out : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void forwardToAPortNobodyListensOnClosesTheConnectionAndSaysWhy() throws Exception {
     startJail("touch running; exec sleep 600");
