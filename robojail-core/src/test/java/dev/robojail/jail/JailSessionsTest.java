@@ -118,6 +118,35 @@ class JailSessionsTest {
     assertEquals("2", seen.get(1));
   }
 
+  /**
+   * The process that joins is the host's (a JVM with its own descriptors, environment and working
+   * directory); none of it reaches the joined command: it has the descriptors, environment and
+   * working directory the first session's command has, and its parent is out of the jail's sight.
+   */
+  @Test
+  void aJoinedSessionInheritsNothingOfTheHostSideThatJoinedIt() throws Exception {
+    String probe =
+        "ls /proc/self/fd | tr '\\n' ' ' > %1$s-fd; tr '\\0' '\\n' < /proc/self/environ | sort"
+            + " > %1$s-env; readlink /proc/self/cwd > %1$s-cwd;"
+            + " echo $PPID > %1$s-ppid;";
+    startJail(probe.formatted("/tmp/first") + " touch running; exec sleep 600");
+    try (var _ = Files.newInputStream(worktree.resolve("running"))) {
+      // a descriptor the JVM holds while it joins
+      assertEquals(0, exec(probe.formatted("joined") + " cp /tmp/first-* ."));
+    }
+    for (String what : List.of("fd", "env")) {
+      assertEquals(
+          Files.readString(worktree.resolve("first-" + what)),
+          Files.readString(worktree.resolve("joined-" + what)),
+          what);
+    }
+    assertEquals(worktree + "\n", Files.readString(worktree.resolve("joined-cwd")));
+    assertEquals("0\n", Files.readString(worktree.resolve("joined-ppid")), "a parent outside");
+    assertTrue(
+        Files.readString(worktree.resolve("joined-fd")).matches("0 1 2 3 "),
+        Files.readString(worktree.resolve("joined-fd")));
+  }
+
   @Test
   void aSecondRunJoinsTheRunningJailInsteadOfFailing() throws Exception {
     startJail("echo from-the-first > /tmp/shared; touch running; exec sleep 600");
