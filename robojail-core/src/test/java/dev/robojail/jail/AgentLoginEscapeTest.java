@@ -16,8 +16,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The escape suite's attack on the one thing that flows from a jail to the host: the credential an
@@ -99,10 +97,16 @@ class AgentLoginEscapeTest {
    * the key twice or appends a second document: the host's file is either its own or the host's
    * with the refreshed token alone, never anything else the jail wrote.
    */
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("claudePlants")
-  void onlyTheRefreshedTokensOwnValueReachesTheHostsClaudeLogin(String what, String plant)
-      throws IOException {
+  // One test, not a parameterized one: .ci/as-nobody compares the namespace tests it discovers
+  // (a parameterized method counts as none) with those that ran.
+  @Test
+  void onlyTheRefreshedTokensOwnValueReachesTheHostsClaudeLogin() throws IOException {
+    for (Object[] p : claudePlants().toList()) {
+      plantedBesideTheToken((String) p[0], (String) p[1]);
+    }
+  }
+
+  private void plantedBesideTheToken(String what, String plant) throws IOException {
     write(CLAUDE, "{\"claudeAiOauth\":{\"accessToken\":\"host\",\"refreshToken\":\"r\"}}");
     jailWrites("claude", CLAUDE, plant);
     String after = host(CLAUDE);
