@@ -60,6 +60,11 @@ final class AgentHome {
   // In a holder: every run makes an AgentHome, and databind's start-up is paid only by agent jails.
   private static final class Json {
     static final JsonMapper MAPPER = JsonMapper.builder().build();
+    static final JsonMapper STRICT =
+        JsonMapper.builder()
+            .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
   }
 
   private final JailLayout layout;
@@ -121,8 +126,9 @@ final class AgentHome {
    *   <li>the host has no such file: nothing flows either way (a login made inside stays in that
    *       jail's home);
    *   <li>only the jail's copy changed, and it is a credential (a plain file with one link, at most
-   *       {@link #MAX_CREDENTIAL} bytes, a JSON object with the profile's key): it flows back, by
-   *       an atomic rename beside the host's file — the agent refreshed its token;
+   *       {@link #MAX_CREDENTIAL} bytes, a JSON object with the profile's key): the agent refreshed
+   *       its token, and that key's value alone flows back into the host's file ({@link
+   *       #refreshed}), by an atomic rename beside it;
    *   <li>otherwise the host's file is copied in: the host's login wins over anything else the jail
    *       left there.
    * </ul>
@@ -147,12 +153,17 @@ final class AgentHome {
       String last = record.getProperty(credential, "");
       String hostDigest = digest(host);
       try {
-        if (inside != null
-            && !digest(inside).equals(last)
-            && hostDigest.equals(last)
-            && isCredential(inside, profile.credentialKey())) {
-          writeBack(hostFile, inside);
-          record.setProperty(credential, digest(inside));
+        byte[] refreshed =
+            inside != null && !digest(inside).equals(last) && hostDigest.equals(last)
+                ? refreshed(host, inside, profile.credentialKey())
+                : null;
+        if (refreshed != null) {
+          writeBack(hostFile, refreshed);
+          if (!Arrays.equals(refreshed, inside)) {
+            // Both sides agree on what flowed, so the next run copies nothing either way.
+            writeInside(home, credential, refreshed);
+          }
+          record.setProperty(credential, digest(refreshed));
           back.add(credential);
         } else if (inside == null || !Arrays.equals(host, inside)) {
           writeInside(home, credential, host);
@@ -227,12 +238,52 @@ final class AgentHome {
     }
   }
 
-  static boolean isCredential(byte[] bytes, String key) {
+  /**
+   * What of the jail's copy flows back, or null for nothing: the host's own file with only the
+   * credential's key ({@code key}) set to the jail's value, written anew, so that no other key the
+   * jail added or changed (an API key of another account, MCP or hook settings, a duplicate key two
+   * JSON parsers would read differently, bytes after the object) reaches the host. The value must
+   * be an object where the host's is one (a refresh replaces a login, never adds one the host did
+   * not have), and an {@code account_id} in it must be the host's: a refresh keeps the account.
+   * With no key named, the jail's file may only give the host's own keys new values of the same
+   * JSON type.
+   */
+  static byte[] refreshed(byte[] host, byte[] inside, String key) {
+    ObjectNode mine = strictObject(host);
+    ObjectNode theirs = strictObject(inside);
+    if (mine == null || theirs == null) {
+      return null;
+    }
+    ObjectNode merged = mine.deepCopy();
+    if (key.isEmpty()) {
+      for (String name : theirs.propertyNames()) {
+        JsonNode was = mine.get(name);
+        if (was == null || was.getNodeType() != theirs.get(name).getNodeType()) {
+          return null;
+        }
+        merged.set(name, theirs.get(name));
+      }
+    } else {
+      if (!(mine.get(key) instanceof ObjectNode was)
+          || !(theirs.get(key) instanceof ObjectNode now)) {
+        return null;
+      }
+      JsonNode account = was.get("account_id");
+      if (account != null && !account.equals(now.get("account_id"))) {
+        return null;
+      }
+      merged.set(key, now);
+    }
+    return Json.MAPPER.writeValueAsBytes(merged);
+  }
+
+  // One JSON object and nothing after it, without a key given twice.
+  private static ObjectNode strictObject(byte[] bytes) {
     try {
-      JsonNode node = Json.MAPPER.readTree(bytes);
-      return node != null && node.isObject() && (key.isEmpty() || node.has(key));
+      JsonNode node = Json.STRICT.readTree(bytes);
+      return node instanceof ObjectNode o ? o : null;
     } catch (JacksonException e) {
-      return false;
+      return null;
     }
   }
 

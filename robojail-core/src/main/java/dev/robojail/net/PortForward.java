@@ -11,6 +11,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -22,8 +26,9 @@ import java.util.function.Consumer;
  * the host reaches a dev server or an OAuth login callback inside. Each connection accepted on the
  * host gets a connection made inside the jail's own network namespace ({@link Connector}; the JVM
  * cannot enter that namespace, so a helper makes it there and hands it over), and bytes are copied
- * both ways. Only the host's loopback is listened on. It ends when the jail's PID 1 ends (its pidfd
- * becomes readable) or when closed.
+ * both ways. Only the host's loopback is listened on, and only connections made by the user's own
+ * processes are forwarded (the owner of the client's socket, as the kernel lists it). It ends when
+ * the jail's PID 1 ends (its pidfd becomes readable) or when closed.
  */
 public final class PortForward implements AutoCloseable {
   private static final int BUFFER = 32 * 1024;
@@ -118,6 +123,19 @@ public final class PortForward implements AutoCloseable {
 
   private void serve(Socket host) {
     open.add(host);
+    OptionalInt owner = owner(host.getPort(), server.getLocalPort());
+    if (owner.isEmpty() || owner.getAsInt() != kernel.getuid()) {
+      // 127.0.0.1 is every local user's: another user's process reaches the jail through nobody.
+      notes.accept(
+          "refused a connection from "
+              + (owner.isEmpty() ? "an unknown process" : "uid " + owner.getAsInt())
+              + ": only uid "
+              + kernel.getuid()
+              + " may use this forward");
+      closeQuietly(host);
+      open.remove(host);
+      return;
+    }
     int fd;
     try {
       fd = inside.connect();
@@ -176,6 +194,35 @@ public final class PortForward implements AutoCloseable {
     } catch (IOException | SyscallException e) {
       closeQuietly(host);
     }
+  }
+
+  /**
+   * The uid owning the client's end of a loopback connection from {@code peerPort} to {@code
+   * hostPort}, as the kernel lists it in {@code /proc/net/tcp} (or {@code tcp6}, for a client whose
+   * socket is IPv6); empty when no such entry is found (the client went away).
+   */
+  static OptionalInt owner(int peerPort, int hostPort) {
+    String local = String.format(":%04X", peerPort);
+    String remote = String.format("0100007F:%04X", hostPort);
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(Path.of(table));
+      } catch (IOException e) {
+        continue; // no IPv6 here
+      }
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
+        String[] f = line.strip().split("\\s+");
+        if (f.length > 7
+            && f[1].endsWith("0100007F" + local)
+            && f[2].endsWith(remote)
+            && f[7].chars().allMatch(Character::isDigit)) {
+          return OptionalInt.of(Integer.parseInt(f[7]));
+        }
+      }
+    }
+    return OptionalInt.empty();
   }
 
   // A pidfd polls readable once its process has exited.

@@ -354,6 +354,11 @@ final class TerminalFilter {
             if (c == '=' || c == '>') {
               keypad = c == '=';
             }
+            if (c == 'n' || c == 'o') {
+              // LS2/LS3 map G2/G3 into GL, as SO does G1: left so, the shell after the jail would
+              // be drawn in whatever set those hold (line drawing); SI (LS0) undoes all three.
+              shifted = true;
+            }
             emit(ESC);
             emit(c);
           }

@@ -2,6 +2,7 @@ package dev.robojail.jail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
@@ -163,6 +164,43 @@ class HostSideEscapeTest {
     TestRepo.run(wt, "checkout", "-q", "side");
     assertFalse(Files.exists(marker), "git on the host ran what the jail planted");
     assertEquals(1, jails.status("j").commitsSinceBase());
+  }
+
+  /**
+   * The jail plants links to a host file and a host directory, FIFOs and a socket in its worktree
+   * (some committed) and in its home: status, diff, the merge preview and destroy open none of them
+   * and follow none: no byte of the host's files shows, nothing blocks on a FIFO, and destroy
+   * removes the links, never what they point to.
+   */
+  @Test
+  void linksFifosAndSocketsTheJailPlantsAreNeitherFollowedNorOpenedOnTheHost() throws IOException {
+    Path secret = Files.writeString(tmp.resolve("secret.txt"), "TOPSECRET-7f3a\n");
+    Path secretDir = Files.createDirectories(tmp.resolve("secret-dir"));
+    Files.writeString(secretDir.resolve("kept.txt"), "TOPSECRET-dir\n");
+    String plant =
+        "set -e; ln -s %1$s leak.txt; ln -s %2$s leak-dir; ln -s %2$s/kept.txt deep.txt;"
+            + " git add leak.txt leak-dir; git commit -q -m links;"
+            + " ln -s %1$s untracked-leak.txt; mkfifo fifo; mkdir d; mkfifo d/fifo;"
+            + " python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"sock\")';"
+            + " ln -s %2$s ~/dir-link; ln -s %1$s ~/file-link; mkfifo ~/fifo";
+    assertEquals(0, inJail(plant.formatted(secret, secretDir)));
+    String seen =
+        assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(120),
+            () -> {
+              JailStatus status = jails.status("j");
+              assertTrue(status.uncommittedChanges());
+              MergePlan plan = jails.planMerge("j");
+              return status + "\n" + jails.diff("j") + "\n" + plan;
+            });
+    assertFalse(seen.contains("TOPSECRET"), seen);
+    assertTrue(seen.contains("leak.txt"), "the links are shown, as links: " + seen);
+    Path jailHome = jails.home(jail);
+    jails.destroyJail("j", true);
+    assertFalse(Files.exists(jailHome, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertFalse(Files.exists(wt, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertEquals("TOPSECRET-7f3a\n", Files.readString(secret));
+    assertEquals("TOPSECRET-dir\n", Files.readString(secretDir.resolve("kept.txt")));
   }
 
   private void configure(String toml) {

@@ -115,6 +115,35 @@ class JailSessionsTest {
     assertEquals("2", seen.get(1));
   }
 
+  /**
+   * The process that joins is the host's (a JVM with its own descriptors, environment and working
+   * directory); none of it reaches the joined command: it has the descriptors, environment and
+   * working directory the first session's command has, and its parent is out of the jail's sight.
+   */
+  @Test
+  void aJoinedSessionInheritsNothingOfTheHostSideThatJoinedIt() throws Exception {
+    String probe =
+        "ls /proc/self/fd | tr '\\n' ' ' > %1$s-fd; tr '\\0' '\\n' < /proc/self/environ | sort"
+            + " > %1$s-env; readlink /proc/self/cwd > %1$s-cwd;"
+            + " echo $PPID > %1$s-ppid;";
+    startJail(probe.formatted("/tmp/first") + " touch running; exec sleep 600");
+    try (var _ = Files.newInputStream(worktree.resolve("running"))) {
+      // a descriptor the JVM holds while it joins
+      assertEquals(0, exec(probe.formatted("joined") + " cp /tmp/first-* ."));
+    }
+    for (String what : List.of("fd", "env")) {
+      assertEquals(
+          Files.readString(worktree.resolve("first-" + what)),
+          Files.readString(worktree.resolve("joined-" + what)),
+          what);
+    }
+    assertEquals(worktree + "\n", Files.readString(worktree.resolve("joined-cwd")));
+    assertEquals("0\n", Files.readString(worktree.resolve("joined-ppid")), "a parent outside");
+    assertTrue(
+        Files.readString(worktree.resolve("joined-fd")).matches("0 1 2 3 "),
+        Files.readString(worktree.resolve("joined-fd")));
+  }
+
   @Test
   void aSecondRunJoinsTheRunningJailInsteadOfFailing() throws Exception {
     startJail("echo from-the-first > /tmp/shared; touch running; exec sleep 600");
@@ -283,6 +312,51 @@ class JailSessionsTest {
       first.get(30, TimeUnit.SECONDS);
       first = null;
       assertTrue(forward.awaitEnd(30, TimeUnit.SECONDS), "the forward outlived the jail");
+    }
+  }
+
+  /**
+   * 127.0.0.1 is every local user's: another user's client (uid 65534 here, while robojail runs as
+   * root) connects to the forward and gets nothing of the jail's server, while the owner's own
+   * client, before and after, gets the page.
+   */
+  @Test
+  void anotherLocalUserCannotUseTheForward() throws Exception {
+    Assumptions.assumeTrue(
+        dev.robojail.ffm.Syscalls.getuid() == 0, "needs root, to run a client as another user");
+    Programs.require("/usr/bin/python3", "python3");
+    Programs.require("/usr/bin/setpriv", "util-linux");
+    Programs.require("/usr/bin/curl", "curl");
+    startJail("touch running; exec python3 -m http.server 8765 --bind 127.0.0.1");
+    try (PortForward forward = jails.forward("j", 0, 8765)) {
+      List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+      forward.onNote(notes::add);
+      String url = "http://127.0.0.1:" + forward.hostPort() + "/README";
+      Await.until("the owner's client gets the page", () -> curl(url, false).equals("hello\n"));
+      assertEquals("", curl(url, true), "uid 65534 got an answer from the jail");
+      // Earlier notes are of the owner's tries while the server was starting.
+      Await.until("a note", () -> notes.stream().anyMatch(n -> n.contains("from uid 65534")));
+      assertEquals("hello\n", curl(url, false), "the owner still gets it");
+    }
+  }
+
+  // curl's body, or "" when it got none (refused, closed without an answer)
+  private static String curl(String url, boolean asNobody) {
+    List<String> argv = new java.util.ArrayList<>();
+    if (asNobody) {
+      argv.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    }
+    argv.addAll(List.of("/usr/bin/curl", "-s", "--max-time", "10", url));
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return p.waitFor() == 0 ? out : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

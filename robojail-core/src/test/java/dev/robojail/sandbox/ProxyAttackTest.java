@@ -162,6 +162,78 @@ class ProxyAttackTest {
     assertEquals(1, hosts.size(), "only the well-formed request reached the server: " + hosts);
   }
 
+  /**
+   * Spellings of a loopback address or of an allowed name that some parser, resolver or kernel
+   * would read as a place the allowlist does not list: numeric forms, IPv6 forms of loopback and of
+   * mapped, NAT64 and scoped addresses, a second trailing dot, %-encoding, user names, a Unicode
+   * lookalike. Each is refused before anything is connected to; the allowed name in other case and
+   * with one trailing dot still goes through.
+   */
+  @Test
+  void otherSpellingsOfLoopbackOrOfAnAllowedNameAreRefusedBeforeAnyConnection() throws Exception {
+    List<String> refused =
+        List.of(
+            "2130706433",
+            "0x7f000001",
+            "0177.0.0.1",
+            "127.1",
+            "127.000.000.001",
+            "127.0.0.1.",
+            "0.0.0.0",
+            "localhost",
+            "LOCALHOST.",
+            "[::1]",
+            "[0:0:0:0:0:0:0:1]",
+            "[::]",
+            "[::ffff:127.0.0.2]",
+            "[64:ff9b::7f00:1]",
+            "[fe80::1%25lo]",
+            "[fe80::1%lo]",
+            "allowed.test..",
+            "allowed.test%2e",
+            "allowed%2etest",
+            "allowed.test%00.evil",
+            "evil@allowed.test",
+            "allowed.test@127.0.0.1",
+            "\u0430llowed.test");
+    StringBuilder script = new StringBuilder();
+    for (String host : refused) {
+      String py = host.replace("\\", "\\\\").replace("'", "\\'");
+      script
+          .append("ask(('CONNECT ")
+          .append(py)
+          .append(':')
+          .append(port)
+          .append(" HTTP/1.1\\r\\nHost: allowed.test\\r\\n\\r\\n').encode())\n")
+          .append("ask(('GET http://")
+          .append(py)
+          .append(':')
+          .append(port)
+          .append("/ HTTP/1.1\\r\\nHost: allowed.test\\r\\n\\r\\n').encode())\n");
+    }
+    for (String allowed : List.of("ALLOWED.Test", "allowed.test.")) {
+      script
+          .append("ask(b'GET http://")
+          .append(allowed)
+          .append(':')
+          .append(port)
+          .append("/ HTTP/1.1\\r\\n\\r\\n')\n");
+    }
+    String out =
+        run(policy(dir.resolve("spellings.log"), EgressPolicy.Limits.DEFAULT), script.toString());
+    List<String> lines = out.lines().toList();
+    assertEquals(2 * refused.size() + 2, lines.size(), out);
+    for (int i = 0; i < 2 * refused.size(); i++) {
+      assertTrue(
+          lines.get(i).startsWith("HTTP/1.1 403 ") || lines.get(i).startsWith("HTTP/1.1 400 "),
+          refused.get(i / 2) + (i % 2 == 0 ? " (CONNECT)" : " (GET)") + ": " + lines.get(i));
+    }
+    assertEquals(
+        List.of("HTTP/1.1 200 OK", "HTTP/1.1 200 OK"),
+        lines.subList(lines.size() - 2, lines.size()));
+    assertEquals(2, hosts.size(), "only the allowed name's two requests arrived: " + hosts);
+  }
+
   @Test
   void theDestinationSeesTheCheckedHostNotTheClientsOwn() throws Exception {
     String out =

@@ -58,6 +58,13 @@ class TerminalFilterTest {
         E + "]104\u0007",
         E + "]50;PWNED\u0007", // font
         E + "]133;A\u0007",
+        E + "]10;?;rgb:ff/00/00\u0007", // a query, then a change of the next colour (xterm)
+        E + "]4;1;?;2;rgb:ff/00/00\u0007",
+        E + "]30;PWNED\u0007", // Konsole's tab title
+        E + "]lPWNED" + E + "\\", // dtterm's title
+        E + "]LPWNED" + E + "\\",
+        "\u0090$qm\u009c", // DECRQSS in UTF-8 encoded C1
+        E + "[201~", // a bracketed paste's end, printed
         E + "Ptmux;" + E + E + "]52;c;PWNED\u0007" + E + "\\", // multiplexer passthrough
         E + "P$qm" + E + "\\", // DECRQSS
         E + "P+q544e" + E + "\\", // XTGETTCAP
@@ -204,6 +211,26 @@ class TerminalFilterTest {
         E + "[?2026l" + E + "[<1u" + E + "[?1049l" + E + "[>4m" + E + "[?25h" + E + "[?1000l" + E
             + "[?1006l" + E + "[?2004l" + E + ">" + E + "[0 q" + E + "[0m",
         r);
+  }
+
+  /**
+   * A locking shift (LS2, LS3) with line drawing designated into G2 or G3 would leave the user's
+   * shell drawn in line-drawing characters after the jail ends, as SO with G1 would: SI undoes it.
+   */
+  @Test
+  void restoreUndoesALockingShiftOfG2OrG3() {
+    for (String shift : List.of("n", "o")) {
+      TerminalFilter f = new TerminalFilter();
+      byte[] in = utf8(E + "*0" + E + "+0" + E + shift + "qqq");
+      assertEquals(
+          E + "*0" + E + "+0" + E + shift + "qqq",
+          new String(f.filter(in, 0, in.length), StandardCharsets.US_ASCII));
+      assertEquals(
+          "\u000f", new String(f.restore(), StandardCharsets.US_ASCII), "after ESC " + shift);
+      byte[] back = utf8("\u000f");
+      f.filter(back, 0, back.length);
+      assertEquals(0, f.restore().length, "SI undid ESC " + shift + " already");
+    }
   }
 
   @Test
