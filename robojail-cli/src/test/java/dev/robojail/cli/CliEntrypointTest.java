@@ -24,6 +24,7 @@ class CliEntrypointTest {
   TestWorld world;
   Path home;
   Path repo;
+  String lastRaw;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -73,7 +74,7 @@ class CliEntrypointTest {
             + "]\n";
     Result plain = onATerminal(robojail, Map.of(), "enter", "e");
     assertEquals(0, plain.code(), plain.err());
-    assertEquals(defaults, plain.out());
+    assertEquals(defaults, plain.out(), rawShown());
   }
 
   @Test
@@ -90,7 +91,7 @@ class CliEntrypointTest {
         created.out());
     Result entered = onATerminal(robojail, env, "enter", "a", "--", "--continue", "two words");
     assertEquals(0, entered.code(), entered.err());
-    assertEquals("[-v]\n[--continue]\n[two words]\n", entered.out());
+    assertEquals("[-v]\n[--continue]\n[two words]\n", entered.out(), rawShown());
   }
 
   @Test
@@ -107,6 +108,12 @@ class CliEntrypointTest {
             .lines()
             .anyMatch(l -> l.matches("toolchains +warn +path: the PATH entry .* home directory.*")),
         r.out());
+  }
+
+  // A line seen once as nobody under load went missing: the terminal's bytes, escaped, say why.
+  private String rawShown() {
+    return "the terminal showed: "
+        + lastRaw.replace("\033", "<ESC>").replace("\r", "<CR>").replace("\0", "<NUL>");
   }
 
   // enter needs a terminal: script(1) gives it one; what the jail prints comes back through it,
@@ -128,6 +135,7 @@ class CliEntrypointTest {
       throw new AssertionError("robojail " + String.join(" ", args) + " did not end");
     }
     // Only the agent's lines: a terminal may add bytes of its own around them (a NUL, resets).
+    lastRaw = Files.readString(out);
     String lines =
         Files.readString(out)
             .lines()
