@@ -72,6 +72,10 @@ public final class Syscalls {
   public static final int SIGUSR1 = 10;
   public static final int SIGTERM = 15;
   public static final int SIGCHLD = 17;
+  public static final int SIGSTOP = 19;
+
+  /** The highest signal number, {@code SIGRTMAX} as the kernel counts. */
+  public static final int SIGRTMAX = 64;
 
   public static final int SIG_BLOCK = 0;
   public static final int SIG_UNBLOCK = 1;
