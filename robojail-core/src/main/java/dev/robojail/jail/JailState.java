@@ -88,35 +88,6 @@ public record JailState(
     }
   }
 
-  /** A jail made without an agent profile. */
-  public JailState(
-      JailName name,
-      Path repo,
-      String branch,
-      String baseCommit,
-      Path worktree,
-      Path gitDir,
-      Instant created,
-      List<String> entrypoint,
-      Phase phase,
-      Supervisor owner,
-      List<Supervisor> sessions) {
-    this(
-        name,
-        repo,
-        branch,
-        baseCommit,
-        worktree,
-        gitDir,
-        created,
-        entrypoint,
-        phase,
-        owner,
-        sessions,
-        "",
-        JailNetwork.CONFIG);
-  }
-
   /** A ready jail with at most one session, as jails were before the lifecycle. */
   public JailState(
       JailName name,
