@@ -28,14 +28,33 @@ public final class SetupRunner {
   private static final int MAP_PRIVATE = 2;
   private static final int MAP_ANONYMOUS = 0x20;
 
-  // Every signal but the two no process can catch or ignore gets its disposition reset.
-  private static final int SIGNALS_RESET = Syscalls.SIGRTMAX - 2;
+  // CLONE_CLEAR_SIGHAND resets handled signals, but one the JVM was started with ignored (nohup, a
+  // background job of a script) stays ignored through exec: Ctrl-C or a hang-up would then do
+  // nothing to the child's command. Every disposition starts at its default, but for the two no
+  // process can catch or ignore. Built once: the steps are the same for every child.
+  private static final List<SetupProgram.Step> SIGNAL_RESETS = signalResets();
 
   /** Steps the runner adds in front of every program. */
-  static final int PROLOGUE_STEPS = 3 + SIGNALS_RESET;
+  static final int PROLOGUE_STEPS = 3 + SIGNAL_RESETS.size();
 
-  // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, an empty mask.
-  private static final byte[] SIG_DFL_ACTION = new byte[32];
+  private static List<SetupProgram.Step> signalResets() {
+    // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, an empty mask.
+    byte[] defaultAction = new byte[32];
+    List<SetupProgram.Step> steps = new ArrayList<>();
+    for (int sig = 1; sig <= Syscalls.SIGRTMAX; sig++) {
+      if (sig != Syscalls.SIGKILL && sig != Syscalls.SIGSTOP) {
+        steps.add(
+            SetupProgram.Step.of(
+                "rt_sigaction",
+                Sysno.RT_SIGACTION,
+                SetupProgram.Arg.of(sig),
+                SetupProgram.Arg.bytes(defaultAction, "{SIG_DFL}"),
+                SetupProgram.Arg.of(0, "NULL"),
+                SetupProgram.Arg.of(8)));
+      }
+    }
+    return List.copyOf(steps);
+  }
 
   /** What the parent does between clone and release, such as writing the id maps. */
   @FunctionalInterface
@@ -103,21 +122,7 @@ public final class SetupRunner {
               SetupProgram.Arg.bytes(new byte[8], "{}"),
               SetupProgram.Arg.of(0, "NULL"),
               SetupProgram.Arg.of(8)));
-      // CLONE_CLEAR_SIGHAND resets handled signals, but one the JVM was started with ignored
-      // (nohup, a background job of a script) stays ignored through exec: Ctrl-C or a hang-up
-      // would then do nothing to the child's command. Every disposition starts at its default.
-      for (int sig = 1; sig <= Syscalls.SIGRTMAX; sig++) {
-        if (sig != Syscalls.SIGKILL && sig != Syscalls.SIGSTOP) {
-          steps.add(
-              SetupProgram.Step.of(
-                  "rt_sigaction",
-                  Sysno.RT_SIGACTION,
-                  SetupProgram.Arg.of(sig),
-                  SetupProgram.Arg.bytes(SIG_DFL_ACTION, "{SIG_DFL}"),
-                  SetupProgram.Arg.of(0, "NULL"),
-                  SetupProgram.Arg.of(8)));
-        }
-      }
+      steps.addAll(SIGNAL_RESETS);
       steps.add(
           SetupProgram.Step.of(
               "close_range",
