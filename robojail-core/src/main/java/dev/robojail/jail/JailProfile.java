@@ -473,7 +473,8 @@ final class JailProfile {
   }
 
   // Returns what the environment needs for this network: in proxy mode, every common client
-  // pointed at the proxy inside, and Maven's settings (which its resolver needs) in a file.
+  // pointed at the proxy inside, and Maven's settings (which its resolver needs) and java's
+  // system properties in files.
   //
   // The jail's own settings (create --network…) win over the configuration's mode and add to its
   // allowlist and host ports. The host ports' name is in /etc/hosts in every mode: with the host's
@@ -499,7 +500,7 @@ final class JailProfile {
                 .withLog(layout.networkLog(jail.name()))
                 .withConfigHint(layout.dirs().configFile().toString());
         b.network(Network.proxy(policy, ports));
-        b.file(ProxyEnvironment.MAVEN_SETTINGS, ProxyEnvironment.mavenSettingsText(), 0644);
+        ProxyEnvironment.files().forEach((path, text) -> b.file(path, text, 0644));
         return ProxyEnvironment.variables();
       }
     }

@@ -9,14 +9,19 @@ import java.util.Map;
  * NO_PROXY} (some the lower-case spelling, some the upper: both are set); Node's {@code fetch}
  * reads them only with {@code NODE_USE_ENV_PROXY=1} (Node 24 and 22.21 on; Node 20 ignores it);
  * Java reads only system properties ({@code -Dhttps.proxyHost}…), which are not set for it: the
- * only variable every JVM obeys, {@code JAVA_TOOL_OPTIONS}, makes every JVM print "Picked up
- * JAVA_TOOL_OPTIONS" on standard error, so that {@code java -version} and the tools that read its
- * output no longer behave as outside. Maven's resolver reads neither, so it gets a settings file
- * with a {@code <proxy>} ({@link #mavenSettingsText()}) through {@code MAVEN_ARGS}.
+ * variables a JVM obeys, {@code JAVA_TOOL_OPTIONS} and the launcher's {@code JDK_JAVA_OPTIONS},
+ * make every {@code java} print "Picked up …" on standard error ({@code java -version}, {@code mvn
+ * -v}, every Gradle or test JVM), so that tools reading that output no longer behave as outside;
+ * the properties are in an argument file instead ({@link #javaArgsText()}), which a command names
+ * ({@code java @/run/robojail/java-proxy.args …}). Maven's resolver reads neither, so it gets a
+ * settings file with a {@code <proxy>} ({@link #mavenSettingsText()}) through {@code MAVEN_ARGS}.
  */
 public final class ProxyEnvironment {
   /** Where the jail finds the Maven settings that name the proxy. */
   public static final String MAVEN_SETTINGS = "/run/robojail/maven-settings.xml";
+
+  /** Where the jail finds the {@code java} argument file that names the proxy. */
+  public static final String JAVA_ARGS = "/run/robojail/java-proxy.args";
 
   // The host ports' name too: its relay is not the proxy, and the proxy would refuse it.
   private static final String NO_PROXY = "localhost,127.0.0.1,::1," + HostPorts.NAME;
@@ -40,6 +45,33 @@ public final class ProxyEnvironment {
     env.put("NODE_USE_ENV_PROXY", "1");
     env.put("MAVEN_ARGS", "-gs " + MAVEN_SETTINGS);
     return env;
+  }
+
+  /**
+   * The files the variables and the README name, by their path inside the jail, in a stable order.
+   */
+  public static Map<String, String> files() {
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put(MAVEN_SETTINGS, mavenSettingsText());
+    files.put(JAVA_ARGS, javaArgsText());
+    return files;
+  }
+
+  /**
+   * The {@code java} launcher's argument file: the proxy for {@code http} and {@code https} (Java's
+   * {@code http.nonProxyHosts} serves both), the jail's own loopback and the host ports' name left
+   * out.
+   */
+  public static String javaArgsText() {
+    StringBuilder b = new StringBuilder();
+    for (String protocol : new String[] {"http", "https"}) {
+      b.append("-D").append(protocol).append(".proxyHost=127.0.0.1\n");
+      b.append("-D").append(protocol).append(".proxyPort=").append(EgressProxy.PORT).append('\n');
+    }
+    return b.append("-Dhttp.nonProxyHosts=localhost|127.*|[::1]|")
+        .append(HostPorts.NAME)
+        .append('\n')
+        .toString();
   }
 
   /**

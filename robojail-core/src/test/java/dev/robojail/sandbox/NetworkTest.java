@@ -13,8 +13,8 @@ import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.EgressProxy;
 import dev.robojail.net.ProxyEnvironment;
+import dev.robojail.testkit.GitHttpBackend;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -55,7 +55,7 @@ class NetworkTest {
     upstream.createContext("/npm/", NetworkTest::packument);
     upstream.createContext("/simple/", NetworkTest::simpleIndex);
     upstream.createContext("/files/", NetworkTest::wheel);
-    upstream.createContext("/git/", NetworkTest::gitBackend);
+    upstream.createContext("/git/", GitHttpBackend.serving(dir.resolve("served"), "/git"));
     upstream.start();
     port = upstream.getAddress().getPort();
   }
@@ -126,59 +126,6 @@ class NetworkTest {
     }
   }
 
-  /** git's smart HTTP, through {@code git http-backend} as a CGI program. */
-  private static void gitBackend(HttpExchange x) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
-    Map<String, String> env = pb.environment();
-    env.put("GIT_PROJECT_ROOT", dir.resolve("served").toString());
-    env.put("GIT_HTTP_EXPORT_ALL", "1");
-    env.put("PATH_INFO", x.getRequestURI().getPath().substring("/git".length()));
-    env.put(
-        "QUERY_STRING",
-        x.getRequestURI().getRawQuery() == null ? "" : x.getRequestURI().getRawQuery());
-    env.put("REQUEST_METHOD", x.getRequestMethod());
-    String type = x.getRequestHeaders().getFirst("Content-Type");
-    env.put("CONTENT_TYPE", type == null ? "" : type);
-    env.put("REMOTE_ADDR", "127.0.0.1");
-    String encoding = x.getRequestHeaders().getFirst("Content-Encoding");
-    if (encoding != null) {
-      env.put("HTTP_CONTENT_ENCODING", encoding);
-    }
-    env.put("GIT_CONFIG_NOSYSTEM", "1");
-    Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    try (OutputStream in = p.getOutputStream();
-        InputStream body = x.getRequestBody()) {
-      body.transferTo(in);
-    }
-    byte[] out;
-    try (InputStream o = p.getInputStream()) {
-      out = o.readAllBytes();
-    }
-    String text = new String(out, StandardCharsets.ISO_8859_1); // one char per byte
-    int split = text.indexOf("\r\n\r\n");
-    int skip = 4;
-    if (split < 0) {
-      split = text.indexOf("\n\n");
-      skip = 2;
-    }
-    int status = 200;
-    for (String line : new String(out, 0, split, StandardCharsets.ISO_8859_1).split("\r?\n")) {
-      int colon = line.indexOf(':');
-      String name = line.substring(0, colon).trim();
-      String value = line.substring(colon + 1).trim();
-      if (name.equalsIgnoreCase("Status")) {
-        status = Integer.parseInt(value.split(" ")[0]);
-      } else {
-        x.getResponseHeaders().add(name, value);
-      }
-    }
-    int length = out.length - split - skip;
-    x.sendResponseHeaders(status, length == 0 ? -1 : length);
-    try (OutputStream o = x.getResponseBody()) {
-      o.write(out, split + skip, length);
-    }
-  }
-
   private static String read(Path p) {
     try {
       return Files.readString(p);
@@ -200,7 +147,7 @@ class NetworkTest {
         .withLog(log);
   }
 
-  private static Sandbox.Builder base(Network network) {
+  static Sandbox.Builder base(Network network) {
     Sandbox.Builder b =
         Sandbox.builder()
             .minimalSystem()
@@ -223,8 +170,13 @@ class NetworkTest {
    * pipe, whose reader then fails with EAGAIN ("std/in stream corrupted").
    */
   private static Object[] run(Sandbox.Builder b, String script) throws Exception {
+    return exec(b, "/bin/sh", "-c", script);
+  }
+
+  /** Runs {@code command} in the sandbox as {@link #run} does. */
+  static Object[] exec(Sandbox.Builder b, String... command) throws Exception {
     SandboxProcess p =
-        b.command("/bin/sh", "-c", script)
+        b.command(command)
             .stdin(Stdio.discard())
             .stdout(Stdio.pipe())
             .redirectErrorStream(true)
@@ -233,7 +185,7 @@ class NetworkTest {
     return new Object[] {p.waitFor(), out};
   }
 
-  private static String ok(Sandbox.Builder b, String script) throws Exception {
+  static String ok(Sandbox.Builder b, String script) throws Exception {
     Object[] r = run(b, script);
     assertEquals(0, r[0], (String) r[1]);
     return (String) r[1];

@@ -2,6 +2,8 @@ package dev.robojail.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -54,9 +57,16 @@ public final class FakeModelApi implements AutoCloseable {
   private final List<Map<String, List<String>>> conversationHeaders = new ArrayList<>();
   private int toolCalls;
 
-  private FakeModelApi(String command) throws IOException {
+  private FakeModelApi(String command, SSLContext tls) throws IOException {
     this.command = command;
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls == null) {
+      server = HttpServer.create(loopback, 16);
+    } else {
+      HttpsServer https = HttpsServer.create(loopback, 16);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
     executor = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -65,8 +75,16 @@ public final class FakeModelApi implements AutoCloseable {
 
   /** Starts a server on an ephemeral port of {@code 127.0.0.1} whose tool call runs {@code cmd}. */
   public static FakeModelApi start(String cmd) {
+    return start(cmd, null);
+  }
+
+  /**
+   * As {@link #start(String)}, over HTTPS with the certificate of {@code tls} when it is not null,
+   * as the vendors' APIs are reached (through a proxy's {@code CONNECT}).
+   */
+  public static FakeModelApi start(String cmd, SSLContext tls) {
     try {
-      return new FakeModelApi(cmd);
+      return new FakeModelApi(cmd, tls);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
