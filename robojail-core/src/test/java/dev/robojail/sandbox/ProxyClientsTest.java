@@ -13,6 +13,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
+import dev.robojail.net.EgressProxy;
 import dev.robojail.net.ProxyEnvironment;
 import dev.robojail.testkit.AgentPackages;
 import dev.robojail.testkit.FakeModelApi;
@@ -501,6 +502,55 @@ class ProxyClientsTest {
               "Write the proof file.");
       assertEquals(0, r[0], (String) r[1]);
       assertTheAgentWorkedThroughTheProxy(api, log, r);
+    }
+  }
+
+  @Test
+  void sshGoesThroughTheProxysConnectWithAProxyCommand() throws Exception {
+    needs("/usr/bin/ssh");
+    needs("/usr/bin/socat");
+    // An SSH server's first move, its banner; what it records is the client's, read through the
+    // tunnel. No key exchange follows: that the bytes flow both ways is what the proxy owes ssh.
+    try (java.net.ServerSocket server =
+        new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<String> banner =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try (java.net.Socket c = server.accept()) {
+                  c.getOutputStream()
+                      .write("SSH-2.0-robojail_test\r\n".getBytes(StandardCharsets.US_ASCII));
+                  return new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              c.getInputStream(), StandardCharsets.US_ASCII))
+                      .readLine();
+                } catch (IOException e) {
+                  return e.toString();
+                }
+              },
+              executor);
+      Path log = dir.resolve("ssh.log");
+      Object[] r =
+          NetworkTest.exec(
+              proxied(log, server.getLocalPort()),
+              "ssh",
+              "-o",
+              "ProxyCommand=socat - PROXY:127.0.0.1:%h:%p,proxyport=" + EgressProxy.PORT,
+              "-o",
+              "BatchMode=yes",
+              "-o",
+              "StrictHostKeyChecking=no",
+              "-o",
+              "UserKnownHostsFile=/dev/null",
+              "-v",
+              "-p",
+              Integer.toString(server.getLocalPort()),
+              "git@allowed.test",
+              "true");
+      String out = (String) r[1];
+      assertTrue(
+          banner.get(30, java.util.concurrent.TimeUnit.SECONDS).startsWith("SSH-2.0-OpenSSH"), out);
+      assertTrue(out.contains("remote software version robojail_test"), out);
+      allowedLines(log, "allowed.test", server.getLocalPort());
     }
   }
 
