@@ -438,70 +438,91 @@ class ProxyClientsTest {
   @ValueSource(strings = {"https", "http"})
   void claudeCodeReachesItsApiByNameThroughTheProxy(String scheme) throws Exception {
     Path claude = AgentPackages.claude();
-    try (FakeModelApi api = FakeModelApi.start(FakeModelApi.PROOF_COMMAND, tls(scheme))) {
-      Path log = dir.resolve("claude-" + scheme + ".log");
-      Object[] r =
-          NetworkTest.exec(
-              proxied(log, api.port()).readOnlyBind(AgentPackages.dir()),
-              "/bin/sh",
-              "-c",
-              "echo '{\"hasCompletedOnboarding\":true}' > ~/.claude.json"
-                  + " && mkdir /tmp/work && cd /tmp/work && exec \"$@\"",
-              "sh",
-              "env",
-              "ANTHROPIC_BASE_URL=" + scheme + "://models.test:" + api.port(),
-              "NODE_EXTRA_CA_CERTS=/upstream.pem",
-              "ANTHROPIC_API_KEY=sk-ant-api03-fake",
-              "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-              "DISABLE_AUTOUPDATER=1",
-              "timeout",
-              "180",
-              claude.toString(),
-              "-p",
-              "Write the proof file.",
-              "--allowedTools",
-              "Bash");
-      assertEquals(0, r[0], (String) r[1]);
-      assertTheAgentWorkedThroughTheProxy(api, log, r);
-    }
+    agentWorksThroughTheProxy(
+        "claude",
+        scheme,
+        "echo '{\"hasCompletedOnboarding\":true}' > ~/.claude.json",
+        baseUrl ->
+            List.of(
+                "ANTHROPIC_BASE_URL=" + baseUrl,
+                "NODE_EXTRA_CA_CERTS=/upstream.pem",
+                "ANTHROPIC_API_KEY=sk-ant-api03-fake",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+                "DISABLE_AUTOUPDATER=1",
+                claude.toString(),
+                "-p",
+                "Write the proof file.",
+                "--allowedTools",
+                "Bash"));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"https", "http"})
   void codexReachesItsProviderByNameThroughTheProxy(String scheme) throws Exception {
     Path codex = AgentPackages.codex();
+    agentWorksThroughTheProxy(
+        "codex",
+        scheme,
+        "true",
+        baseUrl ->
+            List.of(
+                "SSL_CERT_FILE=/upstream.pem",
+                codex.toString(),
+                "exec",
+                "--skip-git-repo-check",
+                // what the jail's profile decides: robojail is the sandbox
+                "-s",
+                "danger-full-access",
+                "-c",
+                "model_provider=\"fake\"",
+                "-c",
+                "model_providers.fake={name=\"fake\",base_url=\""
+                    + baseUrl
+                    + "/v1\",wire_api=\"responses\"}",
+                "-m",
+                "fake-model",
+                "Write the proof file."));
+  }
+
+  /**
+   * Runs an agent against a fake model API at {@code models.test}, a name only the proxy's resolver
+   * knows, with {@code env NAME=VALUE… PROGRAM ARGS…} from {@code command} given the API's base
+   * URL; the one tool call must have run in the sandbox, and the proxy must have carried it.
+   */
+  private static void agentWorksThroughTheProxy(
+      String agent,
+      String scheme,
+      String setup,
+      java.util.function.Function<String, List<String>> command)
+      throws Exception {
     try (FakeModelApi api = FakeModelApi.start(FakeModelApi.PROOF_COMMAND, tls(scheme))) {
-      Path log = dir.resolve("codex-" + scheme + ".log");
+      Path log = dir.resolve(agent + "-" + scheme + ".log");
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "/bin/sh",
+                  "-c",
+                  setup + " && mkdir /tmp/work && cd /tmp/work && exec \"$@\"",
+                  "sh",
+                  // a bound on a hung agent, inside, so that the sandbox ends with it
+                  "timeout",
+                  "180",
+                  "env"));
+      argv.addAll(command.apply(scheme + "://models.test:" + api.port()));
       Object[] r =
           NetworkTest.exec(
               proxied(log, api.port()).readOnlyBind(AgentPackages.dir()),
-              "/bin/sh",
-              "-c",
-              "mkdir /tmp/work && cd /tmp/work && exec \"$@\"",
-              "sh",
-              "env",
-              "SSL_CERT_FILE=/upstream.pem",
-              "timeout",
-              "180",
-              codex.toString(),
-              "exec",
-              "--skip-git-repo-check",
-              // what the jail's profile decides: robojail is the sandbox
-              "-s",
-              "danger-full-access",
-              "-c",
-              "model_provider=\"fake\"",
-              "-c",
-              "model_providers.fake={name=\"fake\",base_url=\""
-                  + scheme
-                  + "://models.test:"
-                  + api.port()
-                  + "/v1\",wire_api=\"responses\"}",
-              "-m",
-              "fake-model",
-              "Write the proof file.");
-      assertEquals(0, r[0], (String) r[1]);
-      assertTheAgentWorkedThroughTheProxy(api, log, r);
+              argv.toArray(String[]::new));
+      String output = (String) r[1];
+      assertEquals(0, r[0], output);
+      assertTrue(output.contains("Done."), output);
+      assertEquals(1, api.toolCalls(), output);
+      assertEquals(1, api.toolOutputs().size(), output + " " + api.unexpected());
+      // the command ran in the sandbox, whose hostname it printed
+      assertTrue(
+          api.toolOutputs().getFirst().contains("ran in proxied"), api.toolOutputs().getFirst());
+      assertEquals(List.of(), api.unexpected());
+      allowedLines(log, "models.test", api.port());
     }
   }
 
@@ -556,18 +577,5 @@ class ProxyClientsTest {
 
   private static SSLContext tls(String scheme) {
     return scheme.equals("https") ? ssl : null;
-  }
-
-  private static void assertTheAgentWorkedThroughTheProxy(FakeModelApi api, Path log, Object[] r)
-      throws IOException {
-    String output = (String) r[1];
-    assertTrue(output.contains("Done."), output);
-    assertEquals(1, api.toolCalls(), output);
-    assertEquals(1, api.toolOutputs().size(), output + " " + api.unexpected());
-    // the command ran in the sandbox, whose hostname it printed
-    assertTrue(
-        api.toolOutputs().getFirst().contains("ran in proxied"), api.toolOutputs().getFirst());
-    assertEquals(List.of(), api.unexpected());
-    allowedLines(log, "models.test", api.port());
   }
 }
