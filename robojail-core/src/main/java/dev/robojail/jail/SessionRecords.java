@@ -2,6 +2,7 @@ package dev.robojail.jail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -64,8 +65,13 @@ final class SessionRecords {
     return dir.resolve(name.value());
   }
 
-  /** The jail's records that could be read, in no particular order; dead ones included. */
-  List<Supervisor> read(JailName name) {
+  /**
+   * The jail's records that could be read, in no particular order; dead ones included.
+   *
+   * @throws IOException if the jail's directory of records cannot be listed: a session it hides
+   *     would otherwise not count, and a destroy would go ahead under it
+   */
+  List<Supervisor> read(JailName name) throws IOException {
     List<Supervisor> found = new ArrayList<>();
     forEach(name, (file, s) -> s.ifPresent(found::add));
     return found;
@@ -129,7 +135,7 @@ final class SessionRecords {
     void visit(Path file, Optional<Supervisor> record);
   }
 
-  private void forEach(JailName name, Visitor visitor) {
+  private void forEach(JailName name, Visitor visitor) throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(of(name))) {
       for (Path file : files) {
         String fileName = file.getFileName().toString();
@@ -140,8 +146,8 @@ final class SessionRecords {
       }
     } catch (NoSuchFileException e) {
       // no session has ever run
-    } catch (IOException e) {
-      // Unreadable: as if there were no records, as an unreadable /proc makes every one dead.
+    } catch (DirectoryIteratorException e) {
+      throw e.getCause();
     }
   }
 

@@ -337,19 +337,32 @@ public final class StateStore {
   // The state file holds sessions only when an older robojail wrote it: a live one of those is
   // adopted as a record, so that it still counts once this robojail rewrites the file without it.
   private List<Supervisor> sessionsOf(JailState jail) {
-    for (Supervisor legacy : jail.sessions()) {
-      if (legacy.isAlive()) {
-        try {
-          sessions.adopt(jail.name(), legacy);
-        } catch (IOException e) {
-          // Not adopted: it counts this time all the same, from the file.
-          List<Supervisor> both = new ArrayList<>(sessions.read(jail.name()));
-          both.add(legacy);
-          return both;
+    try {
+      List<Supervisor> unadopted = new ArrayList<>();
+      for (Supervisor legacy : jail.sessions()) {
+        if (legacy.isAlive()) {
+          try {
+            sessions.adopt(jail.name(), legacy);
+          } catch (IOException e) {
+            unadopted.add(legacy); // it counts this time all the same, from the file
+          }
         }
       }
+      List<Supervisor> found = new ArrayList<>(sessions.read(jail.name()));
+      found.addAll(unadopted);
+      return found;
+    } catch (IOException e) {
+      throw new StateException(
+          TerminalSafe.sanitizeLine(
+              "cannot read the sessions of jail "
+                  + jail.name()
+                  + " in "
+                  + sessions.of(jail.name())
+                  + ": "
+                  + reason(e)
+                  + "; check the owner and permissions of that directory"),
+          e);
     }
-    return sessions.read(jail.name());
   }
 
   private StateException corrupt(StateCodec.CorruptException problem) {

@@ -67,6 +67,22 @@ class StateStoreTest {
     assertEquals(modified, Files.getLastModifiedTime(file()));
   }
 
+  /**
+   * Sessions that cannot be listed fail the read in one line, rather than count as none: a destroy
+   * would otherwise go ahead under a running session.
+   */
+  @Test
+  void sessionsThatCannotBeListedFailTheReadInsteadOfCountingAsNone() throws IOException {
+    StateStore store = new StateStore(file());
+    JailState a = StateStoreWriter.jail("a");
+    store.put(a);
+    Files.createDirectories(file().resolveSibling("sessions"));
+    Files.writeString(file().resolveSibling("sessions").resolve("a"), "not a directory");
+    StateException e = assertThrows(StateException.class, () -> store.get(a.name()));
+    assertTrue(e.getMessage().startsWith("cannot read the sessions of jail a in "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
   /** What the check refuses adds no session; a jail that is not there has none to add. */
   @Test
   void aRefusedSessionLeavesNoRecord() {
