@@ -5,6 +5,7 @@
 #
 #   bench/startup.sh                 after ./mvnw -B package (or verify)
 #   RUNS=40 WARMUP=5 bench/startup.sh
+#   BASELINE=/path/to/other/target/robojail-VERSION bench/startup.sh
 #
 # The distribution target/robojail-*/ is installed into a temporary prefix with its own install
 # script and run through the symlink PREFIX/bin/robojail, in a scratch HOME (the user's jails are
@@ -112,6 +113,13 @@ if command -v bwrap >/dev/null; then
   done
   b+=" --proc /proc --dev /dev --tmpfs /tmp --bind $work/repo $work/repo --chdir $work/repo true"
   peers+=("bwrap --ro-bind / / true" "bwrap --ro-bind / / true" "bwrap, a jail's setup" "$b")
+fi
+# BASELINE=DIR (another build's target/robojail-*/, e.g. main's) adds its list and run rows to the
+# same hyperfine run, installed beside this one and on the same jails: an A/B on a noisy machine.
+if [[ -n ${BASELINE-} ]]; then
+  "$BASELINE/install" --prefix "$work/baseline" >/dev/null
+  peers+=("baseline list" "$work/baseline/bin/robojail list"
+    "baseline run J -- true" "$work/baseline/bin/robojail run bench -- true")
 fi
 run "start-up: whole processes, one run" "${peers[@]}"
 

@@ -69,6 +69,7 @@ final class JailDestroyer {
     }
     files.remove(jail);
     JailRecords.delete(layout, jail.name());
+    store.removeSessions(jail.name());
     store.remove(jail.name());
     return branch(jail, status, discarded);
   }

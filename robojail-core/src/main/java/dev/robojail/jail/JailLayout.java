@@ -39,6 +39,8 @@ import java.util.Set;
  * <pre>
  * jails.json              every jail ({@link StateStore})
  * running/NAME            the host pid, start time and boot id of a running jail's PID 1
+ * sessions/NAME/P-S-N     one per session: its supervisor's pid, start time and boot id, not synced
+ *                         ({@link SessionRecords})
  * network/NAME.log        every connection through the jail's egress proxy
  * </pre>
  *

@@ -26,7 +26,7 @@ final class JailRecords {
     try {
       Files.createDirectories(file.getParent());
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-      JailState ready = jail.inPhase(JailState.Phase.READY, null).withSupervisor(null);
+      JailState ready = jail.inPhase(JailState.Phase.READY, null);
       Files.write(temp, StateCodec.encode(Map.of(jail.name(), ready)));
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -99,6 +99,7 @@ final class JailRecovery {
     files.remove(jail);
     deleteBranchIfNothingIsLost(jail, creating);
     JailRecords.delete(layout, jail.name());
+    store.removeSessions(jail.name());
     store.update(
         jails -> {
           jails.remove(jail.name());

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Runs a command in a jail and supervises it: records the session in the state file, records the
- * jail's PID 1 ({@link JailLayout#initRecord}) so that later sessions can join it and another
+ * Runs a command in a jail and supervises it: records the session ({@link SessionRecords}), records
+ * the jail's PID 1 ({@link JailLayout#initRecord}) so that later sessions can join it and another
  * process can end it, and ends it on request.
  */
 final class JailRunner {
@@ -69,23 +69,21 @@ final class JailRunner {
     JailLayout.requirePresent(jail);
     Sandbox sandbox =
         customize.apply(profile.sandbox(jail, command, interactive).toBuilder()).build();
-    Supervisor me = Supervisor.current();
     boolean[] joining = {false};
-    store.update(
-        jails -> {
-          JailState current = jails.get(jailName);
-          if (current == null) {
-            throw new JailConflictException("no jail named " + name);
-          }
-          requireReady(current);
-          joining[0] = current.isAlive();
-          if (joinOnly && !joining[0]) {
-            throw new JailConflictException(
-                "jail " + name + " is not running; start it with: robojail enter " + name);
-          }
-          jails.put(jailName, current.withSession(me));
-          return jails;
-        });
+    // Decided under the state lock, beside the phase: of two runs at once, one starts the jail and
+    // the other joins it, and a destroy either sees this session or is seen by it.
+    SessionRecords.Session session =
+        store.startSession(
+            jailName,
+            Supervisor.current(),
+            current -> {
+              requireReady(current);
+              joining[0] = current.isAlive();
+              if (joinOnly && !joining[0]) {
+                throw new JailConflictException(
+                    "jail " + name + " is not running; start it with: robojail enter " + name);
+              }
+            });
     Path initRecord = layout.initRecord(jailName);
     try {
       // Jails made by an older robojail sit in directories other users could enter.
@@ -116,14 +114,7 @@ final class JailRunner {
           System.err.println("robojail: " + e.getMessage());
         }
       }
-      store.update(
-          jails -> {
-            JailState current = jails.get(jailName);
-            if (current != null && current.sessions().contains(me)) {
-              jails.put(jailName, current.withoutSession(me));
-            }
-            return jails;
-          });
+      session.close();
     }
   }
 

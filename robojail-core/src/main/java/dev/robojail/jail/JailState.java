@@ -2,7 +2,6 @@ package dev.robojail.jail;
 
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,9 +27,9 @@ import java.util.Objects;
  * @param entrypoint the command the jail runs by default; empty for the configured shell
  * @param phase where the jail is in its lifecycle
  * @param owner the process creating or destroying the jail; {@code null} when it is {@code READY}
- * @param sessions the processes supervising a command in the jail, one per session; a record left
- *     by a crash or a reboot stays until the next change of the jail, and is not {@linkplain
- *     #liveSessions() live}
+ * @param sessions the processes supervising a command in the jail, one per session, from the jail's
+ *     session records ({@link SessionRecords}), not from the state file; a record left by a crash
+ *     or a reboot stays until the next session starts, and is not {@linkplain #liveSessions() live}
  * @param agent the agent profile the jail was made for ({@link AgentProfile}); empty for none
  * @param network the network settings the jail was created with; {@link JailNetwork#CONFIG} to
  *     follow the configuration
@@ -139,30 +138,11 @@ public record JailState(
   }
 
   /**
-   * This state with the given session added, and without sessions whose supervisor is gone: a
-   * session a crash left behind never counts. One JVM may hold several sessions (an embedding
-   * tool), each recorded once.
+   * This state with these sessions: those {@link StateStore} read from the jail's {@link
+   * SessionRecords}.
    */
-  public JailState withSession(Supervisor session) {
-    List<Supervisor> more = new ArrayList<>(sessions.stream().filter(Supervisor::isAlive).toList());
-    more.add(session);
-    return with(repo, phase, owner, more, network);
-  }
-
-  /**
-   * This state without one record of the given session, and without sessions whose supervisor is
-   * gone.
-   */
-  public JailState withoutSession(Supervisor session) {
-    List<Supervisor> fewer = new ArrayList<>(sessions);
-    fewer.remove(session);
-    return with(repo, phase, owner, fewer.stream().filter(Supervisor::isAlive).toList(), network);
-  }
-
-  /** This state with a single session, or none for {@code null}. */
-  public JailState withSupervisor(Supervisor newSupervisor) {
-    return with(
-        repo, phase, owner, newSupervisor == null ? List.of() : List.of(newSupervisor), network);
+  public JailState withSessions(List<Supervisor> newSessions) {
+    return with(repo, phase, owner, newSessions, network);
   }
 
   /** This state in another phase, owned by {@code newOwner} ({@code null} for {@code READY}). */

@@ -73,6 +73,7 @@ final class StateCodec {
       List<String> entrypoint,
       String phase,
       StoredSupervisor owner,
+      // Written by robojail before session records (SessionRecords): read, never written.
       List<StoredSupervisor> sessions,
       // Written by robojail before the lifecycle: a single session.
       StoredSupervisor supervisor,
@@ -110,12 +111,6 @@ final class StateCodec {
         g.writeStringProperty("phase", s.phase().name());
         g.writeName("owner");
         write(g, s.owner());
-        g.writeName("sessions");
-        g.writeStartArray();
-        for (Supervisor session : s.sessions()) {
-          write(g, session);
-        }
-        g.writeEndArray();
         if (!s.agent().isEmpty()) {
           g.writeStringProperty("agent", s.agent());
         }

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -35,7 +37,9 @@ import java.util.function.UnaryOperator;
  * <p>Several robojail processes may run at once (one per jail, plus {@code list} and {@code rm}),
  * so every access holds an exclusive lock on the separate file {@code jails.json.lock}, and every
  * change is written to a temporary file in the same directory, synced, and renamed over the old
- * file. A reader therefore sees either the old or the new state, and a crash leaves one of them.
+ * file. A reader therefore sees either the old or the new state, and a crash leaves one of them. A
+ * jail's sessions are not in the file: they are {@link SessionRecords}, read under the same lock
+ * into each {@link JailState#sessions}, and never written by {@link #update}.
  *
  * <p>A corrupt state file is never overwritten: it is copied once to {@code
  * jails.json.corrupt-TIME} (a second command finding the same bytes makes no second copy) and a
@@ -54,11 +58,13 @@ public final class StateStore {
 
   private final Path file;
   private final Path lockFile;
+  private final SessionRecords sessions;
 
   /** A store for the given state file; nothing is touched until it is used. */
   public StateStore(Path file) {
     this.file = file.toAbsolutePath().normalize();
     this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+    this.sessions = new SessionRecords(this.file.resolveSibling("sessions"));
   }
 
   /** The store at {@link Dirs#stateFile()}. */
@@ -124,6 +130,36 @@ public final class StateStore {
           return jails;
         });
     return Optional.ofNullable(removed.get());
+  }
+
+  /**
+   * Adds a session to the named jail under the lock, once {@code check} accepted the jail as it is
+   * then (its sessions included): a destroy or create that holds the lock meanwhile sees the
+   * session, or the session sees its phase. The state file is read, not written: a session is kept
+   * in {@link SessionRecords}.
+   *
+   * @throws JailConflictException if there is no such jail
+   */
+  SessionRecords.Session startSession(
+      JailName name, Supervisor supervisor, Consumer<JailState> check) {
+    return locked(
+        jails -> {
+          JailState current = jails.get(name);
+          if (current == null) {
+            throw new JailConflictException("no jail named " + name);
+          }
+          check.accept(current);
+          try {
+            return sessions.add(name, supervisor);
+          } catch (IOException e) {
+            throw stateDirProblem(e);
+          }
+        });
+  }
+
+  /** Deletes the sessions' records of a jail that is gone. */
+  void removeSessions(JailName name) {
+    sessions.removeAll(name);
   }
 
   /**
@@ -288,10 +324,44 @@ public final class StateStore {
       throw new StateException(
           TerminalSafe.sanitizeLine("cannot read the state file " + file + ": " + reason(e)), e);
     }
+    SortedMap<JailName, JailState> jails;
     try {
-      return StateCodec.decode(bytes);
+      jails = StateCodec.decode(bytes);
     } catch (StateCodec.CorruptException e) {
       throw corrupt(e);
+    }
+    jails.replaceAll((name, jail) -> jail.withSessions(sessionsOf(jail)));
+    return jails;
+  }
+
+  // The state file holds sessions only when an older robojail wrote it: a live one of those is
+  // adopted as a record, so that it still counts once this robojail rewrites the file without it.
+  private List<Supervisor> sessionsOf(JailState jail) {
+    try {
+      List<Supervisor> unadopted = new ArrayList<>();
+      for (Supervisor legacy : jail.sessions()) {
+        if (legacy.isAlive()) {
+          try {
+            sessions.adopt(jail.name(), legacy);
+          } catch (IOException e) {
+            unadopted.add(legacy); // it counts this time all the same, from the file
+          }
+        }
+      }
+      List<Supervisor> found = new ArrayList<>(sessions.read(jail.name()));
+      found.addAll(unadopted);
+      return found;
+    } catch (IOException e) {
+      throw new StateException(
+          TerminalSafe.sanitizeLine(
+              "cannot read the sessions of jail "
+                  + jail.name()
+                  + " in "
+                  + sessions.of(jail.name())
+                  + ": "
+                  + reason(e)
+                  + "; check the owner and permissions of that directory"),
+          e);
     }
   }
 

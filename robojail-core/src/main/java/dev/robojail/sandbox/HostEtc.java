@@ -1,12 +1,14 @@
 package dev.robojail.sandbox;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.FileVisitor;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -43,76 +45,66 @@ final class HostEtc {
    */
   static List<Mount.Cover> covers(Path etc, String target) {
     List<Mount.Cover> covers = new ArrayList<>();
-    try {
-      Files.walkFileTree(
-          etc,
-          new FileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              if (dir.equals(etc)) {
-                return FileVisitResult.CONTINUE;
-              }
-              if (!othersCan(dir, attrs, READABLE_DIR)) {
-                covers.add(new Mount.Cover(inside(dir), true));
-                return FileVisitResult.SKIP_SUBTREE;
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (attrs.isSymbolicLink()) {
-                return FileVisitResult.CONTINUE;
-              }
-              if (attrs.isOther()
-                  || !othersCan(file, attrs, Set.of(PosixFilePermission.OTHERS_READ))) {
-                covers.add(new Mount.Cover(inside(file), false));
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            // Gone since it was listed: nothing to show, so nothing to cover. Unreadable to the
-            // JVM (as an ordinary user): others cannot read it either, so it is covered.
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-              if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                covers.add(
-                    new Mount.Cover(
-                        inside(file), Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)));
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) {
-              if (e != null && !dir.equals(etc)) {
-                covers.add(new Mount.Cover(inside(dir), true));
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            private String inside(Path p) {
-              return target + "/" + etc.relativize(p);
-            }
-          });
-    } catch (IOException e) {
+    try (DirectoryStream<Path> top = Files.newDirectoryStream(etc)) {
+      if (!(top instanceof SecureDirectoryStream<Path> secure)) {
+        throw new SandboxException.InvalidSpec("cannot read " + etc + " relative to its directory");
+      }
+      walk(secure, etc, target, covers);
+    } catch (IOException | DirectoryIteratorException e) {
       throw new SandboxException.InvalidSpec("cannot read " + etc + ": " + e);
     }
     return covers;
   }
 
-  // The walk's own attributes are POSIX ones on Linux; reading them again would double the stats.
-  private static boolean othersCan(
-      Path p, BasicFileAttributes attrs, Set<PosixFilePermission> needed) {
-    if (attrs instanceof PosixFileAttributes posix) {
-      return posix.permissions().containsAll(needed);
+  // Run at every start, over a thousand entries or so: each is stat'ed once, relative to its
+  // directory's descriptor, and a directory is opened without following a link. (Files.walkFileTree
+  // hands its visitor plain basic attributes, so the modes cost a second stat of each entry.)
+  private static void walk(
+      SecureDirectoryStream<Path> dir, Path path, String target, List<Mount.Cover> covers) {
+    for (Path entry : dir) {
+      Path name = entry.getFileName();
+      String inside = target + "/" + name;
+      PosixFileAttributes attrs;
+      try {
+        attrs =
+            dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .readAttributes();
+      } catch (NoSuchFileException e) {
+        continue; // gone since it was listed: nothing to show, so nothing to cover
+      } catch (IOException e) {
+        coverUnreadable(path.resolve(name), inside, covers);
+        continue;
+      }
+      Set<PosixFilePermission> mode = attrs.permissions();
+      if (attrs.isSymbolicLink()) {
+        continue;
+      }
+      if (attrs.isDirectory()) {
+        if (!mode.containsAll(READABLE_DIR)) {
+          covers.add(new Mount.Cover(inside, true));
+          continue;
+        }
+        try (SecureDirectoryStream<Path> sub =
+            dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+          walk(sub, path.resolve(name), inside, covers);
+        } catch (NoSuchFileException e) {
+          // gone since it was listed
+        } catch (IOException e) {
+          coverUnreadable(path.resolve(name), inside, covers);
+        } catch (DirectoryIteratorException e) {
+          // Not read to the end: what was not seen is covered with it.
+          covers.add(new Mount.Cover(inside, true));
+        }
+      } else if (attrs.isOther() || !mode.contains(PosixFilePermission.OTHERS_READ)) {
+        covers.add(new Mount.Cover(inside, false));
+      }
     }
-    try {
-      PosixFileAttributes a =
-          Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return a.permissions().containsAll(needed);
-    } catch (IOException e) {
-      return false; // cannot tell: cover it
+  }
+
+  // Unreadable to the JVM (as an ordinary user): others cannot read it either, so it is covered.
+  private static void coverUnreadable(Path host, String inside, List<Mount.Cover> covers) {
+    if (Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+      covers.add(new Mount.Cover(inside, Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)));
     }
   }
 

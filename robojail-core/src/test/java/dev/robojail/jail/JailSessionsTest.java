@@ -165,20 +165,112 @@ class JailSessionsTest {
     assertEquals(0, jails.get("j").sessions().size(), "a refused exec leaves no session behind");
   }
 
+  private Path sessions() {
+    return world.dirs().stateFile().resolveSibling("sessions").resolve("j");
+  }
+
+  private void plantSession(String fileName, Supervisor s) throws IOException {
+    Files.createDirectories(sessions());
+    Files.writeString(
+        sessions().resolve(fileName), s.pid() + " " + s.startTime() + " " + s.bootId() + "\n");
+  }
+
+  /**
+   * Records of sessions that have ended without cleaning up: a JVM killed with -9 (its pid now
+   * another process's, so the start time differs), one of an earlier boot, and garbage: none
+   * counts, none keeps the jail from starting, and the next session sweeps them.
+   */
   @Test
-  void aSessionLeftByACrashNeverBlocksOrCounts() {
-    // A JVM that died without cleaning up: a pid that cannot be alive with this start time.
-    Supervisor dead = new Supervisor(Supervisor.current().pid(), 1, "no-such-boot");
-    StateStore store = StateStore.of(world.dirs());
-    store.update(
-        all -> {
-          all.put(JailName.of("j"), all.get(JailName.of("j")).withSession(dead));
-          return all;
-        });
+  void sessionsLeftByACrashOrAnotherBootOrGarbageNeverBlockOrCount() throws Exception {
+    Supervisor me = Supervisor.current();
+    plantSession("1-1-1", new Supervisor(me.pid(), me.startTime() + 1, me.bootId()));
+    plantSession("2-2-2", new Supervisor(me.pid(), me.startTime(), "0f0e0d0c-not-this-boot"));
+    Files.writeString(sessions().resolve("3-3-3"), "garbage\n");
+    Files.writeString(sessions().resolve("4-4-4"), "");
+    Files.createSymbolicLink(sessions().resolve("5-5-5"), Path.of("/proc/self/stat"));
+    assertEquals(
+        0, new ProcessBuilder("mkfifo", sessions().resolve("6-6-6").toString()).start().waitFor());
     assertEquals(0, jails.get("j").liveSessions().size());
+    assertEquals("stopped", jails.list().getFirst().isAlive() ? "running" : "stopped");
     // not "running": a run starts the jail rather than trying to join a dead one
-    assertEquals(0, jails.run("j", List.of("true"), false, b -> b.stdin(Stdio.discard())));
-    assertEquals(List.of(), jails.get("j").sessions(), "the dead record was dropped");
+    assertEquals(
+        0,
+        jails.run(
+            "j", List.of("sh", "-c", "echo $PPID > ppid"), false, b -> b.stdin(Stdio.discard())));
+    // its parent is the jail's PID 1: it started the jail (a joined session's parent is outside)
+    assertEquals("1\n", Files.readString(worktree.resolve("ppid")));
+    assertEquals(List.of(), jails.get("j").sessions(), "the dead records were dropped");
+    try (var left = Files.list(sessions())) {
+      assertEquals(List.of(), left.toList(), "swept, its own record removed at its end");
+    }
+  }
+
+  /**
+   * A record planted to name a live process of this user that is no session (the user's shell, say)
+   * makes the jail look running: destroy without --force refuses, as it would for a session, and a
+   * run that joins finds no PID 1 of that jail to join and refuses, running nothing.
+   */
+  @Test
+  void aPlantedSessionOfALiveProcessJoinsNothing() throws Exception {
+    outsider = new ProcessBuilder("sleep", "600").start();
+    Supervisor other = Supervisor.of(outsider.pid()).orElseThrow();
+    plantSession(other.pid() + "-" + other.startTime() + "-1", other);
+    assertEquals(1, jails.get("j").liveSessions().size());
+    assertThrows(JailConflictException.class, () -> jails.destroyJail("j", false));
+    JailConflictException e =
+        assertThrows(JailConflictException.class, () -> exec("touch pwned; touch " + hostMark));
+    assertTrue(e.getMessage().contains("starting or ending"), e.getMessage());
+    assertTrue(!Files.exists(worktree.resolve("pwned")) && !Files.exists(hostMark));
+    assertTrue(outsider.isAlive(), "nothing signalled the process the record names");
+    outsider.destroyForcibly().waitFor();
+    Await.until("the planted session ended", () -> jails.get("j").liveSessions().isEmpty());
+  }
+
+  /**
+   * Two runs started at once decide under the state lock: exactly one starts the jail, the other
+   * joins it (both see one PID namespace), and neither fails.
+   */
+  @Test
+  void twoRunsAtOnceStartOneJailAndJoinIt() throws Exception {
+    // The joined command's parent is outside the jail (0): it leaves first, and the jail's own
+    // command waits until it is gone, so that ending the jail kills neither.
+    String script =
+        "readlink /proc/self/ns/pid > ns-%1$s; if [ $PPID = 0 ]; then echo joined > role-%1$s;"
+            + " echo $$ > joined.tmp; mv joined.tmp joined; else echo started > role-%1$s;"
+            + " until test -e joined; do sleep 0.05; done;"
+            + " while kill -0 $(cat joined) 2>/dev/null; do sleep 0.05; done; fi";
+    List<CompletableFuture<Integer>> runs = new java.util.ArrayList<>();
+    for (String who : List.of("a", "b")) {
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () ->
+                  jails.run(
+                      "j",
+                      List.of("sh", "-c", script.formatted(who)),
+                      false,
+                      b -> b.stdin(Stdio.discard()).stdout(Stdio.discard()))));
+    }
+    for (CompletableFuture<Integer> run : runs) {
+      assertEquals(0, run.get(60, TimeUnit.SECONDS));
+    }
+    assertEquals(
+        Files.readString(worktree.resolve("ns-a")), Files.readString(worktree.resolve("ns-b")));
+    assertEquals(
+        java.util.Set.of("joined\n", "started\n"),
+        java.util.Set.of(
+            Files.readString(worktree.resolve("role-a")),
+            Files.readString(worktree.resolve("role-b"))));
+    assertEquals(List.of(), jails.get("j").sessions());
+  }
+
+  /** A destroy without --force refuses a jail while a session runs in it, and counts it. */
+  @Test
+  void destroyWithoutForceRefusesAJailWithALiveSession() {
+    startJail("touch running; exec sleep 600");
+    JailConflictException e =
+        assertThrows(JailConflictException.class, () -> jails.destroyJail("j", false));
+    assertTrue(e.getMessage().contains("is running"), e.getMessage());
+    assertEquals(1, jails.get("j").liveSessions().size());
   }
 
   /**

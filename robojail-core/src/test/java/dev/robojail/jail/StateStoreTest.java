@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +37,7 @@ class StateStoreTest {
   @Test
   void roundTripsEveryField() {
     StateStore store = new StateStore(file());
-    JailState a =
-        StateStoreWriter.jail("a").withSupervisor(new Supervisor(1234, 5678, "0f0e-boot"));
+    JailState a = StateStoreWriter.jail("a");
     JailState b = StateStoreWriter.jail("b");
     store.put(b);
     store.put(a);
@@ -45,12 +45,99 @@ class StateStoreTest {
     assertEquals(Optional.of(a), store.get(JailName.of("a")));
   }
 
+  /**
+   * A session is a record beside the state file, not part of it: adding one leaves the file as it
+   * was (no rewrite, no sync), it counts while its process lives, and removing it leaves none.
+   */
+  @Test
+  void aSessionIsARecordAndTheStateFileIsNotRewritten() throws IOException {
+    StateStore store = new StateStore(file());
+    JailState a = StateStoreWriter.jail("a");
+    store.put(a);
+    byte[] before = Files.readAllBytes(file());
+    var modified = Files.getLastModifiedTime(file());
+    Supervisor me = Supervisor.current();
+    try (SessionRecords.Session s = store.startSession(a.name(), me, j -> {})) {
+      assertEquals(List.of(me), store.get(a.name()).orElseThrow().liveSessions());
+      assertTrue(Files.isRegularFile(s.file()));
+      assertEquals(file().resolveSibling("sessions").resolve("a"), s.file().getParent());
+    }
+    assertEquals(List.of(), store.get(a.name()).orElseThrow().sessions());
+    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file())));
+    assertEquals(modified, Files.getLastModifiedTime(file()));
+  }
+
+  /**
+   * Sessions that cannot be listed fail the read in one line, rather than count as none: a destroy
+   * would otherwise go ahead under a running session.
+   */
+  @Test
+  void sessionsThatCannotBeListedFailTheReadInsteadOfCountingAsNone() throws IOException {
+    StateStore store = new StateStore(file());
+    JailState a = StateStoreWriter.jail("a");
+    store.put(a);
+    Files.createDirectories(file().resolveSibling("sessions"));
+    Files.writeString(file().resolveSibling("sessions").resolve("a"), "not a directory");
+    StateException e = assertThrows(StateException.class, () -> store.get(a.name()));
+    assertTrue(e.getMessage().startsWith("cannot read the sessions of jail a in "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  /** What the check refuses adds no session; a jail that is not there has none to add. */
+  @Test
+  void aRefusedSessionLeavesNoRecord() {
+    StateStore store = new StateStore(file());
+    JailState a = StateStoreWriter.jail("a");
+    store.put(a);
+    assertThrows(
+        JailConflictException.class,
+        () ->
+            store.startSession(
+                a.name(),
+                Supervisor.current(),
+                j -> {
+                  throw new JailConflictException("no");
+                }));
+    assertThrows(
+        JailConflictException.class,
+        () -> store.startSession(JailName.of("b"), Supervisor.current(), j -> {}));
+    assertEquals(List.of(), store.get(a.name()).orElseThrow().sessions());
+  }
+
+  /**
+   * A live session an older robojail kept in the state file still counts, and keeps counting once
+   * this robojail rewrites the file without it; a dead one is dropped.
+   */
+  @Test
+  void aLiveSessionInAnOlderStateFileIsAdopted() throws Exception {
+    Supervisor me = Supervisor.current();
+    Supervisor dead = new Supervisor(me.pid(), me.startTime() + 1, me.bootId());
+    Files.createDirectories(file().getParent());
+    JailState a = StateStoreWriter.jail("a");
+    String text =
+        new String(StateCodec.encode(java.util.Map.of(a.name(), a)), StandardCharsets.UTF_8);
+    String withSessions =
+        text.replace(
+            "\"phase\"", "\"sessions\" : [ " + json(me) + ", " + json(dead) + " ],\n    \"phase\"");
+    Files.writeString(file(), withSessions);
+    StateStore store = new StateStore(file());
+    assertEquals(List.of(me), store.get(a.name()).orElseThrow().liveSessions());
+    store.put(StateStoreWriter.jail("b"));
+    assertFalse(Files.readString(file()).contains("sessions"), "rewritten without them");
+    assertEquals(List.of(me), store.get(a.name()).orElseThrow().sessions());
+  }
+
+  private static String json(Supervisor s) {
+    return "{\"pid\": %d, \"startTime\": %d, \"bootId\": \"%s\"}"
+        .formatted(s.pid(), s.startTime(), s.bootId());
+  }
+
   @Test
   void putIfAbsentAndRemove() {
     StateStore store = new StateStore(file());
     JailState a = StateStoreWriter.jail("a");
     assertTrue(store.putIfAbsent(a));
-    assertFalse(store.putIfAbsent(a.withSupervisor(new Supervisor(1, 2, "x"))));
+    assertFalse(store.putIfAbsent(a.withSessions(List.of(new Supervisor(1, 2, "x")))));
     assertEquals(Optional.of(a), store.get(a.name()));
     assertEquals(Optional.of(a), store.remove(a.name()));
     assertEquals(Optional.empty(), store.remove(a.name()));
