@@ -751,21 +751,12 @@ final class SetupPlan {
       byte[] value = (limit + "\n").getBytes(StandardCharsets.US_ASCII);
       Slot fd = new Slot("fd" + slots++);
       add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(proc + "/sys/user/" + name),
-                  of(Syscalls.O_WRONLY | Syscalls.O_CLOEXEC, "O_WRONLY|O_CLOEXEC"))
+          openat(
+                  proc + "/sys/user/" + name,
+                  Syscalls.O_WRONLY | Syscalls.O_CLOEXEC,
+                  "O_WRONLY|O_CLOEXEC")
               .into(fd));
-      add(
-          Step.of(
-                  "write",
-                  Sysno.WRITE,
-                  Arg.result(fd),
-                  Arg.bytes(value, "\"" + limit + "\\n\""),
-                  of(value.length))
-              .expecting(value.length));
+      write(fd, value, "\"" + limit + "\\n\"");
       add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
     }
   }
@@ -1229,23 +1220,11 @@ final class SetupPlan {
   private void lookup(List<String> candidates) {
     stage(Stage.LOOKUP);
     Slot found = new Slot("found command");
-    add(
-        Step.of(
-                "openat",
-                Sysno.OPENAT,
-                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                str("/"),
-                of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
-            .into(found));
+    add(openat("/", Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC").into(found));
     add(Step.of("close", Sysno.CLOSE, Arg.result(found)));
     for (String c : candidates.reversed()) {
       add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(c),
-                  of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+          openat(c, Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC")
               .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               .into(found));
     }
@@ -1335,16 +1314,26 @@ final class SetupPlan {
                 of(mode, "0" + Integer.toOctalString(mode)))
             .into(fd));
     if (content.length > 0) {
-      add(
-          Step.of(
-                  "write",
-                  Sysno.WRITE,
-                  Arg.result(fd),
-                  Arg.bytes(content, content.length + " bytes"),
-                  of(content.length))
-              .expecting(content.length));
+      write(fd, content, content.length + " bytes");
     }
     add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+  }
+
+  /** {@code openat(AT_FDCWD, path, flags)}, for a call that creates nothing. */
+  private static Step openat(String path, int flags, String shownFlags) {
+    return Step.of(
+        "openat",
+        Sysno.OPENAT,
+        of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(path),
+        of(flags, shownFlags));
+  }
+
+  /** One write of all of {@code content}: a short one fails the step. */
+  private void write(Slot fd, byte[] content, String shown) {
+    add(
+        Step.of("write", Sysno.WRITE, Arg.result(fd), Arg.bytes(content, shown), of(content.length))
+            .expecting(content.length));
   }
 
   private void setattr(String path, int flags, long set, String shown) {
