@@ -6,6 +6,8 @@ import dev.robojail.ffm.Procfs;
 import dev.robojail.ffm.Rlimit;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What a setup plan needs to know about the host, gathered in one place so that the plan itself is
@@ -16,13 +18,30 @@ import dev.robojail.ffm.Syscalls;
  * @param landlockAbi the kernel's Landlock ABI version, or 0 without Landlock
  * @param lastCapability the highest capability the kernel knows ({@code cap_last_cap})
  * @param initFd the sealed memfd holding robojail-init, or -1 when there is none to use
+ * @param userLimits the caller's own {@code /proc/sys/user} limits by name ({@code
+ *     max_inotify_instances}…), those of {@link SetupPlan#SHARED_USER_LIMITS} this kernel has
  */
 record HostFacts(
     long openFilesHardLimit,
     long processesHardLimit,
     int landlockAbi,
     int lastCapability,
-    int initFd) {
+    int initFd,
+    Map<String, Long> userLimits) {
+  HostFacts {
+    userLimits = Map.copyOf(userLimits);
+  }
+
+  /** Facts without the user's limits: a plan from them leaves the sandbox's at the kernel's. */
+  HostFacts(
+      long openFilesHardLimit,
+      long processesHardLimit,
+      int landlockAbi,
+      int lastCapability,
+      int initFd) {
+    this(openFilesHardLimit, processesHardLimit, landlockAbi, lastCapability, initFd, Map.of());
+  }
+
   // CAP_CHECKPOINT_RESTORE, the last capability as of Linux 5.9 to 6.x.
   private static final int LAST_KNOWN_CAP = 40;
 
@@ -37,7 +56,20 @@ record HostFacts(
         hardLimit(Rlimit.RLIMIT_NPROC),
         Landlock.abi(),
         capLastCap(),
-        init ? InitBinary.fd() : -1);
+        init ? InitBinary.fd() : -1,
+        probeUserLimits());
+  }
+
+  private static Map<String, Long> probeUserLimits() {
+    Map<String, Long> limits = new LinkedHashMap<>();
+    for (String name : SetupPlan.SHARED_USER_LIMITS) {
+      try {
+        Procfs.sysctl("user/" + name).ifPresent(v -> limits.put(name, Long.parseLong(v.trim())));
+      } catch (NumberFormatException e) {
+        // not a count: leave the sandbox's at the kernel's
+      }
+    }
+    return limits;
   }
 
   /** The JVM's own hard limit: the child inherits it and cannot raise it without privilege. */

@@ -86,6 +86,27 @@ final class SetupPlan {
           "pagetypeinfo",
           "interrupts");
 
+  /**
+   * The limits of {@code /proc/sys/user} that the user and all of its jails draw on together: a
+   * count charged to the sandbox's user namespace is charged to the user's too, so without a limit
+   * of its own one jail could take every inotify instance (128 by default) and leave the user's
+   * editor, file watchers and {@code tail -f} failing with EMFILE while it runs.
+   */
+  static final List<String> SHARED_USER_LIMITS =
+      List.of(
+          "max_inotify_instances",
+          "max_inotify_watches",
+          "max_fanotify_groups",
+          "max_fanotify_marks",
+          "max_user_namespaces",
+          "max_mnt_namespaces",
+          "max_net_namespaces",
+          "max_pid_namespaces",
+          "max_ipc_namespaces",
+          "max_uts_namespaces",
+          "max_cgroup_namespaces",
+          "max_time_namespaces");
+
   /** Directories of proc that look empty inside: the host's hardware. */
   static final List<String> PROC_MASKED_DIRS = List.of("acpi", "scsi", "asound");
 
@@ -296,6 +317,9 @@ final class SetupPlan {
                   str("proc"),
                   flags(NOSUID_NODEV | Flags.MS_NOEXEC),
                   str(null)));
+          if (s.namespaces().contains(Namespace.USER)) {
+            shareUserLimits(NEW + p.target(), s.security().allowUserNamespaces());
+          }
           protectProc(NEW + p.target());
         }
         case Mount.Dev d -> dev(d.target(), s.limits().tmpfsSize());
@@ -705,6 +729,36 @@ final class SetupPlan {
             str(NEW + o.target()),
             of(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH")));
     add(Step.of("close", Sysno.CLOSE, Arg.result(mnt)));
+  }
+
+  /**
+   * Gives the sandbox's user namespace half of each of the user's {@link #SHARED_USER_LIMITS}
+   * (never less than one), and no nested user namespace at all unless they are allowed: the
+   * filter's check on {@code clone} then has the kernel's behind it, as bubblewrap's {@code
+   * --disable-userns} does. The child may write them, holding {@code CAP_SYS_RESOURCE} over its own
+   * namespace; once proc's {@code sys} is read-only nothing inside can raise them, and a count
+   * charged inside is charged outside too, so half stays the user's. Only the limits the host
+   * showed are written: the same kernel has them inside.
+   */
+  private void shareUserLimits(String proc, boolean nestedUserNamespaces) {
+    for (String name : SHARED_USER_LIMITS) {
+      Long hosts = host.userLimits().get(name);
+      if (hosts == null) {
+        continue;
+      }
+      long limit =
+          name.equals("max_user_namespaces") && !nestedUserNamespaces ? 0 : Math.max(1, hosts / 2);
+      byte[] value = (limit + "\n").getBytes(StandardCharsets.US_ASCII);
+      Slot fd = new Slot("fd" + slots++);
+      add(
+          openat(
+                  proc + "/sys/user/" + name,
+                  Syscalls.O_WRONLY | Syscalls.O_CLOEXEC,
+                  "O_WRONLY|O_CLOEXEC")
+              .into(fd));
+      write(fd, value, "\"" + limit + "\\n\"");
+      add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+    }
   }
 
   /**
@@ -1166,23 +1220,11 @@ final class SetupPlan {
   private void lookup(List<String> candidates) {
     stage(Stage.LOOKUP);
     Slot found = new Slot("found command");
-    add(
-        Step.of(
-                "openat",
-                Sysno.OPENAT,
-                of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                str("/"),
-                of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
-            .into(found));
+    add(openat("/", Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC").into(found));
     add(Step.of("close", Sysno.CLOSE, Arg.result(found)));
     for (String c : candidates.reversed()) {
       add(
-          Step.of(
-                  "openat",
-                  Sysno.OPENAT,
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(c),
-                  of(Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC"))
+          openat(c, Syscalls.O_PATH | Syscalls.O_CLOEXEC, "O_PATH|O_CLOEXEC")
               .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR)
               .into(found));
     }
@@ -1272,16 +1314,26 @@ final class SetupPlan {
                 of(mode, "0" + Integer.toOctalString(mode)))
             .into(fd));
     if (content.length > 0) {
-      add(
-          Step.of(
-                  "write",
-                  Sysno.WRITE,
-                  Arg.result(fd),
-                  Arg.bytes(content, content.length + " bytes"),
-                  of(content.length))
-              .expecting(content.length));
+      write(fd, content, content.length + " bytes");
     }
     add(Step.of("close", Sysno.CLOSE, Arg.result(fd)));
+  }
+
+  /** {@code openat(AT_FDCWD, path, flags)}, for a call that creates nothing. */
+  private static Step openat(String path, int flags, String shownFlags) {
+    return Step.of(
+        "openat",
+        Sysno.OPENAT,
+        of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+        str(path),
+        of(flags, shownFlags));
+  }
+
+  /** One write of all of {@code content}: a short one fails the step. */
+  private void write(Slot fd, byte[] content, String shown) {
+    add(
+        Step.of("write", Sysno.WRITE, Arg.result(fd), Arg.bytes(content, shown), of(content.length))
+            .expecting(content.length));
   }
 
   private void setattr(String path, int flags, long set, String shown) {

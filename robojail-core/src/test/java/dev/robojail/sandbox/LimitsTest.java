@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
+import dev.robojail.ffm.Procfs;
+import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,5 +129,50 @@ class LimitsTest {
     assertEquals(
         "0 " + (Sandbox.DEFAULT_TMPFS_SIZE >> 10) + "\n",
         run(base(), "df -k /tmp | tail -n 1 | tr -s ' ' | cut -d' ' -f2"));
+  }
+
+  @Test
+  void aJailCannotTakeTheUsersInotifyInstancesNorMakeAUserNamespace() throws Exception {
+    Programs.require("/usr/bin/python3", "Debian's python3");
+    long users = Procfs.sysctl("user/max_inotify_instances").map(Long::parseLong).orElseThrow();
+    // Takes every instance it can, says how many, and holds them until its stdin closes.
+    String py =
+        "import ctypes, sys\n"
+            + "libc = ctypes.CDLL(None, use_errno=True)\n"
+            + "held = []\n"
+            + "while libc.inotify_init1(0) >= 0:\n"
+            + "    held.append(1)\n"
+            + "print(len(held), ctypes.get_errno(), flush=True)\n"
+            + "for name in ('max_inotify_instances', 'max_user_namespaces'):\n"
+            + "    print(open('/proc/sys/user/' + name).read().strip(), flush=True)\n"
+            + "sys.stdin.read()\n";
+    SandboxProcess p =
+        base()
+            .openFiles(users + 64)
+            .command("/usr/bin/python3", "-c", py)
+            .stdin(Stdio.pipe())
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+      String taken = out.readLine();
+      String instances = out.readLine();
+      String userNamespaces = out.readLine();
+      String[] f = taken.split(" ");
+      assertEquals("24", f[1], "EMFILE, the limit, and not another error: " + taken);
+      assertTrue(Long.parseLong(f[0]) <= users / 2, taken + " of the user's " + users);
+      // while the jail holds all it may, the user's own programs still get theirs
+      try (java.nio.file.WatchService w =
+          java.nio.file.FileSystems.getDefault().newWatchService()) {
+        Path.of(System.getProperty("java.io.tmpdir"))
+            .register(w, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+      }
+      assertEquals(users / 2 + "", instances, "the jail's own limit: half the user's");
+      assertEquals("0", userNamespaces, "no nested user namespace, whatever the filter lets by");
+    } finally {
+      p.getOutputStream().close();
+      p.waitFor();
+    }
   }
 }

@@ -63,4 +63,70 @@ class ProcPlanTest {
               + "\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=0555\") [ok: ENOENT]");
     }
   }
+
+  @Test
+  void theSandboxGetsHalfOfTheUsersSharedLimitsAndNoNestedUserNamespaceUnlessAllowed() {
+    HostFacts host =
+        new HostFacts(
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            7,
+            40,
+            -1,
+            java.util.Map.of(
+                "max_inotify_instances",
+                128L,
+                "max_user_namespaces",
+                63_000L,
+                "max_fanotify_marks",
+                1L));
+    for (boolean nested : List.of(false, true)) {
+      List<String> c =
+          Sandbox.builder()
+              .proc("/proc")
+              .allowUserNamespaces(nested)
+              .command("/bin/true")
+              .build()
+              .plan(host)
+              .steps()
+              .stream()
+              .map(Step::toString)
+              .toList();
+      int proc =
+          index(
+              c,
+              "mount(\"proc\", \"/newroot/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)");
+      int readOnly =
+          index(
+              c,
+              "mount(\"/newroot/proc/sys\", \"/newroot/proc/sys\", NULL, MS_BIND, NULL) [ok: ENOENT]");
+      for (var limit :
+          java.util.Map.of(
+                  "max_inotify_instances",
+                  "64",
+                  "max_fanotify_marks",
+                  "1",
+                  "max_user_namespaces",
+                  nested ? "31500" : "0")
+              .entrySet()) {
+        String open =
+            "openat(AT_FDCWD, \"/newroot/proc/sys/user/"
+                + limit.getKey()
+                + "\", O_WRONLY|O_CLOEXEC)";
+        int o = c.stream().filter(l -> l.endsWith(open)).findFirst().map(c::indexOf).orElse(-1);
+        assertTrue(proc < o && o < readOnly, open + " in\n" + String.join("\n", c));
+        assertTrue(
+            c.get(o + 1).contains("\"" + limit.getValue() + "\\n\""),
+            c.get(o + 1) + " for " + open);
+      }
+      assertEquals(
+          3,
+          c.stream().filter(l -> l.contains("/proc/sys/user/")).count(),
+          "only what the host has");
+    }
+    assertEquals(
+        0,
+        calls().stream().filter(l -> l.contains("/proc/sys/user/")).count(),
+        "without the host's limits, none");
+  }
 }

@@ -133,6 +133,8 @@ public final class Sysno {
   public static final int PROCESS_MRELEASE = 448;
   public static final int FCHMODAT2 = 452;
   public static final int SETXATTRAT = 463;
+  public static final int OPEN_TREE_ATTR = 467;
+  public static final int FILE_SETATTR = 469;
 
   private Sysno() {}
 }
