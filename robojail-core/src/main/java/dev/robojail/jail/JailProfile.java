@@ -97,7 +97,8 @@ final class JailProfile {
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     Path jailHome = home(b, jail, user);
-    agent.ifPresent(a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome));
+    agent.ifPresent(
+        a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome, user.home()));
     HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
