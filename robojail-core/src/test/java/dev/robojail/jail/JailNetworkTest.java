@@ -90,27 +90,6 @@ class JailNetworkTest {
     assertEquals(own, found.getFirst().jail().network());
   }
 
-  private static AgentProfile profile(Config.NetworkMode mode, Boolean defaults, String host) {
-    AgentProfile base = AgentProfiles.builtIn().require("codex");
-    return new AgentProfile(
-        "p",
-        "p",
-        List.of(),
-        List.of(),
-        "",
-        "",
-        List.of(),
-        List.of(),
-        java.util.Map.of(),
-        List.of(),
-        host == null ? List.of() : List.of(host),
-        List.of(),
-        base.settings(),
-        mode,
-        defaults,
-        mode == null && defaults == null ? "" : "agent profile p, config.toml:2");
-  }
-
   private static <T> T pick(java.util.Random r, List<T> from) {
     return from.get(r.nextInt(from.size()));
   }
@@ -130,23 +109,27 @@ class JailNetworkTest {
       Config.NetworkMode configured = pick(r, modes);
       boolean enabled = r.nextBoolean();
       boolean configDefaults = r.nextBoolean();
-      Config c =
-          config(
-              "network = \""
-                  + configured.key()
-                  + "\"\nnetwork_enabled = "
-                  + enabled
-                  + "\nnetwork_allow_defaults = "
-                  + configDefaults
-                  + "\nnetwork_allow = [\"conf.test:443\"]\n",
-              dir);
       Config.NetworkMode own = pick(r, orNull);
       Config.NetworkMode profiled = pick(r, orNull);
       Boolean profileDefaults = pick(r, java.util.Arrays.asList(true, false, null));
       boolean withAgent = r.nextBoolean();
+      String toml =
+          "network = \""
+              + configured.key()
+              + "\"\nnetwork_enabled = "
+              + enabled
+              + "\nnetwork_allow_defaults = "
+              + configDefaults
+              + "\nnetwork_allow = [\"conf.test:443\"]\n"
+              + "[agent.p]\ncommand = \"p\"\nhosts = [\"agent.test:443\"]\n"
+              + (profiled == null ? "" : "network = \"" + profiled.key() + "\"\n")
+              + (profileDefaults == null
+                  ? ""
+                  : "network_allow_defaults = " + profileDefaults + "\n");
+      Config c = config(toml, dir);
       java.util.Optional<AgentProfile> agent =
           withAgent
-              ? java.util.Optional.of(profile(profiled, profileDefaults, "agent.test:443"))
+              ? java.util.Optional.of(AgentProfiles.load(dir.resolve("config.toml")).require("p"))
               : java.util.Optional.empty();
       JailNetwork jail = new JailNetwork(own, List.of("jail.test:443"), List.of());
       JailNetwork.Effective e = jail.effective(c, agent, "config.toml");
@@ -163,7 +146,7 @@ class JailNetworkTest {
           own != null
               ? "create --network"
               : withAgent && profiled != null
-                  ? "agent profile p, config.toml:2"
+                  ? "agent profile p, " + dir.resolve("config.toml") + ":8"
                   : !enabled
                       ? "network_enabled = false in config.toml"
                       : configured == Config.NetworkMode.PROXY
