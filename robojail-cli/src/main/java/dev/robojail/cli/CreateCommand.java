@@ -112,6 +112,7 @@ final class CreateCommand extends JailCommand {
                     + jail.branch()
                     + " at "
                     + jail.worktree()));
+    out().println(TerminalSafe.sanitizeLine(networkLine(jails().network(jail))));
     // What the profile shows the jail of the host, and what it keeps, before the first run.
     jails()
         .agent(jail)
@@ -150,6 +151,27 @@ final class CreateCommand extends JailCommand {
                               + ": must be proxy, host or none"));
     }
     return new JailNetwork(mode, networkAllow, hostPorts);
+  }
+
+  /** The jail's network in one line: its mode, where the mode came from, and what it reaches. */
+  static String networkLine(JailNetwork.Effective net) {
+    String what =
+        switch (net.mode()) {
+          case PROXY ->
+              net.allowlist().entries().size()
+                  + " allowed destinations through robojail's proxy"
+                  + (net.defaults() ? "" : ", the default allowlist left out");
+          case HOST -> "shares the host's network: its loopback is reachable";
+          case NONE -> "loopback only";
+        };
+    String ports =
+        net.hostPorts().isEmpty()
+            ? ""
+            : ", host ports "
+                + String.join(", ", net.hostPorts().stream().map(String::valueOf).toList())
+                + " at "
+                + dev.robojail.net.HostPorts.NAME;
+    return "network " + net.mode().key() + " (from " + net.from() + "): " + what + ports;
   }
 
   /** What the completion scripts offer for {@code --network}. */

@@ -100,6 +100,7 @@ final class DoctorCommand extends JailCommand {
       // an unreadable configuration: its line above says so
     }
     describeState();
+    describeAgents();
     describeToolchains();
     describeCaches();
     out().flush();
@@ -189,19 +190,63 @@ final class DoctorCommand extends JailCommand {
       List<JailState> all = jails().list();
       int n = all.size();
       line("state", n + (n == 1 ? " jail" : " jails"), HostReport.Status.OK);
-      // A jail's own --network host is as worth a warning as the configuration's.
+      // A jail's own --network host, or its profile's, is as worth a warning as the
+      // configuration's; a jail whose network differs from the configuration's is worth a line.
+      Config.NetworkMode configured = jails().config().effectiveNetwork();
       for (JailState j : all) {
-        if (j.network().mode() == Config.NetworkMode.HOST) {
+        var net = jails().network(j);
+        if (net.mode() == Config.NetworkMode.HOST) {
           line(
               "network",
               "jail "
                   + j.name()
-                  + " has network \"host\": it reaches every service on the host's loopback",
+                  + " has network \"host\" (from "
+                  + net.from()
+                  + "): it reaches every service on the host's loopback",
               HostReport.Status.WARN);
+        } else if (net.mode() != configured) {
+          line(
+              "network",
+              "jail " + j.name() + ": " + CreateCommand.networkLine(net),
+              HostReport.Status.INFO);
         }
       }
     } catch (JailException e) {
       line("state", e.getMessage(), HostReport.Status.FAIL);
+    }
+  }
+
+  // A profile that sets its jails' network decides for every jail made with it.
+  private void describeAgents() {
+    try {
+      var agents = jails().agents();
+      for (String name : agents.names()) {
+        var a = agents.require(name);
+        if (a.network() == null && a.networkAllowDefaults() == null) {
+          continue;
+        }
+        String what =
+            (a.network() == null ? "" : "network " + a.network().key())
+                + (a.networkAllowDefaults() == null
+                    ? ""
+                    : (a.network() == null ? "" : ", ")
+                        + "default allowlist "
+                        + (a.networkAllowDefaults() ? "on" : "off"));
+        boolean host = a.network() == Config.NetworkMode.HOST;
+        line(
+            "network",
+            "agent profile "
+                + name
+                + ": "
+                + what
+                + " ("
+                + a.networkFrom()
+                + ")"
+                + (host ? ": its jails reach every service on the host's loopback" : ""),
+            host ? HostReport.Status.WARN : HostReport.Status.INFO);
+      }
+    } catch (JailException e) {
+      line("agents", e.getMessage(), HostReport.Status.FAIL);
     }
   }
 

@@ -171,4 +171,58 @@ class NetworkOptionsTest {
         robojail("run", "n", "--", "curl", "-s", "--noproxy", "*", "http://127.0.0.1:" + port)
             .code());
   }
+
+  @Test
+  @NeedsUserNamespaces
+  void aProfilesModeAppliesAtEveryRunBelowTheJailsOwnAndCreateSaysWhereItCameFrom()
+      throws IOException {
+    world.config(
+        """
+        network = "none"
+        [agent.web]
+        command = "/usr/bin/env"
+        network = "host"
+        """);
+    Path config = world.dirs().configFile();
+    Result c = robojail("create", "--name", "w", "--repo", repo.toString(), "--agent", "web");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(
+        c.out().contains("network host (from agent profile web, " + config + ":4): shares"),
+        c.out());
+    assertTrue(c.err().contains("warning: network = \"host\""), c.err());
+    String curl = "curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:" + port + "/";
+    Result r = robojail("run", "w", "--", "sh", "-c", curl + " > got.txt 2>&1");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("warning: network = \"host\""), r.err());
+    assertEquals("from the host\n", Files.readString(worktree("w").resolve("got.txt")));
+    Result doctor = robojail("doctor");
+    assertTrue(
+        doctor.out().contains("agent profile web: network host (agent profile web, " + config),
+        doctor.out());
+    assertTrue(
+        doctor.out().contains("jail w has network \"host\" (from agent profile web"), doctor.out());
+
+    // The jail's own --network wins over its profile's.
+    Result own =
+        robojail(
+            "create",
+            "--name",
+            "o",
+            "--repo",
+            repo.toString(),
+            "--agent",
+            "web",
+            "--network",
+            "none");
+    assertEquals(0, own.code(), own.err());
+    assertTrue(
+        own.out().contains("network none (from create --network): loopback only"), own.out());
+    assertEquals("", own.err(), "no warning for a jail that does not share the host's network");
+    assertEquals(7, robojail("run", "o", "--", "sh", "-c", curl).code());
+    // and a jail without the profile follows the configuration
+    Result plain = robojail("create", "--name", "p", "--repo", repo.toString());
+    assertTrue(
+        plain.out().contains("network none (from network in " + config + "): loopback only"),
+        plain.out());
+  }
 }

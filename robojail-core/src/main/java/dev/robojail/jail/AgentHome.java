@@ -206,6 +206,11 @@ final class AgentHome {
    * cannot otherwise name; a link on the way, a file the jail chose.
    */
   static byte[] readInside(Path home, String relative) {
+    return readPlain(home, relative, MAX_CREDENTIAL);
+  }
+
+  /** {@link #readInside} with a limit of {@code max} bytes. */
+  private static byte[] readPlain(Path home, String relative, int max) {
     Path file = home;
     List<String> parts = List.of(relative.split("/"));
     try {
@@ -224,11 +229,11 @@ final class AgentHome {
       try (SeekableByteChannel in =
           Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
         // Read to one byte past the limit: the size seen above may have changed since.
-        ByteBuffer buf = ByteBuffer.allocate(MAX_CREDENTIAL + 1);
+        ByteBuffer buf = ByteBuffer.allocate(max + 1);
         while (buf.hasRemaining() && in.read(buf) > 0) {
           // until the end, or one byte too many
         }
-        if (buf.position() > MAX_CREDENTIAL) {
+        if (buf.position() > max) {
           return null;
         }
         return Arrays.copyOf(buf.array(), buf.position());
@@ -435,40 +440,135 @@ final class AgentHome {
   /**
    * Refuses, in one line, a command that would start the agent's own sandbox, which cannot work in
    * a jail ({@link AgentProfile#OWN_SANDBOX_OFF}): left to run, Codex's and Claude Code's first
-   * sandboxed command fails, and the agent reports the turn done. Codex asks for it on its command
-   * line ({@code --sandbox}/{@code -s} or {@code -c sandbox_mode=} other than {@code
-   * danger-full-access}, {@code --full-auto}); robojail writes {@code danger-full-access} into the
-   * jail's own config. Claude Code's is off unless settings turn it on, and the worktree's settings
-   * (the project's, which win over the jail's home) may.
+   * sandboxed command fails, and the agent reports the turn done. The agent is looked for in the
+   * command and behind the usual wrappers ({@link AgentCommand}: {@code env}, {@code npx}, {@code
+   * sh -c}…). Codex asks for it on its command line ({@code --sandbox}/{@code -s} or {@code -c
+   * sandbox_mode=} other than {@code danger-full-access}, {@code --full-auto}); robojail writes
+   * {@code danger-full-access} into the jail's own config. Claude Code's is off unless settings
+   * turn it on: {@code --settings} (JSON or a file), which wins over the files, or else the
+   * worktree's settings (the project's, which win over the jail's home) or the home's.
    *
    * @param worktree the jail's worktree, whose {@code .claude} settings Claude Code reads
    * @param home the jail's home, likewise
+   * @param homeInside the home's path inside the jail, for a {@code --settings} file there
    * @throws InvalidInputException naming what asks for the sandbox and what to do instead
    */
   static void refuseOwnSandbox(
+      AgentProfile profile, List<String> command, Path worktree, Path home, String homeInside) {
+    for (List<String> argv : AgentCommand.candidates(command)) {
+      if (!AgentProfiles.runs(profile, argv)) {
+        continue;
+      }
+      List<String> args = argv.subList(1, argv.size());
+      String asked =
+          switch (profile.settings()) {
+            case CODEX -> codexSandboxOption(args);
+            case CLAUDE -> claudeSandbox(args, worktree, home, homeInside);
+            case NONE -> null;
+          };
+      if (asked != null) {
+        throw new InvalidInputException(
+            TerminalSafe.sanitizeLine(
+                profile.name()
+                    + "'s own sandbox is asked for ("
+                    + asked
+                    + "), but "
+                    + AgentProfile.OWN_SANDBOX_OFF
+                    + (profile.settings() == AgentProfile.Settings.CODEX
+                        ? ": leave the option out (the jail's ~/.codex/config.toml has"
+                            + " sandbox_mode = \"danger-full-access\")"
+                        : ": set sandbox.enabled to false there")));
+      }
+    }
+  }
+
+  /**
+   * {@link #refuseOwnSandbox(AgentProfile, List, Path, Path, String)} with the home at its own
+   * path.
+   */
+  static void refuseOwnSandbox(
       AgentProfile profile, List<String> command, Path worktree, Path home) {
-    if (!AgentProfiles.runs(profile, command)) {
-      return;
+    refuseOwnSandbox(profile, command, worktree, home, home.toString());
+  }
+
+  // Claude Code's --settings wins over its settings files; the last one given counts.
+  private static String claudeSandbox(
+      List<String> args, Path worktree, Path home, String homeInside) {
+    String given = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--")) {
+        break;
+      }
+      if (a.equals("--settings") && i + 1 < args.size()) {
+        given = args.get(++i);
+      } else if (a.startsWith("--settings=")) {
+        given = a.substring("--settings=".length());
+      }
     }
-    String asked =
-        switch (profile.settings()) {
-          case CODEX -> codexSandboxOption(command.subList(1, command.size()));
-          case CLAUDE -> claudeSandboxSetting(worktree, home);
-          case NONE -> null;
-        };
-    if (asked != null) {
-      throw new InvalidInputException(
-          TerminalSafe.sanitizeLine(
-              profile.name()
-                  + "'s own sandbox is asked for ("
-                  + asked
-                  + "), but "
-                  + AgentProfile.OWN_SANDBOX_OFF
-                  + (profile.settings() == AgentProfile.Settings.CODEX
-                      ? ": leave the option out (the jail's ~/.codex/config.toml has sandbox_mode"
-                          + " = \"danger-full-access\")"
-                      : ": set sandbox.enabled to false there")));
+    if (given == null) {
+      return claudeSandboxSetting(worktree, home);
     }
+    String where;
+    byte[] bytes;
+    if (given.strip().startsWith("{")) {
+      where = "sandbox.enabled in --settings";
+      bytes = given.getBytes(StandardCharsets.UTF_8);
+    } else {
+      where = "sandbox.enabled in --settings " + given;
+      Optional<byte[]> read = settingsFile(given, worktree, home, homeInside);
+      if (read.isEmpty()) {
+        throw new InvalidInputException(
+            TerminalSafe.sanitizeLine(
+                "--settings "
+                    + given
+                    + " cannot be checked for sandbox.enabled from outside the jail ("
+                    + AgentProfile.OWN_SANDBOX_OFF
+                    + "): pass the settings as JSON, or as a plain file in the worktree or the"
+                    + " jail's home"));
+      }
+      bytes = read.get();
+    }
+    JsonNode enabled = jsonObject(bytes).path("sandbox").path("enabled");
+    if (enabled.isBoolean()) {
+      return enabled.asBoolean() ? where : null;
+    }
+    return claudeSandboxSetting(worktree, home);
+  }
+
+  /**
+   * The bytes of a {@code --settings} file as Claude Code in the jail would read them: relative to
+   * the worktree (the command's working directory), or below the worktree or the home inside. Empty
+   * when robojail cannot see that file as the jail will: elsewhere in the jail's tree, or not a
+   * plain file (a link the jail planted would be followed by the agent, not by this check). A file
+   * that does not exist reads as {@code {}}: Claude Code refuses it itself.
+   */
+  private static Optional<byte[]> settingsFile(
+      String given, Path worktree, Path home, String homeInside) {
+    Path p;
+    try {
+      p = worktree.resolve(given).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      return Optional.of(new byte[0]);
+    }
+    Path root;
+    Path inside = Path.of(homeInside);
+    if (p.startsWith(worktree)) {
+      root = worktree;
+    } else if (p.startsWith(inside)) {
+      root = home;
+      p = home.resolve(inside.relativize(p).toString());
+    } else {
+      return Optional.empty();
+    }
+    if (p.equals(root)) {
+      return Optional.of(new byte[0]);
+    }
+    String relative = root.relativize(p).toString();
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.of(new byte[0]);
+    }
+    return Optional.ofNullable(readPlain(root, relative, MAX_SETTINGS));
   }
 
   private static final String FULL_ACCESS = "danger-full-access";

@@ -31,6 +31,12 @@ import java.util.Objects;
  *     model server, say), added to the configuration's and the jail's {@code host_ports}
  * @param settings whose settings robojail writes the worktree's trust (and the decision about the
  *     agent's own sandbox) in
+ * @param network the network mode of the profile's jails ({@code network}), or null to follow the
+ *     configuration; a jail's own {@code create --network} wins over it
+ * @param networkAllowDefaults whether the default allowlist applies to the profile's jails ({@code
+ *     network_allow_defaults}), or null to follow the configuration's key of that name
+ * @param networkFrom where {@code network} and {@code network_allow_defaults} were set, as {@code
+ *     create} names it ("agent profile NAME, FILE:LINE"); empty when neither is
  */
 public record AgentProfile(
     String name,
@@ -45,7 +51,10 @@ public record AgentProfile(
     List<String> caches,
     List<String> hosts,
     List<Integer> hostPorts,
-    Settings settings) {
+    Settings settings,
+    Config.NetworkMode network,
+    Boolean networkAllowDefaults,
+    String networkFrom) {
 
   /** Whose settings file robojail writes the jail's decisions in. */
   public enum Settings {
@@ -84,6 +93,7 @@ public record AgentProfile(
     Objects.requireNonNull(credentialKey, "credentialKey");
     Objects.requireNonNull(accountFile, "accountFile");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(networkFrom, "networkFrom");
     args = List.copyOf(args);
     credentials = List.copyOf(credentials);
     accountKeys = List.copyOf(accountKeys);
@@ -121,6 +131,14 @@ public record AgentProfile(
     }
     if (!caches.isEmpty()) {
       lines.add("caches kept in the jail's home: ~/" + String.join(", ~/", caches));
+    }
+    if (network != null) {
+      lines.add("network: " + network.key() + " (unless the jail's own --network says otherwise)");
+    }
+    if (Boolean.FALSE.equals(networkAllowDefaults)) {
+      lines.add("network (proxy mode): the default allowlist does not apply");
+    } else if (Boolean.TRUE.equals(networkAllowDefaults)) {
+      lines.add("network (proxy mode): the default allowlist applies");
     }
     if (!hosts.isEmpty()) {
       lines.add("network (proxy mode) also allows: " + String.join(", ", hosts));

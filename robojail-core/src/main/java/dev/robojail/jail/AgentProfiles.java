@@ -22,9 +22,12 @@ import org.tomlj.TomlTable;
 
 /**
  * The agent profiles a jail can be made with: the built-in ones ({@code agents.toml}, a resource of
- * this package) and the user's {@code [agent.NAME]} tables in {@code config.toml}, which add
- * profiles or replace built-in ones by name. Every key of a user's table is checked, and a wrong
- * one is a {@link ConfigException} with the file and line.
+ * this package) and the user's {@code [agent.NAME]} tables in {@code config.toml}. A table named
+ * like a built-in profile extends it: each key it gives replaces that key of the built-in's whole
+ * (a list or a table included, never merged item by item), and every other key stays the
+ * built-in's; a table of any other name is a profile of its own, from scratch, and needs a {@code
+ * command}. Every key of a user's table is checked, and a wrong one is a {@link ConfigException}
+ * with the file and line.
  */
 public final class AgentProfiles {
   private static final String BUILT_IN = "agents.toml";
@@ -47,7 +50,9 @@ public final class AgentProfiles {
           "hosts",
           "host_ports",
           "settings",
-          "own_sandbox");
+          "own_sandbox",
+          "network",
+          "network_allow_defaults");
 
   // The user's profiles, read with the configuration; the built-in ones are parsed on first use,
   // since every command opens the jails and most never look at a profile (parsing TOML is the
@@ -57,6 +62,13 @@ public final class AgentProfiles {
 
   private AgentProfiles(Map<String, AgentProfile> users) {
     this.users = Map.copyOf(users);
+  }
+
+  private AgentProfiles(Map<String, AgentProfile> users, Map<String, AgentProfile> builtIn) {
+    this(users);
+    Map<String, AgentProfile> merged = new TreeMap<>(builtIn);
+    merged.putAll(users);
+    this.profiles = Map.copyOf(merged);
   }
 
   private Map<String, AgentProfile> profiles() {
@@ -95,8 +107,13 @@ public final class AgentProfiles {
     if (toml.hasErrors()) {
       return new AgentProfiles(all); // ConfigLoader reports broken TOML, with its line
     }
-    all.putAll(read(toml, config));
-    return new AgentProfiles(all);
+    if (toml.get(List.of("agent")) == null) {
+      return new AgentProfiles(all);
+    }
+    // A user's table may extend a built-in profile, so the built-in ones are read now.
+    Map<String, AgentProfile> builtIn = readBuiltIn();
+    all.putAll(read(toml, config, builtIn));
+    return new AgentProfiles(all, builtIn);
   }
 
   private static Map<String, AgentProfile> readBuiltIn() {
@@ -108,13 +125,14 @@ public final class AgentProfiles {
       if (toml.hasErrors()) {
         throw new IllegalStateException(BUILT_IN + ": " + toml.errors().getFirst());
       }
-      return read(toml, Path.of(BUILT_IN));
+      return read(toml, Path.of(BUILT_IN), Map.of());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static Map<String, AgentProfile> read(TomlTable toml, Path file) {
+  private static Map<String, AgentProfile> read(
+      TomlTable toml, Path file, Map<String, AgentProfile> bases) {
     Map<String, AgentProfile> found = new LinkedHashMap<>();
     Object agents = toml.get(List.of("agent"));
     if (agents == null) {
@@ -139,7 +157,9 @@ public final class AgentProfiles {
       if (!(value instanceof TomlTable profile)) {
         throw new ConfigException(file, line(at), 0, "agent." + name + " must be a table");
       }
-      found.put(name, new Reader(file, "agent." + name, profile).profile(name));
+      found.put(
+          name,
+          new Reader(file, "agent." + name, profile, bases.get(name), line(at)).profile(name));
     }
     return found;
   }
@@ -213,8 +233,36 @@ public final class AgentProfiles {
     return name.replaceFirst("\\.(js|cjs|mjs|exe)$", "");
   }
 
-  /** Reads one {@code [agent.NAME]} table; every problem names the file and line. */
-  private record Reader(Path file, String where, TomlTable table) {
+  /**
+   * Reads one {@code [agent.NAME]} table over {@code base}, the built-in profile of that name (null
+   * for none): a key the table gives replaces the base's, a key it leaves out keeps the base's.
+   * Every problem names the file and line.
+   */
+  private record Reader(
+      Path file, String where, TomlTable table, AgentProfile base, int tableLine) {
+    Reader {
+      if (base == null) {
+        base =
+            new AgentProfile(
+                "",
+                "",
+                List.of(),
+                List.of(),
+                "",
+                "",
+                List.of(),
+                List.of(),
+                Map.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                AgentProfile.Settings.NONE,
+                null,
+                null,
+                "");
+      }
+    }
+
     AgentProfile profile(String name) {
       for (String key : table.keySet()) {
         if (!KEYS.contains(key)) {
@@ -226,21 +274,21 @@ public final class AgentProfiles {
                   + String.join(", ", sortedKeys()));
         }
       }
-      String command = string("command", null);
-      if (command == null || command.isBlank() || command.indexOf('\0') >= 0) {
+      String command = string("command", base.command());
+      if (command.isBlank() || command.indexOf('\0') >= 0) {
         throw problem("command", "command is required: the agent's program");
       }
       return new AgentProfile(
           name,
           command,
-          strings("args", s -> null),
-          strings("credentials", Reader::relative),
-          string("credential_key", ""),
-          optionalRelative(string("account_file", "")),
-          strings("account_keys", s -> null),
-          strings("login_env", Reader::envName),
+          strings("args", s -> null, base.args()),
+          strings("credentials", Reader::relative, base.credentials()),
+          string("credential_key", base.credentialKey()),
+          optionalRelative(string("account_file", base.accountFile())),
+          strings("account_keys", s -> null, base.accountKeys()),
+          strings("login_env", Reader::envName, base.loginEnv()),
           env(),
-          strings("caches", Reader::relative),
+          strings("caches", Reader::relative, base.caches()),
           strings(
               "hosts",
               s -> {
@@ -250,10 +298,62 @@ public final class AgentProfiles {
                 } catch (IllegalArgumentException e) {
                   return e.getMessage();
                 }
-              }),
+              },
+              base.hosts()),
           ports("host_ports"),
-          ownSandboxOff(
-              choice("settings", AgentProfile.Settings.class, AgentProfile.Settings.NONE)));
+          ownSandboxOff(choice("settings", AgentProfile.Settings.class, base.settings())),
+          networkMode(),
+          allowDefaults(),
+          networkFrom(name));
+    }
+
+    private boolean has(String key) {
+      return table.get(List.of(key)) != null;
+    }
+
+    private Config.NetworkMode networkMode() {
+      if (!has("network")) {
+        return base.network();
+      }
+      String raw = string("network", "");
+      for (Config.NetworkMode m : Config.NetworkMode.values()) {
+        if (m.key().equals(raw)) {
+          return m;
+        }
+      }
+      throw problem(
+          "network",
+          "network must be \"proxy\", \"host\" or \"none\", not " + ConfigLoader.describe(raw));
+    }
+
+    private Boolean allowDefaults() {
+      if (!has("network_allow_defaults")) {
+        return base.networkAllowDefaults();
+      }
+      Object v = table.get(List.of("network_allow_defaults"));
+      if (v instanceof Boolean b) {
+        return b;
+      }
+      throw problem(
+          "network_allow_defaults",
+          "network_allow_defaults must be true or false, not " + ConfigLoader.describe(v));
+    }
+
+    // What create says the mode or allowlist came from: this table's line, or the base's.
+    private String networkFrom(String name) {
+      String key =
+          has("network")
+              ? "network"
+              : has("network_allow_defaults") ? "network_allow_defaults" : null;
+      if (key == null) {
+        return base.networkFrom();
+      }
+      return "agent profile "
+          + name
+          + ", "
+          + file
+          + ":"
+          + line(table.inputPositionOf(List.of(key)));
     }
 
     private static List<String> sortedKeys() {
@@ -287,9 +387,10 @@ public final class AgentProfiles {
       return ENV_NAME.matcher(name).matches() ? null : "is not an environment variable name";
     }
 
+    // At the key's line, or the table's for a key that is missing.
     private ConfigException problem(String key, String message) {
-      return new ConfigException(
-          file, line(table.inputPositionOf(List.of(key))), 0, where + "." + message);
+      TomlPosition at = table.inputPositionOf(List.of(key));
+      return new ConfigException(file, at == null ? tableLine : line(at), 0, where + "." + message);
     }
 
     private String string(String key, String fallback) {
@@ -303,10 +404,11 @@ public final class AgentProfiles {
       throw problem(key, key + " must be a string, not " + ConfigLoader.describe(v));
     }
 
-    private List<String> strings(String key, java.util.function.Function<String, String> check) {
+    private List<String> strings(
+        String key, java.util.function.Function<String, String> check, List<String> fallback) {
       Object v = table.get(List.of(key));
       if (v == null) {
-        return List.of();
+        return fallback;
       }
       if (!(v instanceof TomlArray array)) {
         throw problem(key, key + " must be an array of strings, not " + ConfigLoader.describe(v));
@@ -330,7 +432,7 @@ public final class AgentProfiles {
     private List<Integer> ports(String key) {
       Object v = table.get(List.of(key));
       if (v == null) {
-        return List.of();
+        return base.hostPorts();
       }
       if (!(v instanceof TomlArray array)) {
         throw problem(
@@ -356,7 +458,7 @@ public final class AgentProfiles {
     private Map<String, String> env() {
       Object v = table.get(List.of("env"));
       if (v == null) {
-        return Map.of();
+        return base.environment();
       }
       if (!(v instanceof TomlTable t)) {
         throw problem("env", "env must be a table of strings, not " + ConfigLoader.describe(v));

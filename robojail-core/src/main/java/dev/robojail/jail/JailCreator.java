@@ -124,7 +124,8 @@ final class JailCreator {
         entrypoint.isEmpty() ? List.of() : resolveEntrypoint(entrypoint, agent);
     // Said now rather than at the first enter: the project's settings as the jail will get them.
     List<String> entry = resolvedEntrypoint;
-    agent.ifPresent(a -> AgentHome.refuseOwnSandbox(a, entry, top, layout.home(jailName)));
+    agent.ifPresent(
+        a -> AgentHome.refuseOwnSandbox(a, entry, top, layout.home(jailName), home.toString()));
     String jailBranch = "robojail/" + name + "-" + HexFormat.of().formatHex(randomBytes(4));
     Path worktree = layout.worktree(jailName);
 

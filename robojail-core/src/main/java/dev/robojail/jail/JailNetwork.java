@@ -59,4 +59,70 @@ public record JailNetwork(Config.NetworkMode mode, List<String> allow, List<Inte
         ? c.allowlist()
         : c.allowlist().plus(dev.robojail.net.Allowlist.parse(allow));
   }
+
+  /**
+   * A jail's network as it runs: the mode, where the mode came from, the allowlist (for {@link
+   * Config.NetworkMode#PROXY}) and the host ports.
+   *
+   * @param mode the mode in effect
+   * @param from where it came from, as {@code create} and {@code doctor} name it: {@code create
+   *     --network}, the agent profile (file and line), the configuration, or the default
+   * @param allowlist the destinations the proxy lets through
+   * @param defaults whether {@link dev.robojail.net.Allowlist#DEFAULT} is part of it
+   * @param hostPorts the host loopback ports reached at {@code host.robojail.internal}
+   */
+  public record Effective(
+      Config.NetworkMode mode,
+      String from,
+      dev.robojail.net.Allowlist allowlist,
+      boolean defaults,
+      List<Integer> hostPorts) {
+    public Effective {
+      hostPorts = List.copyOf(hostPorts);
+    }
+  }
+
+  /**
+   * The network in effect for this jail with configuration {@code c} and the jail's agent profile,
+   * the most specific first: the mode of the jail's own {@code create --network}, else the
+   * profile's {@code network}, else the configuration's ({@code network_enabled = false} meaning
+   * {@code none}); the default allowlist as the profile's {@code network_allow_defaults} says, else
+   * as the configuration's; and allowlist entries and host ports of all three together.
+   *
+   * @param configFile the configuration file, for {@link Effective#from}
+   */
+  public Effective effective(Config c, java.util.Optional<AgentProfile> agent, String configFile) {
+    Config.NetworkMode chosen;
+    String from;
+    if (mode != null) {
+      chosen = mode;
+      from = "create --network";
+    } else if (agent.isPresent() && agent.get().network() != null) {
+      chosen = agent.get().network();
+      from = agent.get().networkFrom();
+    } else {
+      chosen = c.effectiveNetwork();
+      from =
+          !c.networkEnabled()
+              ? "network_enabled = false in " + configFile
+              : c.network() != Config.DEFAULTS.network()
+                  ? "network in " + configFile
+                  : "the default";
+    }
+    boolean defaults =
+        agent.map(AgentProfile::networkAllowDefaults).orElse(null) instanceof Boolean b
+            ? b
+            : c.networkAllowDefaults();
+    dev.robojail.net.Allowlist allow =
+        dev.robojail.net.Allowlist.parse(c.networkAllow())
+            .plus(
+                dev.robojail.net.Allowlist.parse(agent.map(AgentProfile::hosts).orElse(List.of())))
+            .plus(dev.robojail.net.Allowlist.parse(this.allow));
+    if (defaults) {
+      allow = dev.robojail.net.Allowlist.DEFAULT.plus(allow);
+    }
+    java.util.TreeSet<Integer> ports = new java.util.TreeSet<>(effectiveHostPorts(c));
+    agent.ifPresent(a -> ports.addAll(a.hostPorts()));
+    return new Effective(chosen, from, allow, defaults, List.copyOf(ports));
+  }
 }

@@ -1,7 +1,6 @@
 package dev.robojail.jail;
 
 import dev.robojail.ffm.Syscalls;
-import dev.robojail.net.Allowlist;
 import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.HostPorts;
 import dev.robojail.net.ProxyEnvironment;
@@ -98,7 +97,8 @@ final class JailProfile {
     Sandbox.Builder b = Sandbox.builder();
     system(b, user);
     Path jailHome = home(b, jail, user);
-    agent.ifPresent(a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome));
+    agent.ifPresent(
+        a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome, user.home()));
     HiddenPaths hidden = HiddenPaths.of(config, home, alwaysHidden(jail));
     List<Path> sources = new ArrayList<>(List.of(jail.worktree(), jailHome));
     // The repository after the binds: a bind of a parent directory (the home, ~/.local) must not
@@ -472,31 +472,33 @@ final class JailProfile {
     env.putIfAbsent("debian_chroot", "robojail");
   }
 
+  /** See {@link Jails#network(JailState)}. */
+  JailNetwork.Effective network(JailState jail) {
+    return jail.network().effective(config, agent(jail), layout.dirs().configFile().toString());
+  }
+
   // Returns what the environment needs for this network: in proxy mode, every common client
   // pointed at the proxy inside, and Maven's settings (which its resolver needs) and java's
   // system properties in files.
   //
-  // The jail's own settings (create --network…) win over the configuration's mode and add to its
-  // allowlist and host ports. The host ports' name is in /etc/hosts in every mode: with the host's
-  // network it stands for the host's own loopback, which that mode reaches anyway.
+  // The mode is the jail's own (create --network), else its agent profile's, else the
+  // configuration's; allowlist entries and host ports of all three add up (JailNetwork#effective).
+  // The host ports' name is in /etc/hosts in every mode: with the host's network it stands for the
+  // host's own loopback, which that mode reaches anyway.
   private Map<String, String> network(
       Sandbox.Builder b, JailState jail, Optional<AgentProfile> agent) {
-    JailNetwork own = jail.network();
-    java.util.TreeSet<Integer> hostPorts = new java.util.TreeSet<>(own.effectiveHostPorts(config));
-    agent.ifPresent(a -> hostPorts.addAll(a.hostPorts()));
-    HostPorts ports = HostPorts.of(List.copyOf(hostPorts), layout.networkLog(jail.name()));
+    JailNetwork.Effective net =
+        jail.network().effective(config, agent, layout.dirs().configFile().toString());
+    HostPorts ports = HostPorts.of(net.hostPorts(), layout.networkLog(jail.name()));
     if (!ports.isEmpty()) {
-      hostsFile(b, own.effectiveMode(config) == Config.NetworkMode.HOST);
+      hostsFile(b, net.mode() == Config.NetworkMode.HOST);
     }
-    switch (own.effectiveMode(config)) {
+    switch (net.mode()) {
       case HOST -> b.network(Network.host());
       case NONE -> b.network(Network.loopback(ports));
       case PROXY -> {
         EgressPolicy policy =
-            EgressPolicy.of(
-                    agent
-                        .map(a -> own.effectiveAllowlist(config).plus(Allowlist.parse(a.hosts())))
-                        .orElse(own.effectiveAllowlist(config)))
+            EgressPolicy.of(net.allowlist())
                 .withLog(layout.networkLog(jail.name()))
                 .withConfigHint(layout.dirs().configFile().toString());
         b.network(Network.proxy(policy, ports));

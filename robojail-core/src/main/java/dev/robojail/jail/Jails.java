@@ -422,9 +422,20 @@ public final class Jails {
     return hostNetworkWarning(config().effectiveNetwork());
   }
 
-  /** {@link #hostNetworkWarning()} for jail {@code name}, whose own mode may differ. */
+  /**
+   * {@link #hostNetworkWarning()} for jail {@code name}, whose own mode (or its agent profile's)
+   * may differ.
+   */
   public String hostNetworkWarning(String name) {
-    return hostNetworkWarning(get(name).network().effectiveMode(config()));
+    return hostNetworkWarning(network(get(name)).mode());
+  }
+
+  /**
+   * The jail's network as its next run gets it, and where its mode came from: its own {@code create
+   * --network}, its agent profile, the configuration or the default.
+   */
+  public JailNetwork.Effective network(JailState jail) {
+    return profile.network(jail);
   }
 
   private static String hostNetworkWarning(Config.NetworkMode mode) {

@@ -3,6 +3,7 @@ package dev.robojail.jail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.NeedsUserNamespaces;
@@ -236,5 +237,65 @@ class AgentJailTest {
     assertTrue(r.output().contains("wrote") && r.output().contains("refused"), r.output());
     assertEquals("host\njail\n", Files.readString(home.resolve("notes.txt")));
     assertEquals("host\n", Files.readString(home.resolve("ro.txt")));
+  }
+
+  // The real agents' own options, read as robojail reads them: behind a wrapper, and Claude Code's
+  // --settings, a request for the agent's own sandbox is refused before the jail runs anything.
+  @Test
+  void anAgentsOwnSandboxAskedForBehindAWrapperOrInSettingsIsRefusedBeforeTheRun()
+      throws IOException {
+    Path claude = AgentPackages.claude();
+    Path codex = AgentPackages.codex();
+    Jails jails = world.jails();
+    JailState c = create(jails, "c", claude);
+    Result help = run(jails, "c", claude.toString(), "--help");
+    assertTrue(help.output().contains("--settings <file-or-json>"), help.output());
+    // Off in --settings: the real agent takes the option, and robojail lets it run.
+    Result off =
+        run(
+            jails,
+            "c",
+            "env",
+            "DEBUG_ROBOJAIL=1",
+            claude.toString(),
+            "--settings",
+            "{\"sandbox\":{\"enabled\":false}}",
+            "auth",
+            "status");
+    assertEquals(0, off.status(), off.output());
+    Files.writeString(c.worktree().resolve("sandbox.json"), "{\"sandbox\":{\"enabled\":true}}");
+    for (List<String> argv :
+        List.of(
+            List.of(
+                "env",
+                claude.toString(),
+                "--settings",
+                "{\"sandbox\":{\"enabled\":true}}",
+                "-p",
+                "hi"),
+            List.of("/bin/sh", "-c", claude + " --settings sandbox.json -p hi"))) {
+      InvalidInputException e =
+          assertThrows(
+              InvalidInputException.class,
+              () -> jails.run("c", argv, false, b -> b.stdin(Stdio.discard())),
+              argv.toString());
+      assertTrue(e.getMessage().startsWith("claude's own sandbox is asked for"), e.getMessage());
+    }
+
+    create(jails, "x", codex);
+    Result codexHelp = run(jails, "x", codex.toString(), "exec", "--help");
+    assertTrue(codexHelp.output().contains("-s, --sandbox <SANDBOX_MODE>"), codexHelp.output());
+    InvalidInputException wrapped =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                jails.run(
+                    "x",
+                    List.of("timeout", "60", codex.toString(), "exec", "-s", "read-only", "hi"),
+                    false,
+                    b -> b.stdin(Stdio.discard())));
+    assertTrue(
+        wrapped.getMessage().startsWith("codex's own sandbox is asked for (--sandbox read-only)"),
+        wrapped.getMessage());
   }
 }

@@ -83,4 +83,56 @@ class AgentNetworkTest {
     assertTrue(
         e.getMessage().contains("host_ports[0] must be a port from 1 to 65535"), e.getMessage());
   }
+
+  @Test
+  void aProfilesModeAndDefaultsDecideBelowTheJailsOwnMode() {
+    TestWorld world =
+        TestWorld.in(tmp)
+            .config(
+                """
+                network_allow = ["conf.test:443"]
+                [agent.offline]
+                command = "/bin/sh"
+                network = "none"
+                [agent.narrow]
+                command = "/bin/sh"
+                hosts = ["models.test:443"]
+                network_allow_defaults = false
+                [agent.claude]
+                hosts = ["bedrock.test:443"]
+                """);
+    TestRepo repo = world.repo("repo");
+    Jails jails = world.jails();
+    JailState offline = jails.create(CreateOptions.builder("o", repo.dir).agent("offline").build());
+    assertTrue(jails.sandbox(offline, List.of(), false).network() instanceof Network.Loopback);
+    JailState proxied =
+        jails.create(
+            CreateOptions.builder("q", repo.dir)
+                .agent("offline")
+                .network(new JailNetwork(Config.NetworkMode.PROXY, List.of(), List.of()))
+                .build());
+    assertTrue(
+        jails.sandbox(proxied, List.of(), false).network() instanceof Network.Proxy,
+        "the jail's own mode wins over its profile's");
+
+    JailState narrow = jails.create(CreateOptions.builder("n", repo.dir).agent("narrow").build());
+    Network.Proxy p = (Network.Proxy) jails.sandbox(narrow, List.of(), false).network();
+    assertTrue(p.policy().allowlist().allowsName("models.test", 443));
+    assertTrue(p.policy().allowlist().allowsName("conf.test", 443), "the user's own entries stay");
+    assertFalse(p.policy().allowlist().allowsName("registry.npmjs.org", 443), "no defaults");
+    assertFalse(p.policy().allowlist().allowsName("api.anthropic.com", 443));
+
+    // A partial [agent.claude] extends the built-in: it needs no command, and its hosts replace
+    // the built-in's while the default allowlist still applies.
+    JailState claude =
+        jails.create(
+            CreateOptions.builder("c", repo.dir)
+                .agent("claude")
+                .entrypoint(List.of("/bin/sh"))
+                .build());
+    Network.Proxy cp = (Network.Proxy) jails.sandbox(claude, List.of(), false).network();
+    assertTrue(cp.policy().allowlist().allowsName("bedrock.test", 443));
+    assertTrue(cp.policy().allowlist().allowsName("registry.npmjs.org", 443));
+    assertEquals("claude", jails.agent(claude).orElseThrow().command());
+  }
 }

@@ -50,7 +50,7 @@ class AgentProfilesTest {
   }
 
   @Test
-  void theUsersTableAddsAProfileOrReplacesABuiltInOne() throws IOException {
+  void theUsersTableAddsAProfileOrExtendsABuiltInOneKeyByKey() throws IOException {
     AgentProfiles p =
         load(
             """
@@ -67,10 +67,81 @@ class AgentProfilesTest {
             hosts = ["api.openai.com:443"]
             """);
     assertEquals(List.of("--verbose"), p.require("claude").args());
-    assertEquals(List.of(), p.require("claude").credentials(), "the user's table, as written");
+    assertEquals(
+        AgentProfiles.builtIn().require("claude").credentials(),
+        p.require("claude").credentials(),
+        "a key the table leaves out stays the built-in's");
     AgentProfile aider = p.require("aider");
     assertEquals("false", aider.environment().get("AIDER_CHECK_UPDATE"));
     assertEquals(AgentProfile.Settings.NONE, aider.settings());
+  }
+
+  @Test
+  void aPartialTableOfABuiltInProfileReplacesOnlyTheKeysItGives() throws IOException {
+    AgentProfile builtIn = AgentProfiles.builtIn().require("claude");
+    AgentProfiles p =
+        load(
+            """
+            [agent.claude]
+            env = { CLAUDE_CODE_USE_BEDROCK = "1" }
+            hosts = ["bedrock.example.test:443"]
+            network_allow_defaults = false
+            [agent.codex]
+            network = "none"
+            """);
+    AgentProfile claude = p.require("claude");
+    // A list or a table given replaces the built-in's whole: predictable, never merged.
+    assertEquals(java.util.Map.of("CLAUDE_CODE_USE_BEDROCK", "1"), claude.environment());
+    assertEquals(List.of("bedrock.example.test:443"), claude.hosts());
+    assertEquals(Boolean.FALSE, claude.networkAllowDefaults());
+    assertEquals(null, claude.network(), "not given: the configuration's mode");
+    assertTrue(claude.networkFrom().endsWith("config.toml:4"), claude.networkFrom());
+    // Everything else is the built-in's.
+    assertEquals(
+        new AgentProfile(
+            builtIn.name(),
+            builtIn.command(),
+            builtIn.args(),
+            builtIn.credentials(),
+            builtIn.credentialKey(),
+            builtIn.accountFile(),
+            builtIn.accountKeys(),
+            builtIn.loginEnv(),
+            claude.environment(),
+            builtIn.caches(),
+            claude.hosts(),
+            builtIn.hostPorts(),
+            builtIn.settings(),
+            null,
+            false,
+            claude.networkFrom()),
+        claude);
+    AgentProfile codex = p.require("codex");
+    assertEquals(Config.NetworkMode.NONE, codex.network());
+    assertEquals(AgentProfiles.builtIn().require("codex").hosts(), codex.hosts());
+    assertEquals("codex", codex.command());
+    assertEquals("agent profile codex, " + dir.resolve("config.toml") + ":6", codex.networkFrom());
+    assertTrue(
+        codex
+            .exposes()
+            .contains("network: none (unless the jail's own --network says" + " otherwise)"),
+        codex.exposes().toString());
+  }
+
+  @Test
+  void aProfileOfAnotherNameStartsFromScratch() throws IOException {
+    AgentProfiles p =
+        load(
+            """
+            [agent.claude-bare]
+            command = "claude"
+            """);
+    AgentProfile bare = p.require("claude-bare");
+    assertEquals(List.of(), bare.credentials(), "nothing of the built-in claude");
+    assertEquals(List.of(), bare.hosts());
+    assertEquals(AgentProfile.Settings.NONE, bare.settings());
+    // The built-in one is still inferred from the command, the other chosen by name.
+    assertEquals("claude", p.inferFrom(List.of("claude")).orElseThrow().name());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -78,7 +149,7 @@ class AgentProfilesTest {
       delimiter = '|',
       value = {
         "unknown key|[agent.x]\\ncommand = \"x\"\\ncredential = [\"a\"]|3|unknown key \"credential\"",
-        "no command|[agent.x]\\nargs = []|0|command is required",
+        "no command|[agent.x]\\nargs = []|1|command is required",
         "a path out of the home|[agent.x]\\ncommand = \"x\"\\ncredentials = [\"../.ssh/id_rsa\"]|3|"
             + "must stay inside the home directory",
         "an absolute path|[agent.x]\\ncommand = \"x\"\\ncaches = [\"/var/cache\"]|3|relative to the home",
@@ -89,6 +160,13 @@ class AgentProfilesTest {
             + "own_sandbox must be \"off\", not \"nested\": an agent's own sandbox cannot work",
         "a bad name|[agent.X]\\ncommand = \"x\"|1|lowercase letters",
         "not a table|agent = 3|1|agent must be a table",
+        "a bad network|[agent.x]\\ncommand = \"x\"\\nnetwork = \"open\"|3|"
+            + "agent.x.network must be \"proxy\", \"host\" or \"none\", not \"open\"",
+        "a network that is no string|[agent.claude]\\nnetwork = true|2|network must be a string",
+        "defaults not a boolean|[agent.codex]\\n\\nnetwork_allow_defaults = \"no\"|3|"
+            + "agent.codex.network_allow_defaults must be true or false, not \"no\"",
+        "a new profile without command|\\n[agent.x]\\nhosts = [\"a.test\"]|2|command is required",
+        "a built-in's command emptied|[agent.claude]\\ncommand = \"\"|2|command is required",
       })
   void aWrongTableNamesTheFileAndLine(String what, String toml, int line, String expected)
       throws IOException {

@@ -89,4 +89,77 @@ class JailNetworkTest {
     assertEquals(1, found.size());
     assertEquals(own, found.getFirst().jail().network());
   }
+
+  private static <T> T pick(java.util.Random r, List<T> from) {
+    return from.get(r.nextInt(from.size()));
+  }
+
+  // Property over seeded random combinations: the most specific mode wins (the jail's own, then
+  // its profile's, then the configuration's, network_enabled = false meaning none), the profile's
+  // network_allow_defaults wins over the configuration's, and every layer's entries are allowed.
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+  void theMostSpecificModeWinsAndEveryLayersEntriesAddUp(long seed) throws IOException {
+    java.util.Random r = new java.util.Random(seed);
+    List<Config.NetworkMode> modes =
+        new java.util.ArrayList<>(List.of(Config.NetworkMode.values()));
+    List<Config.NetworkMode> orNull = new java.util.ArrayList<>(modes);
+    orNull.add(null);
+    for (int round = 0; round < 40; round++) {
+      Config.NetworkMode configured = pick(r, modes);
+      boolean enabled = r.nextBoolean();
+      boolean configDefaults = r.nextBoolean();
+      Config.NetworkMode own = pick(r, orNull);
+      Config.NetworkMode profiled = pick(r, orNull);
+      Boolean profileDefaults = pick(r, java.util.Arrays.asList(true, false, null));
+      boolean withAgent = r.nextBoolean();
+      String toml =
+          "network = \""
+              + configured.key()
+              + "\"\nnetwork_enabled = "
+              + enabled
+              + "\nnetwork_allow_defaults = "
+              + configDefaults
+              + "\nnetwork_allow = [\"conf.test:443\"]\n"
+              + "[agent.p]\ncommand = \"p\"\nhosts = [\"agent.test:443\"]\n"
+              + (profiled == null ? "" : "network = \"" + profiled.key() + "\"\n")
+              + (profileDefaults == null
+                  ? ""
+                  : "network_allow_defaults = " + profileDefaults + "\n");
+      Config c = config(toml, dir);
+      java.util.Optional<AgentProfile> agent =
+          withAgent
+              ? java.util.Optional.of(AgentProfiles.load(dir.resolve("config.toml")).require("p"))
+              : java.util.Optional.empty();
+      JailNetwork jail = new JailNetwork(own, List.of("jail.test:443"), List.of());
+      JailNetwork.Effective e = jail.effective(c, agent, "config.toml");
+
+      Config.NetworkMode expected =
+          own != null
+              ? own
+              : withAgent && profiled != null
+                  ? profiled
+                  : enabled ? configured : Config.NetworkMode.NONE;
+      String why = seed + "/" + round + ": " + c + " " + jail + " " + agent;
+      assertEquals(expected, e.mode(), why);
+      assertEquals(
+          own != null
+              ? "create --network"
+              : withAgent && profiled != null
+                  ? "agent profile p, " + dir.resolve("config.toml") + ":8"
+                  : !enabled
+                      ? "network_enabled = false in config.toml"
+                      : configured == Config.NetworkMode.PROXY
+                          ? "the default"
+                          : "network in config.toml",
+          e.from(),
+          why);
+      boolean defaults = withAgent && profileDefaults != null ? profileDefaults : configDefaults;
+      assertEquals(defaults, e.defaults(), why);
+      assertEquals(defaults, e.allowlist().allowsName("registry.npmjs.org", 443), why);
+      assertTrue(e.allowlist().allowsName("conf.test", 443), why);
+      assertTrue(e.allowlist().allowsName("jail.test", 443), why);
+      assertEquals(withAgent, e.allowlist().allowsName("agent.test", 443), why);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,5 +115,117 @@ class OwnSandboxTest {
     Files.createSymbolicLink(worktree.resolve(".claude"), elsewhere);
     assertDoesNotThrow(
         () -> AgentHome.refuseOwnSandbox(CLAUDE, List.of("claude"), worktree, tmp.resolve("h")));
+  }
+
+  // Behind a wrapper, a package runner or a shell's -c script, the agent's request is still seen.
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "env|FOO=1|codex|--full-auto",
+        "/usr/bin/env|-u|HOME|codex|exec|-s|workspace-write|hi",
+        "env|-S|codex --full-auto",
+        "npx|-y|@openai/codex@0.171.0|exec|--sandbox|workspace-write|hi",
+        "npx|--package|@openai/codex|codex|--full-auto",
+        "npm|exec|--|@openai/codex|--full-auto",
+        "pnpm|dlx|@openai/codex|-s|read-only",
+        "bunx|codex|--full-auto",
+        "bash|-c|codex --full-auto",
+        "sh|-lc|cd src && FOO=1 codex exec -c sandbox_mode=workspace-write 'fix it'",
+        "bash|-c|make; exec /opt/bin/codex -s read-only",
+        "timeout|-s|KILL|600|codex|--full-auto",
+        "nice|-n|5|nohup|setsid|stdbuf|-oL|codex|--full-auto",
+        "npx|-c|codex --full-auto",
+      })
+  void codexBehindAWrapperAskingForItsOwnSandboxIsRefused(String line) {
+    List<String> argv = List.of(line.split("\\|"));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> AgentHome.refuseOwnSandbox(CODEX, argv, tmp, tmp),
+            argv.toString());
+    assertTrue(e.getMessage().startsWith("codex's own sandbox is asked for ("), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "env|FOO=1|codex|-m|gpt-5",
+        "bash|-c|echo codex --full-auto",
+        "npx|cowsay|--full-auto",
+        "bash|script.sh|codex|--full-auto",
+        "timeout|60|codex|exec|hi",
+        "sh|-c|codex exec 'it is' -- --full-auto",
+      })
+  void aWrappedAgentWithoutItsOwnSandboxRuns(String line) {
+    List<String> argv = List.of(line.split("\\|"));
+    assertDoesNotThrow(() -> AgentHome.refuseOwnSandbox(CODEX, argv, tmp, tmp), argv.toString());
+  }
+
+  @Test
+  void claudesSettingsOptionWinsOverItsFilesAndIsReadAsTheJailWould() throws IOException {
+    Path worktree = Files.createDirectories(tmp.resolve("worktree/.claude")).getParent();
+    Path home = Files.createDirectories(tmp.resolve("jailhome/.claude")).getParent();
+    String inside = "/home/u";
+    String on = "{\"sandbox\":{\"enabled\":true}}";
+    String off = "{\"sandbox\":{\"enabled\":false}}";
+    java.util.function.Function<List<String>, String> refusal =
+        argv -> {
+          try {
+            AgentHome.refuseOwnSandbox(CLAUDE, argv, worktree, home, inside);
+            return null;
+          } catch (InvalidInputException e) {
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            return e.getMessage();
+          }
+        };
+    String json = refusal.apply(List.of("claude", "--settings", on, "-p", "hi"));
+    assertTrue(json != null && json.contains("(sandbox.enabled in --settings)"), json);
+    assertTrue(refusal.apply(List.of("claude", "--settings=" + on)) != null);
+    assertTrue(refusal.apply(List.of("env", "claude", "--settings", on)) != null, "wrapped");
+    assertTrue(refusal.apply(List.of("claude", "--settings", "{}")) == null);
+
+    // The project turns it on, and --settings off wins, as Claude Code ranks them.
+    Files.writeString(worktree.resolve(".claude/settings.json"), on);
+    assertTrue(refusal.apply(List.of("claude", "-p", "hi")) != null);
+    assertTrue(refusal.apply(List.of("claude", "--settings", off, "-p", "hi")) == null);
+    assertTrue(refusal.apply(List.of("claude", "--settings", "{}")) != null, "says nothing");
+    Files.delete(worktree.resolve(".claude/settings.json"));
+
+    // A file, relative to the worktree (the working directory) or in the home as seen inside.
+    Files.writeString(worktree.resolve("s.json"), on);
+    String file = refusal.apply(List.of("claude", "--settings", "s.json"));
+    assertTrue(file != null && file.contains("sandbox.enabled in --settings s.json"), file);
+    Files.writeString(home.resolve("mine.json"), on);
+    assertTrue(refusal.apply(List.of("claude", "--settings", inside + "/mine.json")) != null);
+    Files.writeString(home.resolve("mine.json"), off);
+    assertTrue(refusal.apply(List.of("claude", "--settings", inside + "/mine.json")) == null);
+    // Missing: Claude Code says so itself.
+    assertTrue(refusal.apply(List.of("claude", "--settings", "absent.json")) == null);
+
+    // What robojail cannot read as the jail will is refused rather than guessed: a path elsewhere
+    // in the jail's tree, a link (the agent would follow it), or a way out with "..".
+    Files.createSymbolicLink(worktree.resolve("link.json"), worktree.resolve("s.json"));
+    for (String unseen : List.of("/tmp/s.json", "link.json", "../../etc/s.json")) {
+      String r = refusal.apply(List.of("claude", "--settings", unseen));
+      assertTrue(r != null && r.contains("cannot be checked for sandbox.enabled"), unseen + r);
+    }
+  }
+
+  @Test
+  void theAgentsCommandLinesBehindWrappersAreFoundAndNothingElse() {
+    assertEquals(
+        List.of(
+            List.of("sh", "-c", "make && codex -m x | tee log"),
+            List.of("make"),
+            List.of("codex", "-m", "x"),
+            List.of("tee", "log")),
+        AgentCommand.candidates(List.of("sh", "-c", "make && codex -m x | tee log")));
+    assertEquals(
+        List.of(List.of("npx", "@anthropic-ai/claude-code@2", "-p"), List.of("claude", "-p")),
+        AgentCommand.candidates(List.of("npx", "@anthropic-ai/claude-code@2", "-p")));
+    // An unclosed quote in the script: that part is not read, the rest is.
+    assertEquals(
+        List.of(List.of("bash", "-c", "codex 'x; true"), List.of("true")),
+        AgentCommand.candidates(List.of("bash", "-c", "codex 'x; true")));
   }
 }
