@@ -144,7 +144,8 @@ public final class EgressProxy implements AutoCloseable {
                 kernel.connectTcp(
                     a.address().getAddress(),
                     t.port,
-                    (int) policy.limits().connectTimeout().toMillis()));
+                    (int) policy.limits().connectTimeout().toMillis()),
+                a.address().isLoopbackAddress());
           } catch (SyscallException e) {
             throw new Answer(
                 502,

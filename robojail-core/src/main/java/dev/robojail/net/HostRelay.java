@@ -79,7 +79,8 @@ public final class HostRelay implements AutoCloseable {
           kernel.connectTcp(
               LOOPBACK,
               port,
-              (int) Math.min(limits.connectTimeout().toMillis(), CONNECT_TIMEOUT.toMillis())));
+              (int) Math.min(limits.connectTimeout().toMillis(), CONNECT_TIMEOUT.toMillis())),
+          true);
     } catch (SyscallException e) {
       // The jail's client sees its connection closed, as with nothing listening.
       log.append(

@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -79,18 +80,33 @@ public final class ProxyBenchmark {
         paths.add(new Route(peer.name(), Network.host(), peer.curl(), peer::cpu));
       }
       Map<String, List<Double>> speeds = new LinkedHashMap<>();
-      Map<String, Long> cpu = new LinkedHashMap<>();
+      Map<String, Parties> cpu = new LinkedHashMap<>();
       try {
         for (int r = 0; r < runs; r++) {
           for (Route path : paths) {
-            long cpu0 = path.cpu().getAsLong();
-            speeds
-                .computeIfAbsent(path.name(), k -> new ArrayList<>())
-                .addAll(
-                    lines(
-                        path.network(),
-                        "curl -sS -o /dev/null -w '%{speed_download}\\n' " + path.curl()));
-            cpu.merge(path.name(), path.cpu().getAsLong() - cpu0, Long::sum);
+            long relay0 = path.cpu().getAsLong();
+            long server0 = up.cpu().get();
+            long[] machine0 = Machine.ticks();
+            long soft0 = Machine.softirqThreads();
+            // the shell's `times`: curl's own CPU time, as its reaped child, on the last line
+            List<String> out =
+                lines(
+                    path.network(),
+                    "curl -sS -o /dev/null -w '%{speed_download}\\n' " + path.curl() + "; times");
+            long[] machine1 = Machine.ticks();
+            double speed = Double.parseDouble(out.getFirst());
+            speeds.computeIfAbsent(path.name(), k -> new ArrayList<>()).add(speed);
+            cpu.merge(
+                path.name(),
+                new Parties(
+                    size / speed,
+                    Machine.shellTimes(out.getLast()),
+                    up.cpu().get() - server0,
+                    path.cpu().getAsLong() - relay0,
+                    (Machine.softirqThreads() - soft0) * Machine.TICK,
+                    (machine1[0] - machine0[0]) * Machine.TICK,
+                    (machine1[1] - machine0[1]) * Machine.TICK),
+                Parties::plus);
           }
         }
       } finally {
@@ -123,14 +139,30 @@ public final class ProxyBenchmark {
             "  %-24s %8.0f   %.2fx direct%s%n",
             e.getKey(), v / 1e6, v / direct, e.getKey().equals("proxy") ? " (target >= 0.80)" : "");
       }
-      // Less at the mercy of a busy machine than the ratios: what relaying cost in CPU time.
-      System.out.println("CPU time of the relay itself per GiB moved (ms):");
-      for (Map.Entry<String, Long> e : cpu.entrySet()) {
-        if (!e.getKey().equals("direct")) {
-          System.out.printf(
-              "  %-24s %8.0f%n",
-              e.getKey(), e.getValue() / 1e6 / ((double) size * runs / (1L << 30)));
-        }
+      // Less at the mercy of a busy machine than the ratios: what each party's CPU time was per
+      // GiB, and how many cores all of them kept busy during the transfer. When direct already
+      // keeps both cores busy, a path through a relay can only be as fast as direct's share of
+      // the CPU it needs: direct's total / the path's total is its ceiling.
+      double gib = (double) size * runs / (1L << 30);
+      Parties directCpu = cpu.get("direct");
+      System.out.println(
+          "CPU time per GiB moved (ms): client (curl), server, relay, softirq threads, their sum;"
+              + " cores they kept busy during the transfer; machine busy (all tenants);"
+              + " ceiling = direct sum / sum x direct's cores");
+      for (Map.Entry<String, Parties> e : cpu.entrySet()) {
+        Parties c = e.getValue();
+        System.out.printf(
+            "  %-24s %6.0f %6.0f %6.0f %6.0f %7.0f   %.2f cores   machine %3.0f%%   ceiling"
+                + " %.2fx%n",
+            e.getKey(),
+            c.client() / 1e6 / gib,
+            c.server() / 1e6 / gib,
+            c.relay() / 1e6 / gib,
+            c.softirq() / 1e6 / gib,
+            c.sum() / 1e6 / gib,
+            c.sum() / (c.seconds() * 1e9),
+            100.0 * c.machineBusy() / Math.max(1, c.machineAll()),
+            (double) directCpu.sum() / c.sum());
       }
       System.out.printf(
           "latency per request on a new connection, %d requests (median, us):%n", requests);
@@ -160,25 +192,28 @@ public final class ProxyBenchmark {
     return b;
   }
 
-  private static List<Double> lines(Network n, String script) throws Exception {
+  private static List<String> lines(Network n, String script) throws Exception {
     return lines(base(n), script);
   }
 
-  private static List<Double> lines(Sandbox.Builder b, String script) throws Exception {
+  private static List<String> lines(Sandbox.Builder b, String script) throws Exception {
     SandboxProcess p = b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("the benchmark's client failed: " + out);
     }
-    return out.lines().map(Double::parseDouble).toList();
+    return out.lines().toList();
   }
 
   private static List<Double> python(
       Network n, Path script, String host, int port, String connect, int requests)
       throws Exception {
     return lines(
-        base(n).readOnlyBind(script, "/bench.py"),
-        "python3 /bench.py " + host + " " + port + " '" + connect + "' " + requests);
+            base(n).readOnlyBind(script, "/bench.py"),
+            "python3 /bench.py " + host + " " + port + " '" + connect + "' " + requests)
+        .stream()
+        .map(Double::parseDouble)
+        .toList();
   }
 
   // One request per connection, timed from connect to the last byte of the answer; the first
@@ -285,6 +320,108 @@ public final class ProxyBenchmark {
     double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);
     return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+
+  /**
+   * CPU time, in nanoseconds, of each party to the transfers along one path, summed over its runs:
+   * the client, the server's sending thread, the relay, the kernel's softirq threads (what the
+   * loopback's packet processing did not do in a party's own time); the machine's busy and total
+   * CPU time over the same intervals (every tenant of a shared machine); the transfers' seconds.
+   */
+  private record Parties(
+      double seconds,
+      long client,
+      long server,
+      long relay,
+      long softirq,
+      long machineBusy,
+      long machineAll) {
+    long sum() {
+      return client + server + relay + softirq;
+    }
+
+    Parties plus(Parties o) {
+      return new Parties(
+          seconds + o.seconds,
+          client + o.client,
+          server + o.server,
+          relay + o.relay,
+          softirq + o.softirq,
+          machineBusy + o.machineBusy,
+          machineAll + o.machineAll);
+    }
+  }
+
+  /** Whole-machine CPU accounting from /proc, in clock ticks of 10 ms. */
+  private static final class Machine {
+    static final long TICK = 10_000_000L;
+    private static final List<Long> SOFTIRQ = softirqPids();
+
+    private Machine() {}
+
+    /** {busy, total} ticks of all CPUs since boot: /proc/stat's first line. */
+    static long[] ticks() {
+      try {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+        long all = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) { // user .. steal; guest is inside user
+          all += Long.parseLong(f[i]);
+        }
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        return new long[] {all - idle, all};
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    static long softirqThreads() {
+      long sum = 0;
+      for (long pid : SOFTIRQ) {
+        try {
+          String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException e) {
+          // not visible here
+        }
+      }
+      return sum;
+    }
+
+    private static List<Long> softirqPids() {
+      List<Long> pids = new ArrayList<>();
+      try (var dirs = Files.list(Path.of("/proc"))) {
+        for (Path d : dirs.toList()) {
+          String name = d.getFileName().toString();
+          if (name.chars().allMatch(Character::isDigit)) {
+            try {
+              if (Files.readString(d.resolve("comm")).startsWith("ksoftirqd/")) {
+                pids.add(Long.parseLong(name));
+              }
+            } catch (IOException e) {
+              // ended meanwhile
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return pids;
+    }
+
+    /** The children's line of dash's {@code times}, "0m0.120000s 0m0.350000s", in nanoseconds. */
+    static long shellTimes(String line) {
+      long sum = 0;
+      for (String t : line.trim().split("\\s+")) {
+        int m = t.indexOf('m');
+        sum +=
+            (long)
+                ((Long.parseLong(t.substring(0, m)) * 60
+                        + Double.parseDouble(t.substring(m + 1, t.length() - 1)))
+                    * 1e9);
+      }
+      return sum;
+    }
   }
 
   /** One way from a client in a sandbox to the upstream: its network and curl's arguments. */
@@ -423,10 +560,10 @@ public final class ProxyBenchmark {
   }
 
   /** A minimal HTTP/1.1 server on the host's loopback: {@code /big} and {@code /small}. */
-  private record Upstream(ServerSocket socket, long size) implements AutoCloseable {
+  private record Upstream(ServerSocket socket, long size, AtomicLong cpu) implements AutoCloseable {
     static Upstream start(long size) throws IOException {
       ServerSocket ss = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-      Upstream u = new Upstream(ss, size);
+      Upstream u = new Upstream(ss, size, new AtomicLong());
       Thread.ofPlatform()
           .daemon()
           .start(
@@ -464,9 +601,15 @@ public final class ProxyBenchmark {
           out.write(
               ("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\nConnection: close\r\n\r\n")
                   .getBytes(StandardCharsets.US_ASCII));
+          ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+          long cpu0 = mx.getCurrentThreadCpuTime();
           byte[] chunk = new byte[1 << 16];
-          for (long sent = 0; sent < size; sent += chunk.length) {
-            out.write(chunk, 0, (int) Math.min(chunk.length, size - sent));
+          try {
+            for (long sent = 0; sent < size; sent += chunk.length) {
+              out.write(chunk, 0, (int) Math.min(chunk.length, size - sent));
+            }
+          } finally {
+            cpu.addAndGet(mx.getCurrentThreadCpuTime() - cpu0);
           }
         } else {
           out.write(

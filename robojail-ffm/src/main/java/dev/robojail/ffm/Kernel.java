@@ -66,6 +66,9 @@ public interface Kernel {
   /** See {@link Syscalls#setPipeSize}. */
   int setPipeSize(int fd, int size);
 
+  /** See {@link Syscalls#setsockopt}. */
+  void setsockopt(int fd, int level, int name, String value);
+
   /** See {@link Syscalls#splice}. */
   long splice(int in, int out, long len, int flags);
 

@@ -90,6 +90,11 @@ final class LinuxKernel implements Kernel {
   }
 
   @Override
+  public void setsockopt(int fd, int level, int name, String value) {
+    Syscalls.setsockopt(fd, level, name, value);
+  }
+
+  @Override
   public long splice(int in, int out, long len, int flags) {
     return Syscalls.splice(in, out, len, flags);
   }

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Typed Linux system calls. Each failure throws a {@link SyscallException} that names the call, its
@@ -90,7 +91,13 @@ public final class Syscalls {
   public static final int CLOSE_RANGE_CLOEXEC = 4;
   private static final int MSG_CMSG_CLOEXEC = 0x40000000;
   private static final int SO_ERROR = 4;
-  private static final int IPPROTO_TCP = 6;
+
+  /** The {@code level} of TCP's socket options. */
+  public static final int IPPROTO_TCP = 6;
+
+  /** A TCP socket's congestion control algorithm, by name ({@code "reno"}, {@code "bbr"}…). */
+  public static final int TCP_CONGESTION = 13;
+
   private static final int TCP_NODELAY = 1;
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;
@@ -435,6 +442,17 @@ public final class Syscalls {
         check(
             sys(Sysno.FCNTL, fd, F_SETPIPE_SZ, size),
             "fcntl(" + fd + ", F_SETPIPE_SZ, " + size + ")");
+  }
+
+  /** {@code setsockopt(2)} of a string option, such as {@link #TCP_CONGESTION}. */
+  public static void setsockopt(int fd, int level, int name, String value) {
+    try (Arena a = Arena.ofConfined()) {
+      byte[] b = value.getBytes(StandardCharsets.US_ASCII);
+      MemorySegment v = a.allocateFrom(JAVA_BYTE, b);
+      check(
+          sys(Sysno.SETSOCKOPT, fd, level, name, v.address(), b.length),
+          "setsockopt(" + fd + ", " + level + ", " + name + ", \"" + value + "\")");
+    }
   }
 
   /**

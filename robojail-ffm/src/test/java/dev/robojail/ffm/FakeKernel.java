@@ -208,6 +208,11 @@ public final class FakeKernel implements Kernel {
   }
 
   @Override
+  public void setsockopt(int fd, int level, int name, String value) {
+    answer("setsockopt", fd + ", " + level + ", " + name + ", " + value, () -> 0);
+  }
+
+  @Override
   public long splice(int in, int out, long len, int flags) {
     return ((Number) answer("splice", in + ", " + out + ", " + len + ", " + flags, null))
         .longValue();

@@ -76,4 +76,26 @@ class TcpSpliceTest {
       Syscalls.close(pipe[1]);
     }
   }
+
+  @Test
+  void aSocketsCongestionControlIsChosenByNameAndAnUnknownNameIsRefused() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int fd = Syscalls.connectTcp(new byte[] {127, 0, 0, 1}, server.getLocalPort(), 5000);
+      try {
+        // Reno is built into every kernel and allowed to every user; that the relay's sockets get
+        // it, also as an unprivileged user, is read back with ss in core's ProxyPacingTest
+        Syscalls.setsockopt(fd, Syscalls.IPPROTO_TCP, Syscalls.TCP_CONGESTION, "reno");
+        SyscallException e =
+            assertThrows(
+                SyscallException.class,
+                () ->
+                    Syscalls.setsockopt(
+                        fd, Syscalls.IPPROTO_TCP, Syscalls.TCP_CONGESTION, "no-such-cc"));
+        assertEquals(2, e.errno()); // ENOENT
+        assertEquals("setsockopt(" + fd + ", 6, 13, \"no-such-cc\")", e.call());
+      } finally {
+        Syscalls.close(fd);
+      }
+    }
+  }
 }
