@@ -386,9 +386,7 @@ final class JailProfile {
     // at real paths. Node finds the package from the link's target, so a bind of the file would
     // not do.
     Path parent = program.getParent();
-    if (!real.equals(program)
-        && parent != null
-        && !(HiddenPaths.realPath(parent).equals(parent) && isVisible(parent, visible))) {
+    if (!real.equals(program) && parent != null && !inPlace(parent, visible)) {
       b.symlink(real.toString(), program.toString());
     }
     if (parent != null && !path.contains(parent.toString())) {
@@ -438,6 +436,26 @@ final class JailProfile {
     } else {
       b.readOnlyBind(real, real.toString());
       visible.add(real);
+    }
+  }
+
+  // Whether a directory, as spelled, is inside the jail without a link of robojail's: visible at
+  // its real path, or reached through one of the host's top-level links, which the jail has too
+  // (/bin -> usr/bin: a link made for /bin/sh would find one there already).
+  private static boolean inPlace(Path dir, List<Path> visible) {
+    if (HiddenPaths.realPath(dir).equals(dir)) {
+      return isVisible(dir, visible);
+    }
+    Path top = dir.getRoot().resolve(dir.getName(0));
+    if (!Sandbox.SYSTEM_TOP_DIRS.contains(top.toString()) || !Files.isSymbolicLink(top)) {
+      return false;
+    }
+    try {
+      Path through =
+          top.resolveSibling(Files.readSymbolicLink(top)).normalize().resolve(top.relativize(dir));
+      return HiddenPaths.realPath(through).equals(through) && isVisible(through, visible);
+    } catch (IOException e) {
+      return false;
     }
   }
 

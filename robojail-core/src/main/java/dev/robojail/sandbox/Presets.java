@@ -56,7 +56,7 @@ final class Presets {
   /** {@link #minimalSystem(Sandbox.Builder)} with {@code etc} as the host's {@code /etc}. */
   static Sandbox.Builder minimalSystem(Sandbox.Builder b, Path etc) {
     b.readOnlyBind(Path.of("/usr"));
-    for (String dir : List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")) {
+    for (String dir : Sandbox.SYSTEM_TOP_DIRS) {
       Path p = Path.of(dir);
       if (Files.isSymbolicLink(p)) {
         try {

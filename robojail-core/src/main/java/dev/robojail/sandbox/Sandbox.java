@@ -64,6 +64,14 @@ public record Sandbox(
   /** The PATH used to find the command when the environment sets none. */
   public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
+  /**
+   * The top-level directories {@link Builder#minimalSystem()} shows as the host has them: bound
+   * read-only where the host's is a directory, the same link where it is a link ({@code /bin ->
+   * usr/bin} on a usr-merged host).
+   */
+  public static final List<String> SYSTEM_TOP_DIRS =
+      List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
   /** The size of a tmpfs that sets none of its own, unless {@link Builder#tmpfsSize} says. */
   public static final long DEFAULT_TMPFS_SIZE = 1L << 30;
 

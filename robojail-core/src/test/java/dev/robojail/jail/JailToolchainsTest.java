@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -246,6 +247,20 @@ class JailToolchainsTest {
             .entrypoint(List.of(nativeProgram.toString(), "hello"))
             .build());
     assertEquals(new Ran(0, "hello\n"), run(jails, "native", List.of()));
+  }
+
+  @Test
+  void aSystemProgramSpelledThroughTheHostsTopLevelLinkRuns() throws IOException {
+    // On a usr-merged host /bin is a link, which the jail has too: the entrypoint /bin/sh must
+    // not get a link of its own there (it failed every run with EEXIST).
+    Assumptions.assumeTrue(Files.isSymbolicLink(Path.of("/bin")), "/bin is not a link here");
+    world.config("toolchains = []\n");
+    Jails jails = jails("/usr/bin:/bin");
+    jails.create(
+        CreateOptions.builder("sh", repo.dir)
+            .entrypoint(List.of("/bin/sh", "-c", "echo ran as $0"))
+            .build());
+    assertEquals(new Ran(0, "ran as /bin/sh\n"), run(jails, "sh", List.of()));
   }
 
   @Test
