@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * Removes what a jail keeps on disk (see {@link JailLayout}), for destroy and for a create that
@@ -41,6 +42,16 @@ final class JailFiles {
       throw new JailException(
           TerminalSafe.sanitizeLine("cannot delete " + layout.loginRecord(jail.name()) + ": " + e),
           e);
+    }
+    // The connection log goes with its jail: a new jail of the same name must not show the old
+    // one's refusals in its status.
+    Path log = layout.networkLog(jail.name());
+    for (Path f : List.of(log, dev.robojail.net.ConnectionLog.previous(log))) {
+      try {
+        Files.deleteIfExists(f);
+      } catch (IOException e) {
+        throw new JailException(TerminalSafe.sanitizeLine("cannot delete " + f + ": " + e), e);
+      }
     }
     Path home = layout.home(jail.name());
     if (Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,6 +46,20 @@ class JailGitTest {
     jails = world.jails();
     jail = jails.create("j", repo.dir);
     wt = jail.worktree();
+  }
+
+  @Test
+  void destroyDeletesTheConnectionLogSoANewJailOfTheNameStartsWithoutRefusals() throws IOException {
+    Path log = dirs.stateFile().resolveSibling("network").resolve("j.log");
+    Files.createDirectories(log.getParent());
+    String refused = "2026-12-01T00:00:00Z\trefused\tevil.example\t443\t0\t0\tnot allowed\n";
+    Files.writeString(log, refused);
+    Files.writeString(log.resolveSibling("j.log.1"), refused);
+    assertEquals(Map.of("evil.example:443", 2), jails.refusedConnections("j"));
+    jails.destroy("j", false);
+    assertFalse(Files.exists(log) || Files.exists(log.resolveSibling("j.log.1")));
+    jails.create("j", repo.dir);
+    assertEquals(Map.of(), jails.refusedConnections("j"));
   }
 
   @Test
