@@ -41,23 +41,11 @@ public record JailNetwork(Config.NetworkMode mode, List<String> allow, List<Inte
     }
   }
 
-  /** The mode in effect with configuration {@code c}. */
-  public Config.NetworkMode effectiveMode(Config c) {
-    return mode != null ? mode : c.effectiveNetwork();
-  }
-
   /** The host ports in effect with configuration {@code c}: the configuration's and the jail's. */
   public List<Integer> effectiveHostPorts(Config c) {
     java.util.TreeSet<Integer> all = new java.util.TreeSet<>(c.hostPorts());
     all.addAll(hostPorts);
     return List.copyOf(all);
-  }
-
-  /** The allowlist in effect with configuration {@code c}: the configuration's and the jail's. */
-  public dev.robojail.net.Allowlist effectiveAllowlist(Config c) {
-    return allow.isEmpty()
-        ? c.allowlist()
-        : c.allowlist().plus(dev.robojail.net.Allowlist.parse(allow));
   }
 
   /**

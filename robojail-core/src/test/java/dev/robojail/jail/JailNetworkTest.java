@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,14 +27,17 @@ class JailNetworkTest {
         config(
             "network_enabled = false\nhost_ports = [5432, 11434]\nnetwork_allow = [\"a.test\"]\n",
             dir);
-    assertEquals(Config.NetworkMode.NONE, JailNetwork.CONFIG.effectiveMode(c));
+    JailNetwork.Effective config = JailNetwork.CONFIG.effective(c, Optional.empty(), "c.toml");
+    assertEquals(Config.NetworkMode.NONE, config.mode());
     JailNetwork own = new JailNetwork(Config.NetworkMode.PROXY, List.of("b.test:443"), List.of(80));
-    assertEquals(Config.NetworkMode.PROXY, own.effectiveMode(c));
+    JailNetwork.Effective jail = own.effective(c, Optional.empty(), "c.toml");
+    assertEquals(Config.NetworkMode.PROXY, jail.mode());
     assertEquals(List.of(80, 5432, 11434), own.effectiveHostPorts(c));
-    assertTrue(own.effectiveAllowlist(c).allowsName("a.test", 1));
-    assertTrue(own.effectiveAllowlist(c).allowsName("b.test", 443));
-    assertFalse(own.effectiveAllowlist(c).allowsName("b.test", 80));
-    assertFalse(JailNetwork.CONFIG.effectiveAllowlist(c).allowsName("b.test", 443));
+    assertEquals(List.of(80, 5432, 11434), jail.hostPorts());
+    assertTrue(jail.allowlist().allowsName("a.test", 1));
+    assertTrue(jail.allowlist().allowsName("b.test", 443));
+    assertFalse(jail.allowlist().allowsName("b.test", 80));
+    assertFalse(config.allowlist().allowsName("b.test", 443));
   }
 
   @Test
