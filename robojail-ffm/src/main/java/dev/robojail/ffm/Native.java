@@ -59,6 +59,11 @@ final class Native {
     }
   }
 
+  /** Where the system call routine is, for the test that checks its page's protection. */
+  static long routineAddress() {
+    return Code.SYSCALL.address();
+  }
+
   /** A view of {@code size} bytes of native memory at a raw address. */
   static MemorySegment at(long address, long size) {
     return MemorySegment.ofAddress(address).reinterpret(size);

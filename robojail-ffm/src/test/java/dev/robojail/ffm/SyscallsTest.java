@@ -90,6 +90,21 @@ class SyscallsTest {
   }
 
   @Test
+  void theCodePageIsReadAndExecuteOnly() throws IOException {
+    // The routines' page was written while writable and then made read+exec: never both.
+    long at = Native.routineAddress();
+    String mapping = null;
+    for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+      String[] range = line.substring(0, line.indexOf(' ')).split("-");
+      if (Long.parseUnsignedLong(range[0], 16) <= at && at < Long.parseUnsignedLong(range[1], 16)) {
+        mapping = line;
+      }
+    }
+    assertTrue(mapping != null, "no mapping holds the routine at " + Long.toHexString(at));
+    assertEquals("r-xp", mapping.split(" +")[1], mapping);
+  }
+
+  @Test
   void errnoIsPerThreadAndPerCall() throws Exception {
     // Threads failing with different errnos at once must each see their own.
     ExecutorService pool = Executors.newFixedThreadPool(4);
