@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 
 /** The {@code robojail} command. */
 public final class Main {
+  private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -17,6 +19,12 @@ public final class Main {
    * start.
    */
   static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    // picocli registers a converter for every java.time and java.sql type it knows, by reflection,
+    // and the java.sql ones fail with an exception each (the runtime has no java.sql): about 3 ms
+    // of every command. No option of robojail's has such a type.
+    if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+      System.setProperty(CONVERTER_EXCLUDES, "java\\.(sql|time)\\..*");
+    }
     return QuickModel.execute(Jails::open, args, out, err);
   }
 }
