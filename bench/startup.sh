@@ -5,6 +5,8 @@
 #
 #   bench/startup.sh                 after ./mvnw -B package (or verify)
 #   RUNS=40 WARMUP=5 bench/startup.sh
+#   BASE=/tmp/main-dist bench/startup.sh   an A/B: another build's target/robojail-*/ tree, copied
+#                                          aside (cp -a), gets its own rows in the same run
 #
 # The distribution target/robojail-*/ is installed into a temporary prefix with its own install
 # script and run through the symlink PREFIX/bin/robojail, in a scratch HOME (the user's jails are
@@ -44,6 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 "${dists[0]}" --prefix "$prefix" >/dev/null
+if [[ -n ${BASE-} ]]; then
+  "$BASE/install" --prefix "$work/base" >/dev/null
+fi
 
 mkdir -p "$work/hello" "$work/repo"
 printf '%s\n' 'public class Hello {' \
@@ -105,6 +110,12 @@ peers=("java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello"
   "robojail list" "$rj list"
   "robojail run J -- true" "$rj run bench -- true"
   "robojail exec J -- true" "$rj exec bench-exec -- true")
+if [[ -n ${BASE-} ]]; then
+  base_rj=$work/base/bin/robojail
+  peers+=("BASE: robojail --version" "$base_rj --version" "BASE: robojail list" "$base_rj list"
+    "BASE: robojail run J -- true" "$base_rj run bench -- true"
+    "BASE: robojail exec J -- true" "$base_rj exec bench-exec -- true")
+fi
 if command -v bwrap >/dev/null; then
   b="bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr"
   for d in /bin /sbin /lib /lib64; do
