@@ -5,7 +5,8 @@
 #
 #   bench/startup.sh                 after ./mvnw -B package (or verify)
 #   RUNS=40 WARMUP=5 bench/startup.sh
-#   BASELINE=/path/to/other/target/robojail-VERSION bench/startup.sh
+#   BASE=/tmp/main-dist bench/startup.sh   an A/B: another build's target/robojail-*/ tree, copied
+#                                          aside (cp -a), gets its own rows in the same run
 #
 # The distribution target/robojail-*/ is installed into a temporary prefix with its own install
 # script and run through the symlink PREFIX/bin/robojail, in a scratch HOME (the user's jails are
@@ -45,6 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 "${dists[0]}" --prefix "$prefix" >/dev/null
+if [[ -n ${BASE-} ]]; then
+  "$BASE/install" --prefix "$work/base" >/dev/null
+fi
 
 mkdir -p "$work/hello" "$work/repo"
 printf '%s\n' 'public class Hello {' \
@@ -106,6 +110,12 @@ peers=("java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello"
   "robojail list" "$rj list"
   "robojail run J -- true" "$rj run bench -- true"
   "robojail exec J -- true" "$rj exec bench-exec -- true")
+if [[ -n ${BASE-} ]]; then
+  base_rj=$work/base/bin/robojail
+  peers+=("BASE: robojail --version" "$base_rj --version" "BASE: robojail list" "$base_rj list"
+    "BASE: robojail run J -- true" "$base_rj run bench -- true"
+    "BASE: robojail exec J -- true" "$base_rj exec bench-exec -- true")
+fi
 if command -v bwrap >/dev/null; then
   b="bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr"
   for d in /bin /sbin /lib /lib64; do
@@ -113,13 +123,6 @@ if command -v bwrap >/dev/null; then
   done
   b+=" --proc /proc --dev /dev --tmpfs /tmp --bind $work/repo $work/repo --chdir $work/repo true"
   peers+=("bwrap --ro-bind / / true" "bwrap --ro-bind / / true" "bwrap, a jail's setup" "$b")
-fi
-# BASELINE=DIR (another build's target/robojail-*/, e.g. main's) adds its list and run rows to the
-# same hyperfine run, installed beside this one and on the same jails: an A/B on a noisy machine.
-if [[ -n ${BASELINE-} ]]; then
-  "$BASELINE/install" --prefix "$work/baseline" >/dev/null
-  peers+=("baseline list" "$work/baseline/bin/robojail list"
-    "baseline run J -- true" "$work/baseline/bin/robojail run bench -- true")
 fi
 run "start-up: whole processes, one run" "${peers[@]}"
 

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * The training runs of the distribution's AOT caches: the build runs this under {@code
@@ -46,7 +47,7 @@ final class AotTraining {
     int failed =
         switch (mix) {
           case "all" -> all(repo);
-          case "list" -> run(List.of(List.of("list"), List.of("list", "-q")));
+          case "list" -> listMix();
           case "run" ->
               run(
                   List.of(
@@ -61,9 +62,55 @@ final class AotTraining {
     // A cache trained without a jail is still a cache (list, status, help): the build goes on,
     // and the log says which commands did not run.
     System.out.println("aot-training " + mix + ": " + failed + " command(s) failed");
-    // Every command ends in System.exit, whose first use looks up the Runtime logger (a service
-    // lookup through the runtime image, ~30 classes); ending the same way puts them in the cache.
+    // Every command ends in System.exit, whose logging of the exit loads some sixty classes of
+    // the JDK's System.Logger; ending the same way puts them in the cache.
     System.exit(0);
+  }
+
+  // list reads a running jail's sessions too (their supervisor records, checked against /proc),
+  // a path of its own: the session runs in a JVM of its own, so that run's classes stay out of
+  // list's cache.
+  private static int listMix() throws Exception {
+    List<List<String>> lists = List.of(List.of("list"), List.of("list", "-q"));
+    int failed = run(lists);
+    String java = ProcessHandle.current().info().command().orElse(null);
+    if (java == null) {
+      System.out.println("aot-training: no path to this JVM; list trained on a stopped jail only");
+      return failed;
+    }
+    Process session =
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "run",
+                JAIL,
+                "--",
+                "/bin/sh",
+                "-c",
+                waits())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    JailState state = awaitRunning(JAIL, () -> !session.isAlive());
+    if (state == null) {
+      System.out.println("aot-training: jail " + JAIL + " did not start");
+      return failed + 1;
+    }
+    failed += run(lists);
+    Files.writeString(state.worktree().resolve(STOP), "");
+    if (session.waitFor() != 0) {
+      failed++;
+    }
+    Files.delete(state.worktree().resolve(STOP));
+    return failed;
+  }
+
+  // The command a session runs to wait for the file the training writes when it is done.
+  private static String waits() {
+    return "i=0; while [ ! -e " + STOP + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done";
   }
 
   // Every command, for the cache of those without one of their own (and as the fallback).
@@ -100,13 +147,10 @@ final class AotTraining {
    */
   private static int whileRunning(String jail, List<List<String>> commands, boolean forward)
       throws Exception {
-    // The session waits for a file the training writes into the worktree when it is done.
-    String waits =
-        "i=0; while [ ! -e " + STOP + " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done";
     CompletableFuture<Integer> session =
         CompletableFuture.supplyAsync(
-            () -> execute(List.of("run", jail, "--", "/bin/sh", "-c", waits)));
-    JailState state = awaitRunning(jail, session);
+            () -> execute(List.of("run", jail, "--", "/bin/sh", "-c", waits())));
+    JailState state = awaitRunning(jail, session::isDone);
     if (state == null) {
       System.out.println("aot-training: jail " + jail + " did not start");
       return commands.size() + 1;
@@ -143,10 +187,10 @@ final class AotTraining {
     return fwd;
   }
 
-  private static JailState awaitRunning(String jail, CompletableFuture<Integer> session)
+  private static JailState awaitRunning(String jail, BooleanSupplier ended)
       throws InterruptedException {
     Jails jails = Jails.open();
-    for (int i = 0; i < 200 && !session.isDone(); i++) {
+    for (int i = 0; i < 200 && !ended.getAsBoolean(); i++) {
       JailState state = jails.get(jail);
       if (state.isAlive()) {
         return state;
@@ -171,7 +215,7 @@ final class AotTraining {
   private static int execute(List<String> command) {
     String[] argv = command.toArray(String[]::new);
     PrintWriter quiet = new PrintWriter(new PrintStream(OutputStream.nullOutputStream()));
-    int rc = QuickModel.execute(Jails::open, argv, quiet, quiet);
+    int rc = Main.execute(argv, quiet, quiet);
     System.out.println("aot-training: robojail " + String.join(" ", command) + " -> " + rc);
     return rc;
   }

@@ -1,12 +1,30 @@
 package dev.robojail.cli;
 
 import dev.robojail.jail.Jails;
+import java.io.PrintWriter;
 
 /** The {@code robojail} command. */
 public final class Main {
+  private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(QuickModel.execute(Jails::open, args, null, null));
+    System.exit(execute(args, null, null));
+  }
+
+  /**
+   * The command line run as {@link #main} runs it, for the AOT training, which goes through here so
+   * that this class and its lambda are in the caches rather than read from the jar and spun at each
+   * start.
+   */
+  static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    // picocli registers a converter for every java.time and java.sql type it knows, by reflection,
+    // and the java.sql ones fail with an exception each (the runtime has no java.sql): about 3 ms
+    // of every command. No option of robojail's has such a type.
+    if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+      System.setProperty(CONVERTER_EXCLUDES, "java\\.(sql|time)\\..*");
+    }
+    return QuickModel.execute(Jails::open, args, out, err);
   }
 }

@@ -92,20 +92,18 @@ final class QuickModel {
         };
     CommandSpec sub = CommandSpec.wrapWithoutInspection(command, FACTORY).name(name);
     helpOptions(sub);
-    switch (command) {
-      case ListCommand _ -> {
-        sub.addOption(OptionSpec.builder("--json").build());
-        sub.addOption(OptionSpec.builder("-q", "--quiet").build());
-      }
-      case RunCommand _, ExecCommand _ -> {
-        sub.addPositional(positional("0", "1", String.class));
-        sub.addPositional(positional("1..*", "1..*", List.class));
-      }
-      case ForwardCommand _ -> {
-        sub.addPositional(positional("0", "1", String.class));
-        sub.addPositional(positional("1", "1", String.class));
-      }
-      default -> throw new IllegalArgumentException("no quick model for " + name);
+    // Chains of instanceof rather than pattern switches, here and in bind: a switch over types is
+    // bootstrapped at run time with a class spun for it, which no AOT cache keeps (about 3 ms for
+    // the first in a JVM), and list would meet no other.
+    if (command instanceof ListCommand) {
+      sub.addOption(OptionSpec.builder("--json").build());
+      sub.addOption(OptionSpec.builder("-q", "--quiet").build());
+    } else if (command instanceof RunCommand || command instanceof ExecCommand) {
+      sub.addPositional(positional("0", "1", String.class));
+      sub.addPositional(positional("1..*", "1..*", List.class));
+    } else {
+      sub.addPositional(positional("0", "1", String.class));
+      sub.addPositional(positional("1", "1", String.class));
     }
     command.root = root;
     command.spec = sub;
@@ -123,24 +121,20 @@ final class QuickModel {
   /** Puts the parsed values where the annotations would have: into the command's fields. */
   static void bind(ParseResult parsed) {
     Object command = parsed.commandSpec().userObject();
-    switch (command) {
-      case ListCommand c -> {
-        c.json = parsed.hasMatchedOption("--json");
-        c.quiet = parsed.hasMatchedOption("--quiet");
-      }
-      case RunCommand c -> {
-        c.name = parsed.matchedPositionalValue(0, null);
-        c.command = strings(parsed.matchedPositionalValue(1, List.of()));
-      }
-      case ExecCommand c -> {
-        c.name = parsed.matchedPositionalValue(0, null);
-        c.command = strings(parsed.matchedPositionalValue(1, List.of()));
-      }
-      case ForwardCommand c -> {
-        c.name = parsed.matchedPositionalValue(0, null);
-        c.ports = parsed.matchedPositionalValue(1, null);
-      }
-      default -> throw new IllegalArgumentException("no quick model for " + command);
+    if (command instanceof ListCommand c) {
+      c.json = parsed.hasMatchedOption("--json");
+      c.quiet = parsed.hasMatchedOption("--quiet");
+    } else if (command instanceof RunCommand c) {
+      c.name = parsed.matchedPositionalValue(0, null);
+      c.command = strings(parsed.matchedPositionalValue(1, List.of()));
+    } else if (command instanceof ExecCommand c) {
+      c.name = parsed.matchedPositionalValue(0, null);
+      c.command = strings(parsed.matchedPositionalValue(1, List.of()));
+    } else if (command instanceof ForwardCommand c) {
+      c.name = parsed.matchedPositionalValue(0, null);
+      c.ports = parsed.matchedPositionalValue(1, null);
+    } else {
+      throw new IllegalArgumentException("no quick model for " + command);
     }
   }
 

@@ -1,40 +1,37 @@
 package dev.robojail.ffm;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The one place that uses restricted Foreign Function and Memory methods: linking downcalls and
  * giving raw addresses a size. Everything else in robojail goes through the typed wrappers in
  * {@link Syscalls}.
+ *
+ * <p>There is one downcall shape, a function at a given address that takes seven longs and returns
+ * one, and every native call goes through it: robojail's own raw system call routine, the C
+ * library's {@code mmap} and {@code mprotect} that make the page it lives in, and the setup runner.
+ * Each distinct shape, and the option that captures errno from the C library, costs a command's JVM
+ * classes and method handles spun at run time, which no AOT cache keeps: the one unbound shape is
+ * linked once, and the routine returns {@code -errno} itself.
  */
 @SuppressWarnings("restricted")
 final class Native {
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno"));
+  private static final int PAGE = 4096;
+  private static final int PROT_READ = 1;
+  private static final int PROT_WRITE = 2;
+  private static final int PROT_EXEC = 4;
+  private static final int MAP_PRIVATE = 2;
+  private static final int MAP_ANONYMOUS = 0x20;
 
-  // long syscall(long number, ...): one entry point for every call, including those the C
-  // library has no wrapper for (clone3, mount_setattr, landlock_*). errno is captured by the
-  // linker right after the call, before the JVM can overwrite it.
-  private static final MethodHandle SYSCALL =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("syscall").orElseThrow(),
-          FunctionDescriptor.of(
-              JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-              JAVA_LONG),
-          Linker.Option.captureCallState("errno"),
-          Linker.Option.firstVariadicArg(1));
+  // Where the runner starts in the code page, after the system call routine.
+  private static final int RUNNER_OFFSET = 64;
 
   private Native() {}
 
@@ -43,16 +40,28 @@ final class Native {
    * system call interface reports it.
    */
   static long syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-      long r = (long) SYSCALL.invokeExact(capture, nr, a0, a1, a2, a3, a4, a5);
-      if (r == -1) {
-        return -(int) ERRNO.get(capture, 0L);
-      }
-      return r;
+    try {
+      return (long) Code.CALL.invokeExact(Code.SYSCALL, nr, a0, a1, a2, a3, a4, a5);
     } catch (Throwable t) {
       throw new AssertionError("syscall downcall failed", t);
     }
+  }
+
+  /**
+   * Calls the setup runner on the program whose header is at {@code header}; the caller keeps that
+   * memory alive until the child is done with it.
+   */
+  static long run(MemorySegment header) {
+    try {
+      return (long) Code.CALL.invokeExact(Code.RUNNER, header.address(), 0L, 0L, 0L, 0L, 0L, 0L);
+    } catch (Throwable t) {
+      throw new AssertionError("runner downcall failed", t);
+    }
+  }
+
+  /** Where the system call routine is, for the test that checks its page's protection. */
+  static long routineAddress() {
+    return Code.SYSCALL.address();
   }
 
   /** A view of {@code size} bytes of native memory at a raw address. */
@@ -61,10 +70,70 @@ final class Native {
   }
 
   /**
-   * Links a function that lives at {@code code} (machine code robojail wrote itself) and takes one
-   * pointer, returning a long.
+   * The downcall and the code page, made on the first native call: the system call routine at its
+   * start and the runner after it, written while the page is writable and only then made read and
+   * execute, never both at once.
    */
-  static MethodHandle pointerToLong(MemorySegment code) {
-    return LINKER.downcallHandle(code, FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+  private static final class Code {
+    private static final Linker LINKER = Linker.nativeLinker();
+
+    static final MethodHandle CALL =
+        LINKER.downcallHandle(
+            FunctionDescriptor.of(
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG));
+
+    private static final MemorySegment PAGE_CODE = page();
+    static final MemorySegment SYSCALL = PAGE_CODE.asSlice(0, 0);
+    static final MemorySegment RUNNER = PAGE_CODE.asSlice(RUNNER_OFFSET, 0);
+
+    private static MemorySegment page() {
+      if (!SetupRunner.supported()) {
+        throw new UnsupportedOperationException(
+            "robojail's system calls exist for x86-64 only; "
+                + System.getProperty("os.arch")
+                + " is not supported yet");
+      }
+      byte[] syscall = X86_64Syscall.code();
+      byte[] runner = X86_64Runner.code();
+      if (syscall.length > RUNNER_OFFSET || RUNNER_OFFSET + runner.length > PAGE) {
+        throw new AssertionError("the routines do not fit their places in one page");
+      }
+      // mmap's and mprotect's int arguments travel in the low halves of the registers, and the
+      // seventh long is a stack slot neither reads: the C ABI makes the one shape fit them.
+      long addr = libc("mmap", 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (addr < 0) {
+        throw new SyscallException("mmap(NULL, 4096, PROT_READ|PROT_WRITE)", (int) -addr);
+      }
+      MemorySegment page = at(addr, PAGE);
+      MemorySegment.copy(syscall, 0, page, JAVA_BYTE, 0, syscall.length);
+      MemorySegment.copy(runner, 0, page, JAVA_BYTE, RUNNER_OFFSET, runner.length);
+      long r = libc("mprotect", addr, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0);
+      if (r < 0) {
+        throw new SyscallException("mprotect(code, 4096, PROT_READ|PROT_EXEC)", (int) -r);
+      }
+      return page;
+    }
+
+    // A C library function that returns -1 and sets errno on failure; returns -errno then. errno
+    // is read at once through __errno_location (the thread's own), since robojail's routine that
+    // would return it directly does not exist yet.
+    private static long libc(String name, long a0, long a1, long a2, long a3, long a4, long a5) {
+      try {
+        long r = (long) CALL.invokeExact(symbol(name), a0, a1, a2, a3, a4, a5, 0L);
+        if (r != -1) {
+          return r;
+        }
+        long errno =
+            (long) CALL.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        return -at(errno, 4).get(JAVA_INT, 0);
+      } catch (Throwable t) {
+        throw new AssertionError(name + " downcall failed", t);
+      }
+    }
+
+    private static MemorySegment symbol(String name) {
+      return LINKER.defaultLookup().find(name).orElseThrow();
+    }
   }
 }

@@ -1,12 +1,10 @@
 package dev.robojail.ffm;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +20,6 @@ import java.util.List;
  */
 public final class SetupRunner {
   private static final int STACK_SIZE = 64 * 1024;
-  private static final int PROT_READ = 1;
-  private static final int PROT_WRITE = 2;
-  private static final int PROT_EXEC = 4;
-  private static final int MAP_PRIVATE = 2;
-  private static final int MAP_ANONYMOUS = 0x20;
 
   // CLONE_CLEAR_SIGHAND resets handled signals, but one the JVM was started with ignored (nohup, a
   // background job of a script) stays ignored through exec: Ctrl-C or a hang-up would then do
@@ -145,12 +138,7 @@ public final class SetupRunner {
       CloneArgs.STACK_SIZE.set(cloneArgs, 0L, (long) STACK_SIZE);
       MemorySegment header = full.marshal(arena, cloneArgs);
 
-      long pid;
-      try {
-        pid = (long) Code.RUN.invokeExact(header);
-      } catch (Throwable t) {
-        throw new AssertionError("runner downcall failed", t);
-      }
+      long pid = Native.run(header);
       // The child holds its own copies now; the parent's would keep the exec pipe from EOF.
       closeQuietly(sync[0], exec[1]);
       if (pid < 0) {
@@ -241,28 +229,5 @@ public final class SetupRunner {
       }
     }
     return -1;
-  }
-
-  /** The runner's code, written once into a page that is never writable and executable at once. */
-  private static final class Code {
-    static final MethodHandle RUN = link();
-
-    private static MethodHandle link() {
-      byte[] code = X86_64Runner.code();
-      long size = 4096;
-      long addr =
-          Syscalls.raw(
-              Sysno.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (addr < 0 && addr > -4096) {
-        throw new SyscallException("mmap(NULL, 4096, PROT_READ|PROT_WRITE)", (int) -addr);
-      }
-      MemorySegment page = Native.at(addr, size);
-      MemorySegment.copy(code, 0, page, JAVA_BYTE, 0, code.length);
-      long r = Syscalls.raw(Sysno.MPROTECT, addr, size, PROT_READ | PROT_EXEC);
-      if (r < 0) {
-        throw new SyscallException("mprotect(code, 4096, PROT_READ|PROT_EXEC)", (int) -r);
-      }
-      return Native.pointerToLong(page);
-    }
   }
 }

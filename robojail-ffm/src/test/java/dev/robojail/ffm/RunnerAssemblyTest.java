@@ -7,22 +7,28 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The bytes in X86_64Runner are what GNU as makes of the commented source beside them. */
+/**
+ * The bytes of the routines called through the downcall (X86_64Runner, X86_64Syscall) are what GNU
+ * as makes of the commented sources beside them.
+ */
 class RunnerAssemblyTest {
-  private static final Path SOURCE = Path.of("src/main/java/dev/robojail/ffm/runner-x86_64.s");
-
-  @Test
-  void bytesMatchTheAssemblySource(@TempDir Path dir) throws Exception {
-    assumeTrue(Files.exists(SOURCE), "the test runs from the robojail-ffm module directory");
+  @ParameterizedTest
+  @CsvSource({"runner-x86_64.s, runner", "syscall-x86_64.s, syscall"})
+  void bytesMatchTheAssemblySource(String source, String routine, @TempDir Path dir)
+      throws Exception {
+    Path src = Path.of("src/main/java/dev/robojail/ffm", source);
+    assumeTrue(Files.exists(src), "the test runs from the robojail-ffm module directory");
     Binutils.require();
-    Path obj = dir.resolve("runner.o");
-    Path bin = dir.resolve("runner.bin");
-    run("as", "--64", "-o", obj.toString(), SOURCE.toString());
+    Path obj = dir.resolve(routine + ".o");
+    Path bin = dir.resolve(routine + ".bin");
+    run("as", "--64", "-o", obj.toString(), src.toString());
     run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
-    assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), X86_64Runner.HEX);
+    String hex = routine.equals("runner") ? X86_64Runner.HEX : X86_64Syscall.HEX;
+    assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), hex);
   }
 
   private static void run(String... command) throws IOException, InterruptedException {

@@ -67,6 +67,44 @@ class SyscallsTest {
   }
 
   @Test
+  void everyArgumentReachesTheKernelTheSixthOnTheStackToo(@TempDir Path dir) throws IOException {
+    // mmap takes six: the sixth, the file offset, picks the second page; a routine that dropped
+    // or shifted one would map the wrong page, or fail.
+    Path file = dir.resolve("pages");
+    byte[] bytes = new byte[8192];
+    java.util.Arrays.fill(bytes, 0, 4096, (byte) 'a');
+    java.util.Arrays.fill(bytes, 4096, 8192, (byte) 'b');
+    Files.write(file, bytes);
+    int fd = Syscalls.openat(Syscalls.AT_FDCWD, file.toString(), Syscalls.O_RDONLY, 0);
+    try {
+      long addr =
+          Syscalls.raw(Sysno.MMAP, 0, 4096, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 4096);
+      assertTrue(addr > 0, "mmap: " + addr);
+      assertEquals('b', Native.at(addr, 4096).get(ValueLayout.JAVA_BYTE, 4095));
+      assertEquals(0, Syscalls.raw(Sysno.MUNMAP, addr, 4096));
+    } finally {
+      Syscalls.close(fd);
+    }
+    // A negative result is -errno, whatever the call: an offset that is not page-aligned.
+    assertEquals(-Errno.EINVAL, Syscalls.raw(Sysno.MMAP, 0, 4096, 1, 1, -1, 1));
+  }
+
+  @Test
+  void theCodePageIsReadAndExecuteOnly() throws IOException {
+    // The routines' page was written while writable and then made read+exec: never both.
+    long at = Native.routineAddress();
+    String mapping = null;
+    for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+      String[] range = line.substring(0, line.indexOf(' ')).split("-");
+      if (Long.parseUnsignedLong(range[0], 16) <= at && at < Long.parseUnsignedLong(range[1], 16)) {
+        mapping = line;
+      }
+    }
+    assertTrue(mapping != null, "no mapping holds the routine at " + Long.toHexString(at));
+    assertEquals("r-xp", mapping.split(" +")[1], mapping);
+  }
+
+  @Test
   void errnoIsPerThreadAndPerCall() throws Exception {
     // Threads failing with different errnos at once must each see their own.
     ExecutorService pool = Executors.newFixedThreadPool(4);
