@@ -1,10 +1,12 @@
 package dev.robojail.sandbox;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Elsewhere there is none, and only the rlimits hold ({@link HostReport} says which).
  */
 final class Cgroup {
-  private static final AtomicLong COUNTER = new AtomicLong();
+  // package-private: a test plants the names it will give next
+  static final AtomicLong COUNTER = new AtomicLong();
 
   /**
    * Where cgroups can be made, per controller.
@@ -133,14 +136,29 @@ final class Cgroup {
   }
 
   static Cgroup create(Place place, Sandbox.Limits limits) {
-    String name = "robojail-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     boolean v2 = place.version().equals("v2");
     List<Path> made = new ArrayList<>();
+    String name = null;
     try {
-      for (Path parent : place.parents().values().stream().distinct().toList()) {
-        Path dir = parent.resolve(name);
-        Files.createDirectory(dir);
-        made.add(dir);
+      // A JVM killed before it removed its cgroup leaves it behind until the next boot, and a
+      // later JVM may get its pid: the name carries the JVM's start time too, and a name found
+      // taken all the same is passed over.
+      for (int attempt = 0; name == null; attempt++) {
+        String candidate = prefix() + COUNTER.incrementAndGet();
+        try {
+          for (Path parent : place.parents().values().stream().distinct().toList()) {
+            Path dir = parent.resolve(candidate);
+            Files.createDirectory(dir);
+            made.add(dir);
+          }
+          name = candidate;
+        } catch (FileAlreadyExistsException e) {
+          new Cgroup(place.version(), made).remove();
+          made.clear();
+          if (attempt == 9) {
+            throw e;
+          }
+        }
       }
       Path pids =
           place.parents().containsKey("pids") ? place.parents().get("pids").resolve(name) : null;
@@ -165,7 +183,69 @@ final class Cgroup {
       return new Cgroup(place.version(), made);
     } catch (IOException e) {
       new Cgroup(place.version(), made).remove();
-      throw new SandboxException("cannot make the sandbox's cgroup " + name + ": " + e, e);
+      throw new SandboxException(
+          "cannot make the sandbox's cgroup " + (name == null ? prefix() + "N" : name) + ": " + e,
+          e);
+    }
+  }
+
+  static String prefix() {
+    long pid = ProcessHandle.current().pid();
+    return "robojail-" + pid + "-" + startTicks(pid).orElse(0L) + "-";
+  }
+
+  // The process's start time in clock ticks since boot (/proc/PID/stat field 22): with its pid,
+  // it names one process of this boot.
+  private static Optional<Long> startTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Optional.of(Long.parseLong(f[19]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Removes the cgroups that JVMs which are gone left in {@code parent}: named {@code
+   * robojail-PID-START-N} (or {@code robojail-PID-N}, as older robojails named them) for a process
+   * that no longer runs, and unchanged for a minute, so that one being made right now is never
+   * taken for a leftover. The kernel removes only an empty cgroup, so none in use can go.
+   */
+  static void removeLeftovers(Path parent, Instant now) {
+    try (var entries = Files.newDirectoryStream(parent, "robojail-*")) {
+      for (Path dir : entries) {
+        if (!ownerGone(dir.getFileName().toString())) {
+          continue;
+        }
+        try {
+          if (Files.getLastModifiedTime(dir).toInstant().isBefore(now.minusSeconds(60))) {
+            Files.delete(dir);
+          }
+        } catch (IOException e) {
+          // populated, or not ours to remove: left as it is
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // housekeeping only
+    }
+  }
+
+  private static boolean ownerGone(String name) {
+    String[] f = name.split("-");
+    if (f.length < 3 || f.length > 4) {
+      return false;
+    }
+    try {
+      long pid = Long.parseLong(f[1]);
+      Optional<Long> started = startTicks(pid);
+      if (started.isEmpty()) {
+        return true;
+      }
+      // the old name has no start time to tell a reused pid by
+      return f.length == 4 && started.get() != Long.parseLong(f[2]);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 
@@ -224,6 +304,7 @@ final class Cgroup {
    * the host's PID namespace may leave processes behind).
    */
   void remove() {
+    Instant now = Instant.now();
     for (Path dir : dirs.reversed()) {
       if (version.equals("v2")) {
         writeIfPresentQuietly(dir.resolve("cgroup.kill"), "1");
@@ -245,6 +326,7 @@ final class Cgroup {
         }
       }
     }
+    dirs.stream().map(Path::getParent).distinct().forEach(p -> removeLeftovers(p, now));
   }
 
   private static boolean delegates(Path dir) {

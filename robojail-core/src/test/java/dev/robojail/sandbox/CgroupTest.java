@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -54,5 +56,69 @@ class CgroupTest {
         Optional.of(new Cgroup.Place("v1", Map.of("pids", pids, "memory", memory))), place);
     assertTrue(Cgroup.describe(place).startsWith("cgroup v1 (memory, pids) under"));
     assertEquals(Optional.empty(), Cgroup.find("0::/\n", Map.of()));
+  }
+
+  @Test
+  void aCgroupThatADeadJvmLeftUnderItsNameIsPassedOver() throws Exception {
+    // A JVM killed before it removed its cgroup left it, and this JVM's next names are taken.
+    Path pids = cgroup(root.resolve("pids"), "");
+    long next = Cgroup.COUNTER.get() + 1;
+    for (long n = next; n < next + 3; n++) {
+      Files.createDirectory(pids.resolve(Cgroup.prefix() + n));
+    }
+    Cgroup made =
+        Cgroup.create(
+            new Cgroup.Place("v1", Map.of("pids", pids)), new Sandbox.Limits(0, 64, -1, -1, 0));
+    Path dir = made.dirs().getFirst();
+    assertEquals(pids.resolve(Cgroup.prefix() + (next + 3)), dir);
+    assertTrue(Files.isDirectory(dir));
+  }
+
+  @Test
+  void leftoversOfJvmsThatAreGoneAreRemovedAndNothingElse() throws Exception {
+    Path parent = Files.createDirectories(root.resolve("pids"));
+    long dead = deadPid();
+    long self = ProcessHandle.current().pid();
+    String live = Cgroup.prefix() + "7";
+    Instant old = Instant.now().minusSeconds(3600);
+    Map<String, Boolean> kept =
+        Map.of(
+            "robojail-" + dead + "-5-1",
+            false, // its JVM is gone
+            "robojail-" + self + "-1-1",
+            false, // its pid is this JVM's now, started later
+            "robojail-" + dead + "-3",
+            false, // an older robojail's name, its JVM gone
+            live,
+            true, // this JVM's
+            "robojail-" + self + "-3",
+            true, // an older name with a live pid: cannot tell
+            "robojail-x-y",
+            true, // not robojail's name
+            "robojail-" + dead + "-9-9-9",
+            true);
+    for (String name : kept.keySet()) {
+      Files.setLastModifiedTime(Files.createDirectory(parent.resolve(name)), FileTime.from(old));
+    }
+    Path young = Files.createDirectory(parent.resolve("robojail-" + dead + "-6-1"));
+    Path populated = Files.createDirectory(parent.resolve("robojail-" + dead + "-7-1"));
+    Files.writeString(populated.resolve("cgroup.procs"), "1\n");
+    Files.setLastModifiedTime(populated, FileTime.from(old));
+
+    Cgroup.removeLeftovers(parent, Instant.now());
+
+    kept.forEach(
+        (name, stays) -> assertEquals(stays, Files.isDirectory(parent.resolve(name)), name));
+    assertTrue(Files.isDirectory(young), "one made a moment ago may be being set up");
+    assertTrue(Files.isDirectory(populated), "the kernel removes only an empty cgroup");
+  }
+
+  private static long deadPid() {
+    for (long pid = 4_000_000; pid > 300_000; pid -= 997) {
+      if (ProcessHandle.of(pid).isEmpty()) {
+        return pid;
+      }
+    }
+    throw new IllegalStateException("no free pid number");
   }
 }
