@@ -51,8 +51,14 @@ class JailRunLeakTest {
     while ((fds() > fds || robojailThreads() > threads) && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(fds, fds(), "descriptors open after " + RUNS + " runs");
-    assertEquals(threads, robojailThreads(), "robojail threads alive after " + RUNS + " runs");
+    // Fewer is fine: what an earlier test of this JVM left (an idle watch, a reaper) may end
+    // meanwhile; a leak of one a run would show a hundredfold.
+    long fdsAfter = fds();
+    long threadsAfter = robojailThreads();
+    assertTrue(fdsAfter <= fds, "descriptors open: " + fds + " before, " + fdsAfter + " after");
+    assertTrue(
+        threadsAfter <= threads,
+        "robojail threads alive: " + threads + " before, " + threadsAfter + " after");
     // The proxy's pool keeps idle threads a minute, those of earlier tests too, and lets them go
     // meanwhile: fewer is fine, more would be a leak.
     assertTrue(
