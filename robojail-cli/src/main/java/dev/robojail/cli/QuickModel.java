@@ -44,7 +44,7 @@ final class QuickModel {
           if (err != null) {
             cl.setErr(err);
           }
-          return cl.execute(a);
+          return flushed(cl, cl.execute(a));
         };
     if (args.length == 0 || !COMMANDS.contains(args[0])) {
       return annotated.apply(args);
@@ -70,7 +70,14 @@ final class QuickModel {
     // annotated model would; one in parsing is the annotated model's to word.
     cl.setParameterExceptionHandler(
         (e, a) -> executing[0] ? Errors.handleParseException(e, a) : annotated.apply(args));
-    return cl.execute(args);
+    return flushed(cl, cl.execute(args));
+  }
+
+  // Main may halt the JVM once a command returns, which flushes no writer.
+  private static int flushed(CommandLine cl, int status) {
+    cl.getOut().flush();
+    cl.getErr().flush();
+    return status;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.robojail.cli;
 
+import dev.robojail.sandbox.ShutdownHooks;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,7 +39,7 @@ final class StatusWatch {
             },
             "robojail-watch-restore");
     if (terminal) {
-      Runtime.getRuntime().addShutdownHook(restore);
+      ShutdownHooks.add(restore);
       out.print("\u001b[?25l\u001b[?7l\u001b[H\u001b[2J");
     }
     try {
@@ -69,7 +70,7 @@ final class StatusWatch {
     } finally {
       if (terminal) {
         try {
-          Runtime.getRuntime().removeShutdownHook(restore);
+          ShutdownHooks.remove(restore);
           restore.run();
         } catch (IllegalStateException shuttingDown) {
           // the hook restores the terminal

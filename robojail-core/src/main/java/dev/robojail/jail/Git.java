@@ -1,5 +1,6 @@
 package dev.robojail.jail;
 
+import dev.robojail.sandbox.ShutdownHooks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +82,14 @@ public final class Git {
   }
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(Git::endAll, "robojail-end-git"));
+    // Idle while no git process of this JVM runs: then a command may end without running it.
+    ShutdownHooks.add(
+        new Thread(Git::endAll, "robojail-end-git"),
+        () -> {
+          synchronized (LIVE) {
+            return LIVE.isEmpty();
+          }
+        });
   }
 
   /**

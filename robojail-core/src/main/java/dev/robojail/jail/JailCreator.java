@@ -1,6 +1,7 @@
 package dev.robojail.jail;
 
 import dev.robojail.sandbox.Sandbox;
+import dev.robojail.sandbox.ShutdownHooks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -151,7 +152,7 @@ final class JailCreator {
     // without it; it undoes nothing until the reservation is this create's.
     Rollback rollback = new Rollback(reservation);
     Thread onSignal = new Thread(rollback::onSignal, "robojail-create-rollback");
-    Runtime.getRuntime().addShutdownHook(onSignal);
+    ShutdownHooks.add(onSignal);
     try {
       rollback.beginSteps();
       if (!store.putIfAbsent(reservation)) {
@@ -221,7 +222,7 @@ final class JailCreator {
     } finally {
       rollback.endSteps();
       try {
-        Runtime.getRuntime().removeShutdownHook(onSignal);
+        ShutdownHooks.remove(onSignal);
       } catch (IllegalStateException e) {
         // The JVM is exiting: the hook runs, or ran, the rollback.
       }

@@ -233,10 +233,10 @@ public final class SandboxProcess extends Process {
               }
             },
             "robojail-stop-" + pid);
-    Runtime.getRuntime().addShutdownHook(hook);
+    ShutdownHooks.add(hook);
     return () -> {
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
+        ShutdownHooks.remove(hook);
       } catch (IllegalStateException e) {
         // the JVM is stopping: the hook is running or has run
       }

@@ -108,7 +108,7 @@ public final class TerminalRelay implements AutoCloseable {
     Termios saved = terminal[IN] ? kernel.tcgets(IN) : null;
     int screen = terminal[OUT] ? OUT : terminal[2] ? 2 : IN;
     TerminalRelay relay = new TerminalRelay(kernel, terminal, saved, kernel.windowSize(screen));
-    Runtime.getRuntime().addShutdownHook(relay.restoreOnExit);
+    ShutdownHooks.add(relay.restoreOnExit);
     if (saved != null) {
       kernel.tcsets(IN, saved.raw());
     }
@@ -341,7 +341,7 @@ public final class TerminalRelay implements AutoCloseable {
         kernel.tcsets(IN, saved);
       }
       try {
-        Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+        ShutdownHooks.remove(restoreOnExit);
       } catch (IllegalStateException e) {
         // the JVM is shutting down: the hook restores the terminal too, harmlessly
       }
