@@ -152,8 +152,11 @@ final class SessionRecords {
   }
 
   // Only a small regular file, opened without following a link: a planted FIFO would block the
-  // read, and a link could name anything.
-  static Optional<Supervisor> parse(Path file) {
+  // read, and a link could name anything. Empty for what is not a record, or one deleted as it
+  // was read (its session ended); a record that cannot be read (no descriptor left, an I/O error)
+  // fails the caller: counted as none, it would let a destroy go ahead under a live session, and
+  // a new session would delete it.
+  static Optional<Supervisor> parse(Path file) throws IOException {
     try {
       BasicFileAttributes attrs =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -178,7 +181,7 @@ final class SessionRecords {
       return pid > 0 && start >= 0
           ? Optional.of(new Supervisor(pid, start, f[2]))
           : Optional.empty();
-    } catch (IOException | NumberFormatException e) {
+    } catch (NoSuchFileException | NumberFormatException e) {
       return Optional.empty();
     }
   }

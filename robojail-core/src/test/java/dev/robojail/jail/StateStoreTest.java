@@ -83,6 +83,18 @@ class StateStoreTest {
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 
+  /** An I/O error reading a record is not "no record": it fails, and nothing is deleted. */
+  @Test
+  void aRecordThatCannotBeReadFailsInsteadOfCountingAsNone() throws IOException {
+    // ENAMETOOLONG stands for any error but a record gone since it was listed (as root, nothing
+    // else is refused here).
+    Path unreadable = dir.resolve("1-2-" + "3".repeat(300));
+    assertThrows(IOException.class, () -> SessionRecords.parse(unreadable));
+    assertEquals(Optional.empty(), SessionRecords.parse(dir.resolve("gone-since-listed")), "ended");
+    Path garbage = Files.writeString(dir.resolve("1-2-3"), "garbage\n");
+    assertEquals(Optional.empty(), SessionRecords.parse(garbage), "not a record");
+  }
+
   /** What the check refuses adds no session; a jail that is not there has none to add. */
   @Test
   void aRefusedSessionLeavesNoRecord() {
