@@ -148,7 +148,11 @@ final class AgentCommand {
   private static void shell(List<String> args, List<List<String>> found, int depth) {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if (!a.startsWith("-")) {
+      if (a.matches("[-+][a-zA-Z]*[oO]") && !a.contains("c")) {
+        i++; // -o's (or -euo's) value, the option's name: -o pipefail
+        continue;
+      }
+      if (!a.startsWith("-") && !a.startsWith("+")) {
         return; // a script file
       }
       if (a.startsWith("-") && !a.startsWith("--") && a.contains("c")) {

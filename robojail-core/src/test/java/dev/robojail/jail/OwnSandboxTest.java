@@ -135,6 +135,9 @@ class OwnSandboxTest {
         "timeout|-s|KILL|600|codex|--full-auto",
         "nice|-n|5|nohup|setsid|stdbuf|-oL|codex|--full-auto",
         "npx|-c|codex --full-auto",
+        "bash|-o|pipefail|-c|codex --full-auto",
+        "sh|-euo|pipefail|-c|codex -s read-only",
+        "bash|+o|histexpand|-c|codex --full-auto",
       })
   void codexBehindAWrapperAskingForItsOwnSandboxIsRefused(String line) {
     List<String> argv = List.of(line.split("\\|"));
