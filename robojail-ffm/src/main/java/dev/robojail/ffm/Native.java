@@ -126,7 +126,10 @@ final class Native {
         }
         long errno =
             (long) CALL.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
-        return -at(errno, 4).get(JAVA_INT, 0);
+        // The JVM runs between the two calls and may set errno itself; a failure must never read
+        // as a success (-0), so an errno lost that way is EIO.
+        int e = at(errno, 4).get(JAVA_INT, 0);
+        return -(e > 0 ? e : Errno.EIO);
       } catch (Throwable t) {
         throw new AssertionError(name + " downcall failed", t);
       }
