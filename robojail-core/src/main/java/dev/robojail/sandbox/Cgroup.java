@@ -242,8 +242,9 @@ final class Cgroup {
       if (started.isEmpty()) {
         return true;
       }
-      // the old name has no start time to tell a reused pid by
-      return f.length == 4 && started.get() != Long.parseLong(f[2]);
+      // the old name has no start time to tell a reused pid by, nor one whose start was unread
+      long named = f.length == 4 ? Long.parseLong(f[2]) : 0;
+      return named != 0 && started.get() != named;
     } catch (NumberFormatException e) {
       return false;
     }
