@@ -540,11 +540,15 @@ final class AgentHome {
    * The bytes of a {@code --settings} file as Claude Code in the jail would read them: relative to
    * the worktree (the command's working directory), or below the worktree or the home inside. Empty
    * when robojail cannot see that file as the jail will: elsewhere in the jail's tree, or not a
-   * plain file (a link the jail planted would be followed by the agent, not by this check). A file
-   * that does not exist reads as {@code {}}: Claude Code refuses it itself.
+   * plain file (a link the jail planted would be followed by the agent, not by this check), or
+   * spelled with {@code ~} or a variable that a shell inside expands. A file that does not exist
+   * reads as {@code {}}: Claude Code refuses it itself.
    */
   private static Optional<byte[]> settingsFile(
       String given, Path worktree, Path home, String homeInside) {
+    if (given.startsWith("~") || given.contains("$")) {
+      return Optional.empty(); // a shell's -c script expands it inside, robojail cannot
+    }
     Path p;
     try {
       p = worktree.resolve(given).normalize();

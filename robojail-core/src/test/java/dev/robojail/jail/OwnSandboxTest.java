@@ -208,7 +208,8 @@ class OwnSandboxTest {
     // What robojail cannot read as the jail will is refused rather than guessed: a path elsewhere
     // in the jail's tree, a link (the agent would follow it), or a way out with "..".
     Files.createSymbolicLink(worktree.resolve("link.json"), worktree.resolve("s.json"));
-    for (String unseen : List.of("/tmp/s.json", "link.json", "../../etc/s.json")) {
+    for (String unseen :
+        List.of("/tmp/s.json", "link.json", "../../etc/s.json", "~/s.json", "$HOME/s.json")) {
       String r = refusal.apply(List.of("claude", "--settings", unseen));
       assertTrue(r != null && r.contains("cannot be checked for sandbox.enabled"), unseen + r);
     }
