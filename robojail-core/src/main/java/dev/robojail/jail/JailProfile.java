@@ -446,6 +446,9 @@ final class JailProfile {
     if (HiddenPaths.realPath(dir).equals(dir)) {
       return isVisible(dir, visible);
     }
+    if (!dir.isAbsolute() || dir.getNameCount() == 0) {
+      return false;
+    }
     Path top = dir.getRoot().resolve(dir.getName(0));
     if (!Sandbox.SYSTEM_TOP_DIRS.contains(top.toString()) || !Files.isSymbolicLink(top)) {
       return false;
