@@ -28,11 +28,11 @@ public final class Termios {
           JAVA_BYTE.withName("c_line"),
           MemoryLayout.sequenceLayout(19, JAVA_BYTE).withName("c_cc"));
 
-  private static final long TCGETS = 0x5401;
+  static final long TCGETS = 0x5401;
   private static final long TCSETS = 0x5402;
   // The C library's sizeof(struct termios); the kernel uses the first LAYOUT bytes, the rest stay
   // 0.
-  private static final int SIZE = 60;
+  static final int SIZE = 60;
   private static final long IFLAG = Structs.offset(LAYOUT, "c_iflag");
   private static final long OFLAG = Structs.offset(LAYOUT, "c_oflag");
   private static final long CFLAG = Structs.offset(LAYOUT, "c_cflag");
@@ -54,13 +54,6 @@ public final class Termios {
       throw new IllegalArgumentException("struct termios is " + SIZE + " bytes");
     }
     return new Termios(bytes.clone());
-  }
-
-  /** Whether {@code fd} is a terminal. */
-  public static boolean isTerminal(int fd) {
-    try (Arena a = Arena.ofConfined()) {
-      return Syscalls.raw(Sysno.IOCTL, fd, TCGETS, a.allocate(SIZE).address()) == 0;
-    }
   }
 
   /** The terminal's current modes. */

@@ -54,6 +54,25 @@ class KernelTest {
   }
 
   @Test
+  void bothEndsOfAPseudoTerminalAreTerminalsAndAFileIsNot() {
+    Pty pty = kernel.openPty();
+    try {
+      assertTrue(kernel.isTerminal(pty.master()));
+      assertTrue(kernel.isTerminal(pty.slave()));
+    } finally {
+      kernel.close(pty.master());
+      kernel.close(pty.slave());
+    }
+    int fd = kernel.openat(Syscalls.AT_FDCWD, "/proc/self/status", Syscalls.O_CLOEXEC, 0);
+    try {
+      assertFalse(kernel.isTerminal(fd));
+    } finally {
+      kernel.close(fd);
+    }
+    assertFalse(kernel.isTerminal(-1), "a closed descriptor is no terminal");
+  }
+
+  @Test
   void limitsAndIdsAreTheProcesses() {
     Rlimit nofile = kernel.prlimit64(0, Rlimit.RLIMIT_NOFILE);
     assertTrue(nofile.soft() > 0 && (nofile.hard() < 0 || nofile.soft() <= nofile.hard()));
