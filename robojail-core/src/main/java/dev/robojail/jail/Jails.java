@@ -1,5 +1,6 @@
 package dev.robojail.jail;
 
+import dev.robojail.ffm.Kernel;
 import dev.robojail.net.PortForward;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.TerminalRelay;
@@ -73,6 +74,16 @@ public final class Jails {
     this.destroyer = new JailDestroyer(git, store, layout, inspector, importer, runner, files);
     this.recovery = new JailRecovery(git, store, layout, files);
     this.repair = new JailRepair(git, store, layout, recovery);
+  }
+
+  /**
+   * Starts linking robojail's native calls on a thread of its own, for a caller that is about to
+   * start or join a jail ({@code run}, {@code exec}, {@code forward}): the first native call of a
+   * JVM costs about 15 ms, which then overlaps the caller's own work before it; that call waits for
+   * it, and a failure there is that call's to report.
+   */
+  public static void linkNativeAhead() {
+    Kernel.linkAhead();
   }
 
   /**

@@ -18,6 +18,15 @@ public interface Kernel {
     return LinuxKernel.INSTANCE;
   }
 
+  /**
+   * Starts linking the native calls on a daemon thread of its own, for a caller about to start or
+   * join a sandbox: the linker's first use then overlaps the caller's other work, and the first
+   * native call waits for it. A failure there is the first native call's to report.
+   */
+  static void linkAhead() {
+    Native.linkAhead();
+  }
+
   /** {@code pipe2(2)}; returns {read end, write end}. */
   int[] pipe2(int flags);
 

@@ -64,6 +64,45 @@ final class Native {
     return Code.SYSCALL.address();
   }
 
+  /** Whether robojail has its routines for this machine's architecture (x86-64 only, so far). */
+  static boolean supported() {
+    String arch = System.getProperty("os.arch");
+    return "amd64".equals(arch) || "x86_64".equals(arch);
+  }
+
+  /**
+   * Starts linking the one downcall shape on a daemon thread of its own: the linker's first use
+   * (its classes, the method handles it spins, the stub it generates) costs a command's JVM about
+   * 15 ms, which then overlaps the caller's own start instead of stalling its first native call.
+   * The linker keeps the handle it made for a shape, and a thread that asks for the same shape
+   * while it is being made waits for it, so {@link Code} gets that handle. The thread runs only the
+   * JDK's code, never a class of robojail's with an initialiser: class initialisation on two
+   * threads cannot deadlock on a lock it holds. Any failure is left to the first native call, which
+   * then fails as it would have without this.
+   */
+  static void linkAhead() {
+    if (!supported()) {
+      return;
+    }
+    Thread t = new Thread(Native::link, "robojail-link");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void link() {
+    try {
+      Linker.nativeLinker().downcallHandle(shape());
+    } catch (RuntimeException | Error e) {
+      // The first native call links again and reports the failure itself.
+    }
+  }
+
+  // Seven longs in, one out: a function at an address given with each call.
+  private static FunctionDescriptor shape() {
+    return FunctionDescriptor.of(
+        JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+  }
+
   /** A view of {@code size} bytes of native memory at a raw address. */
   static MemorySegment at(long address, long size) {
     return MemorySegment.ofAddress(address).reinterpret(size);
@@ -77,18 +116,14 @@ final class Native {
   private static final class Code {
     private static final Linker LINKER = Linker.nativeLinker();
 
-    static final MethodHandle CALL =
-        LINKER.downcallHandle(
-            FunctionDescriptor.of(
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG));
+    static final MethodHandle CALL = LINKER.downcallHandle(shape());
 
     private static final MemorySegment PAGE_CODE = page();
     static final MemorySegment SYSCALL = PAGE_CODE.asSlice(0, 0);
     static final MemorySegment RUNNER = PAGE_CODE.asSlice(RUNNER_OFFSET, 0);
 
     private static MemorySegment page() {
-      if (!SetupRunner.supported()) {
+      if (!supported()) {
         throw new UnsupportedOperationException(
             "robojail's system calls exist for x86-64 only; "
                 + System.getProperty("os.arch")

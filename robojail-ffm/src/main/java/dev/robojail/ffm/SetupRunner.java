@@ -67,8 +67,7 @@ public final class SetupRunner {
 
   /** Whether this machine has a runner. */
   public static boolean supported() {
-    String arch = System.getProperty("os.arch");
-    return "amd64".equals(arch) || "x86_64".equals(arch);
+    return Native.supported();
   }
 
   /**
