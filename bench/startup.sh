@@ -16,7 +16,9 @@
 # with roughly a jail's setup. The table gives medians and CPU time (user+system, which a busy
 # machine disturbs less than wall time) with their ratios to the first row. A second table takes
 # one lever out at a time from the same install: the AOT cache (-XX:AOTMode=off), C1-only and
-# SerialGC (the JVM's defaults instead), list's own cache (the cache of every command instead).
+# SerialGC (the JVM's defaults instead), list's own cache (the cache of every command instead);
+# a third does the same for run: the cache's training profiles replayed (no -XX:-AOTReplayTraining),
+# the native linkage on the main thread at its first use (-Drobojail.noLinkAhead=true).
 #
 # Needs hyperfine, git, a JDK 25 (bin/require-jdk) for javac, and bwrap for its rows.
 set -euo pipefail
@@ -73,10 +75,12 @@ done
 home=$prefix/lib/robojail
 runtime_java=$home/runtime/bin/java
 flags="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
+noreplay="-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining"
 cp=$(sed -n 's/.*-cp "\(.*\)" dev.*/\1/p' "$home/bin/robojail")
 cp=${cp//\$home/$home}
 main="-cp $cp dev.robojail.cli.Main"
 aot="-XX:AOTCache=$home/lib/robojail-list.aot -Xlog:aot=off -Xlog:cds=off"
+run_aot="-XX:AOTCache=$home/lib/robojail-run.aot -Xlog:aot=off -Xlog:cds=off"
 
 echo "distribution: $home ($(du -sh "$home" | cut -f1); runtime $(du -sh "$home/runtime" | cut -f1), AOT caches $(du -ch "$home"/lib/*.aot | tail -n 1 | cut -f1))"
 echo "JDK: $jdk ($("$jdk/bin/java" -version 2>&1 | head -n 1)); CPUs: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -129,6 +133,13 @@ run "start-up: whole processes, one run" "${peers[@]}"
 run "levers: robojail list with one taken out" \
   "java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello" \
   "list: all levers (the launcher)" "$rj list" \
-  "list: no AOT cache" "$runtime_java $flags -XX:AOTMode=off $main list" \
-  "list: JVM's default GC and JIT" "$runtime_java --enable-native-access=ALL-UNNAMED $aot $main list" \
-  "list: the cache of every command" "$runtime_java $flags -XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off $main list"
+  "list: no AOT cache" "$runtime_java $flags $noreplay -XX:AOTMode=off $main list" \
+  "list: JVM's default GC and JIT" "$runtime_java --enable-native-access=ALL-UNNAMED $noreplay $aot $main list" \
+  "list: the cache of every command" "$runtime_java $flags $noreplay -XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off $main list"
+
+run "levers: robojail run J -- true with one taken out" \
+  "java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello" \
+  "run: all levers (the launcher)" "$rj run bench -- true" \
+  "run: training profiles replayed" "$runtime_java $flags $run_aot $main run bench -- true" \
+  "run: native linkage at first use" \
+  "$runtime_java $flags $noreplay $run_aot -Drobojail.noLinkAhead=true $main run bench -- true"
