@@ -31,19 +31,6 @@ import tools.jackson.core.util.DefaultPrettyPrinter;
 final class StateCodec {
   static final int VERSION = 1;
 
-  private static final ObjectWriteContext INDENTED =
-      new ObjectWriteContext.Base() {
-        @Override
-        public PrettyPrinter getPrettyPrinter() {
-          return new DefaultPrettyPrinter();
-        }
-
-        @Override
-        public boolean hasPrettyPrinter() {
-          return true;
-        }
-      };
-
   private StateCodec() {}
 
   /** The file could be parsed as JSON but does not describe jails, or could not be parsed. */
@@ -80,9 +67,24 @@ final class StateCodec {
 
   record StoredSupervisor(long pid, long startTime, String bootId) {}
 
+  // Made when a state is written: a command that only reads it loads none of jackson-core.
+  private static ObjectWriteContext indented() {
+    return new ObjectWriteContext.Base() {
+      @Override
+      public PrettyPrinter getPrettyPrinter() {
+        return new DefaultPrettyPrinter();
+      }
+
+      @Override
+      public boolean hasPrettyPrinter() {
+        return true;
+      }
+    };
+  }
+
   static byte[] encode(Map<JailName, JailState> jails) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = new JsonFactory().createGenerator(INDENTED, out)) {
+    try (JsonGenerator g = new JsonFactory().createGenerator(indented(), out)) {
       g.writeStartObject();
       g.writeNumberProperty("version", VERSION);
       g.writeName("jails");
@@ -473,6 +475,10 @@ final class StateCodec {
         nanos *= 10;
       }
       if (year >= 0
+          && month >= 1
+          && month <= 12
+          && day >= 1
+          && day <= daysIn(year, month)
           && hour >= 0
           && hour <= 23
           && minute >= 0
@@ -480,15 +486,31 @@ final class StateCodec {
           && second >= 0
           && second <= 59
           && nanos >= 0) {
-        try {
-          long days = java.time.LocalDate.of(year, month, day).toEpochDay();
-          return Instant.ofEpochSecond(days * 86_400 + hour * 3_600 + minute * 60 + second, nanos);
-        } catch (java.time.DateTimeException e) {
-          // no such day (or month): Instant.parse words it
-        }
+        return Instant.ofEpochSecond(
+            epochDay(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second, nanos);
       }
     }
     return Instant.parse(text);
+  }
+
+  // By arithmetic: LocalDate's leap-year test initialises java.time.Year, whose parser is a
+  // DateTimeFormatter.
+  private static int daysIn(int year, int month) {
+    boolean leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return month == 2
+        ? (leap ? 29 : 28)
+        : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  }
+
+  // Days from 1970-01-01 to a proleptic Gregorian date of a year from 0 (H. Hinnant's
+  // days_from_civil).
+  private static long epochDay(int year, int month, int day) {
+    int y = month <= 2 ? year - 1 : year;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yearOfEra = y - era * 400;
+    int dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+    return era * 146_097L + dayOfEra - 719_468;
   }
 
   // The decimal number text[from, to) spells, or -1 if it is not all ASCII digits.
