@@ -138,12 +138,15 @@ public final class Robojail implements Runnable {
       jails = jailsFactory.get();
       // What the recovery of an interrupted jail did is news the user should see, on stderr so
       // that a command's output stays its own.
-      jails.onRecovery(
-          note -> {
+      // So is a run's warning (a jail that shares the host's network).
+      java.util.function.Consumer<String> toErr =
+          line -> {
             var err = spec.commandLine().getErr();
-            err.println("robojail: " + TerminalSafe.sanitizeLine(note));
+            err.println("robojail: " + TerminalSafe.sanitizeLine(line));
             err.flush();
-          });
+          };
+      jails.onRecovery(toErr);
+      jails.onWarning(toErr);
     }
     return jails;
   }

@@ -32,8 +32,9 @@ final class RunCommand extends JailCommand {
   @Override
   int doCall() {
     // A usage error first: it is the user's typo, whatever the jail.
+    // The host-network warning comes from the run itself (Robojail#jails), which reads the jail
+    // once for it and for the sandbox.
     List<String> argv = command(command);
-    warnAboutHostNetwork(name);
     return JailTerminal.run(jails(), name, argv, false);
   }
 }

@@ -15,6 +15,11 @@ public record JailNetwork(Config.NetworkMode mode, List<String> allow, List<Inte
   /** Everything as the configuration says. */
   public static final JailNetwork CONFIG = new JailNetwork(null, List.of(), List.of());
 
+  // One wording wherever a jail is about to share the host's network: create, run.
+  static final String HOST_WARNING =
+      "warning: network = \"host\": this jail shares the host's network and can reach every"
+          + " service on its loopback (databases, dev servers); use \"proxy\" unless you need it";
+
   /**
    * Checks every entry.
    *

@@ -83,6 +83,17 @@ final class JailProfile {
 
   /** See {@link Jails#sandbox(JailState, List, boolean)}. */
   Sandbox sandbox(JailState jail, List<String> command, boolean interactive) {
+    return prepare(jail, command, interactive).sandbox();
+  }
+
+  /**
+   * A jail's sandbox, and the lines its start says about the caches of {@code seed_caches} that
+   * cannot be seeded (from the same plan as its mounts).
+   */
+  record Prepared(Sandbox sandbox, List<String> cacheFallbacks) {}
+
+  /** See {@link #sandbox}. */
+  Prepared prepare(JailState jail, List<String> command, boolean interactive) {
     User user =
         new User(
             System.getProperty("user.name", "user"),
@@ -105,7 +116,7 @@ final class JailProfile {
     // cover the jail's own worktree and git directory.
     binds(b, hidden, sources);
     HomeToolchains.Found tools = toolchains(b, jail, hidden, sources);
-    caches(b, jail, jailHome, user, hidden, sources);
+    List<String> cacheFallbacks = caches(b, jail, jailHome, user, hidden, sources);
     agent.ifPresent(a -> agentLogin(b, jail, a));
     repository(b, jail);
     List<String> path = entrypoint(b, jail, tools, hidden, sources);
@@ -139,7 +150,7 @@ final class JailProfile {
     if (!jail.isAlive()) {
       AgentHome.prepareMountPoints(jailHome, user.home(), sandbox);
     }
-    return sandbox;
+    return new Prepared(sandbox, cacheFallbacks);
   }
 
   // The jail's own home at $HOME, read-write, kept across runs: what the jail's programs keep
@@ -152,8 +163,9 @@ final class JailProfile {
 
   // The caches of seed_caches: each an overlay over the jail's own cache in its home, with the
   // host's
-  // as the read-only layer below; after the binds, so that no bind covers one.
-  private void caches(
+  // as the read-only layer below; after the binds, so that no bind covers one. Returns the lines
+  // that say which cannot be seeded.
+  private List<String> caches(
       Sandbox.Builder b,
       JailState jail,
       Path jailHome,
@@ -163,6 +175,7 @@ final class JailProfile {
     HostCaches.Plan plan = caches(jail, jailHome, user.home(), hidden);
     HostCaches.mount(b, plan.seeds());
     plan.seeds().forEach(s -> sources.add(s.host()));
+    return plan.fallbacks();
   }
 
   private HostCaches.Plan caches(
@@ -174,20 +187,8 @@ final class JailProfile {
         homeInside,
         layout.cacheWork(jail.name()),
         hidden,
-        HostCaches.kernelRelease());
-  }
-
-  /**
-   * The lines a run of the jail says about its caches: each kind in {@code seed_caches} that cannot
-   * be seeded, and why.
-   */
-  List<String> cacheFallbacks(JailState jail) {
-    return caches(
-            jail,
-            layout.home(jail.name()),
-            home.toString(),
-            HiddenPaths.of(config, home, robojailDirs()))
-        .fallbacks();
+        // Read only when a cache is to be seeded: a sysctl read cost each run ~1 ms of CPU.
+        config.seedCaches().isEmpty() ? Optional.empty() : HostCaches.kernelRelease());
   }
 
   /** See {@link Jails#caches()}. */

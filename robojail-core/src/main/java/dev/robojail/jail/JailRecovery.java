@@ -40,7 +40,7 @@ final class JailRecovery {
 
   /** Recovers every interrupted jail; returns one line per jail for the user. */
   List<String> recover() {
-    layout.sweepTemp();
+    sweep();
     List<String> notes = new ArrayList<>();
     for (JailState jail : store.list()) {
       if (jail.isInterrupted()) {
@@ -48,6 +48,19 @@ final class JailRecovery {
       }
     }
     return notes;
+  }
+
+  /**
+   * Deletes the scratch directories of dead robojail processes; the part of a recovery that needs
+   * no state.
+   */
+  void sweep() {
+    layout.sweepTemp();
+  }
+
+  /** Whether {@link #recover()} has a jail to recover among these. */
+  static boolean needed(java.util.Collection<JailState> jails) {
+    return jails.stream().anyMatch(JailState::isInterrupted);
   }
 
   private java.util.Optional<String> recover(JailName name) {

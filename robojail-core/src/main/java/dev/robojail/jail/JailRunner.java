@@ -5,6 +5,7 @@ import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.PortForward;
+import dev.robojail.sandbox.Network;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.SandboxException;
 import dev.robojail.sandbox.SandboxProcess;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -31,20 +33,14 @@ final class JailRunner {
   private final StateStore store;
   private final JailLayout layout;
   private final JailProfile profile;
+  private final Consumer<String> warnings;
 
-  JailRunner(StateStore store, JailLayout layout, JailProfile profile) {
+  /** With {@code warnings} told what a run warns of before its jail starts, one line each. */
+  JailRunner(StateStore store, JailLayout layout, JailProfile profile, Consumer<String> warnings) {
     this.store = store;
     this.layout = layout;
     this.profile = profile;
-  }
-
-  /** See {@link Jails#run(String, List, boolean, UnaryOperator)}. */
-  int run(
-      JailState jail,
-      List<String> command,
-      boolean interactive,
-      UnaryOperator<Sandbox.Builder> customize) {
-    return run(jail, command, interactive, customize, null, false);
+    this.warnings = warnings;
   }
 
   /**
@@ -53,46 +49,63 @@ final class JailRunner {
    * same protections; it ends when the jail ends. Otherwise it starts the jail, whose PID 1 is
    * recorded for later sessions, {@code destroy --force} and {@code forward}.
    *
+   * <p>The state is read and locked once: the session is added in the same read that finds the
+   * jail, before its sandbox is built, unless the state shows a jail that an interrupted robojail
+   * left, which {@code recover} deals with first.
+   *
    * @param relay the terminal relay that {@code customize} attached, or null
    * @param joinOnly refuse, rather than start the jail, when it is not running ({@code exec})
+   * @param recover finishes or undoes what interrupted robojail processes left
    */
   int run(
-      JailState jail,
+      JailName jailName,
       List<String> command,
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize,
       TerminalRelay relay,
-      boolean joinOnly) {
+      boolean joinOnly,
+      Runnable recover) {
     Objects.requireNonNull(customize, "customize");
-    JailName jailName = jail.name();
     String name = jailName.value();
-    JailLayout.requirePresent(jail);
-    Sandbox sandbox =
-        customize.apply(profile.sandbox(jail, command, interactive).toBuilder()).build();
     boolean[] joining = {false};
     // Decided under the state lock, beside the phase: of two runs at once, one starts the jail and
     // the other joins it, and a destroy either sees this session or is seen by it.
-    SessionRecords.Session session =
-        store.startSession(
-            jailName,
-            Supervisor.current(),
-            current -> {
-              requireReady(current);
-              joining[0] = current.isAlive();
-              if (joinOnly && !joining[0]) {
-                throw new JailConflictException(
-                    "jail " + name + " is not running; start it with: robojail enter " + name);
-              }
-            });
+    Consumer<JailState> check =
+        current -> {
+          requireReady(current);
+          joining[0] = current.isAlive();
+          if (joinOnly && !joining[0]) {
+            throw new JailConflictException(
+                "jail " + name + " is not running; start it with: robojail enter " + name);
+          }
+        };
+    Supervisor me = Supervisor.current();
+    StateStore.Started started =
+        store
+            .startSession(jailName, me, all -> !JailRecovery.needed(all), check)
+            .orElseGet(
+                () -> {
+                  recover.run();
+                  return store.startSession(jailName, me, all -> true, check).orElseThrow();
+                });
+    JailState jail = started.jail();
     Path initRecord = layout.initRecord(jailName);
+    boolean built = false;
     try {
+      JailLayout.requirePresent(jail);
+      JailProfile.Prepared prepared = profile.prepare(jail, command, interactive);
+      Sandbox sandbox = customize.apply(prepared.sandbox().toBuilder()).build();
+      built = true;
+      if (sandbox.network() instanceof Network.Host) {
+        warnings.accept(JailNetwork.HOST_WARNING);
+      }
       // Jails made by an older robojail sit in directories other users could enter.
       layout.makePrivate();
       SandboxProcess process;
       if (joining[0]) {
         process = join(jail, sandbox);
       } else {
-        process = startWithCaches(jail, sandbox);
+        process = startWithCaches(sandbox, prepared.cacheFallbacks());
         recordInit(initRecord, process.pid());
       }
       // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
@@ -104,7 +117,7 @@ final class JailRunner {
         throw new JailException("interrupted while jail " + name + " ran", e);
       }
     } finally {
-      if (!joining[0]) {
+      if (built && !joining[0]) {
         deleteQuietly(initRecord);
         // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
         // jail can change its home under the write-back. A joined session leaves that to the first.
@@ -114,15 +127,16 @@ final class JailRunner {
           System.err.println("robojail: " + e.getMessage());
         }
       }
-      session.close();
+      // Last: until the write-back is done, another run must join rather than start the jail.
+      started.session().close();
     }
   }
 
   // A cache that cannot be seeded never fails the jail: it runs with its own caches alone, and one
   // line says why. The kernel is the judge of an overlay (a lower filesystem it does not stack
   // on, layers on two filesystems), so its refusal is met by starting again without them.
-  private SandboxProcess startWithCaches(JailState jail, Sandbox sandbox) {
-    profile.cacheFallbacks(jail).forEach(l -> System.err.println("robojail: cache " + l));
+  private static SandboxProcess startWithCaches(Sandbox sandbox, List<String> cacheFallbacks) {
+    cacheFallbacks.forEach(l -> System.err.println("robojail: cache " + l));
     try {
       return sandbox.start();
     } catch (SandboxException.OverlayRefused e) {

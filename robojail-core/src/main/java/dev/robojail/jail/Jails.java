@@ -49,6 +49,7 @@ public final class Jails {
   private final JailRecovery recovery;
   private final JailRepair repair;
   private volatile Consumer<String> onRecovery = note -> {};
+  private volatile Consumer<String> onWarning = line -> {};
   private final Dirs dirs;
 
   private Jails(
@@ -69,7 +70,7 @@ public final class Jails {
     JailFiles files = new JailFiles(git, layout);
     this.creator = new JailCreator(git, store, layout, files, userHome, agents);
     this.profile = new JailProfile(config, userHome, git, layout, agents, hostEnv);
-    this.runner = new JailRunner(store, layout, profile);
+    this.runner = new JailRunner(store, layout, profile, line -> onWarning.accept(line));
     this.merger = new JailMerger(git, importer, userHome);
     this.destroyer = new JailDestroyer(git, store, layout, inspector, importer, runner, files);
     this.recovery = new JailRecovery(git, store, layout, files);
@@ -119,6 +120,15 @@ public final class Jails {
    */
   public void onRecovery(Consumer<String> listener) {
     this.onRecovery = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Where to report what a run warns of as its jail starts, one line each; by default nowhere.
+   * Today that is {@link #hostNetworkWarning(String)}'s warning, for a jail that shares the host's
+   * network: the run finds it in the one read of the jail it makes anyway.
+   */
+  public void onWarning(Consumer<String> listener) {
+    this.onWarning = Objects.requireNonNull(listener, "listener");
   }
 
   /**
@@ -354,9 +364,7 @@ public final class Jails {
       List<String> command,
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize) {
-    Objects.requireNonNull(customize, "customize");
-    recover();
-    return runner.run(get(name), command, interactive, customize);
+    return session(name, command, interactive, customize, null, false);
   }
 
   /**
@@ -367,8 +375,7 @@ public final class Jails {
    * @param interactive see {@link #sandbox(JailState, List, boolean)}
    */
   public int run(String name, List<String> command, boolean interactive, TerminalRelay relay) {
-    recover();
-    return runner.run(get(name), command, interactive, relay::attach, relay, false);
+    return session(name, command, interactive, relay::attach, relay, false);
   }
 
   /**
@@ -383,10 +390,23 @@ public final class Jails {
    *     not this user's jail
    */
   public int exec(String name, List<String> command, TerminalRelay relay) {
-    recover();
     return relay == null
-        ? runner.run(get(name), command, false, UnaryOperator.identity(), null, true)
-        : runner.run(get(name), command, false, relay::attach, relay, true);
+        ? session(name, command, false, UnaryOperator.identity(), null, true)
+        : session(name, command, false, relay::attach, relay, true);
+  }
+
+  // A run reads the state once, in the runner, which calls for the recovery only when that read
+  // shows a jail an interrupted robojail left.
+  private int session(
+      String name,
+      List<String> command,
+      boolean interactive,
+      UnaryOperator<Sandbox.Builder> customize,
+      TerminalRelay relay,
+      boolean joinOnly) {
+    JailName jail = JailName.of(name);
+    recovery.sweep();
+    return runner.run(jail, command, interactive, customize, relay, joinOnly, this::recover);
   }
 
   /**
@@ -450,10 +470,7 @@ public final class Jails {
   }
 
   private static String hostNetworkWarning(Config.NetworkMode mode) {
-    return mode == Config.NetworkMode.HOST
-        ? "warning: network = \"host\": this jail shares the host's network and can reach every"
-            + " service on its loopback (databases, dev servers); use \"proxy\" unless you need it"
-        : null;
+    return mode == Config.NetworkMode.HOST ? JailNetwork.HOST_WARNING : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.robojail.jail;
 
+import dev.robojail.jail.JsonReader.Token;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -11,15 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.PrettyPrinter;
-import tools.jackson.core.TokenStreamLocation;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 
@@ -28,27 +23,13 @@ import tools.jackson.core.util.DefaultPrettyPrinter;
  * stays readable and editable by hand; the format has a version number so that a later robojail can
  * tell an old file from a corrupt one.
  *
- * <p>Read and written with jackson-core's streaming parser and generator, not databind: every
- * command reads this file, and databind's first use (building its mapper, introspecting records)
- * was most of {@code robojail list}'s start-up.
+ * <p>Written with jackson-core's streaming generator, not databind: databind's first use (building
+ * its mapper, introspecting records) was most of {@code robojail list}'s start-up. Read with {@link
+ * JsonReader}, which every command does, since any jackson-core parser costs a start {@code
+ * BigDecimal}'s class initialiser (see there).
  */
 final class StateCodec {
   static final int VERSION = 1;
-
-  private static final JsonFactory JSON = new JsonFactory();
-
-  private static final ObjectWriteContext INDENTED =
-      new ObjectWriteContext.Base() {
-        @Override
-        public PrettyPrinter getPrettyPrinter() {
-          return new DefaultPrettyPrinter();
-        }
-
-        @Override
-        public boolean hasPrettyPrinter() {
-          return true;
-        }
-      };
 
   private StateCodec() {}
 
@@ -86,9 +67,24 @@ final class StateCodec {
 
   record StoredSupervisor(long pid, long startTime, String bootId) {}
 
+  // Made when a state is written: a command that only reads it loads none of jackson-core.
+  private static ObjectWriteContext indented() {
+    return new ObjectWriteContext.Base() {
+      @Override
+      public PrettyPrinter getPrettyPrinter() {
+        return new DefaultPrettyPrinter();
+      }
+
+      @Override
+      public boolean hasPrettyPrinter() {
+        return true;
+      }
+    };
+  }
+
   static byte[] encode(Map<JailName, JailState> jails) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = JSON.createGenerator(INDENTED, out)) {
+    try (JsonGenerator g = new JsonFactory().createGenerator(indented(), out)) {
       g.writeStartObject();
       g.writeNumberProperty("version", VERSION);
       g.writeName("jails");
@@ -182,26 +178,26 @@ final class StateCodec {
   // --- reading: the shapes of the records above; a field this version does not know is skipped,
   // so that a later version's additions do not make this one call the file corrupt. ------------
 
-  private static StoredFile readFile(JsonParser p) throws CorruptException {
-    JsonToken first = p.nextToken();
-    if (first == null || first == JsonToken.VALUE_NULL) {
+  private static StoredFile readFile(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    Token first = p.next();
+    if (first == null || first == Token.VALUE_NULL) {
       return null;
     }
-    expect(p, JsonToken.START_OBJECT);
+    expect(p, Token.START_OBJECT);
     int version = 0;
     Map<String, StoredJail> jails = null;
-    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-      String field = p.currentName();
-      p.nextToken();
+    while (p.next() == Token.PROPERTY_NAME) {
+      String field = p.name();
+      p.next();
       switch (field) {
         case "version" -> version = intValue(p);
         case "jails" -> {
-          if (p.currentToken() != JsonToken.VALUE_NULL) {
-            expect(p, JsonToken.START_OBJECT);
+          if (p.current() != Token.VALUE_NULL) {
+            expect(p, Token.START_OBJECT);
             jails = new LinkedHashMap<>();
-            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-              String name = p.currentName();
-              p.nextToken();
+            while (p.next() == Token.PROPERTY_NAME) {
+              String name = p.name();
+              p.next();
               jails.put(name, readJail(p));
             }
           }
@@ -209,17 +205,17 @@ final class StateCodec {
         default -> p.skipChildren();
       }
     }
-    if (p.nextToken() != null) {
+    if (p.next() != null) {
       throw new CorruptException("it is not valid JSON (" + where(p) + "more after the end)");
     }
     return new StoredFile(version, jails);
   }
 
-  private static StoredJail readJail(JsonParser p) throws CorruptException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
+  private static StoredJail readJail(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    if (p.current() == Token.VALUE_NULL) {
       return null;
     }
-    expect(p, JsonToken.START_OBJECT);
+    expect(p, Token.START_OBJECT);
     String repo = null, branch = null, baseCommit = null, worktree = null, gitDir = null;
     String created = null, phase = null;
     List<String> entrypoint = null;
@@ -227,9 +223,9 @@ final class StateCodec {
     List<StoredSupervisor> sessions = null;
     String agent = null;
     StoredNetwork network = null;
-    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-      String field = p.currentName();
-      p.nextToken();
+    while (p.next() == Token.PROPERTY_NAME) {
+      String field = p.name();
+      p.next();
       switch (field) {
         case "repo" -> repo = string(p);
         case "branch" -> branch = string(p);
@@ -244,10 +240,10 @@ final class StateCodec {
         case "agent" -> agent = string(p);
         case "network" -> network = readNetwork(p);
         case "sessions" -> {
-          if (p.currentToken() != JsonToken.VALUE_NULL) {
-            expect(p, JsonToken.START_ARRAY);
+          if (p.current() != Token.VALUE_NULL) {
+            expect(p, Token.START_ARRAY);
             sessions = new ArrayList<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
+            while (p.next() != Token.END_ARRAY) {
               sessions.add(readSupervisor(p));
             }
           }
@@ -271,25 +267,26 @@ final class StateCodec {
         network);
   }
 
-  private static StoredNetwork readNetwork(JsonParser p) throws CorruptException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
+  private static StoredNetwork readNetwork(JsonReader p)
+      throws CorruptException, JsonReader.Malformed {
+    if (p.current() == Token.VALUE_NULL) {
       return null;
     }
-    expect(p, JsonToken.START_OBJECT);
+    expect(p, Token.START_OBJECT);
     String mode = null;
     List<String> allow = null;
     List<Integer> hostPorts = null;
-    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-      String field = p.currentName();
-      p.nextToken();
+    while (p.next() == Token.PROPERTY_NAME) {
+      String field = p.name();
+      p.next();
       switch (field) {
         case "mode" -> mode = string(p);
         case "allow" -> allow = strings(p);
         case "hostPorts" -> {
-          if (p.currentToken() != JsonToken.VALUE_NULL) {
-            expect(p, JsonToken.START_ARRAY);
+          if (p.current() != Token.VALUE_NULL) {
+            expect(p, Token.START_ARRAY);
             hostPorts = new ArrayList<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
+            while (p.next() != Token.END_ARRAY) {
               hostPorts.add(intValue(p));
             }
           }
@@ -300,17 +297,18 @@ final class StateCodec {
     return new StoredNetwork(mode, allow, hostPorts);
   }
 
-  private static StoredSupervisor readSupervisor(JsonParser p) throws CorruptException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
+  private static StoredSupervisor readSupervisor(JsonReader p)
+      throws CorruptException, JsonReader.Malformed {
+    if (p.current() == Token.VALUE_NULL) {
       return null;
     }
-    expect(p, JsonToken.START_OBJECT);
+    expect(p, Token.START_OBJECT);
     long pid = 0;
     long startTime = 0;
     String bootId = null;
-    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-      String field = p.currentName();
-      p.nextToken();
+    while (p.next() == Token.PROPERTY_NAME) {
+      String field = p.name();
+      p.next();
       switch (field) {
         case "pid" -> pid = longValue(p);
         case "startTime" -> startTime = longValue(p);
@@ -321,55 +319,53 @@ final class StateCodec {
     return new StoredSupervisor(pid, startTime, bootId);
   }
 
-  private static List<String> strings(JsonParser p) throws CorruptException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
+  private static List<String> strings(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    if (p.current() == Token.VALUE_NULL) {
       return null;
     }
-    expect(p, JsonToken.START_ARRAY);
+    expect(p, Token.START_ARRAY);
     List<String> values = new ArrayList<>();
-    while (p.nextToken() != JsonToken.END_ARRAY) {
+    while (p.next() != Token.END_ARRAY) {
       values.add(string(p));
     }
     return values;
   }
 
-  private static String string(JsonParser p) throws CorruptException {
-    return switch (p.currentToken()) {
+  private static String string(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    return switch (p.current()) {
       case VALUE_NULL -> null;
-      case VALUE_STRING -> p.getString();
+      case VALUE_STRING -> p.string();
       default -> throw mismatch(p, "a string");
     };
   }
 
-  private static int intValue(JsonParser p) throws CorruptException {
-    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+  private static int intValue(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    if (p.current() != Token.VALUE_NUMBER_INT) {
       throw mismatch(p, "a whole number");
     }
-    return p.getIntValue();
+    return p.intValue();
   }
 
-  private static long longValue(JsonParser p) throws CorruptException {
-    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+  private static long longValue(JsonReader p) throws CorruptException, JsonReader.Malformed {
+    if (p.current() != Token.VALUE_NUMBER_INT) {
       throw mismatch(p, "a whole number");
     }
-    return p.getLongValue();
+    return p.longValue();
   }
 
-  private static void expect(JsonParser p, JsonToken token) throws CorruptException {
-    if (p.currentToken() != token) {
-      throw mismatch(p, token == JsonToken.START_OBJECT ? "an object" : "an array");
+  private static void expect(JsonReader p, Token token)
+      throws CorruptException, JsonReader.Malformed {
+    if (p.current() != token) {
+      throw mismatch(p, token == Token.START_OBJECT ? "an object" : "an array");
     }
   }
 
-  private static CorruptException mismatch(JsonParser p, String expected) {
+  private static CorruptException mismatch(JsonReader p, String expected) {
     return new CorruptException("it is not a state file (" + where(p) + expected + " expected)");
   }
 
-  private static String where(JsonParser p) {
-    TokenStreamLocation at = p.currentTokenLocation();
-    return at != null && at.getLineNr() > 0
-        ? "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": "
-        : "";
+  private static String where(JsonReader p) {
+    return "line " + p.line() + ", column " + p.column() + ": ";
   }
 
   static SortedMap<JailName, JailState> decode(byte[] bytes) throws CorruptException {
@@ -380,10 +376,11 @@ final class StateCodec {
       throw new CorruptException("it is empty");
     }
     StoredFile file;
-    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes)) {
-      file = readFile(p);
-    } catch (JacksonException e) {
-      throw new CorruptException(describe(e));
+    try {
+      file = readFile(new JsonReader(bytes));
+    } catch (JsonReader.Malformed e) {
+      throw new CorruptException(
+          "it is not valid JSON (line " + e.line() + ", column " + e.column() + ")");
     }
     if (file == null) {
       throw new CorruptException("it holds no JSON object");
@@ -434,7 +431,7 @@ final class StateCodec {
           objectId(where, "baseCommit", j.baseCommit()),
           path(where, "worktree", j.worktree()),
           path(where, "gitDir", j.gitDir()),
-          Instant.parse(required(where, "created", j.created())),
+          instant(required(where, "created", j.created())),
           j.entrypoint() == null ? List.of() : j.entrypoint(),
           phase,
           owner,
@@ -447,6 +444,86 @@ final class StateCodec {
       // List.copyOf of an entrypoint with a null element.
       throw new CorruptException(where + " has a null in \"entrypoint\"");
     }
+  }
+
+  /**
+   * {@link Instant#parse}, without its {@code DateTimeFormatter} (whose classes cost every command
+   * that reads the state about 2 ms of CPU) for the one form robojail writes, {@link
+   * Instant#toString}'s {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}; any other text, or a field out of
+   * range, goes to {@link Instant#parse}, so that both accept and refuse the same texts.
+   */
+  static Instant instant(String text) {
+    int n = text.length();
+    if (n >= 20
+        && n <= 30
+        && n != 21
+        && text.charAt(4) == '-'
+        && text.charAt(7) == '-'
+        && text.charAt(10) == 'T'
+        && text.charAt(13) == ':'
+        && text.charAt(16) == ':'
+        && (n == 20 || text.charAt(19) == '.')
+        && text.charAt(n - 1) == 'Z') {
+      int year = digits(text, 0, 4);
+      int month = digits(text, 5, 7);
+      int day = digits(text, 8, 10);
+      int hour = digits(text, 11, 13);
+      int minute = digits(text, 14, 16);
+      int second = digits(text, 17, 19);
+      int nanos = n == 20 ? 0 : digits(text, 20, n - 1);
+      for (int i = n - 1; i < 29 && nanos >= 0; i++) {
+        nanos *= 10;
+      }
+      if (year >= 0
+          && month >= 1
+          && month <= 12
+          && day >= 1
+          && day <= daysIn(year, month)
+          && hour >= 0
+          && hour <= 23
+          && minute >= 0
+          && minute <= 59
+          && second >= 0
+          && second <= 59
+          && nanos >= 0) {
+        return Instant.ofEpochSecond(
+            epochDay(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second, nanos);
+      }
+    }
+    return Instant.parse(text);
+  }
+
+  // By arithmetic: LocalDate's leap-year test initialises java.time.Year, whose parser is a
+  // DateTimeFormatter.
+  private static int daysIn(int year, int month) {
+    boolean leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return month == 2
+        ? (leap ? 29 : 28)
+        : month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  }
+
+  // Days from 1970-01-01 to a proleptic Gregorian date of a year from 0 (H. Hinnant's
+  // days_from_civil).
+  private static long epochDay(int year, int month, int day) {
+    int y = month <= 2 ? year - 1 : year;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yearOfEra = y - era * 400;
+    int dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+    return era * 146_097L + dayOfEra - 719_468;
+  }
+
+  // The decimal number text[from, to) spells, or -1 if it is not all ASCII digits.
+  private static int digits(String text, int from, int to) {
+    int value = 0;
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
   }
 
   // A profile's name is looked up, never run or used as a path; still only names a profile can
@@ -506,16 +583,5 @@ final class StateCodec {
     } catch (InvalidPathException e) {
       throw new CorruptException(where + " has an invalid \"" + field + "\"");
     }
-  }
-
-  // The JSON library's own words name its classes and tokens; the user needs to know where.
-  private static String describe(JacksonException e) {
-    String first =
-        e instanceof StreamReadException ? "it is not valid JSON" : "it is not a state file";
-    TokenStreamLocation at = e.getLocation();
-    if (at != null && at.getLineNr() > 0) {
-      first += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-    }
-    return first;
   }
 }

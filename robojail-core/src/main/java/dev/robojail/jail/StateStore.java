@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,9 +50,6 @@ import java.util.function.UnaryOperator;
  * neither copied nor to be moved away: every jail is still in it.
  */
 public final class StateStore {
-  private static final DateTimeFormatter BACKUP_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-
   // A JVM may hold only one FileLock per file: a second FileChannel.lock() on the same file from
   // another thread throws OverlappingFileLockException instead of waiting. Threads of one JVM
   // therefore queue on this lock first, keyed by the lock file's real path.
@@ -142,15 +141,37 @@ public final class StateStore {
    */
   SessionRecords.Session startSession(
       JailName name, Supervisor supervisor, Consumer<JailState> check) {
+    return startSession(name, supervisor, all -> true, check).orElseThrow().session();
+  }
+
+  /** A session {@link #startSession started}, and its jail as the check saw it. */
+  record Started(JailState jail, SessionRecords.Session session) {}
+
+  /**
+   * As {@link #startSession(JailName, Supervisor, Consumer)}, in the same one read of the state:
+   * first {@code proceed} sees every jail, and when it says no, nothing is added and the result is
+   * empty (a run recovers what an interrupted robojail left, then tries again). So a run reads and
+   * locks the state file once, and its jail is the one the check accepted.
+   *
+   * @throws JailConflictException if there is no such jail
+   */
+  Optional<Started> startSession(
+      JailName name,
+      Supervisor supervisor,
+      Predicate<Collection<JailState>> proceed,
+      Consumer<JailState> check) {
     return locked(
         jails -> {
+          if (!proceed.test(jails.values())) {
+            return Optional.empty();
+          }
           JailState current = jails.get(name);
           if (current == null) {
             throw new JailConflictException("no jail named " + name);
           }
           check.accept(current);
           try {
-            return sessions.add(name, supervisor);
+            return Optional.of(new Started(current, sessions.add(name, supervisor)));
           } catch (IOException e) {
             throw stateDirProblem(e);
           }
@@ -397,7 +418,10 @@ public final class StateStore {
         }
       }
     }
-    String base = prefix + BACKUP_TIME.format(Instant.now());
+    // Made here, not in a static field: every command would pay for the formatter's classes.
+    DateTimeFormatter time =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+    String base = prefix + time.format(Instant.now());
     for (int i = 0; ; i++) {
       Path target = file.resolveSibling(i == 0 ? base : base + "-" + i);
       try {

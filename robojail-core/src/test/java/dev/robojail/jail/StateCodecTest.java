@@ -56,6 +56,43 @@ class StateCodecTest {
     assertFalse(rewritten.contains("sessions") || rewritten.contains("supervisor"), rewritten);
   }
 
+  /** A file as robojail 0.1.0 wrote it (jackson-core's generator, indented) reads whole. */
+  @Test
+  void aFileAsWrittenBeforeReads() throws Exception {
+    String written =
+        """
+        {
+          "version" : 1,
+          "jails" : {
+            "J" : {
+              "repo" : "/tmp/s5/w/repo",
+              "branch" : "robojail/J-52d70eab",
+              "baseCommit" : "d98b5073e2abde075da61428ba25fcdca0e4705b",
+              "worktree" : "/tmp/s5/w/data/robojail/jails/J",
+              "gitDir" : "/tmp/s5/w/data/robojail/gitdirs/J.git",
+              "created" : "2026-12-01T20:22:23.464295748Z",
+              "entrypoint" : [ "/usr/bin/env", "a \\"b\\"\\n" ],
+              "phase" : "READY",
+              "owner" : null,
+              "agent" : "claude",
+              "network" : {
+                "mode" : "none",
+                "allow" : [ "example.com" ],
+                "hostPorts" : [ 5432 ]
+              }
+            }
+          }
+        }""";
+    JailState j = StateCodec.decode(written.getBytes(StandardCharsets.UTF_8)).get(JailName.of("J"));
+    assertEquals(Instant.parse("2026-12-01T20:22:23.464295748Z"), j.created());
+    assertEquals(List.of("/usr/bin/env", "a \"b\"\n"), j.entrypoint());
+    assertEquals(
+        new JailNetwork(Config.NetworkMode.NONE, List.of("example.com"), List.of(5432)),
+        j.network());
+    assertEquals(
+        written, new String(StateCodec.encode(Map.of(j.name(), j)), StandardCharsets.UTF_8));
+  }
+
   @ParameterizedTest
   @MethodSource("seeds")
   void everyTruncationIsCorrupt(long seed) {
@@ -69,6 +106,67 @@ class StateCodecTest {
       byte[] part = text.substring(0, cut).getBytes(StandardCharsets.UTF_8);
       assertThrows(
           StateCodec.CorruptException.class, () -> StateCodec.decode(part), "cut at " + cut);
+    }
+  }
+
+  /** Times robojail wrote, read without {@code DateTimeFormatter}, read as Instant.parse reads. */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void createdTimesReadAsInstantParseReadsThem(long seed) {
+    Random r = new Random(seed);
+    for (int i = 0; i < 200; i++) {
+      long second = r.nextLong(-62_167_219_200L, 253_402_300_800L);
+      int nanos =
+          switch (r.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> r.nextInt(1000) * 1_000_000;
+            case 2 -> r.nextInt(1_000_000) * 1000;
+            default -> r.nextInt(1_000_000_000);
+          };
+      Instant t = Instant.ofEpochSecond(second, nanos);
+      assertEquals(t, StateCodec.instant(t.toString()));
+      // a hand-edited fraction of any length
+      String cut = t.toString().replaceFirst("(\\.\\d{" + (1 + r.nextInt(9)) + "})\\d*Z$", "$1Z");
+      assertEquals(outcome(() -> Instant.parse(cut)), outcome(() -> StateCodec.instant(cut)), cut);
+    }
+  }
+
+  @Test
+  void oddTimesGetWhatInstantParseGives() {
+    for (String text :
+        List.of(
+            "2026-02-29T00:00:00Z",
+            "2028-02-29T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-12-00T00:00:00Z",
+            "2026-12-01T24:00:00Z",
+            "2026-12-01T23:60:00Z",
+            "2026-12-31T23:59:60Z",
+            "2026-12-01T20:22:23.Z",
+            "2026-12-01T20:22:23.1234567890Z",
+            "2026-12-01t20:22:23Z",
+            "2026-12-01T20:22:23z",
+            "2026-12-01T20:22:23+01:00",
+            "2026-12-01T20:22Z",
+            "+12026-12-01T20:22:23Z",
+            "-0001-12-01T20:22:23Z",
+            "2026-1a-01T20:22:23Z",
+            "2026-12-01T20:22:2\u0661Z",
+            "0000-01-01T00:00:00Z",
+            " 2026-12-01T20:22:23Z",
+            "")) {
+      assertEquals(
+          outcome(() -> Instant.parse(text)), outcome(() -> StateCodec.instant(text)), text);
+    }
+  }
+
+  private static String outcome(java.util.function.Supplier<Instant> parse) {
+    try {
+      return parse.get().toString();
+    } catch (RuntimeException e) {
+      return e.getClass().getName();
     }
   }
 
