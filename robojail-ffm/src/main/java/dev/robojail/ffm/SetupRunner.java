@@ -133,14 +133,7 @@ public final class SetupRunner {
       if (beforeExec != null) {
         steps.add(closing(gate[1], "exec gate"));
       }
-      steps.add(
-          SetupProgram.Step.of(
-                  "read",
-                  Sysno.READ,
-                  SetupProgram.Arg.of(sync[0], "sync"),
-                  SetupProgram.Arg.buffer(8),
-                  SetupProgram.Arg.of(1))
-              .expecting(1));
+      steps.add(waitingOn(sync[0], "sync"));
       steps.add(
           SetupProgram.Step.of(
               "rt_sigprocmask",
@@ -162,14 +155,7 @@ public final class SetupRunner {
       if (beforeExec != null && !caller.isEmpty()) {
         steps.addAll(caller.subList(0, caller.size() - 1));
         gateStep = steps.size();
-        steps.add(
-            SetupProgram.Step.of(
-                    "read",
-                    Sysno.READ,
-                    SetupProgram.Arg.of(gate[0], "exec gate"),
-                    SetupProgram.Arg.buffer(8),
-                    SetupProgram.Arg.of(1))
-                .expecting(1));
+        steps.add(waitingOn(gate[0], "exec gate"));
         steps.add(caller.getLast());
       } else {
         steps.addAll(caller);
@@ -265,6 +251,17 @@ public final class SetupRunner {
     } finally {
       closeQuietly(execRead, syncWrite, gateWrite);
     }
+  }
+
+  /** Reads the parent's one byte of go; EOF (a parent that gave up) fails the step. */
+  private static SetupProgram.Step waitingOn(int fd, String what) {
+    return SetupProgram.Step.of(
+            "read",
+            Sysno.READ,
+            SetupProgram.Arg.of(fd, what),
+            SetupProgram.Arg.buffer(8),
+            SetupProgram.Arg.of(1))
+        .expecting(1);
   }
 
   private static SetupProgram.Step closing(int fd, String what) {

@@ -47,20 +47,31 @@ class SetupRunnerTest {
   }
 
   private static SetupRunner.Child start(List<Step> steps, int[] stdout) {
+    return start(steps, stdout, null);
+  }
+
+  private static SetupRunner.Child start(
+      List<Step> steps, int[] stdout, SetupRunner.ParentHook beforeExec) {
     List<Step> all = new ArrayList<>();
     if (stdout != null) {
       all.add(Step.of("dup3", Sysno.DUP3, of(stdout[1]), of(1), of(0)));
     }
     all.addAll(steps);
-    return SetupRunner.start(SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe());
+    return SetupRunner.start(
+        SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe(), beforeExec);
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */
   private static Object[] run(List<Step> steps) throws IOException {
+    return run(steps, null);
+  }
+
+  private static Object[] run(List<Step> steps, SetupRunner.ParentHook beforeExec)
+      throws IOException {
     int[] out = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     SetupRunner.Child c;
     try {
-      c = start(steps, out);
+      c = start(steps, out, beforeExec);
     } finally {
       Syscalls.close(out[1]);
     }
@@ -276,37 +287,21 @@ class SetupRunnerTest {
 
   @Test
   void theExecHookRunsWhileTheChildSetsUpAndTheChildExecsOnlyAfterIt() throws IOException {
-    int[] out = Syscalls.pipe2(Syscalls.O_CLOEXEC);
-    SetupRunner.Child c;
-    try {
-      c =
-          SetupRunner.start(
-              SetupProgram.of(
-                  List.of(
-                      Step.of("dup3", Sysno.DUP3, of(out[1]), of(1), of(0)),
-                      Step.of("prctl", Sysno.PRCTL, of(15, "PR_SET_NAME"), str("settingup")),
-                      exec("/bin/sh", "-c", "echo ran"))),
-              NAMESPACES,
-              UserNamespaces.rootInsideAsMe(),
-              pid -> {
-                // released already: the child runs its steps meanwhile
-                Await.until("the child names itself", () -> comm(pid).equals("settingup"));
-                // Deliberately a fixed pause, not a wait: time for a child that did not wait
-                // for this hook to exec, for a check that it did not.
-                Thread.sleep(100);
-                assertEquals("settingup", comm(pid), "the child waits for the hook to return");
-              });
-    } finally {
-      Syscalls.close(out[1]);
-    }
-    String text;
-    try (FdInputStream in = new FdInputStream(out[0])) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    SigInfo s = Syscalls.waitid(Syscalls.P_PIDFD, c.pidfd(), Syscalls.WEXITED);
-    Syscalls.close(c.pidfd());
-    assertEquals(0, s.exitStatus());
-    assertEquals("ran\n", text);
+    Object[] r =
+        run(
+            List.of(
+                Step.of("prctl", Sysno.PRCTL, of(15, "PR_SET_NAME"), str("settingup")),
+                exec("/bin/sh", "-c", "echo ran")),
+            pid -> {
+              // released already: the child runs its steps meanwhile
+              Await.until("the child names itself", () -> comm(pid).equals("settingup"));
+              // Deliberately a fixed pause, not a wait: time for a child that did not wait for
+              // this hook to exec, for a check that it did not.
+              Thread.sleep(100);
+              assertEquals("settingup", comm(pid), "the child waits for the hook to return");
+            });
+    assertEquals(0, r[0]);
+    assertEquals("ran\n", r[1]);
   }
 
   @Test
