@@ -306,6 +306,12 @@ final class Cgroup {
    */
   void remove() {
     Instant now = Instant.now();
+    removeOwn();
+    removeLeftovers(now);
+  }
+
+  /** {@link #remove()} without the housekeeping of other JVMs' leftovers. */
+  void removeOwn() {
     for (Path dir : dirs.reversed()) {
       if (version.equals("v2")) {
         writeIfPresentQuietly(dir.resolve("cgroup.kill"), "1");
@@ -327,6 +333,13 @@ final class Cgroup {
         }
       }
     }
+  }
+
+  /**
+   * Removes what JVMs that are gone left beside this cgroup ({@link #removeLeftovers(Path,
+   * Instant)}): housekeeping, which a JVM that halts meanwhile may cut short.
+   */
+  void removeLeftovers(Instant now) {
     dirs.stream().map(Path::getParent).distinct().forEach(p -> removeLeftovers(p, now));
   }
 

@@ -28,6 +28,7 @@ public final class SandboxProcess extends Process {
   private final int pidfd;
   private final EgressProxy egress;
   private final HostRelay hostRelay;
+  private final Cgroup cgroup;
   private final int terminal;
   private final OutputStream stdin;
   private final InputStream stdout;
@@ -37,7 +38,7 @@ public final class SandboxProcess extends Process {
   private boolean reaped;
 
   SandboxProcess(int pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
-    this(Kernel.linux(), pid, pidfd, null, null, -1, stdin, stdout, stderr);
+    this(Kernel.linux(), pid, pidfd, null, null, null, -1, stdin, stdout, stderr);
   }
 
   SandboxProcess(
@@ -46,6 +47,7 @@ public final class SandboxProcess extends Process {
       int pidfd,
       EgressProxy egress,
       HostRelay hostRelay,
+      Cgroup cgroup,
       int terminal,
       OutputStream stdin,
       InputStream stdout,
@@ -55,6 +57,7 @@ public final class SandboxProcess extends Process {
     this.pidfd = pidfd;
     this.egress = egress;
     this.hostRelay = hostRelay;
+    this.cgroup = cgroup;
     this.terminal = terminal;
     this.stdin = stdin;
     this.stdout = stdout;
@@ -82,7 +85,16 @@ public final class SandboxProcess extends Process {
       if (hostRelay != null) {
         hostRelay.close();
       }
+      // Before the exit is told: a command ends by halting the JVM as soon as waitFor returns,
+      // which would otherwise cut the removal short and leave the cgroup behind.
+      java.time.Instant now = java.time.Instant.now();
+      if (cgroup != null) {
+        cgroup.removeOwn();
+      }
       exit.complete(info.exitStatus());
+      if (cgroup != null) {
+        cgroup.removeLeftovers(now);
+      }
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
     }

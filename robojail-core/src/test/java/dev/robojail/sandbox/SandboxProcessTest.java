@@ -33,6 +33,7 @@ class SandboxProcessTest {
         PIDFD,
         null,
         null,
+        null,
         -1,
         OutputStream.nullOutputStream(),
         InputStream.nullInputStream(),

@@ -1,7 +1,5 @@
 package dev.robojail.ffm;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -12,15 +10,15 @@ public final class CStrings {
 
   /** A {@code char *[]} of the strings, ending with NULL, allocated in {@code arena}. */
   public static MemorySegment array(Arena arena, List<String> strings) {
-    MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+    // the last stays 0: the NULL that ends the array
+    long[] pointers = new long[strings.size() + 1];
     for (int i = 0; i < strings.size(); i++) {
       String s = strings.get(i);
       if (s.indexOf('\0') >= 0) {
         throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s);
       }
-      array.setAtIndex(ADDRESS, i, arena.allocateFrom(s));
+      pointers[i] = Structs.cString(arena, s).address();
     }
-    array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
-    return array;
+    return Structs.longs(arena, pointers);
   }
 }

@@ -2,9 +2,10 @@ package dev.robojail.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /** {@code struct clone_args} for {@code clone3(2)} (version 2, 88 bytes). */
 public final class CloneArgs {
@@ -22,15 +23,26 @@ public final class CloneArgs {
           JAVA_LONG.withName("set_tid_size"),
           JAVA_LONG.withName("cgroup"));
 
-  static final VarHandle FLAGS = field("flags");
-  static final VarHandle PIDFD = field("pidfd");
-  static final VarHandle EXIT_SIGNAL = field("exit_signal");
-  static final VarHandle STACK = field("stack");
-  static final VarHandle STACK_SIZE = field("stack_size");
-
   private CloneArgs() {}
 
-  private static VarHandle field(String name) {
-    return LAYOUT.varHandle(MemoryLayout.PathElement.groupElement(name));
+  /**
+   * A {@code struct clone_args} in {@code arena}; every other field 0.
+   *
+   * @param pidfd where the kernel stores the child's pidfd ({@code CLONE_PIDFD})
+   */
+  static MemorySegment of(
+      Arena arena, long flags, long pidfd, long exitSignal, long stack, long stackSize) {
+    // all fields are longs: an array of them, copied whole (see Structs)
+    long[] f = new long[(int) (LAYOUT.byteSize() / 8)];
+    f[index("flags")] = flags;
+    f[index("pidfd")] = pidfd;
+    f[index("exit_signal")] = exitSignal;
+    f[index("stack")] = stack;
+    f[index("stack_size")] = stackSize;
+    return Structs.longs(arena, f);
+  }
+
+  private static int index(String field) {
+    return (int) (Structs.offset(LAYOUT, field) / 8);
   }
 }

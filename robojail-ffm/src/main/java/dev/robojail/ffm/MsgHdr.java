@@ -41,7 +41,6 @@ public final class MsgHdr {
           JAVA_INT.withName("cmsg_level"),
           JAVA_INT.withName("cmsg_type"));
 
-  static final long NAME = Structs.offset(LAYOUT, "msg_name");
   static final long IOV = Structs.offset(LAYOUT, "msg_iov");
   static final long IOVLEN = Structs.offset(LAYOUT, "msg_iovlen");
   static final long CONTROL = Structs.offset(LAYOUT, "msg_control");
@@ -60,14 +59,14 @@ public final class MsgHdr {
 
   /** A control message carrying descriptor {@code fd} ({@code SOL_SOCKET}, {@code SCM_RIGHTS}). */
   public static byte[] rights(int fd) {
-    return Structs.bytes(
-        RIGHTS_BYTES,
-        s -> {
-          s.set(JAVA_LONG, Structs.offset(CMSGHDR, "cmsg_len"), RIGHTS_FD + 4L); // CMSG_LEN(4)
-          s.set(JAVA_INT, Structs.offset(CMSGHDR, "cmsg_level"), SockAddrIn.SOL_SOCKET);
-          s.set(JAVA_INT, Structs.offset(CMSGHDR, "cmsg_type"), SCM_RIGHTS);
-          s.set(JAVA_INT, RIGHTS_FD, fd);
-        });
+    // a heap buffer, not a segment's set: see Structs
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(RIGHTS_BYTES).order(java.nio.ByteOrder.nativeOrder());
+    b.putLong((int) Structs.offset(CMSGHDR, "cmsg_len"), RIGHTS_FD + 4L); // CMSG_LEN(4)
+    b.putInt((int) Structs.offset(CMSGHDR, "cmsg_level"), SockAddrIn.SOL_SOCKET);
+    b.putInt((int) Structs.offset(CMSGHDR, "cmsg_type"), SCM_RIGHTS);
+    b.putInt(RIGHTS_FD, fd);
+    return b.array();
   }
 
   /**
@@ -75,15 +74,16 @@ public final class MsgHdr {
    * at {@code control} ({@link #RIGHTS_BYTES} long).
    */
   static MemorySegment message(Arena arena, MemorySegment data, MemorySegment control) {
-    MemorySegment iov = arena.allocate(IOVEC);
-    iov.set(ADDRESS, Structs.offset(IOVEC, "iov_base"), data);
-    iov.set(JAVA_LONG, Structs.offset(IOVEC, "iov_len"), 1);
-    MemorySegment msg = arena.allocate(LAYOUT);
-    msg.set(ADDRESS, NAME, MemorySegment.NULL);
-    msg.set(ADDRESS, IOV, iov);
-    msg.set(JAVA_LONG, IOVLEN, 1);
-    msg.set(ADDRESS, CONTROL, control);
-    msg.set(JAVA_LONG, CONTROLLEN, RIGHTS_BYTES);
-    return msg;
+    // Every field is 8 bytes wide or padded to 8, so both structs are arrays of longs (see
+    // Structs on why they are not set field by field); the name, its length and the flags are 0.
+    long[] iov = new long[(int) (IOVEC.byteSize() / 8)];
+    iov[(int) (Structs.offset(IOVEC, "iov_base") / 8)] = data.address();
+    iov[(int) (Structs.offset(IOVEC, "iov_len") / 8)] = 1;
+    long[] msg = new long[(int) (LAYOUT.byteSize() / 8)];
+    msg[(int) (IOV / 8)] = Structs.longs(arena, iov).address();
+    msg[(int) (IOVLEN / 8)] = 1;
+    msg[(int) (CONTROL / 8)] = control.address();
+    msg[(int) (CONTROLLEN / 8)] = RIGHTS_BYTES;
+    return Structs.longs(arena, msg);
   }
 }

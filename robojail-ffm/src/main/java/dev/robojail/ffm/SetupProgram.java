@@ -1,6 +1,5 @@
 package dev.robojail.ffm;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
@@ -42,6 +41,7 @@ public record SetupProgram(List<Step> steps) {
   /** Size in bytes of one step as the runner reads it. */
   static final int STEP_SIZE = (int) STEP.byteSize();
 
+  private static final long STEP_NR = Structs.offset(STEP, "nr");
   private static final long STEP_ARGS = Structs.offset(STEP, "args");
   private static final long STEP_TOLERATED = Structs.offset(STEP, "tolerated");
   private static final long STEP_RESULT = Structs.offset(STEP, "result_to");
@@ -387,21 +387,19 @@ public record SetupProgram(List<Step> steps) {
    * @return the header
    */
   MemorySegment marshal(Arena arena, MemorySegment cloneArgs) {
+    // Written from Java arrays by copies, never field by field: see Structs on why.
     Map<Slot, MemorySegment> slots = new IdentityHashMap<>();
     Map<Arg, MemorySegment> embedded = new IdentityHashMap<>();
     for (Step s : steps) {
       for (Arg a : s.args()) {
         if (a instanceof Arg.Embedding e) {
-          MemorySegment data = arena.allocate(e.data().length, 8);
-          MemorySegment.copy(e.data(), 0, data, JAVA_BYTE, 0, e.data().length);
+          MemorySegment data = Structs.copy(arena, e.data(), 8);
           embedded.put(a, data);
           if (slots.putIfAbsent(e.slot(), data.asSlice(e.offset(), 8)) != null) {
             throw new IllegalArgumentException(e.slot() + " is embedded twice");
           }
         } else if (a instanceof Arg.FdMessage m) {
-          byte[] rights = MsgHdr.rights(0);
-          MemorySegment control = arena.allocate(rights.length, 8);
-          MemorySegment.copy(rights, 0, control, JAVA_BYTE, 0, rights.length);
+          MemorySegment control = Structs.copy(arena, MsgHdr.rights(0), 8);
           embedded.put(a, MsgHdr.message(arena, arena.allocate(1), control));
           if (slots.putIfAbsent(m.slot(), control.asSlice(MsgHdr.RIGHTS_FD, 8)) != null) {
             throw new IllegalArgumentException(m.slot() + " is embedded twice");
@@ -414,32 +412,32 @@ public record SetupProgram(List<Step> steps) {
         slots.putIfAbsent(s.resultTo(), arena.allocate(JAVA_LONG));
       }
     }
-    MemorySegment table = arena.allocate((long) STEP_SIZE * Math.max(1, steps.size()), 16);
+    int width = STEP_SIZE / 8;
+    long[] table = new long[width * Math.max(1, steps.size())];
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
-      MemorySegment e = table.asSlice((long) i * STEP_SIZE, STEP_SIZE);
-      e.set(JAVA_LONG, 0, s.nr());
+      int e = i * width;
+      table[e + (int) (STEP_NR / 8)] = s.nr();
       long flags = 0;
       for (int a = 0; a < s.args().size(); a++) {
         Arg arg = s.args().get(a);
         long value =
             switch (arg) {
               case Arg.Int n -> n.value();
-              case Arg.Str str -> arena.allocateFrom(str.value()).address();
+              case Arg.Str str -> Structs.cString(arena, str.value()).address();
               case Arg.Strings ss -> CStrings.array(arena, ss.values()).address();
-              case Arg.Bytes b -> arena.allocateFrom(JAVA_BYTE, b.data()).address();
+              case Arg.Bytes b -> Structs.copy(arena, b.data(), 1).address();
               case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
               case Arg.Embedding emb -> embedded.get(emb).address();
               case Arg.FdMessage m -> embedded.get(m).address();
               case Arg.Bpf b -> {
-                MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
-                MemorySegment fprog = arena.allocate(SOCK_FPROG);
-                fprog.set(
-                    JAVA_SHORT,
-                    Structs.offset(SOCK_FPROG, "len"),
-                    (short) (b.instructions().length / 8));
-                fprog.set(JAVA_LONG, Structs.offset(SOCK_FPROG, "filter"), insns.address());
-                yield fprog.address();
+                MemorySegment insns = Structs.copy(arena, b.instructions(), 8);
+                // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
+                // little-endian x86-64 the short is the low bytes of the first long
+                long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
+                fprog[(int) (Structs.offset(SOCK_FPROG, "len") / 8)] = b.instructions().length / 8;
+                fprog[(int) (Structs.offset(SOCK_FPROG, "filter") / 8)] = insns.address();
+                yield Structs.longs(arena, fprog).address();
               }
               case Arg.Result r -> {
                 MemorySegment slot = slots.get(r.slot());
@@ -451,23 +449,25 @@ public record SetupProgram(List<Step> steps) {
                 yield slot.address();
               }
             };
-        e.set(JAVA_LONG, STEP_ARGS + 8L * a, value);
+        table[e + (int) ((STEP_ARGS + 8L * a) / 8)] = value;
       }
-      e.set(JAVA_LONG, STEP_TOLERATED, s.tolerated());
-      e.set(JAVA_LONG, STEP_RESULT, s.resultTo() == null ? 0 : slots.get(s.resultTo()).address());
+      table[e + (int) (STEP_TOLERATED / 8)] = s.tolerated();
+      table[e + (int) (STEP_RESULT / 8)] =
+          s.resultTo() == null ? 0 : slots.get(s.resultTo()).address();
       if (s.expected() != null) {
         flags |= FLAG_EXPECT;
-        e.set(JAVA_LONG, STEP_EXPECTED, s.expected());
+        table[e + (int) (STEP_EXPECTED / 8)] = s.expected();
       }
-      e.set(JAVA_LONG, STEP_FLAGS, flags);
+      table[e + (int) (STEP_FLAGS / 8)] = flags;
     }
-    MemorySegment header = arena.allocate(Header.LAYOUT.byteSize(), 16);
-    header.set(JAVA_LONG, Header.CLONE_ARGS, cloneArgs.address());
-    header.set(JAVA_LONG, Header.CLONE_ARGS_SIZE, cloneArgs.byteSize());
-    header.set(JAVA_LONG, Header.STEP_COUNT, steps.size());
-    header.set(JAVA_LONG, Header.STEPS, table.address());
-    header.set(JAVA_LONG, Header.FAILED_STEP, -1);
-    return header;
+    MemorySegment stepTable = Structs.longs(arena, table);
+    long[] header = new long[(int) (Header.LAYOUT.byteSize() / 8)];
+    header[(int) (Header.CLONE_ARGS / 8)] = cloneArgs.address();
+    header[(int) (Header.CLONE_ARGS_SIZE / 8)] = cloneArgs.byteSize();
+    header[(int) (Header.STEP_COUNT / 8)] = steps.size();
+    header[(int) (Header.STEPS / 8)] = stepTable.address();
+    header[(int) (Header.FAILED_STEP / 8)] = -1;
+    return Structs.longs(arena, header);
   }
 
   /**

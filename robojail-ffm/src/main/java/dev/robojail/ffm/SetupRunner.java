@@ -1,8 +1,5 @@
 package dev.robojail.ffm;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -16,7 +13,9 @@ import java.util.List;
  *
  * <p>The runner puts three steps in front of the caller's program: wait for the parent's go (which
  * comes after {@code beforeRelease}, e.g. once the id maps are written), clear the inherited signal
- * mask, and mark every inherited descriptor above 2 close-on-exec.
+ * mask, and mark every inherited descriptor above 2 close-on-exec. With a {@code beforeExec} hook
+ * it also puts a second wait in front of the program's last step (the exec), so that what that hook
+ * does runs while the child sets itself up, and is done before anything of the caller's runs.
  */
 public final class SetupRunner {
   private static final int STACK_SIZE = 64 * 1024;
@@ -26,9 +25,6 @@ public final class SetupRunner {
   // nothing to the child's command. Every disposition starts at its default, but for the two no
   // process can catch or ignore. Built once: the steps are the same for every child.
   private static final List<SetupProgram.Step> SIGNAL_RESETS = signalResets();
-
-  /** Steps the runner adds in front of every program. */
-  static final int PROLOGUE_STEPS = 3 + SIGNAL_RESETS.size();
 
   private static List<SetupProgram.Step> signalResets() {
     // struct kernel_sigaction all zero: SIG_DFL, no flags, no restorer, an empty mask.
@@ -49,7 +45,10 @@ public final class SetupRunner {
     return List.copyOf(steps);
   }
 
-  /** What the parent does between clone and release, such as writing the id maps. */
+  /**
+   * What the parent does for the child it cloned: before the release, such as writing the id maps,
+   * or while the child sets up, before it may exec.
+   */
   @FunctionalInterface
   public interface ParentHook {
     void beforeRelease(int pid) throws Exception;
@@ -80,6 +79,22 @@ public final class SetupRunner {
    * @throws UnsupportedOperationException on an architecture without a runner
    */
   public static Child start(SetupProgram program, long cloneFlags, ParentHook beforeRelease) {
+    return start(program, cloneFlags, beforeRelease, null);
+  }
+
+  /**
+   * As {@link #start(SetupProgram, long, ParentHook)}, and runs {@code beforeExec} after the
+   * release, while the child runs the program, which waits before its last step until that hook has
+   * returned. For work the program's steps do not need but what it execs must not run without, and
+   * that mostly waits (moving the child into a cgroup waits for an RCU grace period, some
+   * milliseconds): it then costs the parent's wait, not the child's setup plus the wait. When the
+   * hook throws, the child ends at that wait without exec'ing, and the hook's exception is thrown,
+   * unless a step before it failed first.
+   *
+   * @param beforeExec null for none
+   */
+  public static Child start(
+      SetupProgram program, long cloneFlags, ParentHook beforeRelease, ParentHook beforeExec) {
     if (!supported()) {
       throw new UnsupportedOperationException(
           "robojail's setup runner exists for x86-64 only; "
@@ -94,18 +109,30 @@ public final class SetupRunner {
       closeQuietly(sync[0], sync[1]);
       throw e;
     }
+    int[] gate = {-1, -1};
+    if (beforeExec != null) {
+      try {
+        gate = Syscalls.pipe2(Syscalls.O_CLOEXEC);
+      } catch (SyscallException e) {
+        closeQuietly(sync[0], sync[1], exec[0], exec[1]);
+        throw e;
+      }
+    }
     int syncWrite = sync[1];
     int execRead = exec[0];
+    int gateWrite = gate[1];
+    // the index, in the full program, of the wait before the last step; -1 without it
+    int gateStep = -1;
     try (Arena arena = Arena.ofConfined()) {
       List<SetupProgram.Step> steps = new ArrayList<>();
-      steps.add(
-          SetupProgram.Step.of(
-                  "read",
-                  Sysno.READ,
-                  SetupProgram.Arg.of(sync[0], "sync"),
-                  SetupProgram.Arg.buffer(8),
-                  SetupProgram.Arg.of(1))
-              .expecting(1));
+      // The child's own copies of the write ends go first: the parent's alone then keep its
+      // waits open, so that a parent which gives up (or dies) before its go ends them with EOF
+      // instead of leaving the child blocked for ever on memory nobody owns.
+      steps.add(closing(sync[1], "sync"));
+      if (beforeExec != null) {
+        steps.add(closing(gate[1], "exec gate"));
+      }
+      steps.add(waitingOn(sync[0], "sync"));
       steps.add(
           SetupProgram.Step.of(
               "rt_sigprocmask",
@@ -122,53 +149,71 @@ public final class SetupRunner {
               SetupProgram.Arg.of(3),
               SetupProgram.Arg.of(0xffffffffL, "~0U"),
               SetupProgram.Arg.of(Syscalls.CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC")));
-      SetupProgram full = SetupProgram.of(steps).then(program.steps());
+      int prologue = steps.size();
+      List<SetupProgram.Step> caller = program.steps();
+      if (beforeExec != null && !caller.isEmpty()) {
+        steps.addAll(caller.subList(0, caller.size() - 1));
+        gateStep = steps.size();
+        steps.add(waitingOn(gate[0], "exec gate"));
+        steps.add(caller.getLast());
+      } else {
+        steps.addAll(caller);
+      }
+      SetupProgram full = SetupProgram.of(steps);
 
-      MemorySegment cloneArgs = arena.allocate(CloneArgs.LAYOUT);
-      MemorySegment pidfd = arena.allocate(JAVA_INT);
-      pidfd.set(JAVA_INT, 0, -1);
+      // a long the kernel stores the pidfd's int into; -1 until then
+      MemorySegment pidfd = Structs.longs(arena, -1L);
       MemorySegment stack = arena.allocate(STACK_SIZE, 16);
       long flags =
           cloneFlags | Syscalls.CLONE_VM | Syscalls.CLONE_PIDFD | Syscalls.CLONE_CLEAR_SIGHAND;
-      CloneArgs.FLAGS.set(cloneArgs, 0L, flags);
-      CloneArgs.PIDFD.set(cloneArgs, 0L, pidfd.address());
-      CloneArgs.EXIT_SIGNAL.set(cloneArgs, 0L, (long) Syscalls.SIGCHLD);
-      CloneArgs.STACK.set(cloneArgs, 0L, stack.address());
-      CloneArgs.STACK_SIZE.set(cloneArgs, 0L, (long) STACK_SIZE);
+      MemorySegment cloneArgs =
+          CloneArgs.of(
+              arena, flags, pidfd.address(), Syscalls.SIGCHLD, stack.address(), STACK_SIZE);
       MemorySegment header = full.marshal(arena, cloneArgs);
 
       long pid = Native.run(header);
       // The child holds its own copies now; the parent's would keep the exec pipe from EOF.
-      closeQuietly(sync[0], exec[1]);
+      closeQuietly(sync[0], exec[1], gate[0]);
       if (pid < 0) {
         throw new SyscallException("clone3({flags=" + Flags.clone(flags) + "})", (int) -pid);
       }
-      int fd = pidfd.get(JAVA_INT, 0);
+      int fd = (int) Structs.longAt(pidfd, 0);
       long failed;
+      RuntimeException late = null;
       try {
         try {
           beforeRelease.beforeRelease((int) pid);
         } catch (Exception e) {
-          throw e instanceof RuntimeException re
-              ? re
-              : new IllegalStateException(e.getMessage(), e);
+          throw unchecked(e);
         }
         Syscalls.writeFully(syncWrite, new byte[] {1});
         Syscalls.close(syncWrite);
         syncWrite = -1;
+        if (beforeExec != null) {
+          try {
+            beforeExec.beforeRelease((int) pid);
+            Syscalls.writeFully(gateWrite, new byte[] {1});
+          } catch (Exception e) {
+            // closed unopened below: the child reads EOF at its gate and ends there
+            late = unchecked(e);
+          }
+          gateWrite = closeQuietly(gateWrite);
+        }
         // EOF on the exec pipe: the child exec'd (close-on-exec) or exited. Until then it runs on
         // this arena's memory, so the arena must stay open.
         MemorySegment buf = arena.allocate(16);
         while (Syscalls.read(execRead, buf, 16) > 0) {
           // nothing is ever written; only EOF matters
         }
-        failed = header.get(JAVA_LONG, SetupProgram.Header.FAILED_STEP);
+        failed = Structs.longAt(header, SetupProgram.Header.FAILED_STEP);
       } catch (Throwable t) {
         // Whatever failed (the hook, the release, the wait, even an Error), the child shares
         // this arena's memory through CLONE_VM and may still run on it: it must be dead and
         // reaped before the arena closes.
         try {
-          syncWrite = closeQuietly(syncWrite); // a child the kill misses then ends at its read
+          // a child the kill misses then ends at its read
+          syncWrite = closeQuietly(syncWrite);
+          gateWrite = closeQuietly(gateWrite);
           killAndReap(fd);
         } catch (RuntimeException | Error e) {
           t.addSuppressed(e);
@@ -176,20 +221,54 @@ public final class SetupRunner {
         throw t;
       }
       if (failed >= 0) {
-        long errno = header.get(JAVA_LONG, SetupProgram.Header.FAILED_ERRNO);
-        long result = header.get(JAVA_LONG, SetupProgram.Header.FAILED_RESULT);
+        long errno = Structs.longAt(header, SetupProgram.Header.FAILED_ERRNO);
+        long result = Structs.longAt(header, SetupProgram.Header.FAILED_RESULT);
         reap(fd);
         int index = (int) failed;
-        if (index >= full.steps().size()) {
-          throw new SetupStepException(index - PROLOGUE_STEPS);
+        if (late != null && index == gateStep) {
+          throw late;
         }
-        throw new SetupStepException(
-            index - PROLOGUE_STEPS, full.steps().get(index), (int) errno, result);
+        SetupStepException e;
+        if (index >= full.steps().size()) {
+          e = new SetupStepException(program.steps().size());
+        } else {
+          // the caller's index: the gate is no step of its program
+          int own = index - prologue - (gateStep >= 0 && index > gateStep ? 1 : 0);
+          e = new SetupStepException(own, full.steps().get(index), (int) errno, result);
+        }
+        if (late != null) {
+          e.addSuppressed(late);
+        }
+        throw e;
+      }
+      if (late != null) {
+        // not reached: without the gate's byte the child cannot exec
+        killAndReap(fd);
+        throw late;
       }
       return new Child((int) pid, fd);
     } finally {
-      closeQuietly(execRead, syncWrite);
+      closeQuietly(execRead, syncWrite, gateWrite);
     }
+  }
+
+  /** Reads the parent's one byte of go; EOF (a parent that gave up) fails the step. */
+  private static SetupProgram.Step waitingOn(int fd, String what) {
+    return SetupProgram.Step.of(
+            "read",
+            Sysno.READ,
+            SetupProgram.Arg.of(fd, what),
+            SetupProgram.Arg.buffer(8),
+            SetupProgram.Arg.of(1))
+        .expecting(1);
+  }
+
+  private static SetupProgram.Step closing(int fd, String what) {
+    return SetupProgram.Step.of("close", Sysno.CLOSE, SetupProgram.Arg.of(fd, what + " (write)"));
+  }
+
+  private static RuntimeException unchecked(Exception e) {
+    return e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
   }
 
   private static void killAndReap(int pidfd) {

@@ -6,9 +6,54 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
-/** Helpers shared by the struct classes: field offsets by name and bytes from a filled struct. */
+/**
+ * Helpers shared by the struct classes: field offsets by name, bytes from a filled struct, and
+ * native copies of Java arrays.
+ *
+ * <p>The copies are what a child's setup program is written with: {@code MemorySegment.copy} from
+ * an array moves the bytes with no {@code VarHandle}, while each {@code set} or {@code get} of a
+ * kind not used before in the JVM spins method handles and classes at run time, which no AOT cache
+ * keeps (about 9 ms of CPU on the spawner thread for every {@code run}, measured).
+ */
 final class Structs {
   private Structs() {}
+
+  /** {@code values} as consecutive native longs in {@code arena}, 16-byte aligned. */
+  static MemorySegment longs(Arena arena, long... values) {
+    MemorySegment s = arena.allocate(8L * Math.max(1, values.length), 16);
+    MemorySegment.copy(values, 0, s, ValueLayout.JAVA_LONG, 0, values.length);
+    return s;
+  }
+
+  /** A copy of {@code data} in {@code arena}. */
+  static MemorySegment copy(Arena arena, byte[] data, long alignment) {
+    MemorySegment s = arena.allocate(Math.max(1, data.length), alignment);
+    MemorySegment.copy(data, 0, s, ValueLayout.JAVA_BYTE, 0, data.length);
+    return s;
+  }
+
+  /** {@code s} as a NUL-terminated UTF-8 string in {@code arena}, as {@code allocateFrom} makes. */
+  static MemorySegment cString(Arena arena, String s) {
+    byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // allocate zeroes the memory: the byte after the string is its NUL
+    MemorySegment c = arena.allocate(utf8.length + 1L, 1);
+    MemorySegment.copy(utf8, 0, c, ValueLayout.JAVA_BYTE, 0, utf8.length);
+    return c;
+  }
+
+  /** The native int at {@code offset} of {@code s}, read by a copy. */
+  static int intAt(MemorySegment s, long offset) {
+    int[] v = new int[1];
+    MemorySegment.copy(s, ValueLayout.JAVA_INT, offset, v, 0, 1);
+    return v[0];
+  }
+
+  /** The native long at {@code offset} of {@code s}, read by a copy. */
+  static long longAt(MemorySegment s, long offset) {
+    long[] v = new long[1];
+    MemorySegment.copy(s, ValueLayout.JAVA_LONG, offset, v, 0, 1);
+    return v[0];
+  }
 
   static long offset(StructLayout layout, String field) {
     return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));

@@ -247,11 +247,12 @@ public final class Syscalls {
           continue;
         }
         check(r, "recvmsg(" + socket + ", {SCM_RIGHTS}, MSG_CMSG_CLOEXEC)");
-        long len = msg.get(JAVA_LONG, MsgHdr.CONTROLLEN);
+        // read by copies, not get: see Structs
+        long len = Structs.longAt(msg, MsgHdr.CONTROLLEN);
         boolean rights =
             len >= MsgHdr.RIGHTS_FD + 4
-                && control.get(JAVA_INT, MsgHdr.RIGHTS_FD - 4) == MsgHdr.SCM_RIGHTS;
-        return rights ? control.get(JAVA_INT, MsgHdr.RIGHTS_FD) : -1;
+                && Structs.intAt(control, MsgHdr.RIGHTS_FD - 4) == MsgHdr.SCM_RIGHTS;
+        return rights ? Structs.intAt(control, MsgHdr.RIGHTS_FD) : -1;
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.robojail.ffm;
 import static dev.robojail.ffm.SetupProgram.Arg.of;
 import static dev.robojail.ffm.SetupProgram.Arg.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,20 +47,31 @@ class SetupRunnerTest {
   }
 
   private static SetupRunner.Child start(List<Step> steps, int[] stdout) {
+    return start(steps, stdout, null);
+  }
+
+  private static SetupRunner.Child start(
+      List<Step> steps, int[] stdout, SetupRunner.ParentHook beforeExec) {
     List<Step> all = new ArrayList<>();
     if (stdout != null) {
       all.add(Step.of("dup3", Sysno.DUP3, of(stdout[1]), of(1), of(0)));
     }
     all.addAll(steps);
-    return SetupRunner.start(SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe());
+    return SetupRunner.start(
+        SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe(), beforeExec);
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */
   private static Object[] run(List<Step> steps) throws IOException {
+    return run(steps, null);
+  }
+
+  private static Object[] run(List<Step> steps, SetupRunner.ParentHook beforeExec)
+      throws IOException {
     int[] out = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     SetupRunner.Child c;
     try {
-      c = start(steps, out);
+      c = start(steps, out, beforeExec);
     } finally {
       Syscalls.close(out[1]);
     }
@@ -263,6 +275,86 @@ class SetupRunnerTest {
     Thread.sleep(100);
     assertEquals(null, unreapedChild());
     assertEquals(before, openFds());
+  }
+
+  private static String comm(int pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Test
+  void theExecHookRunsWhileTheChildSetsUpAndTheChildExecsOnlyAfterIt() throws IOException {
+    Object[] r =
+        run(
+            List.of(
+                Step.of("prctl", Sysno.PRCTL, of(15, "PR_SET_NAME"), str("settingup")),
+                exec("/bin/sh", "-c", "echo ran")),
+            pid -> {
+              // released already: the child runs its steps meanwhile
+              Await.until("the child names itself", () -> comm(pid).equals("settingup"));
+              // Deliberately a fixed pause, not a wait: time for a child that did not wait for
+              // this hook to exec, for a check that it did not.
+              Thread.sleep(100);
+              assertEquals("settingup", comm(pid), "the child waits for the hook to return");
+            });
+    assertEquals(0, r[0]);
+    assertEquals("ran\n", r[1]);
+  }
+
+  @Test
+  void aFailingExecHookEndsTheChildBeforeItExecs(@TempDir Path dir) throws Exception {
+    long before = openFds();
+    Path ran = dir.resolve("ran");
+    for (int i = 0; i < 10; i++) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  SetupRunner.start(
+                      SetupProgram.of(List.of(exec("/bin/sh", "-c", "echo > " + ran))),
+                      NAMESPACES,
+                      UserNamespaces.rootInsideAsMe(),
+                      pid -> {
+                        throw new IOException("cannot move " + pid + " into its cgroup");
+                      }));
+      assertTrue(e.getCause() instanceof IOException, e.toString());
+    }
+    assertFalse(Files.exists(ran), "the command never ran");
+    assertEquals(null, unreapedChild());
+    assertEquals(before, openFds());
+  }
+
+  @Test
+  void withAnExecHookFailedStepsKeepTheirIndexInTheCallersProgram() {
+    SetupProgram.Step last = exec("/no/such/program");
+    SetupStepException e =
+        assertThrows(
+            SetupStepException.class,
+            () ->
+                SetupRunner.start(
+                    SetupProgram.of(List.of(Step.of("getpid", Sysno.GETPID), last)),
+                    NAMESPACES,
+                    UserNamespaces.rootInsideAsMe(),
+                    pid -> {}));
+    assertEquals(1, e.step());
+    assertEquals(Errno.ENOENT, e.errno());
+    assertEquals(last.toString(), e.call());
+    SetupStepException first =
+        assertThrows(
+            SetupStepException.class,
+            () ->
+                SetupRunner.start(
+                    SetupProgram.of(
+                        List.of(Step.of("getpid", Sysno.GETPID).expecting(2), exec("/bin/true"))),
+                    NAMESPACES,
+                    UserNamespaces.rootInsideAsMe(),
+                    pid -> {
+                      throw new IOException("refused");
+                    }));
+    assertEquals(0, first.step(), "a step before the wait fails first, and is what is reported");
   }
 
   private static SigInfo unreapedChild() {
