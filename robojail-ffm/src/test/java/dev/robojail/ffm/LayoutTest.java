@@ -182,6 +182,38 @@ class LayoutTest {
   }
 
   @Test
+  void linuxDirent64HasItsNameAfterANineteenByteHead() {
+    assertEquals(19, Dirent64.NAME); // offsetof(struct linux_dirent64, d_name)
+    assertEquals(8, offset(Dirent64.LAYOUT, "d_off"));
+    assertEquals(16, offset(Dirent64.LAYOUT, "d_reclen"));
+    assertEquals(18, offset(Dirent64.LAYOUT, "d_type"));
+    byte[] record = {1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 24, 0, 4, '.', '.', 0, 0, 0};
+    // Native, 8-byte aligned, as the kernel fills a buffer.
+    java.lang.foreign.MemorySegment r = java.lang.foreign.Arena.ofAuto().allocate(24, 8);
+    java.lang.foreign.MemorySegment.copy(
+        record, 0, r, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, record.length);
+    assertEquals(24, Dirent64.reclen(r, 0));
+    assertEquals(Dirent64.DT_DIR, Dirent64.type(r, 0));
+    assertEquals(2, Dirent64.nameLength(r, 0));
+    assertEquals(true, Dirent64.isDotOrDotDot(r, 0));
+    r.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 21, (byte) '.');
+    assertEquals(false, Dirent64.isDotOrDotDot(r, 0)); // "...", a name like any other
+    r.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 22, (byte) 'x');
+    r.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 23, (byte) 'x');
+    assertThrows(IllegalArgumentException.class, () -> Dirent64.nameLength(r, 0));
+  }
+
+  @Test
+  void statIsX86_64sStructStat() {
+    assertEquals(144, Stat.LAYOUT.byteSize()); // sizeof(struct stat) on x86-64
+    assertEquals(24, offset(Stat.LAYOUT, "st_mode"));
+    assertEquals(28, offset(Stat.LAYOUT, "st_uid"));
+    assertEquals(0170000, Stat.S_IFMT);
+    assertEquals(0040000, Stat.S_IFDIR);
+    assertEquals(0120000, Stat.S_IFLNK);
+  }
+
+  @Test
   void pollfdIsEightBytes() {
     assertEquals(8, PollFd.LAYOUT.byteSize());
     assertEquals(4, offset(PollFd.LAYOUT, "events"));
