@@ -89,7 +89,8 @@ final class HostEtc {
    */
   private static final class Walk {
     private final Arena arena;
-    private final List<MemorySegment> records = new ArrayList<>();
+    private final List<MemorySegment> buffers = new ArrayList<>();
+    private final List<byte[]> records = new ArrayList<>();
     private final MemorySegment stat;
     private final int rootLength;
     private final List<byte[]> covered = new ArrayList<>();
@@ -110,73 +111,78 @@ final class HostEtc {
 
     /** Looks at every entry of the open directory {@code fd}, whose path is {@link #path}. */
     void directory(int fd, int depth) {
-      if (records.size() == depth) {
-        records.add(arena.allocate(RECORDS, 8));
+      if (buffers.size() == depth) {
+        buffers.add(arena.allocate(RECORDS, 8));
+        records.add(new byte[RECORDS]);
       }
-      MemorySegment buffer = records.get(depth);
+      MemorySegment buffer = buffers.get(depth);
+      byte[] copy = records.get(depth);
       for (int n = Syscalls.getdents64(fd, buffer); n > 0; n = Syscalls.getdents64(fd, buffer)) {
+        // Read as plain bytes: an access to native memory per field costs more, in cold code,
+        // than one copy of the lot.
+        MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, copy, 0, n);
         for (int at = 0, next; at < n; at = next) {
-          next = at + Dirent64.reclen(buffer, at);
+          next = at + Dirent64.reclen(copy, at);
           if (next <= at + Dirent64.NAME || next > n) { // a record that would stall the walk
             throw new IllegalStateException("getdents64 filled a record of a bad length");
           }
-          if (!Dirent64.isDotOrDotDot(buffer, at)) {
-            entry(fd, buffer, at, depth);
+          if (!Dirent64.isDotOrDotDot(copy, at)) {
+            entry(fd, depth, at);
           }
         }
       }
     }
 
-    private void entry(int dirfd, MemorySegment buffer, int at, int depth) {
-      switch (Dirent64.type(buffer, at)) {
+    // The entry at offset at of the records of the directory at depth, open as dirfd.
+    private void entry(int dirfd, int depth, int at) {
+      switch (Dirent64.type(records.get(depth), at)) {
         case Dirent64.DT_LNK -> {}
-        case Dirent64.DT_DIR -> subdirectory(dirfd, buffer, at, depth);
+        case Dirent64.DT_DIR -> subdirectory(dirfd, depth, at);
         case Dirent64.DT_FIFO, Dirent64.DT_SOCK, Dirent64.DT_CHR, Dirent64.DT_BLK ->
-            cover(buffer, at, false);
+            cover(depth, at, false);
         default -> {
           // A regular file, whose mode decides, or a file system that does not say (DT_UNKNOWN).
           int mode;
           try {
-            mode = Syscalls.fstatat(dirfd, name(buffer, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
+            mode = Syscalls.fstatat(dirfd, name(depth, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
           } catch (SyscallException e) {
             if (e.errno() != Errno.ENOENT) { // gone since it was listed: nothing to cover
-              cover(buffer, at, false); // unreadable to the JVM: others cannot read it either
+              cover(depth, at, false); // unreadable to the JVM: others cannot read it either
             }
             return;
           }
-          byMode(mode, dirfd, buffer, at, depth);
+          byMode(mode, dirfd, depth, at, true);
         }
       }
     }
 
-    // By the type and mode a stat found; a directory is walked, unless depth is -1: it could not
-    // be opened.
-    private void byMode(int mode, int dirfd, MemorySegment buffer, int at, int depth) {
+    // By the type and mode a stat found; a directory is walked if it can be opened.
+    private void byMode(int mode, int dirfd, int depth, int at, boolean openable) {
       switch (mode & Stat.S_IFMT) {
         case Stat.S_IFLNK -> {}
         case Stat.S_IFDIR -> {
-          if (depth < 0) {
-            cover(buffer, at, true);
+          if (openable) {
+            subdirectory(dirfd, depth, at);
           } else {
-            subdirectory(dirfd, buffer, at, depth);
+            cover(depth, at, true);
           }
         }
         case Stat.S_IFREG -> {
           if ((mode & OTHERS_READ) == 0) {
-            cover(buffer, at, false);
+            cover(depth, at, false);
           }
         }
-        default -> cover(buffer, at, false);
+        default -> cover(depth, at, false);
       }
     }
 
-    private void subdirectory(int dirfd, MemorySegment buffer, int at, int depth) {
+    private void subdirectory(int dirfd, int depth, int at) {
       int fd;
       try {
-        fd = Syscalls.openat(dirfd, name(buffer, at), DIRECTORY);
+        fd = Syscalls.openat(dirfd, name(depth, at), DIRECTORY);
       } catch (SyscallException e) {
         if (e.errno() != Errno.ENOENT) {
-          replaced(dirfd, buffer, at);
+          replaced(dirfd, depth, at);
         }
         return;
       }
@@ -184,10 +190,10 @@ final class HostEtc {
         // The mode of the directory opened, not of what the name meant a moment earlier.
         int mode = Syscalls.fstat(fd, stat);
         if ((mode & (OTHERS_READ | OTHERS_EXECUTE)) != (OTHERS_READ | OTHERS_EXECUTE)) {
-          cover(buffer, at, true);
+          cover(depth, at, true);
           return;
         }
-        int parent = enter(buffer, at);
+        int parent = enter(depth, at);
         int before = covered.size();
         try {
           directory(fd, depth + 1);
@@ -205,25 +211,28 @@ final class HostEtc {
 
     // A directory that could not be opened (unreadable to the JVM, or no longer a directory):
     // looked at once more, without following a link, and covered unless it is gone or a link.
-    private void replaced(int dirfd, MemorySegment buffer, int at) {
+    private void replaced(int dirfd, int depth, int at) {
       int mode;
       try {
-        mode = Syscalls.fstatat(dirfd, name(buffer, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
+        mode = Syscalls.fstatat(dirfd, name(depth, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
       } catch (SyscallException e) {
         if (e.errno() != Errno.ENOENT) {
-          cover(buffer, at, true);
+          cover(depth, at, true);
         }
         return;
       }
-      byMode(mode, dirfd, buffer, at, -1);
+      byMode(mode, dirfd, depth, at, false);
     }
 
-    private static MemorySegment name(MemorySegment buffer, int at) {
-      return buffer.asSlice(at + Dirent64.NAME, Dirent64.reclen(buffer, at) - Dirent64.NAME);
+    // The entry's name where the kernel put it, with its NUL.
+    private MemorySegment name(int depth, int at) {
+      return buffers
+          .get(depth)
+          .asSlice(at + Dirent64.NAME, Dirent64.nameLength(records.get(depth), at) + 1);
     }
 
-    private void cover(MemorySegment buffer, int at, boolean directory) {
-      int parent = enter(buffer, at);
+    private void cover(int depth, int at, boolean directory) {
+      int parent = enter(depth, at);
       add(directory);
       length = parent;
     }
@@ -239,12 +248,13 @@ final class HostEtc {
     }
 
     /** Appends {@code /name} of the record at {@code at} to the path; returns its old length. */
-    private int enter(MemorySegment buffer, int at) {
-      int n = Dirent64.nameLength(buffer, at);
+    private int enter(int depth, int at) {
+      byte[] r = records.get(depth);
+      int n = Dirent64.nameLength(r, at);
       int old = length;
       ensure(old + 1 + n);
       path[old] = '/';
-      MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, at + Dirent64.NAME, path, old + 1, n);
+      System.arraycopy(r, at + Dirent64.NAME, path, old + 1, n);
       length = old + 1 + n;
       return old;
     }

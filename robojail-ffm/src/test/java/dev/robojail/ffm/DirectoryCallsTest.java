@@ -68,15 +68,29 @@ class DirectoryCallsTest {
               n > 0;
               n = Syscalls.getdents64(fd, buffer)) {
             calls++;
-            for (int at = 0; at < n; at += Dirent64.reclen(buffer, at)) {
-              int len = Dirent64.nameLength(buffer, at);
-              byte[] name = buffer.asSlice(at + Dirent64.NAME, len).toArray(ValueLayout.JAVA_BYTE);
+            byte[] records = buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            for (int at = 0; at < n; at += Dirent64.reclen(records, at)) {
+              int len = Dirent64.nameLength(records, at);
+              byte[] name =
+                  java.util.Arrays.copyOfRange(
+                      records, at + Dirent64.NAME, at + Dirent64.NAME + len);
               String key = hex(name);
               assertEquals(
                   key.equals(hex(".".getBytes())) || key.equals(hex("..".getBytes())),
-                  Dirent64.isDotOrDotDot(buffer, at),
+                  Dirent64.isDotOrDotDot(records, at),
                   key);
-              seen.put(key, Dirent64.type(buffer, at));
+              seen.put(key, Dirent64.type(records, at));
+              // The name in the buffer, with its NUL, is what the calls take.
+              MemorySegment inPlace = buffer.asSlice(at + Dirent64.NAME, len + 1);
+              if (!Dirent64.isDotOrDotDot(records, at)) {
+                int mode =
+                    Syscalls.fstatat(
+                        fd, inPlace, a.allocate(Stat.LAYOUT), Syscalls.AT_SYMLINK_NOFOLLOW);
+                assertEquals(
+                    Dirent64.type(records, at) == Dirent64.DT_DIR,
+                    (mode & Stat.S_IFMT) == Stat.S_IFDIR,
+                    key);
+              }
             }
           }
           assertTrue(calls > 1, "the listing took " + calls + " calls");
@@ -187,7 +201,8 @@ class DirectoryCallsTest {
   void memoryTheKernelWouldMisreadIsRefusedBeforeTheCall() {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment stat = a.allocate(Stat.LAYOUT);
-      MemorySegment noNul = a.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 'f', (byte) 'x');
+      // The NUL must be the last byte: nothing after it, nothing the kernel would read beyond.
+      MemorySegment noNul = a.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 'f', (byte) 0, (byte) 'x');
       assertThrows(
           IllegalArgumentException.class,
           () -> Syscalls.fstatat(Syscalls.AT_FDCWD, noNul, stat, 0));
