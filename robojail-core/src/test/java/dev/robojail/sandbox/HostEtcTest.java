@@ -2,9 +2,13 @@ package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -131,6 +136,163 @@ class HostEtcTest {
           "seed " + seed + ": " + c + " is below another cover");
       Path host = etc.resolve(c.target().substring(1));
       assertEquals(Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS), c.directory(), c.target());
+    }
+  }
+
+  static Stream<Long> treeSeeds() {
+    return IntStream.rangeClosed(1, 40).mapToObj(i -> 0xe7c0000L + i);
+  }
+
+  /**
+   * On random trees with every kind of entry and name: the walk covers exactly what the reference
+   * (the NIO walk it replaced) covers, as bytes, except that an entry whose name is not UTF-8 is
+   * hidden by the nearest directory above it that a mount can name, or the tree is refused.
+   */
+  @ParameterizedTest
+  @MethodSource("treeSeeds")
+  void onRandomTreesTheWalkCoversWhatTheReferenceWalkCovers(long seed) throws Exception {
+    Path etc = tmp.resolve("etc");
+    EtcTrees.make(etc, seed, 60);
+    List<String> expected = EtcTrees.expected(etc.toRealPath(), "/etc");
+    assertNotNull(expected, "the generator makes no tree the walk must refuse");
+    List<Mount.Cover> covers = HostEtc.covers(etc.toRealPath(), "/etc");
+    assertEquals(expected, EtcTrees.spelled(covers), "seed " + seed);
+    for (Mount.Cover c : covers) {
+      assertFalse(
+          covers.stream().anyMatch(o -> o.directory() && c.target().startsWith(o.target() + "/")),
+          "seed " + seed + ": " + c + " is below another cover");
+    }
+  }
+
+  /** The random trees hold what their tests claim to try, so that a weaker generator shows. */
+  @Test
+  void theRandomTreesHoldEveryKindOfEntryAndName() throws Exception {
+    Path etc = tmp.resolve("etc");
+    EtcTrees.make(etc, 1, 600);
+    // Each entry as its type letter and its path's bytes, NUL-terminated; a directory the user
+    // cannot read is skipped (find complains, which does not matter here).
+    Process find =
+        new ProcessBuilder("find", etc.toString(), "-mindepth", "1", "-printf", "%y%P\\0")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String entries = new String(find.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    find.waitFor();
+    java.util.Set<Character> types = new java.util.TreeSet<>();
+    for (String e : entries.split("\0")) {
+      types.add(e.charAt(0));
+    }
+    String kinds = Syscalls.getuid() == 0 ? "cdflps" : "dflps"; // root makes device nodes
+    assertEquals(kinds, types.stream().map(String::valueOf).collect(Collectors.joining()));
+    for (String part :
+        List.of(
+            "\n", // a newline
+            "\u00ff\u00fe", // not UTF-8
+            new String("café".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1),
+            "\u001b[2J", // a terminal escape
+            " with space",
+            "/..e",
+            "/...e",
+            "/.. e")) {
+      assertTrue(entries.contains(part), "no name with " + part);
+    }
+    List<Mount.Cover> covers = HostEtc.covers(etc.toRealPath(), "/etc");
+    assertTrue(covers.stream().anyMatch(Mount.Cover::directory), "a directory covered");
+    assertTrue(covers.stream().anyMatch(c -> !c.directory()), "a file covered");
+  }
+
+  @Test
+  void namesAreTheKernelsBytesWhateverTheLocale() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    EtcTrees.python(
+        etc,
+        """
+        def f(p, mode):
+            with open(p, 'wb') as o: o.write(b'SECRET')
+            os.chmod(p, mode)
+        f('caf\u00e9', 0o600)
+        f('...', 0o600)
+        f('..x', 0o640)
+        f(' ', 0o600)
+        f('a\\nb', 0o600)
+        f(b'readable-\\xff', 0o644)
+        os.mkdir(b'dir')
+        f(b'dir/ok', 0o644)
+        f(b'dir/not-utf8-\\xff', 0o600)
+        os.mkdir(b'deep')
+        os.mkdir(b'deep/\\xfe')
+        f(b'deep/\\xfe/secret', 0o600)
+        os.symlink(b'\\xff-dangling', b'link-\\xff')
+        """,
+        "");
+    assertEquals(
+        List.of(
+            "/etc/ ", "/etc/...", "/etc/..x", "/etc/a\nb", "/etc/café", "/etc/deep/", "/etc/dir/"),
+        EtcTrees.spelled(HostEtc.covers(etc.toRealPath(), "/etc")));
+  }
+
+  @Test
+  void anUnreadableEntryWhoseNameNoMountCanNameRefusesTheTreeInOneLine() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    EtcTrees.python(
+        etc,
+        "open(b'top-\\xff\\x1b[2J', 'w').write('SECRET'); os.chmod(b'top-\\xff\\x1b[2J', 0o600)",
+        "");
+    SandboxException.InvalidSpec e =
+        assertThrows(
+            SandboxException.InvalidSpec.class, () -> HostEtc.covers(etc.toRealPath(), "/etc"));
+    assertEquals(
+        "cannot hide "
+            + etc.toRealPath()
+            + "/top-\\xff\\x1b[2J from the sandbox: others cannot read it, and its name is not"
+            + " UTF-8, which a mount needs; rename it",
+        e.getMessage());
+  }
+
+  /**
+   * An entry that changes while it is walked (gone, a link, a file, a directory again) never fails
+   * the walk, never uncovers what stays secret, and never covers what stays readable.
+   */
+  @Test
+  void anEntryChangingDuringTheWalkNeverFailsItOrUncoversASecret() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    file(etc.resolve("shadow"), "SECRET", "rw-------");
+    file(etc.resolve("public"), "pub", "rw-r--r--");
+    file(etc.resolve("z-shadow"), "SECRET", "rw-------");
+    Path flip = etc.resolve("flip");
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread changer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  Random r = new Random(7);
+                  while (!stop.get()) {
+                    try {
+                      switch (r.nextInt(4)) {
+                        case 0 -> {
+                          Files.createDirectories(flip.resolve("in"));
+                          Files.writeString(flip.resolve("in/x"), "x");
+                        }
+                        case 1 -> Files.createSymbolicLink(flip, Path.of("shadow"));
+                        case 2 -> file(flip, "x", r.nextBoolean() ? "rw-------" : "rw-r--r--");
+                        default -> {}
+                      }
+                      Thread.onSpinWait();
+                      new ProcessBuilder("rm", "-rf", flip.toString()).start().waitFor();
+                    } catch (IOException | InterruptedException e) {
+                      // the next round makes it again
+                    }
+                  }
+                });
+    try {
+      for (int i = 0; i < 300; i++) {
+        List<String> covers = EtcTrees.spelled(HostEtc.covers(etc.toRealPath(), "/etc"));
+        List<String> stable = covers.stream().filter(c -> !c.startsWith("/etc/flip")).toList();
+        assertEquals(List.of("/etc/shadow", "/etc/z-shadow"), stable, "round " + i);
+      }
+    } finally {
+      stop.set(true);
+      changer.join();
     }
   }
 

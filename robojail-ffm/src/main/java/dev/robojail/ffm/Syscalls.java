@@ -150,6 +150,103 @@ public final class Syscalls {
     }
   }
 
+  /**
+   * {@code openat(2)} of a name already in native memory, such as a {@link Dirent64} record's: a
+   * segment whose last byte is the name's NUL. Returns the new descriptor. Made without a copy of
+   * the name or an arena, for walks that open many.
+   */
+  public static int openat(int dirfd, MemorySegment name, int flags) {
+    long r = Native.syscall(Sysno.OPENAT, dirfd, cName(name), flags, 0, 0, 0);
+    return r >= 0
+        ? (int) r
+        : (int)
+            check(
+                r, "openat(" + dirfd(dirfd) + ", " + quote(name) + ", " + Flags.open(flags) + ")");
+  }
+
+  /**
+   * {@code getdents64(2)}: fills {@code buffer} with the directory's next {@link Dirent64} records;
+   * returns how many bytes they take, 0 at the end of the directory.
+   */
+  public static int getdents64(int fd, MemorySegment buffer) {
+    long size = Math.min(buffer.byteSize(), Integer.MAX_VALUE);
+    long r = Native.syscall(Sysno.GETDENTS64, fd, nativeAddress(buffer, 1), size, 0, 0, 0);
+    return r >= 0 ? (int) r : (int) check(r, "getdents64(" + fd + ", " + size + ")");
+  }
+
+  /**
+   * {@code newfstatat(2)} (glibc's {@code fstatat}) of a name in native memory (a segment whose
+   * last byte is its NUL) into {@code stat} ({@link Stat#LAYOUT}); returns its {@code st_mode}.
+   */
+  public static int fstatat(int dirfd, MemorySegment name, MemorySegment stat, int flags) {
+    long r =
+        Native.syscall(
+            Sysno.NEWFSTATAT,
+            dirfd,
+            cName(name),
+            nativeAddress(stat, Stat.LAYOUT.byteSize()),
+            flags,
+            0,
+            0);
+    if (r < 0) {
+      check(r, "fstatat(" + dirfd(dirfd) + ", " + quote(name) + ", " + atFlags(flags) + ")");
+    }
+    return Stat.mode(stat);
+  }
+
+  /** {@code fstat(2)} into {@code stat} ({@link Stat#LAYOUT}); returns its {@code st_mode}. */
+  public static int fstat(int fd, MemorySegment stat) {
+    long r =
+        Native.syscall(Sysno.FSTAT, fd, nativeAddress(stat, Stat.LAYOUT.byteSize()), 0, 0, 0, 0);
+    if (r < 0) {
+      check(r, "fstat(" + fd + ")");
+    }
+    return Stat.mode(stat);
+  }
+
+  // The kernel reads a name up to its NUL and writes a struct over the whole of it: a segment
+  // that does not end with the NUL, or on the heap (whose address() is not where its bytes are),
+  // is refused before the kernel is handed a pointer. Checking the last byte only keeps the check
+  // one access for a walk that makes a call per entry.
+  private static long cName(MemorySegment name) {
+    if (name.byteSize() == 0 || name.get(JAVA_BYTE, name.byteSize() - 1) != 0) {
+      throw new IllegalArgumentException("a name passed to the kernel must end with its NUL");
+    }
+    return nativeAddress(name, 1);
+  }
+
+  private static long nativeAddress(MemorySegment s, long size) {
+    if (!s.isNative() || s.byteSize() < size) {
+      throw new IllegalArgumentException(
+          "the kernel needs " + size + " bytes of native memory, not " + s);
+    }
+    return s.address();
+  }
+
+  // A name as the kernel got it, bytes other than printable ASCII as \xNN: a name read from a
+  // directory may hold any byte but / and NUL, terminal escapes included.
+  static String quote(MemorySegment name) {
+    StringBuilder b = new StringBuilder("\"");
+    for (long i = 0; i < name.byteSize(); i++) {
+      int c = Byte.toUnsignedInt(name.get(JAVA_BYTE, i));
+      if (c == 0) {
+        break;
+      }
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        b.append("\\x")
+            .append(Character.forDigit(c >> 4, 16))
+            .append(Character.forDigit(c & 15, 16));
+      } else {
+        b.append((char) c);
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  private static String atFlags(int flags) {
+    return flags == AT_SYMLINK_NOFOLLOW ? "AT_SYMLINK_NOFOLLOW" : "0x" + Integer.toHexString(flags);
+  }
+
   /** {@code close(2)}. */
   public static void close(int fd) {
     check(sys(Sysno.CLOSE, fd), "close(" + fd + ")");

@@ -10,6 +10,7 @@ public final class Sysno {
   public static final int WRITE = 1;
   public static final int OPEN = 2;
   public static final int CLOSE = 3;
+  public static final int FSTAT = 5;
   public static final int POLL = 7;
   public static final int MMAP = 9;
   public static final int MPROTECT = 10;
@@ -78,6 +79,7 @@ public final class Sysno {
   public static final int LSETXATTR = 189;
   public static final int FSETXATTR = 190;
   public static final int LOOKUP_DCOOKIE = 212;
+  public static final int GETDENTS64 = 217;
   public static final int EXIT_GROUP = 231;
   public static final int KEXEC_LOAD = 246;
   public static final int WAITID = 247;
@@ -87,6 +89,7 @@ public final class Sysno {
   public static final int OPENAT = 257;
   public static final int MKDIRAT = 258;
   public static final int MKNODAT = 259;
+  public static final int NEWFSTATAT = 262;
   public static final int SYMLINKAT = 266;
   public static final int FCHMODAT = 268;
   public static final int UNSHARE = 272;

@@ -2,7 +2,9 @@ package dev.robojail.ffm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.nio.ByteBuffer;
@@ -179,6 +181,40 @@ class LayoutTest {
     assertEquals(8, Pty.WINSIZE.byteSize());
     assertEquals(2, offset(Pty.WINSIZE, "ws_col"));
     assertEquals(6, offset(Pty.WINSIZE, "ws_ypixel"));
+  }
+
+  @Test
+  void linuxDirent64HasItsNameAfterANineteenByteHead() {
+    assertEquals(19, Dirent64.NAME); // offsetof(struct linux_dirent64, d_name)
+    assertEquals(8, offset(Dirent64.LAYOUT, "d_off"));
+    assertEquals(16, offset(Dirent64.LAYOUT, "d_reclen"));
+    assertEquals(18, offset(Dirent64.LAYOUT, "d_type"));
+    byte[] record = {1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 24, 0, 4, '.', '.', 0, 0, 0};
+    assertEquals(offset(Dirent64.LAYOUT, "d_reclen"), Dirent64.RECLEN);
+    assertEquals(offset(Dirent64.LAYOUT, "d_type"), Dirent64.TYPE);
+    assertEquals(24, Dirent64.reclen(record, 0));
+    record[17] = 1; // little-endian: 24 + 256
+    assertEquals(280, Dirent64.reclen(record, 0));
+    record[17] = 0;
+    assertEquals(Dirent64.DT_DIR, Dirent64.type(record, 0));
+    assertEquals(2, Dirent64.nameLength(record, 0));
+    assertTrue(Dirent64.isDotOrDotDot(record, 0));
+    record[21] = '.';
+    assertFalse(Dirent64.isDotOrDotDot(record, 0)); // "...", a name like any other
+    record[22] = 'x';
+    record[23] = 'x';
+    assertThrows(IllegalArgumentException.class, () -> Dirent64.nameLength(record, 0));
+  }
+
+  @Test
+  void statIsX86_64sStructStat() {
+    assertEquals(144, Stat.LAYOUT.byteSize()); // sizeof(struct stat) on x86-64
+    assertEquals(24, offset(Stat.LAYOUT, "st_mode"));
+    assertEquals(Stat.MODE, offset(Stat.LAYOUT, "st_mode"));
+    assertEquals(28, offset(Stat.LAYOUT, "st_uid"));
+    assertEquals(0170000, Stat.S_IFMT);
+    assertEquals(0040000, Stat.S_IFDIR);
+    assertEquals(0120000, Stat.S_IFLNK);
   }
 
   @Test
