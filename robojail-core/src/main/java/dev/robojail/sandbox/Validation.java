@@ -208,10 +208,9 @@ final class Validation {
     if (!p.equals("/") && (p.endsWith("/") || p.contains("//"))) {
       fail(what + " must be in normal form: " + p);
     }
-    for (String seg : p.split("/")) {
-      if (seg.equals(".") || seg.equals("..")) {
-        fail(what + " must not contain . or .. segments: " + p);
-      }
+    // In normal form, a . or .. segment lies between two slashes or after the last one.
+    if (p.contains("/./") || p.contains("/../") || p.endsWith("/.") || p.endsWith("/..")) {
+      fail(what + " must not contain . or .. segments: " + p);
     }
   }
 

@@ -53,6 +53,9 @@ public record SetupProgram(List<Step> steps) {
       MemoryLayout.structLayout(
           JAVA_SHORT.withName("len"), MemoryLayout.paddingLayout(6), JAVA_LONG.withName("filter"));
 
+  private static final long SOCK_FPROG_LEN = Structs.offset(SOCK_FPROG, "len");
+  private static final long SOCK_FPROG_FILTER = Structs.offset(SOCK_FPROG, "filter");
+
   private static final int FLAG_EXPECT = 1 << 8;
 
   public SetupProgram {
@@ -589,9 +592,8 @@ public record SetupProgram(List<Step> steps) {
     public Long bpf(Arg.Bpf b) {
       MemorySegment insns = arena.allocateFrom(JAVA_BYTE, b.instructions());
       MemorySegment fprog = arena.allocate(SOCK_FPROG);
-      fprog.set(
-          JAVA_SHORT, Structs.offset(SOCK_FPROG, "len"), (short) (b.instructions().length / 8));
-      fprog.set(JAVA_LONG, Structs.offset(SOCK_FPROG, "filter"), insns.address());
+      fprog.set(JAVA_SHORT, SOCK_FPROG_LEN, (short) (b.instructions().length / 8));
+      fprog.set(JAVA_LONG, SOCK_FPROG_FILTER, insns.address());
       return fprog.address();
     }
 
