@@ -2,7 +2,6 @@ package dev.robojail.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.robojail.ffm.Await;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.jail.JailName;
 import dev.robojail.testkit.Bootstraps;
@@ -36,20 +35,8 @@ class RunWithoutBootstrapsTest {
 
     assertEquals(List.of(), traced(robojail, "run", "j", "--", "true"));
 
-    Path worktree = world.dirs().jailDir(JailName.of("j"));
-    Process first =
-        robojail.start(
-            Map.of(),
-            tmp.resolve("first.out"),
-            tmp.resolve("first.err"),
-            "run",
-            "j",
-            "--",
-            "sh",
-            "-c",
-            "touch running; exec sleep 600");
+    Process first = robojail.startRunning("j", world.dirs().jailDir(JailName.of("j")), tmp);
     try {
-      Await.until("the jail running", () -> Files.exists(worktree.resolve("running")));
       assertEquals(List.of(), traced(robojail, "exec", "j", "--", "true"));
     } finally {
       robojail.run("destroy", "--force", "j");
