@@ -375,6 +375,27 @@ class SetupPlanTest {
               "invalid mode 010000 for /t"
             },
             new Object[] {
+              "a cover inside no bind",
+              (UnaryOperator<Sandbox.Builder>)
+                  b -> b.tmpfs("/t").mount(new Mount.Cover("/t/secret", false)),
+              "nothing to cover at /t/secret: it is not inside an earlier bind"
+            },
+            new Object[] {
+              "a cover before the bind it is in",
+              (UnaryOperator<Sandbox.Builder>)
+                  b -> b.mount(new Mount.Cover("/etc/shadow", false)).readOnlyBind(Path.of("/etc")),
+              "nothing to cover at /etc/shadow: it is not inside an earlier bind"
+            },
+            new Object[] {
+              "a cover beside a bind whose name it starts with",
+              (UnaryOperator<Sandbox.Builder>)
+                  b ->
+                      b.readOnlyBind(Path.of("/etc"))
+                          .tmpfs("/etcx")
+                          .mount(new Mount.Cover("/etcx/shadow", false)),
+              "nothing to cover at /etcx/shadow: it is not inside an earlier bind"
+            },
+            new Object[] {
               "duplicate tmpfs",
               (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t"),
               "two mounts at /t"
