@@ -51,18 +51,7 @@ class CliSessionsTest {
   }
 
   private void startJail() throws Exception {
-    first =
-        robojail.start(
-            Map.of(),
-            Files.createTempFile(tmp, "first", ".out"),
-            Files.createTempFile(tmp, "first", ".err"),
-            "run",
-            "j",
-            "--",
-            "sh",
-            "-c",
-            "touch running; exec sleep 600");
-    Await.until("the jail running", () -> Files.exists(worktree.resolve("running")));
+    first = robojail.startRunning("j", worktree, tmp);
   }
 
   @Test

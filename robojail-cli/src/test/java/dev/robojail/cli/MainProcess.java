@@ -1,5 +1,6 @@
 package dev.robojail.cli;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.testkit.TestWorld;
 import java.io.File;
 import java.io.IOException;
@@ -52,6 +53,27 @@ final class MainProcess {
         p.exitValue(),
         Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Starts a session of jail {@code name} that keeps it running (a shell that waits) and returns
+   * once it runs, so that later commands find the jail running; its output goes to files in {@code
+   * dir}. The caller ends it.
+   */
+  Process startRunning(String name, Path worktree, Path dir) throws Exception {
+    Process p =
+        start(
+            Map.of(),
+            Files.createTempFile(dir, "first", ".out"),
+            Files.createTempFile(dir, "first", ".err"),
+            "run",
+            name,
+            "--",
+            "sh",
+            "-c",
+            "touch running; exec sleep 600");
+    Await.until("the jail running", () -> Files.exists(worktree.resolve("running")));
+    return p;
   }
 
   /** Starts robojail without waiting, its output going to {@code out} and {@code err}. */

@@ -54,6 +54,21 @@ public record Supervisor(long pid, long startTime, String bootId) {
     return of(proc, pid).map(this::equals).orElse(false);
   }
 
+  // Written out: a record's own equals and hashCode are linked at their first call through
+  // ObjectMethods, which no AOT cache keeps, and exec and list call them on every start.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Supervisor s
+        && pid == s.pid
+        && startTime == s.startTime
+        && bootId.equals(s.bootId);
+  }
+
+  @Override
+  public int hashCode() {
+    return (Long.hashCode(pid) * 31 + Long.hashCode(startTime)) * 31 + bootId.hashCode();
+  }
+
   private static Optional<String> bootId(Path proc) {
     try {
       return Optional.of(Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip());

@@ -15,6 +15,44 @@ public sealed interface Mount {
   /** Where the element appears inside the sandbox. */
   String target();
 
+  /** Calls the method of {@code visitor} that handles this kind of mount. */
+  void accept(Visitor visitor);
+
+  /**
+   * One method per kind of mount, so that code that must handle every kind is told by the compiler
+   * when a kind is added. A pattern switch over {@link Mount} checks the same, but each one is
+   * bootstrapped at run time with a class spun for it, which no AOT cache keeps; robojail's own
+   * code on the way to a start uses this instead.
+   */
+  interface Visitor {
+    /** Handles a {@link Bind}. */
+    void bind(Bind bind);
+
+    /** Handles an {@link Overlay}. */
+    void overlay(Overlay overlay);
+
+    /** Handles a {@link Tmpfs}. */
+    void tmpfs(Tmpfs tmpfs);
+
+    /** Handles a {@link Proc}. */
+    void proc(Proc proc);
+
+    /** Handles a {@link Dev}. */
+    void dev(Dev dev);
+
+    /** Handles a {@link Dir}. */
+    void dir(Dir dir);
+
+    /** Handles a {@link Symlink}. */
+    void symlink(Symlink symlink);
+
+    /** Handles a {@link Cover}. */
+    void cover(Cover cover);
+
+    /** Handles a {@link File}. */
+    void file(File file);
+  }
+
   /**
    * A host file or directory made visible inside.
    *
@@ -28,6 +66,11 @@ public sealed interface Mount {
     public Bind {
       Objects.requireNonNull(source);
       Objects.requireNonNull(target);
+    }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.bind(this);
     }
 
     /** A bind whose file type the spec finds out when it is built. */
@@ -59,6 +102,11 @@ public sealed interface Mount {
       Objects.requireNonNull(work);
       Objects.requireNonNull(target);
     }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.overlay(this);
+    }
   }
 
   /**
@@ -72,6 +120,11 @@ public sealed interface Mount {
     public Tmpfs {
       Objects.requireNonNull(target);
     }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.tmpfs(this);
+    }
   }
 
   /**
@@ -82,6 +135,11 @@ public sealed interface Mount {
   record Proc(String target) implements Mount {
     public Proc {
       Objects.requireNonNull(target);
+    }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.proc(this);
     }
   }
 
@@ -96,6 +154,11 @@ public sealed interface Mount {
     public Dev {
       Objects.requireNonNull(target);
     }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.dev(this);
+    }
   }
 
   /**
@@ -107,6 +170,11 @@ public sealed interface Mount {
   record Dir(String target, int mode) implements Mount {
     public Dir {
       Objects.requireNonNull(target);
+    }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.dir(this);
     }
   }
 
@@ -121,6 +189,11 @@ public sealed interface Mount {
       Objects.requireNonNull(linkTarget);
       Objects.requireNonNull(target);
     }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.symlink(this);
+    }
   }
 
   /**
@@ -134,6 +207,11 @@ public sealed interface Mount {
   record Cover(String target, boolean directory) implements Mount {
     public Cover {
       Objects.requireNonNull(target);
+    }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.cover(this);
     }
   }
 
@@ -150,6 +228,11 @@ public sealed interface Mount {
     public File {
       Objects.requireNonNull(target);
       content = content.clone();
+    }
+
+    @Override
+    public void accept(Visitor visitor) {
+      visitor.file(this);
     }
 
     @Override

@@ -28,7 +28,7 @@ import dev.robojail.net.HostPorts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -283,65 +283,9 @@ final class SetupPlan {
 
     stage(Stage.MOUNTS);
     Map<Mount, String> staged = staging(s.mounts());
+    MountSteps steps = new MountSteps(s, staged);
     for (Mount m : s.mounts()) {
-      switch (m) {
-        case Mount.Bind b -> bind(b);
-        case Mount.Overlay o -> overlay(o);
-        case Mount.File f when staged.containsKey(f) -> over(staged.get(f), f.target());
-        case Mount.Cover c -> over(staged.get(c), c.target());
-        case Mount.Tmpfs t -> {
-          parents(t.target());
-          mkdir(NEW + t.target(), 0755);
-          long size = t.sizeBytes() > 0 ? t.sizeBytes() : s.limits().tmpfsSize();
-          String data =
-              "mode=0" + Integer.toOctalString(t.mode()) + (size > 0 ? ",size=" + size : "");
-          add(
-              Step.of(
-                  "mount",
-                  Sysno.MOUNT,
-                  str("tmpfs"),
-                  str(NEW + t.target()),
-                  str("tmpfs"),
-                  flags(NOSUID_NODEV),
-                  str(data)));
-        }
-        case Mount.Proc p -> {
-          parents(p.target());
-          mkdir(NEW + p.target(), 0555);
-          add(
-              Step.of(
-                  "mount",
-                  Sysno.MOUNT,
-                  str("proc"),
-                  str(NEW + p.target()),
-                  str("proc"),
-                  flags(NOSUID_NODEV | Flags.MS_NOEXEC),
-                  str(null)));
-          if (s.namespaces().contains(Namespace.USER)) {
-            shareUserLimits(NEW + p.target(), s.security().allowUserNamespaces());
-          }
-          protectProc(NEW + p.target());
-        }
-        case Mount.Dev d -> dev(d.target(), s.limits().tmpfsSize());
-        case Mount.Dir d -> {
-          parents(d.target());
-          mkdir(NEW + d.target(), d.mode());
-        }
-        case Mount.Symlink l -> {
-          parents(l.target());
-          add(
-              Step.of(
-                  "symlinkat",
-                  Sysno.SYMLINKAT,
-                  str(l.linkTarget()),
-                  of(Syscalls.AT_FDCWD, "AT_FDCWD"),
-                  str(NEW + l.target())));
-        }
-        case Mount.File f -> {
-          parents(f.target());
-          file(NEW + f.target(), f.content(), f.mode());
-        }
-      }
+      m.accept(steps);
     }
 
     if (!s.security().writableRoot()) {
@@ -352,6 +296,102 @@ final class SetupPlan {
     add(Step.of("chdir", Sysno.CHDIR, str(NEW)));
     add(Step.of("pivot_root", Sysno.PIVOT_ROOT, str("."), str(".")));
     add(Step.of("umount2", Sysno.UMOUNT2, str("."), of(Syscalls.MNT_DETACH, "MNT_DETACH")));
+  }
+
+  /** The steps of each mount of the {@code mounts} stage, in the spec's order. */
+  private final class MountSteps implements Mount.Visitor {
+    private final Sandbox s;
+    private final Map<Mount, String> staged;
+
+    MountSteps(Sandbox s, Map<Mount, String> staged) {
+      this.s = s;
+      this.staged = staged;
+    }
+
+    @Override
+    public void bind(Mount.Bind b) {
+      SetupPlan.this.bind(b);
+    }
+
+    @Override
+    public void overlay(Mount.Overlay o) {
+      SetupPlan.this.overlay(o);
+    }
+
+    @Override
+    public void cover(Mount.Cover c) {
+      over(staged.get(c), c.target());
+    }
+
+    @Override
+    public void tmpfs(Mount.Tmpfs t) {
+      parents(t.target());
+      mkdir(NEW + t.target(), 0755);
+      long size = t.sizeBytes() > 0 ? t.sizeBytes() : s.limits().tmpfsSize();
+      String data = "mode=0" + Integer.toOctalString(t.mode()) + (size > 0 ? ",size=" + size : "");
+      add(
+          Step.of(
+              "mount",
+              Sysno.MOUNT,
+              str("tmpfs"),
+              str(NEW + t.target()),
+              str("tmpfs"),
+              flags(NOSUID_NODEV),
+              str(data)));
+    }
+
+    @Override
+    public void proc(Mount.Proc p) {
+      parents(p.target());
+      mkdir(NEW + p.target(), 0555);
+      add(
+          Step.of(
+              "mount",
+              Sysno.MOUNT,
+              str("proc"),
+              str(NEW + p.target()),
+              str("proc"),
+              flags(NOSUID_NODEV | Flags.MS_NOEXEC),
+              str(null)));
+      if (s.namespaces().contains(Namespace.USER)) {
+        shareUserLimits(NEW + p.target(), s.security().allowUserNamespaces());
+      }
+      protectProc(NEW + p.target());
+    }
+
+    @Override
+    public void dev(Mount.Dev d) {
+      SetupPlan.this.dev(d.target(), s.limits().tmpfsSize());
+    }
+
+    @Override
+    public void dir(Mount.Dir d) {
+      parents(d.target());
+      mkdir(NEW + d.target(), d.mode());
+    }
+
+    @Override
+    public void symlink(Mount.Symlink l) {
+      parents(l.target());
+      add(
+          Step.of(
+              "symlinkat",
+              Sysno.SYMLINKAT,
+              str(l.linkTarget()),
+              of(Syscalls.AT_FDCWD, "AT_FDCWD"),
+              str(NEW + l.target())));
+    }
+
+    @Override
+    public void file(Mount.File f) {
+      String at = staged.get(f);
+      if (at != null) {
+        over(at, f.target());
+      } else {
+        parents(f.target());
+        SetupPlan.this.file(NEW + f.target(), f.content(), f.mode());
+      }
+    }
   }
 
   /**
@@ -475,16 +515,50 @@ final class SetupPlan {
     }
     List<String> writable = new ArrayList<>();
     List<String> writableFiles = new ArrayList<>();
+    Mount.Visitor writes =
+        new Mount.Visitor() {
+          @Override
+          public void bind(Mount.Bind b) {
+            if (!b.readOnly()) {
+              (b.directory() ? writable : writableFiles).add(b.target());
+            }
+          }
+
+          @Override
+          public void tmpfs(Mount.Tmpfs t) {
+            writable.add(t.target());
+          }
+
+          @Override
+          public void overlay(Mount.Overlay o) {
+            writable.add(o.target());
+          }
+
+          @Override
+          public void dev(Mount.Dev d) {
+            writable.add(d.target());
+          }
+
+          @Override
+          public void proc(Mount.Proc p) {
+            writable.add(p.target());
+          }
+
+          // Read-only, whatever is beneath: the root's tmpfs or a staged copy.
+          @Override
+          public void dir(Mount.Dir d) {}
+
+          @Override
+          public void symlink(Mount.Symlink l) {}
+
+          @Override
+          public void cover(Mount.Cover c) {}
+
+          @Override
+          public void file(Mount.File f) {}
+        };
     for (Mount m : s.mounts()) {
-      switch (m) {
-        case Mount.Bind b when !b.readOnly() && !b.directory() -> writableFiles.add(b.target());
-        case Mount.Bind b when !b.readOnly() -> writable.add(b.target());
-        case Mount.Tmpfs t -> writable.add(t.target());
-        case Mount.Overlay o -> writable.add(o.target());
-        case Mount.Dev d -> writable.add(d.target());
-        case Mount.Proc p -> writable.add(p.target());
-        default -> {}
-      }
+      m.accept(writes);
     }
     long access = Landlock.writeAccess(abi);
     Slot ruleset = new Slot("ruleset");
@@ -830,14 +904,13 @@ final class SetupPlan {
    * @return where each such mount is staged
    */
   private Map<Mount, String> staging(List<Mount> mounts) {
-    Map<Mount, String> staged = new LinkedHashMap<>();
+    Map<Mount, String> staged = new IdentityHashMap<>();
     List<Mount> earlier = new ArrayList<>();
     for (Mount m : mounts) {
-      switch (m) {
-        case Mount.File f when innermost(earlier, f.target()) instanceof Mount.Bind ->
-            staged.put(f, STAGE + "/" + staged.size());
-        case Mount.Cover c -> staged.put(c, STAGE + (c.directory() ? "/empty-dir" : "/empty"));
-        default -> {}
+      if (m instanceof Mount.File f && innermost(earlier, f.target()) instanceof Mount.Bind) {
+        staged.put(f, STAGE + "/" + staged.size());
+      } else if (m instanceof Mount.Cover c) {
+        staged.put(c, STAGE + (c.directory() ? "/empty-dir" : "/empty"));
       }
       earlier.add(m);
     }
@@ -855,14 +928,17 @@ final class SetupPlan {
             flags(NOSUID_NODEV | Flags.MS_NOEXEC),
             str("mode=0755")));
     Set<String> done = new HashSet<>();
-    for (Map.Entry<Mount, String> e : staged.entrySet()) {
-      if (!done.add(e.getValue())) {
+    for (Mount m : mounts) {
+      String at = staged.get(m);
+      if (at == null || !done.add(at)) {
         continue;
       }
-      switch (e.getKey()) {
-        case Mount.File f -> file(e.getValue(), f.content(), f.mode());
-        case Mount.Cover c when c.directory() -> mkdir(e.getValue(), 0555);
-        default -> file(e.getValue(), new byte[0], 0444);
+      if (m instanceof Mount.File f) {
+        file(at, f.content(), f.mode());
+      } else if (m instanceof Mount.Cover c && c.directory()) {
+        mkdir(at, 0555);
+      } else {
+        file(at, new byte[0], 0444);
       }
     }
     setattr(STAGE, 0, MountAttr.MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY");

@@ -279,35 +279,55 @@ final class Spawner {
   static int[] stream(
       Kernel kernel, Stdio stdio, int which, List<Integer> parent, List<Integer> child) {
     int[] ends =
-        switch (stdio) {
-          case Stdio.Inherit i -> new int[] {-1, -1};
-          // made by the child itself, from the sandbox's own devpts
-          case Stdio.Terminal t -> new int[] {-1, -1};
-          // the child dup3s the caller's descriptor; the caller keeps and closes it
-          case Stdio.Descriptor d -> new int[] {-1, d.fd()};
-          case Stdio.Pipe p -> {
-            int[] fds = kernel.pipe2(Syscalls.O_CLOEXEC);
-            yield which == 0 ? new int[] {fds[1], fds[0]} : new int[] {fds[0], fds[1]};
-          }
-          case Stdio.Discard d ->
-              new int[] {
-                -1,
-                kernel.openat(
-                    Syscalls.AT_FDCWD, "/dev/null", Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0)
-              };
-          case Stdio.File f -> {
-            int mode =
-                which == 0
-                    ? Syscalls.O_RDONLY
-                    : Syscalls.O_WRONLY
-                        | Syscalls.O_CREAT
-                        | (f.append() ? Syscalls.O_APPEND : Syscalls.O_TRUNC);
-            yield new int[] {
-              -1,
-              kernel.openat(Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
-            };
-          }
-        };
+        stdio.accept(
+            new Stdio.Visitor<int[]>() {
+              @Override
+              public int[] inherit() {
+                return new int[] {-1, -1};
+              }
+
+              // made by the child itself, from the sandbox's own devpts
+              @Override
+              public int[] terminal(Stdio.Terminal t) {
+                return new int[] {-1, -1};
+              }
+
+              // the child dup3s the caller's descriptor; the caller keeps and closes it
+              @Override
+              public int[] descriptor(Stdio.Descriptor d) {
+                return new int[] {-1, d.fd()};
+              }
+
+              @Override
+              public int[] pipe() {
+                int[] fds = kernel.pipe2(Syscalls.O_CLOEXEC);
+                return which == 0 ? new int[] {fds[1], fds[0]} : new int[] {fds[0], fds[1]};
+              }
+
+              @Override
+              public int[] discard() {
+                return new int[] {
+                  -1,
+                  kernel.openat(
+                      Syscalls.AT_FDCWD, "/dev/null", Syscalls.O_RDWR | Syscalls.O_CLOEXEC, 0)
+                };
+              }
+
+              @Override
+              public int[] file(Stdio.File f) {
+                int mode =
+                    which == 0
+                        ? Syscalls.O_RDONLY
+                        : Syscalls.O_WRONLY
+                            | Syscalls.O_CREAT
+                            | (f.append() ? Syscalls.O_APPEND : Syscalls.O_TRUNC);
+                return new int[] {
+                  -1,
+                  kernel.openat(
+                      Syscalls.AT_FDCWD, f.path().toString(), mode | Syscalls.O_CLOEXEC, 0644)
+                };
+              }
+            });
     if (ends[0] >= 0) {
       parent.add(ends[0]);
     }

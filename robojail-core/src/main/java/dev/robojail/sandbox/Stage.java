@@ -48,8 +48,11 @@ enum Stage {
   INIT;
 
   /** How the stage is shown in a plan. */
+  // Once per stage, not once per step: a plan tags some 500 steps.
+  private final String label = name().toLowerCase(Locale.ROOT);
+
   String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return label;
   }
 
   /** The stage of step {@code index} of {@code program}, or null for a step of no stage. */

@@ -5,6 +5,38 @@ import java.util.Objects;
 
 /** Where one of the command's standard streams goes. */
 public sealed interface Stdio {
+  /**
+   * Calls the method of {@code visitor} that handles this kind of stream, and returns its result.
+   */
+  <R> R accept(Visitor<R> visitor);
+
+  /**
+   * One method per kind of stream, so that code that must handle every kind is told by the compiler
+   * when a kind is added, without a pattern switch: each of those is bootstrapped at run time with
+   * a class spun for it, which no AOT cache keeps.
+   *
+   * @param <R> what the visitor makes of a stream
+   */
+  interface Visitor<R> {
+    /** Handles {@link Stdio#inherit()}. */
+    R inherit();
+
+    /** Handles {@link Stdio#pipe()}. */
+    R pipe();
+
+    /** Handles {@link Stdio#discard()}. */
+    R discard();
+
+    /** Handles a {@link File}. */
+    R file(File file);
+
+    /** Handles a {@link Descriptor}. */
+    R descriptor(Descriptor descriptor);
+
+    /** Handles a {@link Terminal}. */
+    R terminal(Terminal terminal);
+  }
+
   /** The same stream as the JVM's. */
   static Stdio inherit() {
     return Inherit.INSTANCE;
@@ -64,28 +96,53 @@ public sealed interface Stdio {
    * @param rows the height, 0 for unset
    * @param columns the width, 0 for unset
    */
-  record Terminal(int rows, int columns) implements Stdio {}
+  record Terminal(int rows, int columns) implements Stdio {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.terminal(this);
+    }
+  }
 
   /**
    * See {@link #descriptor(int)}.
    *
    * @param fd the descriptor
    */
-  record Descriptor(int fd) implements Stdio {}
+  record Descriptor(int fd) implements Stdio {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.descriptor(this);
+    }
+  }
 
   /** See {@link #inherit()}. */
   enum Inherit implements Stdio {
-    INSTANCE
+    INSTANCE;
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.inherit();
+    }
   }
 
   /** See {@link #pipe()}. */
   enum Pipe implements Stdio {
-    INSTANCE
+    INSTANCE;
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.pipe();
+    }
   }
 
   /** See {@link #discard()}. */
   enum Discard implements Stdio {
-    INSTANCE
+    INSTANCE;
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.discard();
+    }
   }
 
   /**
@@ -97,6 +154,11 @@ public sealed interface Stdio {
   record File(Path path, boolean append) implements Stdio {
     public File {
       Objects.requireNonNull(path);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.file(this);
     }
   }
 }

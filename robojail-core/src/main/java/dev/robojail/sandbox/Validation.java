@@ -57,6 +57,7 @@ final class Validation {
     insidePath("working directory", environment.workingDirectory());
 
     Set<String> targets = new HashSet<>();
+    MountCheck check = new MountCheck(ns);
     for (Mount m : mounts) {
       String t = m.target();
       insidePath("mount target", t);
@@ -66,60 +67,7 @@ final class Validation {
       if (!targets.add(t) && !(m instanceof Mount.Bind)) {
         fail("two mounts at " + t);
       }
-      switch (m) {
-        case Mount.Bind bind -> {
-          if (!bind.source().isAbsolute()) {
-            fail("bind source must be an absolute path: " + bind.source());
-          }
-          noNul("bind source", bind.source().toString());
-          if (!Files.exists(bind.source())) {
-            fail("bind source does not exist: " + bind.source());
-          }
-        }
-        case Mount.Proc p -> {
-          if (!ns.contains(Namespace.PID)) {
-            fail("a fresh /proc needs the PID namespace (" + p.target() + ")");
-          }
-        }
-        case Mount.Tmpfs tmp -> {
-          if (tmp.sizeBytes() < 0) {
-            fail("tmpfs size cannot be negative: " + tmp.target());
-          }
-          mode(tmp.target(), tmp.mode());
-        }
-        case Mount.Dir d -> mode(d.target(), d.mode());
-        case Mount.File f -> mode(f.target(), f.mode());
-        case Mount.Symlink l -> noNul("symlink target", l.linkTarget());
-        case Mount.Dev d -> {}
-        case Mount.Overlay o -> {
-          for (Path layer : List.of(o.lower(), o.upper(), o.work())) {
-            if (!layer.isAbsolute()) {
-              fail("overlay layers must be absolute paths: " + layer);
-            }
-            noNul("overlay layer", layer.toString());
-          }
-          if (!Files.isDirectory(o.lower())) {
-            fail("overlay lower directory does not exist: " + o.lower());
-          }
-          Path upper = o.upper().normalize();
-          Path work = o.work().normalize();
-          if (work.startsWith(upper) || upper.startsWith(work)) {
-            fail("an overlay's work directory and upper directory must not contain each other");
-          }
-        }
-        case Mount.Cover c -> {
-          boolean inBind =
-              mounts.stream()
-                  .takeWhile(earlier -> earlier != c)
-                  .anyMatch(
-                      earlier ->
-                          earlier instanceof Mount.Bind b
-                              && c.target().startsWith(b.target() + "/"));
-          if (!inBind) {
-            fail("nothing to cover at " + c.target() + ": it is not inside an earlier bind");
-          }
-        }
-      }
+      m.accept(check);
     }
     for (Map.Entry<String, String> e : environment.variables().entrySet()) {
       String k = e.getKey();
@@ -128,16 +76,100 @@ final class Validation {
       }
       noNul("environment variable " + k, k + e.getValue());
     }
-    List<Mount> resolved = new ArrayList<>();
+    List<Mount> resolved = new ArrayList<>(mounts.size());
     for (Mount m : mounts) {
-      resolved.add(
-          switch (m) {
-            case Mount.Bind b -> resolve(b);
-            case Mount.Overlay o -> resolve(o);
-            default -> m;
-          });
+      if (m instanceof Mount.Bind b) {
+        resolved.add(resolve(b));
+      } else if (m instanceof Mount.Overlay o) {
+        resolved.add(resolve(o));
+      } else {
+        resolved.add(m);
+      }
     }
     return List.copyOf(resolved);
+  }
+
+  /** The checks of each kind of mount on its own, given the mounts before it in order. */
+  private static final class MountCheck implements Mount.Visitor {
+    private final Set<Namespace> ns;
+    private final List<String> bindTargets = new ArrayList<>();
+
+    MountCheck(Set<Namespace> ns) {
+      this.ns = ns;
+    }
+
+    @Override
+    public void bind(Mount.Bind bind) {
+      if (!bind.source().isAbsolute()) {
+        fail("bind source must be an absolute path: " + bind.source());
+      }
+      noNul("bind source", bind.source().toString());
+      if (!Files.exists(bind.source())) {
+        fail("bind source does not exist: " + bind.source());
+      }
+      bindTargets.add(bind.target());
+    }
+
+    @Override
+    public void proc(Mount.Proc p) {
+      if (!ns.contains(Namespace.PID)) {
+        fail("a fresh /proc needs the PID namespace (" + p.target() + ")");
+      }
+    }
+
+    @Override
+    public void tmpfs(Mount.Tmpfs tmp) {
+      if (tmp.sizeBytes() < 0) {
+        fail("tmpfs size cannot be negative: " + tmp.target());
+      }
+      mode(tmp.target(), tmp.mode());
+    }
+
+    @Override
+    public void dir(Mount.Dir d) {
+      mode(d.target(), d.mode());
+    }
+
+    @Override
+    public void file(Mount.File f) {
+      mode(f.target(), f.mode());
+    }
+
+    @Override
+    public void symlink(Mount.Symlink l) {
+      noNul("symlink target", l.linkTarget());
+    }
+
+    @Override
+    public void dev(Mount.Dev d) {}
+
+    @Override
+    public void overlay(Mount.Overlay o) {
+      for (Path layer : List.of(o.lower(), o.upper(), o.work())) {
+        if (!layer.isAbsolute()) {
+          fail("overlay layers must be absolute paths: " + layer);
+        }
+        noNul("overlay layer", layer.toString());
+      }
+      if (!Files.isDirectory(o.lower())) {
+        fail("overlay lower directory does not exist: " + o.lower());
+      }
+      Path upper = o.upper().normalize();
+      Path work = o.work().normalize();
+      if (work.startsWith(upper) || upper.startsWith(work)) {
+        fail("an overlay's work directory and upper directory must not contain each other");
+      }
+    }
+
+    @Override
+    public void cover(Mount.Cover c) {
+      for (String bound : bindTargets) {
+        if (c.target().startsWith(bound + "/")) {
+          return;
+        }
+      }
+      fail("nothing to cover at " + c.target() + ": it is not inside an earlier bind");
+    }
   }
 
   /**
@@ -176,10 +208,9 @@ final class Validation {
     if (!p.equals("/") && (p.endsWith("/") || p.contains("//"))) {
       fail(what + " must be in normal form: " + p);
     }
-    for (String seg : p.split("/")) {
-      if (seg.equals(".") || seg.equals("..")) {
-        fail(what + " must not contain . or .. segments: " + p);
-      }
+    // In normal form, a . or .. segment lies between two slashes or after the last one.
+    if (p.contains("/./") || p.contains("/../") || p.endsWith("/.") || p.endsWith("/..")) {
+      fail(what + " must not contain . or .. segments: " + p);
     }
   }
 

@@ -295,6 +295,21 @@ class SetupPlanTest {
               "mount target must not contain . or .. segments: /a/../etc"
             },
             new Object[] {
+              "a dot segment",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/./etc"),
+              "mount target must not contain . or .. segments: /a/./etc"
+            },
+            new Object[] {
+              "a dot-dot segment last",
+              (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/.."),
+              "mount target must not contain . or .. segments: /a/.."
+            },
+            new Object[] {
+              "a dot segment last",
+              (UnaryOperator<Sandbox.Builder>) b -> b.workingDirectory("/."),
+              "working directory must not contain . or .. segments: /."
+            },
+            new Object[] {
               "trailing slash",
               (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/a/"),
               "mount target must be in normal form: /a/"
@@ -360,6 +375,27 @@ class SetupPlanTest {
               "invalid mode 010000 for /t"
             },
             new Object[] {
+              "a cover inside no bind",
+              (UnaryOperator<Sandbox.Builder>)
+                  b -> b.tmpfs("/t").mount(new Mount.Cover("/t/secret", false)),
+              "nothing to cover at /t/secret: it is not inside an earlier bind"
+            },
+            new Object[] {
+              "a cover before the bind it is in",
+              (UnaryOperator<Sandbox.Builder>)
+                  b -> b.mount(new Mount.Cover("/etc/shadow", false)).readOnlyBind(Path.of("/etc")),
+              "nothing to cover at /etc/shadow: it is not inside an earlier bind"
+            },
+            new Object[] {
+              "a cover beside a bind whose name it starts with",
+              (UnaryOperator<Sandbox.Builder>)
+                  b ->
+                      b.readOnlyBind(Path.of("/etc"))
+                          .tmpfs("/etcx")
+                          .mount(new Mount.Cover("/etcx/shadow", false)),
+              "nothing to cover at /etcx/shadow: it is not inside an earlier bind"
+            },
+            new Object[] {
               "duplicate tmpfs",
               (UnaryOperator<Sandbox.Builder>) b -> b.tmpfs("/t").tmpfs("/t"),
               "two mounts at /t"
@@ -379,6 +415,35 @@ class SetupPlanTest {
 
   static Stream<Long> seeds() {
     return new Random(4242).longs(40).boxed();
+  }
+
+  /**
+   * Property: a target in normal form is refused for its dot segments exactly when one of the
+   * segments between its slashes is {@code .} or {@code ..}, whatever else is in them.
+   */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void aTargetIsRefusedForItsDotSegmentsExactlyWhenOneIsDotOrDotDot(long seed) {
+    Random r = new Random(seed);
+    String[] pieces = {".", "..", "...", ".a", "a.", "a", "..b"};
+    for (int i = 0; i < 50; i++) {
+      StringBuilder p = new StringBuilder();
+      for (int d = 0, depth = 1 + r.nextInt(4); d < depth; d++) {
+        p.append('/').append(pieces[r.nextInt(pieces.length)]);
+      }
+      String target = p.toString();
+      boolean dotted = false;
+      for (String segment : target.substring(1).split("/")) {
+        dotted |= segment.equals(".") || segment.equals("..");
+      }
+      Sandbox.Builder b = Sandbox.builder().command("/bin/true").tmpfs(target);
+      if (dotted) {
+        SandboxException.InvalidSpec e = assertThrows(SandboxException.InvalidSpec.class, b::build);
+        assertEquals("mount target must not contain . or .. segments: " + target, e.getMessage());
+      } else {
+        assertEquals(target, b.build().mounts().getFirst().target());
+      }
+    }
   }
 
   /**

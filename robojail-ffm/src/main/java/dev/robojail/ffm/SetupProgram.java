@@ -53,6 +53,9 @@ public record SetupProgram(List<Step> steps) {
       MemoryLayout.structLayout(
           JAVA_SHORT.withName("len"), MemoryLayout.paddingLayout(6), JAVA_LONG.withName("filter"));
 
+  private static final long SOCK_FPROG_LEN = Structs.offset(SOCK_FPROG, "len");
+  private static final long SOCK_FPROG_FILTER = Structs.offset(SOCK_FPROG, "filter");
+
   private static final int FLAG_EXPECT = 1 << 8;
 
   public SetupProgram {
@@ -108,6 +111,49 @@ public record SetupProgram(List<Step> steps) {
 
   /** One argument of a step, marshalled into a 64-bit register value in the child. */
   public sealed interface Arg {
+    /**
+     * Calls the method of {@code visitor} that handles this kind of argument, and returns its
+     * result.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /**
+     * One method per kind of argument, so that code that must handle every kind (the marshalling
+     * into the runner's table) is told by the compiler when a kind is added, without a pattern
+     * switch: each of those is bootstrapped at run time with a class spun for it, which no AOT
+     * cache keeps.
+     *
+     * @param <R> what the visitor makes of an argument
+     */
+    interface Visitor<R> {
+      /** Handles an {@link Int}. */
+      R integer(Int n);
+
+      /** Handles a {@link Str}. */
+      R string(Str s);
+
+      /** Handles a {@link Strings}. */
+      R strings(Strings s);
+
+      /** Handles a {@link Bytes}. */
+      R bytes(Bytes b);
+
+      /** Handles a {@link Buffer}. */
+      R buffer(Buffer b);
+
+      /** Handles a {@link Embedding}. */
+      R embedding(Embedding e);
+
+      /** Handles a {@link FdMessage}. */
+      R fdMessage(FdMessage m);
+
+      /** Handles a {@link Bpf}. */
+      R bpf(Bpf b);
+
+      /** Handles a {@link Result}. */
+      R result(Result r);
+    }
+
     /** An integer, shown as its number. */
     static Arg of(long value) {
       return new Int(value, Long.toString(value));
@@ -181,6 +227,11 @@ public record SetupProgram(List<Step> steps) {
     /** An integer argument. */
     record Int(long value, String shown) implements Arg {
       @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.integer(this);
+      }
+
+      @Override
       public String toString() {
         return shown;
       }
@@ -188,6 +239,11 @@ public record SetupProgram(List<Step> steps) {
 
     /** A string argument. */
     record Str(String value) implements Arg {
+      @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.string(this);
+      }
+
       @Override
       public String toString() {
         return Syscalls.quote(value);
@@ -197,6 +253,11 @@ public record SetupProgram(List<Step> steps) {
     /** An array of strings. */
     record Strings(List<String> values) implements Arg {
       @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.strings(this);
+      }
+
+      @Override
       public String toString() {
         return values.stream().map(Syscalls::quote).collect(Collectors.joining(", ", "[", "]"));
       }
@@ -204,6 +265,11 @@ public record SetupProgram(List<Step> steps) {
 
     /** Bytes the call reads. */
     record Bytes(byte[] data, String shown) implements Arg {
+      @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.bytes(this);
+      }
+
       @Override
       public String toString() {
         return shown;
@@ -225,6 +291,11 @@ public record SetupProgram(List<Step> steps) {
     /** A BPF program. */
     record Bpf(byte[] instructions, String shown) implements Arg {
       @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.bpf(this);
+      }
+
+      @Override
       public String toString() {
         return shown;
       }
@@ -244,6 +315,11 @@ public record SetupProgram(List<Step> steps) {
 
     /** Bytes with a slot inside. */
     record Embedding(byte[] data, int offset, Slot slot, String shown) implements Arg {
+      @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.embedding(this);
+      }
+
       @Override
       public String toString() {
         return shown.replace("%s", slot.toString());
@@ -267,6 +343,11 @@ public record SetupProgram(List<Step> steps) {
     /** A message carrying a descriptor. */
     record FdMessage(Slot slot) implements Arg {
       @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.fdMessage(this);
+      }
+
+      @Override
       public String toString() {
         return "{iov=[1 byte], SCM_RIGHTS=[" + slot + "]}";
       }
@@ -275,6 +356,11 @@ public record SetupProgram(List<Step> steps) {
     /** A buffer the call writes. */
     record Buffer(int size) implements Arg {
       @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.buffer(this);
+      }
+
+      @Override
       public String toString() {
         return "buf[" + size + "]";
       }
@@ -282,6 +368,11 @@ public record SetupProgram(List<Step> steps) {
 
     /** An earlier step's result. */
     record Result(Slot slot) implements Arg {
+      @Override
+      public <R> R accept(Visitor<R> visitor) {
+        return visitor.result(this);
+      }
+
       @Override
       public String toString() {
         return slot.toString();
@@ -414,41 +505,19 @@ public record SetupProgram(List<Step> steps) {
     }
     int width = STEP_SIZE / 8;
     long[] table = new long[width * Math.max(1, steps.size())];
+    Values values = new Values(arena, embedded, slots);
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       int e = i * width;
       table[e + (int) (STEP_NR / 8)] = s.nr();
       long flags = 0;
       for (int a = 0; a < s.args().size(); a++) {
-        Arg arg = s.args().get(a);
-        long value =
-            switch (arg) {
-              case Arg.Int n -> n.value();
-              case Arg.Str str -> Structs.cString(arena, str.value()).address();
-              case Arg.Strings ss -> CStrings.array(arena, ss.values()).address();
-              case Arg.Bytes b -> Structs.copy(arena, b.data(), 1).address();
-              case Arg.Buffer b -> arena.allocate(b.size(), 16).address();
-              case Arg.Embedding emb -> embedded.get(emb).address();
-              case Arg.FdMessage m -> embedded.get(m).address();
-              case Arg.Bpf b -> {
-                MemorySegment insns = Structs.copy(arena, b.instructions(), 8);
-                // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
-                // little-endian x86-64 the short is the low bytes of the first long
-                long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
-                fprog[(int) (Structs.offset(SOCK_FPROG, "len") / 8)] = b.instructions().length / 8;
-                fprog[(int) (Structs.offset(SOCK_FPROG, "filter") / 8)] = insns.address();
-                yield Structs.longs(arena, fprog).address();
-              }
-              case Arg.Result r -> {
-                MemorySegment slot = slots.get(r.slot());
-                if (slot == null) {
-                  throw new IllegalArgumentException(
-                      "step " + i + " uses " + r.slot() + ", which no step produces");
-                }
-                flags |= 1L << a;
-                yield slot.address();
-              }
-            };
+        values.step = i;
+        values.loaded = false;
+        long value = s.args().get(a).accept(values);
+        if (values.loaded) {
+          flags |= 1L << a;
+        }
         table[e + (int) ((STEP_ARGS + 8L * a) / 8)] = value;
       }
       table[e + (int) (STEP_TOLERATED / 8)] = s.tolerated();
@@ -468,6 +537,79 @@ public record SetupProgram(List<Step> steps) {
     header[(int) (Header.STEPS / 8)] = stepTable.address();
     header[(int) (Header.FAILED_STEP / 8)] = -1;
     return Structs.longs(arena, header);
+  }
+
+  /** The register value of each kind of argument, with what it points to allocated in the arena. */
+  private static final class Values implements Arg.Visitor<Long> {
+    private final Arena arena;
+    private final Map<Arg, MemorySegment> embedded;
+    private final Map<Slot, MemorySegment> slots;
+    int step;
+    // Whether the value is a slot's address, whose contents the runner loads when the step runs.
+    boolean loaded;
+
+    Values(Arena arena, Map<Arg, MemorySegment> embedded, Map<Slot, MemorySegment> slots) {
+      this.arena = arena;
+      this.embedded = embedded;
+      this.slots = slots;
+    }
+
+    @Override
+    public Long integer(Arg.Int n) {
+      return n.value();
+    }
+
+    @Override
+    public Long string(Arg.Str str) {
+      return Structs.cString(arena, str.value()).address();
+    }
+
+    @Override
+    public Long strings(Arg.Strings ss) {
+      return CStrings.array(arena, ss.values()).address();
+    }
+
+    @Override
+    public Long bytes(Arg.Bytes b) {
+      return Structs.copy(arena, b.data(), 1).address();
+    }
+
+    @Override
+    public Long buffer(Arg.Buffer b) {
+      return arena.allocate(b.size(), 16).address();
+    }
+
+    @Override
+    public Long embedding(Arg.Embedding emb) {
+      return embedded.get(emb).address();
+    }
+
+    @Override
+    public Long fdMessage(Arg.FdMessage m) {
+      return embedded.get(m).address();
+    }
+
+    @Override
+    public Long bpf(Arg.Bpf b) {
+      MemorySegment insns = Structs.copy(arena, b.instructions(), 8);
+      // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
+      // little-endian x86-64 the short is the low bytes of the first long
+      long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
+      fprog[(int) (SOCK_FPROG_LEN / 8)] = b.instructions().length / 8;
+      fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns.address();
+      return Structs.longs(arena, fprog).address();
+    }
+
+    @Override
+    public Long result(Arg.Result r) {
+      MemorySegment slot = slots.get(r.slot());
+      if (slot == null) {
+        throw new IllegalArgumentException(
+            "step " + step + " uses " + r.slot() + ", which no step produces");
+      }
+      loaded = true;
+      return slot.address();
+    }
   }
 
   /**
