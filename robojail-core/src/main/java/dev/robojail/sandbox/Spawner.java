@@ -163,7 +163,7 @@ final class Spawner {
                             ? null
                             // The first move into a cgroup waits for an RCU grace period (5-15
                             // ms measured), so it runs while the child sets up; the child forks
-                            // nothing before its exec, and execs only once it is in.
+                            // nothing before its first exec, and reaches that only once it is in.
                             : pid -> {
                               if (cgroup.isPresent()) {
                                 cgroup.get().add(pid);

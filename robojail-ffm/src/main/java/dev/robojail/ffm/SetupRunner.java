@@ -64,6 +64,17 @@ public final class SetupRunner {
 
   private SetupRunner() {}
 
+  // The index of the program's first execve or execveat, or of its last step if it has none.
+  private static int firstExec(List<SetupProgram.Step> program) {
+    for (int i = 0; i < program.size(); i++) {
+      long nr = program.get(i).nr();
+      if (nr == Sysno.EXECVE || nr == Sysno.EXECVEAT) {
+        return i;
+      }
+    }
+    return program.size() - 1;
+  }
+
   /** Whether this machine has a runner. */
   public static boolean supported() {
     return Native.supported();
@@ -152,10 +163,13 @@ public final class SetupRunner {
       int prologue = steps.size();
       List<SetupProgram.Step> caller = program.steps();
       if (beforeExec != null && !caller.isEmpty()) {
-        steps.addAll(caller.subList(0, caller.size() - 1));
+        // Before the first exec, not the last step: a PATH lookup is one execve per candidate,
+        // each but the last tolerating ENOENT, and any of them may be the one that runs.
+        int firstExec = firstExec(caller);
+        steps.addAll(caller.subList(0, firstExec));
         gateStep = steps.size();
         steps.add(waitingOn(gate[0], "exec gate"));
-        steps.add(caller.getLast());
+        steps.addAll(caller.subList(firstExec, caller.size()));
       } else {
         steps.addAll(caller);
       }

@@ -305,6 +305,27 @@ class SetupRunnerTest {
   }
 
   @Test
+  void thePathLookupsFirstCandidateAlsoWaitsForTheExecHook() throws IOException {
+    // A command looked up on PATH is one execve per candidate, each but the last tolerating
+    // ENOENT: the one that runs may be any of them, so the gate must come before the first.
+    Object[] r =
+        run(
+            List.of(
+                Step.of("prctl", Sysno.PRCTL, of(15, "PR_SET_NAME"), str("settingup")),
+                exec("/bin/sh", "-c", "echo ran")
+                    .tolerating(Errno.ENOENT, Errno.EACCES, Errno.ENOTDIR),
+                exec("/no/such/program")),
+            pid -> {
+              Await.until("the child names itself", () -> comm(pid).equals("settingup"));
+              // A fixed pause, as above: time for a child that did not wait to exec.
+              Thread.sleep(100);
+              assertEquals("settingup", comm(pid), "the first candidate waits for the hook");
+            });
+    assertEquals(0, r[0]);
+    assertEquals("ran\n", r[1]);
+  }
+
+  @Test
   void aFailingExecHookEndsTheChildBeforeItExecs(@TempDir Path dir) throws Exception {
     long before = openFds();
     Path ran = dir.resolve("ran");
