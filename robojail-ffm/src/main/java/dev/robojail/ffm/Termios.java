@@ -56,6 +56,14 @@ public final class Termios {
     return new Termios(bytes.clone());
   }
 
+  /**
+   * Whether {@code fd} is a terminal. Kept for callers of this class; robojail itself asks {@link
+   * Kernel#isTerminal}, which does not initialise this class and its layouts.
+   */
+  public static boolean isTerminal(int fd) {
+    return LinuxKernel.INSTANCE.isTerminal(fd);
+  }
+
   /** The terminal's current modes. */
   public static Termios get(int fd) {
     try (Arena a = Arena.ofConfined()) {

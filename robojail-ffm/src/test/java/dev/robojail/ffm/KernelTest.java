@@ -59,6 +59,7 @@ class KernelTest {
     try {
       assertTrue(kernel.isTerminal(pty.master()));
       assertTrue(kernel.isTerminal(pty.slave()));
+      assertTrue(Termios.isTerminal(pty.slave()), "the public helper asks the same");
     } finally {
       kernel.close(pty.master());
       kernel.close(pty.slave());
@@ -66,6 +67,7 @@ class KernelTest {
     int fd = kernel.openat(Syscalls.AT_FDCWD, "/proc/self/status", Syscalls.O_CLOEXEC, 0);
     try {
       assertFalse(kernel.isTerminal(fd));
+      assertFalse(Termios.isTerminal(fd));
     } finally {
       kernel.close(fd);
     }
