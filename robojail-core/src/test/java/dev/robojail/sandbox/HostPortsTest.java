@@ -105,14 +105,14 @@ class HostPortsTest {
     }
   }
 
-  // Prints, for each probe, what a plain TCP client got: the server's answer, "closed", or the
-  // errno name.
+  // Prints, for each probe, what a plain TCP client got: the server's answer, "closed", the errno
+  // name, or "timeout" when no answer came in 5 s, or in the seconds a HOST:PORT@SECONDS gives.
   private static final String PROBE =
       """
       import socket, errno, sys
-      def probe(host, port):
+      def probe(host, port, wait):
           s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
-          s.settimeout(5)
+          s.settimeout(wait)
           try:
               s.connect((host, port))
               s.sendall(b'hello\\n')
@@ -123,8 +123,9 @@ class HostPortsTest {
           except OSError as e:
               print(errno.errorcode.get(e.errno, str(e)))
       for a in sys.argv[1:]:
+          a, _, wait = a.partition('@')
           host, port = a.rsplit(':', 1)
-          probe(host.strip('[]'), int(port))
+          probe(host.strip('[]'), int(port), float(wait or 5))
       """;
 
   private static Sandbox.Builder base(Network network) throws IOException {
@@ -217,7 +218,8 @@ class HostPortsTest {
             Network.proxy(policy, ports(log)),
             HostPorts.ADDRESS + ":" + listed.port(),
             HostPorts.ADDRESS + ":" + unlisted.port(),
-            "127.0.0.1:" + dev.robojail.net.EgressProxy.PORT);
+            // connected or refused is known at once; the answer is not waited for
+            "127.0.0.1:" + dev.robojail.net.EgressProxy.PORT + "@0.5");
     // the proxy answers a bare "hello" line with nothing until the head ends: a timeout is fine,
     // an answer would be too; what matters is that it is there and the listed port answers
     List<String> lines = out.lines().toList();
