@@ -100,7 +100,7 @@ final class JailRunner {
     boolean built = false;
     try {
       JailLayout.requirePresent(jail);
-      JailProfile.Prepared prepared = profile.prepare(jail, command, interactive);
+      JailProfile.Prepared prepared = profile.prepare(jail, command, interactive, joining);
       Sandbox sandbox = customize.apply(prepared.sandbox().toBuilder()).build();
       built = true;
       if (sandbox.network() instanceof Network.Host) {
