@@ -32,8 +32,8 @@ final class JailRunner {
   private static final Duration STOP_GRACE = Duration.ofSeconds(3);
   // How long another session's start (or end: the write-back of the home) may take before a run
   // that waits for it gives up: building a sandbox takes a fraction of a second, more on a loaded
-  // machine.
-  private static final Duration START_WAIT = Duration.ofSeconds(10);
+  // machine. A record planted to name a live process that is no session is waited for as long.
+  private static final Duration START_WAIT = Duration.ofSeconds(5);
 
   private final StateStore store;
   private final JailLayout layout;
