@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,6 +30,10 @@ import java.util.function.UnaryOperator;
  */
 final class JailRunner {
   private static final Duration STOP_GRACE = Duration.ofSeconds(3);
+  // How long another session's start (or end: the write-back of the home) may take before a run
+  // that waits for it gives up: building a sandbox takes a fraction of a second, more on a loaded
+  // machine. A record planted to name a live process that is no session is waited for as long.
+  private static final Duration START_WAIT = Duration.ofSeconds(5);
 
   private final StateStore store;
   private final JailLayout layout;
@@ -51,7 +56,10 @@ final class JailRunner {
    *
    * <p>The state is read and locked once: the session is added in the same read that finds the
    * jail, before its sandbox is built, unless the state shows a jail that an interrupted robojail
-   * left, which {@code recover} deals with first.
+   * left, which {@code recover} deals with first. A jail that another session is starting or ending
+   * (it has sessions, but no live PID 1 recorded) is waited for without a session of this one's:
+   * then this run joins the PID 1 that session recorded, or, if that session failed or ended
+   * without one, starts the jail itself.
    *
    * @param relay the terminal relay that {@code customize} attached, or null
    * @param joinOnly refuse, rather than start the jail, when it is not running ({@code exec})
@@ -67,33 +75,32 @@ final class JailRunner {
       Runnable recover) {
     Objects.requireNonNull(customize, "customize");
     String name = jailName.value();
-    boolean[] joining = {false};
-    // Decided under the state lock, beside the phase: of two runs at once, one starts the jail and
-    // the other joins it, and a destroy either sees this session or is seen by it.
-    Consumer<JailState> check =
+    Path initRecord = layout.initRecord(jailName);
+    Supervisor[] joined = {null};
+    // Decided under the state lock, beside the phase and the sessions, so that of runs at once
+    // exactly one starts the jail: the one that finds no session. A session is added only to
+    // start the jail or to join its recorded PID 1; one that waits for another's start holds none,
+    // so that when that start fails, its session goes and this run's next look finds none.
+    Predicate<JailState> admit =
         current -> {
           requireReady(current);
-          joining[0] = current.isAlive();
-          if (joinOnly && !joining[0]) {
-            throw new JailConflictException(
-                "jail " + name + " is not running; start it with: robojail enter " + name);
+          joined[0] = null;
+          if (!current.isAlive()) {
+            if (joinOnly) {
+              throw notRunning(name);
+            }
+            return true;
           }
+          joined[0] = readInit(initRecord).filter(Supervisor::isAlive).orElse(null);
+          return joined[0] != null;
         };
-    Supervisor me = Supervisor.current();
-    StateStore.Started started =
-        store
-            .startSession(jailName, me, all -> !JailRecovery.needed(all), check)
-            .orElseGet(
-                () -> {
-                  recover.run();
-                  return store.startSession(jailName, me, all -> true, check).orElseThrow();
-                });
+    StateStore.Started started = admit(jailName, admit, recover);
+    boolean joining = joined[0] != null;
     JailState jail = started.jail();
-    Path initRecord = layout.initRecord(jailName);
     boolean built = false;
     try {
       JailLayout.requirePresent(jail);
-      JailProfile.Prepared prepared = profile.prepare(jail, command, interactive);
+      JailProfile.Prepared prepared = profile.prepare(jail, command, interactive, joining);
       Sandbox sandbox = customize.apply(prepared.sandbox().toBuilder()).build();
       built = true;
       if (sandbox.network() instanceof Network.Host) {
@@ -102,8 +109,8 @@ final class JailRunner {
       // Jails made by an older robojail sit in directories other users could enter.
       layout.makePrivate();
       SandboxProcess process;
-      if (joining[0]) {
-        process = join(jail, sandbox);
+      if (joining) {
+        process = join(jail, joined[0], sandbox);
       } else {
         process = startWithCaches(sandbox, prepared.cacheFallbacks());
         recordInit(initRecord, process.pid());
@@ -117,7 +124,7 @@ final class JailRunner {
         throw new JailException("interrupted while jail " + name + " ran", e);
       }
     } finally {
-      if (built && !joining[0]) {
+      if (built && !joining) {
         deleteQuietly(initRecord);
         // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
         // jail can change its home under the write-back. A joined session leaves that to the first.
@@ -127,9 +134,45 @@ final class JailRunner {
           System.err.println("robojail: " + e.getMessage());
         }
       }
-      // Last: until the write-back is done, another run must join rather than start the jail.
+      // Last: until the write-back is done, another run must wait rather than start the jail.
       started.session().close();
     }
+  }
+
+  /**
+   * This session's record, added once {@code admit} accepts the jail; while another session starts
+   * or ends it, asked again every moment, for as long as such a start may take.
+   */
+  private StateStore.Started admit(JailName name, Predicate<JailState> admit, Runnable recover) {
+    Supervisor me = Supervisor.current();
+    long deadline = System.nanoTime() + START_WAIT.toNanos();
+    while (true) {
+      StateStore.Started started =
+          store
+              .startSession(name, me, all -> !JailRecovery.needed(all), admit)
+              .orElseGet(
+                  () -> {
+                    recover.run();
+                    return store.startSession(name, me, all -> true, admit).orElseThrow();
+                  });
+      if (started.admitted()) {
+        return started;
+      }
+      if (System.nanoTime() > deadline) {
+        throw startingOrEnding(name.value());
+      }
+      pause(name, "waiting for jail ");
+    }
+  }
+
+  private static JailConflictException notRunning(String name) {
+    return new JailConflictException(
+        "jail " + name + " is not running; start it with: robojail enter " + name);
+  }
+
+  private static JailConflictException startingOrEnding(String name) {
+    return new JailConflictException(
+        "jail " + name + " is starting or ending; try again in a moment");
   }
 
   // A cache that cannot be seeded never fails the jail: it runs with its own caches alone, and one
@@ -148,9 +191,8 @@ final class JailRunner {
   }
 
   /** A session joining the running jail, through a pidfd of its checked PID 1. */
-  private SandboxProcess join(JailState jail, Sandbox sandbox) {
+  private static SandboxProcess join(JailState jail, Supervisor init, Sandbox sandbox) {
     Kernel kernel = Kernel.linux();
-    Supervisor init = runningInit(jail);
     int pidfd = openInit(kernel, jail, init);
     try {
       return sandbox.join((int) init.pid(), pidfd);
@@ -164,17 +206,20 @@ final class JailRunner {
    * moment: it is given the time to make one.
    */
   private Supervisor runningInit(JailState jail) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long deadline = System.nanoTime() + START_WAIT.toNanos();
     while (true) {
       Optional<Supervisor> init = readInit(layout.initRecord(jail.name()));
       if (init.isPresent() && init.get().isAlive()) {
         return init.get();
       }
-      if (System.nanoTime() > deadline || !store.require(jail.name()).isAlive()) {
-        throw new JailConflictException(
-            "jail " + jail.name().value() + " is starting or ending; try again in a moment");
+      if (!store.require(jail.name()).isAlive()) {
+        // the session that was starting it failed, or the jail has ended
+        throw notRunning(jail.name().value());
       }
-      pause(jail);
+      if (System.nanoTime() > deadline) {
+        throw startingOrEnding(jail.name().value());
+      }
+      pause(jail.name(), "waiting for jail ");
     }
   }
 
@@ -245,11 +290,7 @@ final class JailRunner {
   PortForward forward(JailState jail, int hostPort, int jailPort) {
     requireReady(jail);
     if (!jail.isAlive()) {
-      throw new JailConflictException(
-          "jail "
-              + jail.name().value()
-              + " is not running; start it with: robojail enter "
-              + jail.name().value());
+      throw notRunning(jail.name().value());
     }
     Kernel kernel = Kernel.linux();
     Supervisor init = runningInit(jail);
@@ -331,12 +372,12 @@ final class JailRunner {
     }
   }
 
-  private static void pause(JailState jail) {
+  private static void pause(JailName jail, String doing) {
     try {
       Thread.sleep(20);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new JailException("interrupted while ending jail " + jail.name().value(), e);
+      throw new JailException("interrupted while " + doing + jail.value(), e);
     }
   }
 
@@ -359,7 +400,7 @@ final class JailRunner {
                   + jail.supervisor().pid()
                   + ")");
         }
-        pause(jail);
+        pause(jail.name(), "ending jail ");
       }
     }
     // A record that names anything but this user's jail (planted, or a pid reused) kills nothing.
@@ -372,7 +413,7 @@ final class JailRunner {
     // supervisor without a mark is fine.
     while (System.nanoTime() < deadline
         && (init.isAlive() || store.require(jail.name()).isAlive())) {
-      pause(jail);
+      pause(jail.name(), "ending jail ");
     }
     if (init.isAlive()) {
       throw new JailException("jail " + jail.name().value() + " did not end");

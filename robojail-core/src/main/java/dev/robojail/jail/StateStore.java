@@ -141,17 +141,32 @@ public final class StateStore {
    */
   SessionRecords.Session startSession(
       JailName name, Supervisor supervisor, Consumer<JailState> check) {
-    return startSession(name, supervisor, all -> true, check).orElseThrow().session();
+    Predicate<JailState> admit =
+        jail -> {
+          check.accept(jail);
+          return true;
+        };
+    return startSession(name, supervisor, all -> true, admit).orElseThrow().session();
   }
 
-  /** A session {@link #startSession started}, and its jail as the check saw it. */
-  record Started(JailState jail, SessionRecords.Session session) {}
+  /**
+   * A session {@link #startSession started}, and its jail as the check saw it; or, when the check
+   * said "not yet", no session ({@code session} null) and nothing added.
+   */
+  record Started(JailState jail, SessionRecords.Session session) {
+    /** Whether the session was added. */
+    boolean admitted() {
+      return session != null;
+    }
+  }
 
   /**
    * As {@link #startSession(JailName, Supervisor, Consumer)}, in the same one read of the state:
    * first {@code proceed} sees every jail, and when it says no, nothing is added and the result is
    * empty (a run recovers what an interrupted robojail left, then tries again). So a run reads and
-   * locks the state file once, and its jail is the one the check accepted.
+   * locks the state file once, and its jail is the one the check accepted. A check that returns
+   * false adds nothing either (the jail is being started or ended by another session: the caller
+   * waits and asks again), and the result holds the jail alone.
    *
    * @throws JailConflictException if there is no such jail
    */
@@ -159,7 +174,7 @@ public final class StateStore {
       JailName name,
       Supervisor supervisor,
       Predicate<Collection<JailState>> proceed,
-      Consumer<JailState> check) {
+      Predicate<JailState> admit) {
     return locked(
         jails -> {
           if (!proceed.test(jails.values())) {
@@ -169,7 +184,9 @@ public final class StateStore {
           if (current == null) {
             throw new JailConflictException("no jail named " + name);
           }
-          check.accept(current);
+          if (!admit.test(current)) {
+            return Optional.of(new Started(current, null));
+          }
           try {
             return Optional.of(new Started(current, sessions.add(name, supervisor)));
           } catch (IOException e) {

@@ -55,6 +55,15 @@ final class Presets {
 
   /** {@link #minimalSystem(Sandbox.Builder)} with {@code etc} as the host's {@code /etc}. */
   static Sandbox.Builder minimalSystem(Sandbox.Builder b, Path etc) {
+    return minimalSystem(b, Optional.of(etc));
+  }
+
+  /** See {@link Sandbox.Builder#minimalSystemToJoin()}. */
+  static Sandbox.Builder minimalSystemToJoin(Sandbox.Builder b) {
+    return minimalSystem(b, Optional.empty());
+  }
+
+  private static Sandbox.Builder minimalSystem(Sandbox.Builder b, Optional<Path> hostEtc) {
     b.readOnlyBind(Path.of("/usr"));
     for (String dir : Sandbox.SYSTEM_TOP_DIRS) {
       Path p = Path.of(dir);
@@ -68,12 +77,15 @@ final class Presets {
         b.readOnlyBind(p);
       }
     }
-    hostEtc(b, etc);
-    for (String name : etc.equals(Path.of("/etc")) ? FOLLOWED : List.<String>of()) {
-      Path p = etc.resolve(name);
-      Optional<String> place = HostEtc.placeOf(name).filter(at -> !at.startsWith("/etc/"));
-      if (place.isPresent() && Files.exists(p)) {
-        b.readOnlyBind(p, place.get());
+    if (hostEtc.isPresent()) {
+      Path etc = hostEtc.get();
+      hostEtc(b, etc);
+      for (String name : etc.equals(Path.of("/etc")) ? FOLLOWED : List.<String>of()) {
+        Path p = etc.resolve(name);
+        Optional<String> place = HostEtc.placeOf(name).filter(at -> !at.startsWith("/etc/"));
+        if (place.isPresent() && Files.exists(p)) {
+          b.readOnlyBind(p, place.get());
+        }
       }
     }
     b.proc("/proc");

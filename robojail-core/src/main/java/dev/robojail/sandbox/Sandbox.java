@@ -592,6 +592,18 @@ public record Sandbox(
     }
 
     /**
+     * {@link #minimalSystem()} without the host's {@code /etc}, and so without the look at each of
+     * its entries that finds what to cover: for a spec that only {@link Sandbox#join joins} a
+     * running sandbox made with {@code minimalSystem()}. A joining session makes no mounts (it sees
+     * the running sandbox's, covers included); of its spec's mounts it reads only which are
+     * writable, for its Landlock rules, and the host's {@code /etc} is read-only either way, so the
+     * join is the same. A sandbox started from such a spec has no host {@code /etc} at all.
+     */
+    public Builder minimalSystemToJoin() {
+      return Presets.minimalSystemToJoin(this);
+    }
+
+    /**
      * Puts a file of the sandbox's own over the host's {@code /etc/name}, with {@link
      * #minimalSystem()}: over the host's file, or where the host's symbolic link of that name leads
      * inside when it leads out of what the system shows. Replaces what an earlier mount put there.
