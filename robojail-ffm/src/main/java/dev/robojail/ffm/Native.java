@@ -1,7 +1,6 @@
 package dev.robojail.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -163,7 +162,7 @@ final class Native {
             (long) CALL.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
         // The JVM runs between the two calls and may set errno itself; a failure must never read
         // as a success (-0), so an errno lost that way is EIO.
-        int e = at(errno, 4).get(JAVA_INT, 0);
+        int e = Structs.intAt(at(errno, 4), 0);
         return -(e > 0 ? e : Errno.EIO);
       } catch (Throwable t) {
         throw new AssertionError(name + " downcall failed", t);
