@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A {@code run} and an {@code exec}, through the real entry point, link no pattern switch and no
  * record method of robojail's at run time: each would spin a class or method handles that the
- * distribution's AOT caches cannot keep, paid again on every command ({@link Bootstraps}).
+ * distribution's AOT caches cannot keep, paid again on every command ({@link Bootstraps}); nor does
+ * either read or write native memory through a var handle or look up a layout path.
  */
 @NeedsUserNamespaces
 class RunWithoutBootstrapsTest {
@@ -59,7 +60,15 @@ class RunWithoutBootstrapsTest {
       throw new AssertionError(String.join(" ", args) + " did not end");
     }
     assertEquals(0, p.exitValue(), Files.readString(err, StandardCharsets.UTF_8));
-    return Bootstraps.spun(
-        Files.readString(out, StandardCharsets.UTF_8), log, "dev.robojail.sandbox.SetupPlan");
+    List<String> spun =
+        new ArrayList<>(
+            Bootstraps.spun(
+                Files.readString(out, StandardCharsets.UTF_8),
+                log,
+                "dev.robojail.sandbox.SetupPlan"));
+    for (String c : Bootstraps.segmentAccess(log)) {
+      spun.add(c + " loaded");
+    }
+    return spun;
   }
 }

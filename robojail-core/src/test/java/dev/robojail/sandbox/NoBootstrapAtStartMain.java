@@ -26,6 +26,9 @@ public final class NoBootstrapAtStartMain {
             case Key k -> "key " + k.hashCode();
             default -> "other";
           };
+      // and a segment's set through a var handle, which robojail's own code never makes
+      java.lang.foreign.MemorySegment.ofArray(new int[1])
+          .set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 1);
       Files.writeString(dir.resolve("result"), kind.startsWith("key ") ? "control" : kind);
       return;
     }

@@ -29,6 +29,7 @@ class NoBootstrapAtStartTest {
     assertEquals("written\nexit 0", Files.readString(tmp.resolve("result")));
     assertEquals("to read\n", Files.readString(tmp.resolve("note")));
     assertEquals(List.of(), Bootstraps.spun(trace, log(), SetupPlan.class.getName()));
+    assertEquals(List.of(), Bootstraps.segmentAccess(log()));
   }
 
   @Test
@@ -52,6 +53,8 @@ class NoBootstrapAtStartTest {
                         && s.endsWith(" linked by java.lang.runtime.ObjectMethods.bootstrap")),
         spun.toString());
     assertTrue(spun.contains(main + "$$TypeSwitch spun"), spun.toString());
+    List<String> segments = Bootstraps.segmentAccess(log());
+    assertTrue(segments.contains("java.lang.invoke.VarHandleSegmentAsInts"), segments.toString());
   }
 
   private Path log() {

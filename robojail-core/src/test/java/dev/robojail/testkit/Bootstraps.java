@@ -31,7 +31,28 @@ public final class Bootstraps {
   private static final Pattern HIDDEN =
       Pattern.compile(" (dev\\.robojail\\.[\\w.$]+)/0x[0-9a-f]+ source: dev\\.robojail\\.");
 
+  // What the JVM loads for a MemorySegment get or set through a var handle, or a layout path
+  // lookup: the first of each spins method handles that no AOT cache keeps (~5-7 ms of a command).
+  private static final Pattern SEGMENT_ACCESS =
+      Pattern.compile(
+          " ((?:java\\.lang\\.invoke\\.(?:SegmentVarHandle|VarHandleSegmentAs\\w+))"
+              + "|jdk\\.internal\\.foreign\\.LayoutPath) source: ");
+
   private Bootstraps() {}
+
+  /**
+   * The classes of memory-segment var handles and layout paths that the JVM which wrote {@code log}
+   * (with {@link #jvmOptions}) loaded: none, where robojail reads and writes native memory by
+   * copies to and from arrays, and computes struct offsets itself.
+   */
+  public static List<String> segmentAccess(Path log) throws IOException {
+    List<String> found = new ArrayList<>();
+    Matcher m = SEGMENT_ACCESS.matcher(Files.readString(log, StandardCharsets.UTF_8));
+    while (m.find()) {
+      found.add(m.group(1));
+    }
+    return found;
+  }
 
   /** The options that make a JVM report what it links and loads, the latter into {@code log}. */
   public static List<String> jvmOptions(Path log) {

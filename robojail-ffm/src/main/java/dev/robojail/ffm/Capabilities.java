@@ -35,8 +35,8 @@ public final class Capabilities {
     return Structs.bytes(
         HEADER.byteSize(),
         s -> {
-          s.set(JAVA_INT, Structs.offset(HEADER, "version"), version);
-          s.set(JAVA_INT, Structs.offset(HEADER, "pid"), pid);
+          s.putInt((int) Structs.offset(HEADER, "version"), version);
+          s.putInt((int) Structs.offset(HEADER, "pid"), pid);
         });
   }
 

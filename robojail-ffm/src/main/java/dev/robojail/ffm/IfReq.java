@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
 
@@ -38,8 +37,8 @@ public final class IfReq {
     return Structs.bytes(
         LAYOUT.byteSize(),
         s -> {
-          MemorySegment.copy(n, 0, s, JAVA_BYTE, Structs.offset(LAYOUT, "ifr_name"), n.length);
-          s.set(JAVA_SHORT, Structs.offset(LAYOUT, "ifr_flags"), flags);
+          s.put((int) Structs.offset(LAYOUT, "ifr_name"), n);
+          s.putShort((int) Structs.offset(LAYOUT, "ifr_flags"), flags);
         });
   }
 }

@@ -82,7 +82,7 @@ public final class InitBinary {
     }
     long r;
     try (Arena a = Arena.ofConfined()) {
-      long name = a.allocateFrom(ARGV0).address();
+      long name = Structs.cString(a, ARGV0).address();
       int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
       r = Native.syscall(Sysno.MEMFD_CREATE, name, flags | MFD_EXEC, 0, 0, 0, 0);
       if (r == -Errno.EINVAL) { // before Linux 6.3 there is no MFD_EXEC; memfds are executable

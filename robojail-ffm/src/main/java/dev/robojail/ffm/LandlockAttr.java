@@ -48,7 +48,7 @@ public final class LandlockAttr {
   public static byte[] ruleset(long handledAccessFs) {
     return Structs.bytes(
         RULESET.byteSize(),
-        s -> s.set(JAVA_LONG, Structs.offset(RULESET, "handled_access_fs"), handledAccessFs));
+        s -> s.putLong((int) Structs.offset(RULESET, "handled_access_fs"), handledAccessFs));
   }
 
   /**
@@ -62,8 +62,8 @@ public final class LandlockAttr {
     return Structs.bytes(
         RULESET_SCOPED.byteSize(),
         s -> {
-          s.set(JAVA_LONG, Structs.offset(RULESET_SCOPED, "handled_access_fs"), handledAccessFs);
-          s.set(JAVA_LONG, Structs.offset(RULESET_SCOPED, "scoped"), scoped);
+          s.putLong((int) Structs.offset(RULESET_SCOPED, "handled_access_fs"), handledAccessFs);
+          s.putLong((int) Structs.offset(RULESET_SCOPED, "scoped"), scoped);
         });
   }
 
@@ -74,6 +74,6 @@ public final class LandlockAttr {
   public static byte[] pathBeneath(long allowedAccess) {
     return Structs.bytes(
         PATH_BENEATH_BYTES,
-        s -> s.set(JAVA_LONG, Structs.offset(PATH_BENEATH, "allowed_access"), allowedAccess));
+        s -> s.putLong((int) Structs.offset(PATH_BENEATH, "allowed_access"), allowedAccess));
   }
 }

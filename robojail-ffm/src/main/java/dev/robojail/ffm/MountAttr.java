@@ -29,8 +29,8 @@ public record MountAttr(long set, long clear) {
     return Structs.bytes(
         LAYOUT.byteSize(),
         s -> {
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_set"), set);
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "attr_clr"), clear);
+          s.putLong((int) Structs.offset(LAYOUT, "attr_set"), set);
+          s.putLong((int) Structs.offset(LAYOUT, "attr_clr"), clear);
         });
   }
 

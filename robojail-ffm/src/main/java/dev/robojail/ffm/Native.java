@@ -1,7 +1,6 @@
 package dev.robojail.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -75,10 +74,11 @@ final class Native {
    * (its classes, the method handles it spins, the stub it generates) costs a command's JVM about
    * 15 ms, which then overlaps the caller's own start instead of stalling its first native call.
    * The linker keeps the handle it made for a shape, and a thread that asks for the same shape
-   * while it is being made waits for it, so {@link Code} gets that handle. The thread runs only the
-   * JDK's code, never a class of robojail's with an initialiser: class initialisation on two
-   * threads cannot deadlock on a lock it holds. Any failure is left to the first native call, which
-   * then fails as it would have without this.
+   * while it is being made waits for it, so {@link Code} gets that handle; one call through it
+   * warms its first use. The thread runs only the JDK's code (and the C library's {@code getpid}),
+   * never a class of robojail's with an initialiser: class initialisation on two threads cannot
+   * deadlock on a lock it holds. Any failure is left to the first native call, which then fails as
+   * it would have without this.
    */
   static void linkAhead() {
     if (!supported()) {
@@ -91,8 +91,15 @@ final class Native {
 
   private static void link() {
     try {
-      Linker.nativeLinker().downcallHandle(shape());
-    } catch (RuntimeException | Error e) {
+      Linker linker = Linker.nativeLinker();
+      MethodHandle call = linker.downcallHandle(shape());
+      // One harmless call through it, to the C library's getpid: the first call of a downcall
+      // initialises its stub and spins the invoker's forms, and the first lookup loads the C
+      // library's lookup (~3.5 ms of an interpreted JVM, measured), which the code page's mmap
+      // would otherwise pay on the caller's thread. Its value is of no use.
+      MemorySegment getpid = linker.defaultLookup().find("getpid").orElseThrow();
+      long unused = (long) call.invokeExact(getpid, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+    } catch (Throwable e) {
       // The first native call links again and reports the failure itself.
     }
   }
@@ -163,7 +170,7 @@ final class Native {
             (long) CALL.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
         // The JVM runs between the two calls and may set errno itself; a failure must never read
         // as a success (-0), so an errno lost that way is EIO.
-        int e = at(errno, 4).get(JAVA_INT, 0);
+        int e = Structs.intAt(at(errno, 4), 0);
         return -(e > 0 ? e : Errno.EIO);
       } catch (Throwable t) {
         throw new AssertionError(name + " downcall failed", t);

@@ -30,8 +30,8 @@ public final class OpenHow {
     return Structs.bytes(
         LAYOUT.byteSize(),
         s -> {
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "flags"), flags);
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "resolve"), resolve);
+          s.putLong((int) Structs.offset(LAYOUT, "flags"), flags);
+          s.putLong((int) Structs.offset(LAYOUT, "resolve"), resolve);
         });
   }
 }

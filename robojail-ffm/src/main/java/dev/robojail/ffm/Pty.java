@@ -48,7 +48,7 @@ public record Pty(int master, int slave, int number) {
       MemorySegment n = a.allocate(JAVA_INT);
       Syscalls.ioctl(master, TIOCSPTLCK, n); // *n == 0: unlock
       Syscalls.ioctl(master, TIOCGPTN, n);
-      int number = n.get(JAVA_INT, 0);
+      int number = Structs.intAt(n, 0);
       int slave =
           Syscalls.openat(
               Syscalls.AT_FDCWD,
@@ -67,18 +67,15 @@ public record Pty(int master, int slave, int number) {
     return Structs.bytes(
         WINSIZE.byteSize(),
         s -> {
-          s.set(JAVA_SHORT, ROWS, (short) rows);
-          s.set(JAVA_SHORT, COLUMNS, (short) columns);
+          s.putShort((int) ROWS, (short) rows);
+          s.putShort((int) COLUMNS, (short) columns);
         });
   }
 
   /** Sets the terminal's size, which sends SIGWINCH to its foreground process group. */
   public static void setSize(int fd, int rows, int columns) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment ws = a.allocate(WINSIZE);
-      ws.set(JAVA_SHORT, ROWS, (short) rows);
-      ws.set(JAVA_SHORT, COLUMNS, (short) columns);
-      Syscalls.ioctl(fd, TIOCSWINSZ, ws);
+      Syscalls.ioctl(fd, TIOCSWINSZ, Structs.copy(a, winsize(rows, columns), 8));
     }
   }
 
@@ -88,8 +85,8 @@ public record Pty(int master, int slave, int number) {
       MemorySegment ws = a.allocate(WINSIZE);
       Syscalls.ioctl(fd, TIOCGWINSZ, ws);
       return new int[] {
-        Short.toUnsignedInt(ws.get(JAVA_SHORT, ROWS)),
-        Short.toUnsignedInt(ws.get(JAVA_SHORT, COLUMNS))
+        Short.toUnsignedInt(Structs.shortAt(ws, ROWS)),
+        Short.toUnsignedInt(Structs.shortAt(ws, COLUMNS))
       };
     }
   }

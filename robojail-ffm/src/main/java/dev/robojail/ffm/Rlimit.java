@@ -29,14 +29,14 @@ public record Rlimit(long soft, long hard) {
     return Structs.bytes(
         LAYOUT.byteSize(),
         s -> {
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "rlim_cur"), soft);
-          s.set(JAVA_LONG, Structs.offset(LAYOUT, "rlim_max"), hard);
+          s.putLong((int) Structs.offset(LAYOUT, "rlim_cur"), soft);
+          s.putLong((int) Structs.offset(LAYOUT, "rlim_max"), hard);
         });
   }
 
   static Rlimit read(MemorySegment s) {
     return new Rlimit(
-        s.get(JAVA_LONG, Structs.offset(LAYOUT, "rlim_cur")),
-        s.get(JAVA_LONG, Structs.offset(LAYOUT, "rlim_max")));
+        Structs.longAt(s, Structs.offset(LAYOUT, "rlim_cur")),
+        Structs.longAt(s, Structs.offset(LAYOUT, "rlim_max")));
   }
 }

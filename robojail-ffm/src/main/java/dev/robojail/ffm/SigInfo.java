@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * What {@code waitid(2)} says about a child: the fields of {@code siginfo_t} for SIGCHLD.
@@ -31,16 +30,13 @@ public record SigInfo(int pid, int code, int status) {
           JAVA_INT.withName("si_status"),
           MemoryLayout.paddingLayout(100));
 
-  private static final VarHandle CODE = field("si_code");
-  private static final VarHandle PID = field("si_pid");
-  private static final VarHandle STATUS = field("si_status");
-
-  private static VarHandle field(String name) {
-    return LAYOUT.varHandle(MemoryLayout.PathElement.groupElement(name));
-  }
+  // Read by copies, not var handles: each kind of var handle spins classes at its first use.
+  private static final long CODE = Structs.offset(LAYOUT, "si_code");
+  private static final long PID = Structs.offset(LAYOUT, "si_pid");
+  private static final long STATUS = Structs.offset(LAYOUT, "si_status");
 
   static SigInfo read(MemorySegment s) {
-    return new SigInfo((int) PID.get(s, 0L), (int) CODE.get(s, 0L), (int) STATUS.get(s, 0L));
+    return new SigInfo(Structs.intAt(s, PID), Structs.intAt(s, CODE), Structs.intAt(s, STATUS));
   }
 
   /** The shell's convention: the exit code, or 128 + the signal that ended the process. */

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.nio.ByteOrder;
 
@@ -53,12 +52,11 @@ public final class SockAddrIn {
     return Structs.bytes(
         LAYOUT6.byteSize(),
         s -> {
-          s.set(JAVA_SHORT, Structs.offset(LAYOUT6, "sin6_family"), AF_INET6);
-          s.set(
-              JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN),
-              Structs.offset(LAYOUT6, "sin6_port"),
-              (short) port);
-          MemorySegment.copy(address, 0, s, JAVA_BYTE, Structs.offset(LAYOUT6, "sin6_addr"), 16);
+          s.putShort((int) Structs.offset(LAYOUT6, "sin6_family"), AF_INET6);
+          // the port in network byte order
+          s.put((int) Structs.offset(LAYOUT6, "sin6_port"), (byte) (port >> 8));
+          s.put((int) Structs.offset(LAYOUT6, "sin6_port") + 1, (byte) port);
+          s.put((int) Structs.offset(LAYOUT6, "sin6_addr"), address);
         });
   }
 
@@ -70,12 +68,11 @@ public final class SockAddrIn {
     return Structs.bytes(
         LAYOUT.byteSize(),
         s -> {
-          s.set(JAVA_SHORT, Structs.offset(LAYOUT, "sin_family"), AF_INET);
-          s.set(
-              JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN),
-              Structs.offset(LAYOUT, "sin_port"),
-              (short) port);
-          MemorySegment.copy(address, 0, s, JAVA_BYTE, Structs.offset(LAYOUT, "sin_addr"), 4);
+          s.putShort((int) Structs.offset(LAYOUT, "sin_family"), AF_INET);
+          // the port in network byte order
+          s.put((int) Structs.offset(LAYOUT, "sin_port"), (byte) (port >> 8));
+          s.put((int) Structs.offset(LAYOUT, "sin_port") + 1, (byte) port);
+          s.put((int) Structs.offset(LAYOUT, "sin_addr"), address);
         });
   }
 }

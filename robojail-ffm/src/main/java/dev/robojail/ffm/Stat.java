@@ -41,6 +41,6 @@ public final class Stat {
 
   /** {@code st_mode}: the file type and permission bits. */
   public static int mode(MemorySegment stat) {
-    return stat.get(JAVA_INT, MODE);
+    return Structs.intAt(stat, MODE);
   }
 }

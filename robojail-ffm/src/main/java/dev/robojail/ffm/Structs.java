@@ -5,6 +5,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Helpers shared by the struct classes: field offsets by name, bytes from a filled struct, and
@@ -48,6 +50,27 @@ final class Structs {
     return v[0];
   }
 
+  /** The native short at {@code offset} of {@code s}, read by a copy. */
+  static short shortAt(MemorySegment s, long offset) {
+    short[] v = new short[1];
+    MemorySegment.copy(s, ValueLayout.JAVA_SHORT, offset, v, 0, 1);
+    return v[0];
+  }
+
+  /** The byte at {@code offset} of {@code s}, read by a copy. */
+  static byte byteAt(MemorySegment s, long offset) {
+    byte[] v = new byte[1];
+    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, offset, v, 0, 1);
+    return v[0];
+  }
+
+  /** {@code value} as one native int in {@code arena}. */
+  static MemorySegment int1(Arena arena, int value) {
+    MemorySegment s = arena.allocate(ValueLayout.JAVA_INT);
+    MemorySegment.copy(new int[] {value}, 0, s, ValueLayout.JAVA_INT, 0, 1);
+    return s;
+  }
+
   /** The native long at {@code offset} of {@code s}, read by a copy. */
   static long longAt(MemorySegment s, long offset) {
     long[] v = new long[1];
@@ -55,16 +78,32 @@ final class Structs {
     return v[0];
   }
 
+  /**
+   * The offset of the top-level member {@code field} of {@code layout}, by adding up the sizes of
+   * the members before it (a struct layout's members lie one after the other, its padding made
+   * explicit): {@code byteOffset} would initialise {@code LayoutPath}, whose method handles cost a
+   * command's JVM about 3.6 ms at its first use. {@code LayoutTest} holds this to {@code
+   * byteOffset} for every member of every struct.
+   */
   static long offset(StructLayout layout, String field) {
-    return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    long at = 0;
+    for (MemoryLayout m : layout.memberLayouts()) {
+      if (m.name().isPresent() && m.name().get().equals(field)) {
+        return at;
+      }
+      at += m.byteSize();
+    }
+    throw new IllegalArgumentException("no member " + field + " in " + layout);
   }
 
-  /** A zeroed struct of {@code size} bytes (at least the layout's), filled by {@code fill}. */
-  static byte[] bytes(long size, java.util.function.Consumer<MemorySegment> fill) {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment s = a.allocate(size, 8);
-      fill.accept(s);
-      return s.toArray(ValueLayout.JAVA_BYTE);
-    }
+  /**
+   * A zeroed struct of {@code size} bytes (at least the layout's), filled by {@code fill} through a
+   * buffer in the machine's byte order: a heap buffer's puts are plain stores, where a segment's
+   * {@code set} spins method handles at its first use in a JVM.
+   */
+  static byte[] bytes(long size, java.util.function.Consumer<ByteBuffer> fill) {
+    byte[] bytes = new byte[Math.toIntExact(size)];
+    fill.accept(ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()));
+    return bytes;
   }
 }

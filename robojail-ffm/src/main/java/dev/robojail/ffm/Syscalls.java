@@ -3,7 +3,6 @@ package dev.robojail.ffm;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -125,7 +124,7 @@ public final class Syscalls {
   }
 
   private static MemorySegment cstr(Arena arena, String s) {
-    return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
+    return s == null ? MemorySegment.NULL : Structs.cString(arena, s);
   }
 
   static String quote(String s) {
@@ -209,7 +208,7 @@ public final class Syscalls {
   // is refused before the kernel is handed a pointer. Checking the last byte only keeps the check
   // one access for a walk that makes a call per entry.
   private static long cName(MemorySegment name) {
-    if (name.byteSize() == 0 || name.get(JAVA_BYTE, name.byteSize() - 1) != 0) {
+    if (name.byteSize() == 0 || Structs.byteAt(name, name.byteSize() - 1) != 0) {
       throw new IllegalArgumentException("a name passed to the kernel must end with its NUL");
     }
     return nativeAddress(name, 1);
@@ -228,7 +227,7 @@ public final class Syscalls {
   static String quote(MemorySegment name) {
     StringBuilder b = new StringBuilder("\"");
     for (long i = 0; i < name.byteSize(); i++) {
-      int c = Byte.toUnsignedInt(name.get(JAVA_BYTE, i));
+      int c = Byte.toUnsignedInt(Structs.byteAt(name, i));
       if (c == 0) {
         break;
       }
@@ -265,7 +264,7 @@ public final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment fds = a.allocate(JAVA_INT, 2);
       check(sys(Sysno.PIPE2, fds.address(), flags), "pipe2(" + Flags.open(flags) + ")");
-      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+      return new int[] {Structs.intAt(fds, 0), Structs.intAt(fds, 4)};
     }
   }
 
@@ -310,7 +309,7 @@ public final class Syscalls {
       check(
           sys(Sysno.SOCKETPAIR, domain, type, 0, fds.address()),
           "socketpair(" + domain + ", 0x" + Integer.toHexString(type) + ", 0)");
-      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+      return new int[] {Structs.intAt(fds, 0), Structs.intAt(fds, 4)};
     }
   }
 
@@ -404,12 +403,12 @@ public final class Syscalls {
   /** {@code rt_sigprocmask(2)} for this thread; returns the previous mask. */
   public static long rtSigprocmask(int how, long set) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment next = a.allocateFrom(JAVA_LONG, set);
+      MemorySegment next = Structs.longs(a, set);
       MemorySegment old = a.allocate(JAVA_LONG);
       check(
           sys(Sysno.RT_SIGPROCMASK, how, next.address(), old.address(), 8),
           "rt_sigprocmask(" + how + ", 0x" + Long.toHexString(set) + ")");
-      return old.get(JAVA_LONG, 0);
+      return Structs.longAt(old, 0);
     }
   }
 
@@ -469,7 +468,7 @@ public final class Syscalls {
           break;
         }
         MemorySegment err = a.allocate(JAVA_INT);
-        MemorySegment len = a.allocateFrom(JAVA_INT, 4);
+        MemorySegment len = Structs.int1(a, 4);
         check(
             sys(
                 Sysno.GETSOCKOPT,
@@ -479,14 +478,14 @@ public final class Syscalls {
                 err.address(),
                 len.address()),
             "getsockopt(" + fd + ", SOL_SOCKET, SO_ERROR)");
-        r = -err.get(JAVA_INT, 0);
+        r = -Structs.intAt(err, 0);
       }
       check(r, call + ")");
       long fl = check(sys(Sysno.FCNTL, fd, F_GETFL), "fcntl(" + fd + ", F_GETFL)");
       check(
           sys(Sysno.FCNTL, fd, F_SETFL, fl & ~SockAddrIn.SOCK_NONBLOCK),
           "fcntl(" + fd + ", F_SETFL)");
-      MemorySegment one = a.allocateFrom(JAVA_INT, 1);
+      MemorySegment one = Structs.int1(a, 1);
       check(
           sys(Sysno.SETSOCKOPT, fd, IPPROTO_TCP, TCP_NODELAY, one.address(), 4),
           "setsockopt(" + fd + ", IPPROTO_TCP, TCP_NODELAY)");
@@ -504,11 +503,18 @@ public final class Syscalls {
   public static short[] poll2(int fd1, short events1, int fd2, short events2, int timeoutMillis) {
     try (Arena a = Arena.ofConfined()) {
       long size = PollFd.LAYOUT.byteSize();
-      MemorySegment p = a.allocate(PollFd.LAYOUT, 2);
-      p.set(JAVA_INT, PollFd.FD, fd1);
-      p.set(JAVA_SHORT, PollFd.EVENTS, events1);
-      p.set(JAVA_INT, size + PollFd.FD, fd2);
-      p.set(JAVA_SHORT, size + PollFd.EVENTS, events2);
+      MemorySegment p =
+          Structs.copy(
+              a,
+              Structs.bytes(
+                  2 * size,
+                  b -> {
+                    b.putInt((int) PollFd.FD, fd1);
+                    b.putShort((int) PollFd.EVENTS, events1);
+                    b.putInt((int) (size + PollFd.FD), fd2);
+                    b.putShort((int) (size + PollFd.EVENTS), events2);
+                  }),
+              PollFd.LAYOUT.byteAlignment());
       while (true) {
         long r = sys(Sysno.POLL, p.address(), 2, timeoutMillis);
         if (r == -Errno.EINTR) {
@@ -518,7 +524,7 @@ public final class Syscalls {
         return r == 0
             ? new short[2]
             : new short[] {
-              p.get(JAVA_SHORT, PollFd.REVENTS), p.get(JAVA_SHORT, size + PollFd.REVENTS)
+              Structs.shortAt(p, PollFd.REVENTS), Structs.shortAt(p, size + PollFd.REVENTS)
             };
       }
     }
@@ -581,9 +587,16 @@ public final class Syscalls {
    */
   public static short poll(int fd, short events, int timeoutMillis) {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment p = a.allocate(PollFd.LAYOUT);
-      p.set(JAVA_INT, PollFd.FD, fd);
-      p.set(JAVA_SHORT, PollFd.EVENTS, events);
+      MemorySegment p =
+          Structs.copy(
+              a,
+              Structs.bytes(
+                  PollFd.LAYOUT.byteSize(),
+                  b -> {
+                    b.putInt((int) PollFd.FD, fd);
+                    b.putShort((int) PollFd.EVENTS, events);
+                  }),
+              PollFd.LAYOUT.byteAlignment());
       long r =
           check(
               sys(Sysno.POLL, p.address(), 1, timeoutMillis),
@@ -594,7 +607,7 @@ public final class Syscalls {
                   + "}, 1, "
                   + timeoutMillis
                   + ")");
-      return r == 0 ? 0 : p.get(JAVA_SHORT, PollFd.REVENTS);
+      return r == 0 ? 0 : Structs.shortAt(p, PollFd.REVENTS);
     }
   }
 

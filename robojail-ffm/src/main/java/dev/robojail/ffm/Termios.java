@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 
 /**
  * A terminal's modes ({@code struct termios}: four flag words, the line discipline, 19 control
@@ -40,7 +39,6 @@ public final class Termios {
   private static final long CC = Structs.offset(LAYOUT, "c_cc");
   private static final int VTIME = 5;
   private static final int VMIN = 6;
-  private static final ValueLayout.OfInt JAVA_INT_UNALIGNED = JAVA_INT.withByteAlignment(1);
 
   private final byte[] bytes;
 
@@ -86,21 +84,23 @@ public final class Termios {
    * 8-bit characters, reads return after one byte.
    */
   public Termios raw() {
-    MemorySegment t = MemorySegment.ofArray(bytes.clone());
-    int iflag = t.get(JAVA_INT_UNALIGNED, IFLAG);
+    // a heap buffer, not a segment's var handles, which spin classes at their first use
+    byte[] raw = bytes.clone();
+    java.nio.ByteBuffer t = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.nativeOrder());
+    int iflag = t.getInt((int) IFLAG);
     iflag &= ~(0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x80 | 0x100 | 0x400); // IGNBRK BRKINT PARMRK
     // ISTRIP INLCR IGNCR ICRNL IXON
-    t.set(JAVA_INT_UNALIGNED, IFLAG, iflag);
-    t.set(JAVA_INT_UNALIGNED, OFLAG, t.get(JAVA_INT_UNALIGNED, OFLAG) & ~0x1); // OPOST
-    int lflag = t.get(JAVA_INT_UNALIGNED, LFLAG);
+    t.putInt((int) IFLAG, iflag);
+    t.putInt((int) OFLAG, t.getInt((int) OFLAG) & ~0x1); // OPOST
+    int lflag = t.getInt((int) LFLAG);
     lflag &= ~(0x8 | 0x40 | 0x2 | 0x1 | 0x8000); // ECHO ECHONL ICANON ISIG IEXTEN
-    t.set(JAVA_INT_UNALIGNED, LFLAG, lflag);
-    int cflag = t.get(JAVA_INT_UNALIGNED, CFLAG);
+    t.putInt((int) LFLAG, lflag);
+    int cflag = t.getInt((int) CFLAG);
     cflag = (cflag & ~(0x30 | 0x100)) | 0x30; // CSIZE, PARENB off; CS8
-    t.set(JAVA_INT_UNALIGNED, CFLAG, cflag);
-    t.set(JAVA_BYTE, CC + VMIN, (byte) 1);
-    t.set(JAVA_BYTE, CC + VTIME, (byte) 0);
-    return new Termios(t.toArray(JAVA_BYTE));
+    t.putInt((int) CFLAG, cflag);
+    t.put((int) (CC + VMIN), (byte) 1);
+    t.put((int) (CC + VTIME), (byte) 0);
+    return new Termios(raw);
   }
 
   @Override

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.StructLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,50 @@ import org.junit.jupiter.api.Test;
 class LayoutTest {
   private static long offset(java.lang.foreign.StructLayout l, String field) {
     return l.byteOffset(PathElement.groupElement(field));
+  }
+
+  // Structs.offset adds up member sizes instead of asking the layout (whose LayoutPath costs a
+  // start): for every named member of every struct it must say what byteOffset says.
+  @Test
+  void offsetsByMemberSizesAreTheLayoutsOwn() {
+    StructLayout[] all = {
+      Capabilities.HEADER,
+      Capabilities.DATA,
+      CloneArgs.LAYOUT,
+      Dirent64.LAYOUT,
+      IfReq.LAYOUT,
+      LandlockAttr.RULESET,
+      LandlockAttr.RULESET_SCOPED,
+      LandlockAttr.PATH_BENEATH,
+      MountAttr.LAYOUT,
+      MsgHdr.LAYOUT,
+      MsgHdr.IOVEC,
+      MsgHdr.CMSGHDR,
+      OpenHow.LAYOUT,
+      PollFd.LAYOUT,
+      Pty.WINSIZE,
+      Rlimit.LAYOUT,
+      SetupProgram.STEP,
+      SetupProgram.SOCK_FPROG,
+      SetupProgram.Header.LAYOUT,
+      SigInfo.LAYOUT,
+      SockAddrIn.LAYOUT,
+      SockAddrIn.LAYOUT6,
+      Stat.LAYOUT,
+      Termios.LAYOUT
+    };
+    int named = 0;
+    for (StructLayout l : all) {
+      for (MemoryLayout m : l.memberLayouts()) {
+        if (m.name().isPresent()) {
+          String field = m.name().get();
+          assertEquals(offset(l, field), Structs.offset(l, field), l + " " + field);
+          named++;
+        }
+      }
+      assertThrows(IllegalArgumentException.class, () -> Structs.offset(l, "no_such_member"));
+    }
+    assertTrue(named > 60, "members checked: " + named);
   }
 
   @Test

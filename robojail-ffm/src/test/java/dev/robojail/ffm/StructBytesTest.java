@@ -65,4 +65,21 @@ class StructBytesTest {
         "03" + "00".repeat(31),
         hex(new MountAttr(MountAttr.MOUNT_ATTR_RDONLY | MountAttr.MOUNT_ATTR_NOSUID, 0).bytes()));
   }
+
+  // cfmakeraw(3) on every bit set: the flags it clears, CS8, VMIN 1 and VTIME 0; nothing else.
+  @Test
+  void rawTerminalModesAsCfmakeraw() {
+    byte[] all = new byte[60]; // what TCGETS fills, beyond the layout's 36
+    java.util.Arrays.fill(all, (byte) 0xff);
+    String raw =
+        "14faffff" // c_iflag without IGNBRK BRKINT PARMRK ISTRIP INLCR IGNCR ICRNL IXON
+            + "feffffff" // c_oflag without OPOST
+            + "fffeffff" // c_cflag: CSIZE = CS8, PARENB off
+            + "b47fffff" // c_lflag without ECHO ECHONL ICANON ISIG IEXTEN
+            + "ff" // c_line
+            + "ffffffffff00" // c_cc[0..5]: VTIME (5) 0
+            + "01" // VMIN (6) 1
+            + "ff".repeat(12 + 24);
+    assertEquals(Termios.of(HexFormat.of().parseHex(raw)), Termios.of(all).raw());
+  }
 }
