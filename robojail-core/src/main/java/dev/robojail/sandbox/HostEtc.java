@@ -9,6 +9,7 @@ import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -483,43 +484,46 @@ final class HostEtc {
     final int[] at = new int[CALLS];
     final int[] call = new int[CALLS];
     final int[] slot = new int[CALLS];
-    private final Arena arena;
-    private final int depth;
+    // The buffers, in pages of their own that cost only as they are filled: the rest's, then a
+    // first and a second listing per slot (the root's first has room for a whole /etc).
+    private final MemorySegment pages;
+    private final int firstSize;
     private final DirentBuffer[] first;
     private final DirentBuffer[] second;
     private DirentBuffer rest;
 
     Level(Arena arena, int depth) {
-      this.arena = arena;
-      this.depth = depth;
       this.batch = new SyscallBatch(arena, CALLS, STATS);
       int width = depth == 0 ? 1 : Math.max(2, 128 >> depth);
+      this.firstSize = depth == 0 ? REST : FIRST;
       this.first = new DirentBuffer[width];
       this.second = new DirentBuffer[width];
+      this.pages = DirentBuffer.pages(arena, REST + (long) width * (firstSize + SECOND));
     }
 
     int width() {
       return first.length;
     }
 
-    // The root's first listing has room for a whole /etc; a subdirectory's, for most.
     DirentBuffer first(int i) {
       if (first[i] == null) {
-        first[i] = new DirentBuffer(arena, depth == 0 ? REST : FIRST);
+        long offset = REST + (long) i * (firstSize + SECOND);
+        first[i] = new DirentBuffer(pages.asSlice(offset, firstSize));
       }
       return first[i];
     }
 
     DirentBuffer second(int i) {
       if (second[i] == null) {
-        second[i] = new DirentBuffer(arena, SECOND);
+        long offset = REST + (long) i * (firstSize + SECOND) + firstSize;
+        second[i] = new DirentBuffer(pages.asSlice(offset, SECOND));
       }
       return second[i];
     }
 
     DirentBuffer rest() {
       if (rest == null) {
-        rest = new DirentBuffer(arena, REST);
+        rest = new DirentBuffer(pages.asSlice(0, REST));
       }
       return rest;
     }

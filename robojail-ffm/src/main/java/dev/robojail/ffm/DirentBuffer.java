@@ -29,12 +29,36 @@ public final class DirentBuffer {
 
   /** A buffer of {@code size} bytes, at least {@link #MIN_SIZE}, in {@code arena}. */
   public DirentBuffer(Arena arena, int size) {
-    if (size < MIN_SIZE) {
-      throw new IllegalArgumentException(
-          "a getdents64 buffer needs at least " + MIN_SIZE + " bytes");
+    this(arena.allocate(checked(size), 8));
+  }
+
+  /**
+   * A buffer over {@code records}, native memory of at least {@link #MIN_SIZE} bytes that nothing
+   * else writes, such as a slice of {@link #pages}.
+   */
+  public DirentBuffer(MemorySegment records) {
+    if (!records.isNative() || records.address() % 8 != 0) {
+      throw new IllegalArgumentException("a getdents64 buffer is native memory aligned to 8");
     }
-    this.records = arena.allocate(size, 8);
-    this.copy = new byte[size];
+    this.records = records;
+    this.copy = new byte[checked(records.byteSize())];
+  }
+
+  /**
+   * {@code size} bytes of fresh pages for many buffers, unmapped when {@code arena} closes: pages
+   * the kernel zeroes as they are first touched, so a buffer that a walk never fills costs nothing,
+   * where {@code Arena.allocate} zeroes every byte in a Java loop first.
+   */
+  public static MemorySegment pages(Arena arena, long size) {
+    return Native.pages(arena, size);
+  }
+
+  private static int checked(long size) {
+    if (size < MIN_SIZE || size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "a getdents64 buffer needs at least " + MIN_SIZE + " bytes, not " + size);
+    }
+    return (int) size;
   }
 
   /** How many bytes of records the last fill left; 0 before one, after a failure, at the end. */

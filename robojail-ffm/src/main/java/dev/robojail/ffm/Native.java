@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -119,6 +120,21 @@ final class Native {
   private static FunctionDescriptor shape() {
     return FunctionDescriptor.of(
         JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+  }
+
+  /**
+   * {@code size} bytes of fresh anonymous pages, unmapped when {@code arena} closes. The kernel
+   * hands them out zeroed as they are first touched: {@code Arena.allocate} zeroes what it gives in
+   * a Java loop, which in cold code costs about as much per kilobyte as a system call.
+   */
+  static MemorySegment pages(Arena arena, long size) {
+    long addr =
+        syscall(Sysno.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr < 0) {
+      throw new SyscallException("mmap(NULL, " + size + ", PROT_READ|PROT_WRITE)", (int) -addr);
+    }
+    return MemorySegment.ofAddress(addr)
+        .reinterpret(size, arena, s -> syscall(Sysno.MUNMAP, s.address(), size, 0, 0, 0, 0));
   }
 
   /** A view of {@code size} bytes of native memory at a raw address. */

@@ -49,9 +49,11 @@ public final class SyscallBatch {
   /** A batch of up to {@code capacity} calls, of which up to {@code statCapacity} stats. */
   public SyscallBatch(Arena arena, int capacity, int statCapacity) {
     this.arena = arena;
-    this.calls = arena.allocate((long) WORDS * 8 * capacity, 8);
+    long callBytes = (long) WORDS * 8 * capacity;
+    MemorySegment memory = Native.pages(arena, callBytes + STAT_SIZE * Math.max(1, statCapacity));
+    this.calls = memory.asSlice(0, callBytes);
     this.words = new long[WORDS * capacity];
-    this.stats = arena.allocate(STAT_SIZE * Math.max(1, statCapacity), 8);
+    this.stats = memory.asSlice(callBytes);
     this.statInts = new int[STAT_INTS * statCapacity];
     this.statOf = new int[capacity];
     this.fills = new DirentBuffer[capacity];
