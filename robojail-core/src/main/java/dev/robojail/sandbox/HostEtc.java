@@ -1,14 +1,15 @@
 package dev.robojail.sandbox;
 
 import dev.robojail.ffm.Dirent64;
+import dev.robojail.ffm.DirentBuffer;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.Stat;
+import dev.robojail.ffm.SyscallBatch;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -44,10 +45,6 @@ final class HostEtc {
   private static final int DIRECTORY =
       Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC;
 
-  // Per level of the walk, since a directory's records stay in its buffer while its
-  // subdirectories are read: the host's /etc fits a level in one or two getdents64 calls.
-  private static final int RECORDS = 32 * 1024;
-
   private HostEtc() {}
 
   /**
@@ -61,37 +58,31 @@ final class HostEtc {
   static List<Mount.Cover> covers(Path etc, String target) {
     try (Arena arena = Arena.ofConfined()) {
       Walk walk = new Walk(arena, target);
-      int fd;
       try {
-        fd = Syscalls.openat(Syscalls.AT_FDCWD, etc.toString(), DIRECTORY, 0);
-      } catch (SyscallException e) {
-        throw new SandboxException.InvalidSpec("cannot read " + etc + ": " + e.getMessage());
-      }
-      try {
-        walk.directory(fd, 0);
-      } catch (SyscallException e) {
-        throw new SandboxException.InvalidSpec("cannot read " + etc + ": " + e.getMessage());
+        walk.root(etc);
       } finally {
-        Syscalls.close(fd);
+        walk.closeAll();
       }
       return walk.covers(etc);
     }
   }
 
   /**
-   * One walk, with the kernel's own calls: each directory is opened relative to its parent's
-   * descriptor without following a link and listed with {@code getdents64} into a buffer reused for
-   * every directory at its depth; an entry's type comes from its record, so links, sockets, FIFOs
-   * and devices need no system call of their own, and files and directories one each for their
-   * modes. Names stay bytes, in place in the records, until one goes into a cover. (NIO's {@code
-   * SecureDirectoryStream} made a {@code Path}, attributes, a permission set and, for links, an
-   * exception per entry: about 16 ms of a {@code run}'s start-up, for ~1,200 entries.)
+   * One walk, with the kernel's own calls made in batches ({@link SyscallBatch}), one crossing into
+   * native code for many calls: in cold code, a crossing costs several times what the kernel does
+   * for a stat or an open, and a host's {@code /etc} has ~1,200 entries. Each directory is opened
+   * relative to its parent's descriptor without following a link; an entry's type comes from its
+   * {@code getdents64} record, so links, sockets, FIFOs and devices need no call of their own. The
+   * entries of a directory are looked at in one batch: a stat per file, and per subdirectory an
+   * open, a stat of the descriptor opened and its first two listings (the second finds the end of a
+   * small directory); a directory's descriptor is closed in the next batch after its last use.
+   * Names stay bytes, where the kernel put them, until one goes into a cover.
    */
   private static final class Walk {
     private final Arena arena;
-    private final List<MemorySegment> buffers = new ArrayList<>();
-    private final List<byte[]> records = new ArrayList<>();
-    private final MemorySegment stat;
+    private final List<Level> levels = new ArrayList<>();
+    private final MutableInts open = new MutableInts();
+    private final MutableInts done = new MutableInts();
     private final int rootLength;
     private final List<byte[]> covered = new ArrayList<>();
     private final List<Boolean> directories = new ArrayList<>();
@@ -101,7 +92,6 @@ final class HostEtc {
 
     Walk(Arena arena, String target) {
       this.arena = arena;
-      this.stat = arena.allocate(Stat.LAYOUT);
       byte[] t = target.getBytes(StandardCharsets.UTF_8);
       ensure(t.length);
       System.arraycopy(t, 0, path, 0, t.length);
@@ -109,130 +99,268 @@ final class HostEtc {
       this.rootLength = t.length;
     }
 
-    /** Looks at every entry of the open directory {@code fd}, whose path is {@link #path}. */
-    void directory(int fd, int depth) {
-      if (buffers.size() == depth) {
-        buffers.add(arena.allocate(RECORDS, 8));
-        records.add(new byte[RECORDS]);
+    void root(Path etc) {
+      Level here = level(0);
+      SyscallBatch b = here.batch;
+      b.clear();
+      int o = b.openat(Syscalls.AT_FDCWD, etc.toString(), DIRECTORY);
+      b.getdents64Opened(o, here.first(0));
+      b.getdents64Opened(o, here.second(0));
+      b.run();
+      if (b.result(o) < 0) {
+        throw unreadable(etc, b.failure(o));
       }
-      MemorySegment buffer = buffers.get(depth);
-      byte[] copy = records.get(depth);
-      for (int n = Syscalls.getdents64(fd, buffer); n > 0; n = Syscalls.getdents64(fd, buffer)) {
-        // Read as plain bytes: an access to native memory per field costs more, in cold code,
-        // than one copy of the lot.
-        MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, copy, 0, n);
-        for (int at = 0, next; at < n; at = next) {
-          next = at + Dirent64.reclen(copy, at);
-          if (next <= at + Dirent64.NAME || next > n) { // a record that would stall the walk
-            throw new IllegalStateException("getdents64 filled a record of a bad length");
-          }
-          if (!Dirent64.isDotOrDotDot(copy, at)) {
-            entry(fd, depth, at);
-          }
+      int fd = opened(b.result(o));
+      for (int listing = o + 1; listing <= o + 2; listing++) {
+        if (b.result(listing) < 0) {
+          throw unreadable(etc, b.failure(listing));
         }
+      }
+      SyscallException e = directory(fd, 0, here.first(0), here.second(0));
+      if (e != null) {
+        throw unreadable(etc, e);
       }
     }
 
-    // The entry at offset at of the records of the directory at depth, open as dirfd.
-    private void entry(int dirfd, int depth, int at) {
-      switch (Dirent64.type(records.get(depth), at)) {
-        case Dirent64.DT_LNK -> {}
-        case Dirent64.DT_DIR -> subdirectory(dirfd, depth, at);
-        case Dirent64.DT_FIFO, Dirent64.DT_SOCK, Dirent64.DT_CHR, Dirent64.DT_BLK ->
-            cover(depth, at, false);
-        default -> {
-          // A regular file, whose mode decides, or a file system that does not say (DT_UNKNOWN).
-          int mode;
-          try {
-            mode = Syscalls.fstatat(dirfd, name(depth, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
-          } catch (SyscallException e) {
-            if (e.errno() != Errno.ENOENT) { // gone since it was listed: nothing to cover
-              cover(depth, at, false); // unreadable to the JVM: others cannot read it either
+    private static SandboxException.InvalidSpec unreadable(Path etc, SyscallException e) {
+      return new SandboxException.InvalidSpec("cannot read " + etc + ": " + e.getMessage());
+    }
+
+    /**
+     * Looks at every entry of the open directory {@code fd} at {@code depth}, whose path is {@link
+     * #path}: those {@code first} and {@code second} hold (when a batch listed them already), then
+     * the rest. Returns the failure that kept it from being listed to the end, or null.
+     */
+    private SyscallException directory(int fd, int depth, DirentBuffer first, DirentBuffer second) {
+      if (first != null) {
+        if (first.length() == 0) {
+          return null;
+        }
+        records(fd, depth, first);
+        if (second.length() == 0) {
+          return null;
+        }
+        records(fd, depth, second);
+      }
+      Level here = level(depth);
+      DirentBuffer rest = here.rest();
+      while (true) {
+        SyscallBatch b = here.batch;
+        b.clear();
+        int g = b.getdents64(fd, rest);
+        closes(b);
+        b.run();
+        if (b.result(g) < 0) {
+          return b.failure(g);
+        }
+        if (rest.length() == 0) {
+          return null;
+        }
+        records(fd, depth, rest);
+      }
+    }
+
+    // The entries whose records buf holds, a batch at a time.
+    private void records(int fd, int depth, DirentBuffer buf) {
+      Level here = level(depth);
+      Level below = level(depth + 1);
+      SyscallBatch b = here.batch;
+      int n = buf.length();
+      for (int at = 0; at < n; ) {
+        b.clear();
+        int planned = 0;
+        int subdirectories = 0;
+        while (at < n && b.room() >= 4 && b.statRoom() >= 1 && subdirectories < below.width()) {
+          int next = buf.next(at);
+          if (!buf.isDotOrDotDot(at)) {
+            int call;
+            switch (buf.type(at)) {
+              case Dirent64.DT_LNK -> call = NONE;
+              case Dirent64.DT_DIR -> {
+                call = b.openat(fd, buf, at, DIRECTORY);
+                b.fstatOpened(call);
+                b.getdents64Opened(call, below.first(subdirectories));
+                b.getdents64Opened(call, below.second(subdirectories));
+                here.slot[planned] = subdirectories++;
+              }
+              case Dirent64.DT_FIFO, Dirent64.DT_SOCK, Dirent64.DT_CHR, Dirent64.DT_BLK ->
+                  call = SPECIAL;
+              // A regular file, whose mode decides, or a file system that does not say.
+              default -> call = b.fstatat(fd, buf, at, Syscalls.AT_SYMLINK_NOFOLLOW);
             }
-            return;
+            if (call != NONE) {
+              here.at[planned] = at;
+              here.call[planned++] = call;
+            }
           }
-          byMode(mode, dirfd, depth, at, true);
+          at = next;
         }
-      }
-    }
-
-    // By the type and mode a stat found; a directory is walked if it can be opened.
-    private void byMode(int mode, int dirfd, int depth, int at, boolean openable) {
-      switch (mode & Stat.S_IFMT) {
-        case Stat.S_IFLNK -> {}
-        case Stat.S_IFDIR -> {
-          if (openable) {
-            subdirectory(dirfd, depth, at);
+        closes(b);
+        b.run();
+        // Every descriptor opened is the walk's at once, so that none is left open by a failure.
+        for (int i = 0; i < planned; i++) {
+          int c = here.call[i];
+          if (c >= 0 && buf.type(here.at[i]) == Dirent64.DT_DIR && b.result(c) >= 0) {
+            opened(b.result(c));
+          }
+        }
+        for (int i = 0; i < planned; i++) {
+          int c = here.call[i];
+          int entry = here.at[i];
+          if (c == SPECIAL) {
+            cover(buf, entry, false);
+          } else if (buf.type(entry) == Dirent64.DT_DIR) {
+            int s = here.slot[i];
+            subdirectory(b, c, fd, depth, buf, entry, below.first(s), below.second(s));
+          } else if (b.result(c) < 0) {
+            if (-b.result(c) != Errno.ENOENT) { // gone since it was listed: nothing to cover
+              cover(buf, entry, false); // unreadable to the JVM: others cannot read it either
+            }
           } else {
-            cover(depth, at, true);
+            byMode(b.mode(c), fd, depth, buf, entry, true);
           }
         }
-        case Stat.S_IFREG -> {
-          if ((mode & OTHERS_READ) == 0) {
-            cover(depth, at, false);
-          }
-        }
-        default -> cover(depth, at, false);
       }
     }
 
-    private void subdirectory(int dirfd, int depth, int at) {
-      int fd;
-      try {
-        fd = Syscalls.openat(dirfd, name(depth, at), DIRECTORY);
-      } catch (SyscallException e) {
-        if (e.errno() != Errno.ENOENT) {
-          replaced(dirfd, depth, at);
+    /**
+     * The subdirectory that call {@code o} of {@code b} opened (followed by a stat of what it
+     * opened and, when {@code first} is not null, two listings into {@code first} and {@code
+     * second}).
+     */
+    private void subdirectory(
+        SyscallBatch b,
+        int o,
+        int dirfd,
+        int depth,
+        DirentBuffer buf,
+        int at,
+        DirentBuffer first,
+        DirentBuffer second) {
+      long r = b.result(o);
+      if (r < 0) {
+        if (-r != Errno.ENOENT) {
+          replaced(dirfd, depth, buf, at);
         }
         return;
       }
+      int fd = (int) r;
       try {
         // The mode of the directory opened, not of what the name meant a moment earlier.
-        int mode = Syscalls.fstat(fd, stat);
-        if ((mode & (OTHERS_READ | OTHERS_EXECUTE)) != (OTHERS_READ | OTHERS_EXECUTE)) {
-          cover(depth, at, true);
+        if (b.result(o + 1) < 0
+            || (b.mode(o + 1) & (OTHERS_READ | OTHERS_EXECUTE)) != (OTHERS_READ | OTHERS_EXECUTE)) {
+          cover(buf, at, true);
           return;
         }
-        int parent = enter(depth, at);
+        if (first != null && (b.result(o + 2) < 0 || b.result(o + 3) < 0)) {
+          cover(buf, at, true); // not listed: nothing in it was seen
+          return;
+        }
+        int parent = enter(buf, at);
         int before = covered.size();
         try {
-          directory(fd, depth + 1);
-        } catch (SyscallException e) {
-          // Not read to the end: what was not seen is covered with it.
-          truncate(before);
-          add(true);
+          if (directory(fd, depth + 1, first, second) != null) {
+            // Not read to the end: what was not seen is covered with it.
+            truncate(before);
+            add(true);
+          }
         } finally {
           length = parent;
         }
       } finally {
-        Syscalls.close(fd);
+        done.add(fd);
       }
+    }
+
+    // An entry a stat found to be a directory (its record did not say, or it changed since):
+    // opened and looked at in a batch of its own.
+    private void subdirectory(int dirfd, int depth, DirentBuffer buf, int at) {
+      SyscallBatch b = level(depth + 1).batch;
+      b.clear();
+      int o = b.openat(dirfd, buf, at, DIRECTORY);
+      b.fstatOpened(o);
+      closes(b);
+      b.run();
+      if (b.result(o) >= 0) {
+        opened(b.result(o));
+      }
+      subdirectory(b, o, dirfd, depth, buf, at, null, null);
     }
 
     // A directory that could not be opened (unreadable to the JVM, or no longer a directory):
     // looked at once more, without following a link, and covered unless it is gone or a link.
-    private void replaced(int dirfd, int depth, int at) {
-      int mode;
-      try {
-        mode = Syscalls.fstatat(dirfd, name(depth, at), stat, Syscalls.AT_SYMLINK_NOFOLLOW);
-      } catch (SyscallException e) {
-        if (e.errno() != Errno.ENOENT) {
-          cover(depth, at, true);
+    private void replaced(int dirfd, int depth, DirentBuffer buf, int at) {
+      SyscallBatch b = level(depth + 1).batch;
+      b.clear();
+      int c = b.fstatat(dirfd, buf, at, Syscalls.AT_SYMLINK_NOFOLLOW);
+      closes(b);
+      b.run();
+      if (b.result(c) < 0) {
+        if (-b.result(c) != Errno.ENOENT) {
+          cover(buf, at, true);
         }
         return;
       }
-      byMode(mode, dirfd, depth, at, false);
+      byMode(b.mode(c), dirfd, depth, buf, at, false);
     }
 
-    // The entry's name where the kernel put it, with its NUL.
-    private MemorySegment name(int depth, int at) {
-      return buffers
-          .get(depth)
-          .asSlice(at + Dirent64.NAME, Dirent64.nameLength(records.get(depth), at) + 1);
+    // By the type and mode a stat found; a directory is walked if it can be opened.
+    private void byMode(
+        int mode, int dirfd, int depth, DirentBuffer buf, int at, boolean openable) {
+      switch (mode & Stat.S_IFMT) {
+        case Stat.S_IFLNK -> {}
+        case Stat.S_IFDIR -> {
+          if (openable) {
+            subdirectory(dirfd, depth, buf, at);
+          } else {
+            cover(buf, at, true);
+          }
+        }
+        case Stat.S_IFREG -> {
+          if ((mode & OTHERS_READ) == 0) {
+            cover(buf, at, false);
+          }
+        }
+        default -> cover(buf, at, false);
+      }
     }
 
-    private void cover(int depth, int at, boolean directory) {
-      int parent = enter(depth, at);
+    private int opened(long fd) {
+      open.add((int) fd);
+      return (int) fd;
+    }
+
+    // The descriptors done with go into the batch about to run, as far as it has room.
+    private void closes(SyscallBatch b) {
+      while (done.size() > 0 && b.room() > 0) {
+        int fd = done.pop();
+        open.remove(fd);
+        b.close(fd);
+      }
+    }
+
+    /** Closes every descriptor the walk still has open. */
+    void closeAll() {
+      SyscallBatch b = level(0).batch;
+      while (open.size() > 0) {
+        b.clear();
+        while (open.size() > 0 && b.room() > 0) {
+          b.close(open.pop());
+        }
+        b.run();
+      }
+      done.clear();
+    }
+
+    private Level level(int depth) {
+      while (levels.size() <= depth) {
+        levels.add(new Level(arena, levels.size()));
+      }
+      return levels.get(depth);
+    }
+
+    private void cover(DirentBuffer buf, int at, boolean directory) {
+      int parent = enter(buf, at);
       add(directory);
       length = parent;
     }
@@ -248,13 +376,12 @@ final class HostEtc {
     }
 
     /** Appends {@code /name} of the record at {@code at} to the path; returns its old length. */
-    private int enter(int depth, int at) {
-      byte[] r = records.get(depth);
-      int n = Dirent64.nameLength(r, at);
+    private int enter(DirentBuffer buf, int at) {
+      int n = buf.nameLength(at);
       int old = length;
       ensure(old + 1 + n);
       path[old] = '/';
-      System.arraycopy(r, at + Dirent64.NAME, path, old + 1, n);
+      buf.copyName(at, path, old + 1);
       length = old + 1 + n;
       return old;
     }
@@ -332,6 +459,107 @@ final class HostEtc {
         }
       }
       return kept;
+    }
+  }
+
+  // A record that needs no call of its own, or whose kind alone decides (it is covered).
+  private static final int NONE = -1;
+  private static final int SPECIAL = -2;
+
+  /**
+   * What the walk keeps per depth: the batch that looks at the entries of the directory being
+   * walked there, the buffers its parent's batch listed the directories at this depth into (a few
+   * per batch: descriptors and memory grow with the depth only slowly), and one for the rest of a
+   * long listing. Made on first use.
+   */
+  private static final class Level {
+    private static final int CALLS = 256;
+    private static final int STATS = 128;
+    private static final int FIRST = 2048;
+    private static final int SECOND = 512;
+    private static final int REST = 32 * 1024;
+
+    final SyscallBatch batch;
+    // Per planned entry of the batch: its record, its first call, its subdirectory slot.
+    final int[] at = new int[CALLS];
+    final int[] call = new int[CALLS];
+    final int[] slot = new int[CALLS];
+    // The buffers, in pages of their own that cost only as they are filled: the rest's, then a
+    // first and a second listing per slot (the root's first has room for a whole /etc).
+    private final MemorySegment pages;
+    private final int firstSize;
+    private final DirentBuffer[] first;
+    private final DirentBuffer[] second;
+    private DirentBuffer rest;
+
+    Level(Arena arena, int depth) {
+      this.batch = new SyscallBatch(arena, CALLS, STATS);
+      int width = depth == 0 ? 1 : Math.max(2, 128 >> depth);
+      this.firstSize = depth == 0 ? REST : FIRST;
+      this.first = new DirentBuffer[width];
+      this.second = new DirentBuffer[width];
+      this.pages = DirentBuffer.pages(arena, REST + (long) width * (firstSize + SECOND));
+    }
+
+    int width() {
+      return first.length;
+    }
+
+    DirentBuffer first(int i) {
+      if (first[i] == null) {
+        long offset = REST + (long) i * (firstSize + SECOND);
+        first[i] = new DirentBuffer(pages.asSlice(offset, firstSize));
+      }
+      return first[i];
+    }
+
+    DirentBuffer second(int i) {
+      if (second[i] == null) {
+        long offset = REST + (long) i * (firstSize + SECOND) + firstSize;
+        second[i] = new DirentBuffer(pages.asSlice(offset, SECOND));
+      }
+      return second[i];
+    }
+
+    DirentBuffer rest() {
+      if (rest == null) {
+        rest = new DirentBuffer(pages.asSlice(0, REST));
+      }
+      return rest;
+    }
+  }
+
+  /** A list of ints, without a box per descriptor. */
+  private static final class MutableInts {
+    private int[] values = new int[16];
+    private int size;
+
+    int size() {
+      return size;
+    }
+
+    void add(int v) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = v;
+    }
+
+    int pop() {
+      return values[--size];
+    }
+
+    void remove(int v) {
+      for (int i = size - 1; i >= 0; i--) {
+        if (values[i] == v) {
+          values[i] = values[--size];
+          return;
+        }
+      }
+    }
+
+    void clear() {
+      size = 0;
     }
   }
 

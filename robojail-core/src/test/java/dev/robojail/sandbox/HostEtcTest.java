@@ -296,6 +296,115 @@ class HostEtcTest {
     }
   }
 
+  /**
+   * Listings at and past the edges of the walk's buffers and batches: names of 255 bytes (the
+   * longest a record holds) filling a subdirectory's first listings to a record short of their end
+   * and past it, a directory larger than the buffer for the rest of a listing, more subdirectories
+   * than a batch opens at once, and a chain of directories deeper than any host's {@code /etc}, a
+   * secret at the bottom: the walk covers what the reference walk covers.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"long-names", "huge", "wide", "deep"})
+  void atTheEdgesOfItsBuffersTheWalkCoversWhatTheReferenceWalkCovers(String shape)
+      throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    EtcTrees.python(
+        etc,
+        """
+        def f(p, mode):
+            with open(p, 'wb') as o: o.write(b'x')
+            os.chmod(p, mode)
+        shape = sys.stdin.read()
+        if shape == 'long-names':
+            # 2048 bytes hold 7 records of 280 bytes; 512 hold one more.
+            for n in range(1, 13):
+                d = 'd%02d' % n
+                os.mkdir(d)
+                for i in range(n):
+                    name = d + '/' + ('%03d' % i) + 'n' * 252
+                    f(name, 0o600 if i % 3 == 0 else 0o644)
+        elif shape == 'huge':
+            os.mkdir('big')
+            for i in range(3000):
+                f('big/%04d-' % i + 'x' * (i % 200), 0o600 if i % 97 == 0 else 0o644)
+            os.mkdir('big/sub')
+            f('big/sub/secret', 0o600)
+        elif shape == 'wide':
+            for i in range(300):
+                d = 'w%03d' % i
+                os.mkdir(d)
+                f(d + '/pub', 0o644)
+                if i % 7 == 0: f(d + '/secret', 0o600)
+                if i % 11 == 0: os.chmod(d, 0o700)
+        else:
+            p = '.'
+            for i in range(300):
+                p = p + '/d'
+                os.mkdir(p)
+                f(p + '/pub', 0o644)
+                os.symlink('..', p + '/up')
+                os.symlink('.', p + '/self')
+            f(p + '/secret', 0o600)
+            os.mkdir(p + '/private', 0o700)
+        """,
+        shape);
+    List<String> expected = EtcTrees.expected(etc.toRealPath(), "/etc");
+    List<String> covers = EtcTrees.spelled(HostEtc.covers(etc.toRealPath(), "/etc"));
+    assertEquals(expected, covers);
+    assertFalse(covers.isEmpty(), "the tree has secrets");
+  }
+
+  /**
+   * Entries made and removed in a large directory while it is walked (each gone between its listing
+   * and its stat or open, or there again as another kind) never fail the walk, never uncover a
+   * secret that stays, and never cover a file that stays readable.
+   */
+  @Test
+  void aBusyDirectoryChangingDuringTheWalkNeverUncoversASecret() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    Path busy = Files.createDirectories(etc.resolve("busy"));
+    for (int i = 0; i < 200; i++) {
+      file(busy.resolve("pub-" + i), "pub", "rw-r--r--");
+    }
+    file(busy.resolve("secret"), "SECRET", "rw-------");
+    Files.createDirectories(busy.resolve("private"));
+    mode(busy.resolve("private"), "rwx------");
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread changer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  Random r = new Random(11);
+                  while (!stop.get()) {
+                    Path p = busy.resolve("churn-" + r.nextInt(64));
+                    try {
+                      if (r.nextBoolean()) {
+                        Files.createDirectories(p.resolve("in"));
+                        file(p.resolve("in/x"), "x", "rw-------");
+                      } else {
+                        file(p, "x", r.nextBoolean() ? "rw-------" : "rw-r--r--");
+                      }
+                      if (r.nextBoolean()) {
+                        new ProcessBuilder("rm", "-rf", p.toString()).start().waitFor();
+                      }
+                    } catch (IOException | InterruptedException e) {
+                      // the entry was another kind a moment ago: the next round goes on
+                    }
+                  }
+                });
+    try {
+      for (int i = 0; i < 200; i++) {
+        List<String> covers = EtcTrees.spelled(HostEtc.covers(etc.toRealPath(), "/etc"));
+        List<String> stable = covers.stream().filter(c -> !c.contains("/churn-")).toList();
+        assertEquals(List.of("/etc/busy/private/", "/etc/busy/secret"), stable, "round " + i);
+      }
+    } finally {
+      stop.set(true);
+      changer.join();
+    }
+  }
+
   @Test
   void robojailsFilesGoWhereTheHostsLinksLeadInside() throws Exception {
     Path etc = Files.createDirectories(tmp.resolve("etc"));

@@ -61,8 +61,13 @@ public final class Dirent64 {
 
   /** The length in bytes of the record's name, without its NUL. */
   public static int nameLength(byte[] records, int at) {
+    return nameLength(records, at, at + reclen(records, at));
+  }
+
+  // Within the record, which ends at end, and the array.
+  static int nameLength(byte[] records, int at, int end) {
     int name = at + NAME;
-    int end = Math.min(at + reclen(records, at), records.length);
+    end = Math.min(end, records.length);
     int i = name;
     while (i < end && records[i] != 0) {
       i++;

@@ -3,6 +3,7 @@ package dev.robojail.ffm;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -15,10 +16,11 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>There is one downcall shape, a function at a given address that takes seven longs and returns
  * one, and every native call goes through it: robojail's own raw system call routine, the C
- * library's {@code mmap} and {@code mprotect} that make the page it lives in, and the setup runner.
- * Each distinct shape, and the option that captures errno from the C library, costs a command's JVM
- * classes and method handles spun at run time, which no AOT cache keeps: the one unbound shape is
- * linked once, and the routine returns {@code -errno} itself.
+ * library's {@code mmap} and {@code mprotect} that make the page it lives in, the setup runner, and
+ * the batch routine that makes many system calls in one crossing. Each distinct shape, and the
+ * option that captures errno from the C library, costs a command's JVM classes and method handles
+ * spun at run time, which no AOT cache keeps: the one unbound shape is linked once, and the routine
+ * returns {@code -errno} itself.
  */
 @SuppressWarnings("restricted")
 final class Native {
@@ -31,6 +33,9 @@ final class Native {
 
   // Where the runner starts in the code page, after the system call routine.
   private static final int RUNNER_OFFSET = 64;
+
+  // Where the batch routine starts, after the runner.
+  private static final int BATCH_OFFSET = 512;
 
   private Native() {}
 
@@ -55,6 +60,20 @@ final class Native {
       return (long) Code.CALL.invokeExact(Code.RUNNER, header.address(), 0L, 0L, 0L, 0L, 0L, 0L);
     } catch (Throwable t) {
       throw new AssertionError("runner downcall failed", t);
+    }
+  }
+
+  /**
+   * Makes the {@code count} system calls described at {@code calls} (the records of {@code
+   * batch-x86_64.s}) in one downcall, each result stored in its record; the caller keeps that
+   * memory alive for the call.
+   */
+  static void batch(MemorySegment calls, long count) {
+    try {
+      long unused =
+          (long) Code.CALL.invokeExact(Code.BATCH, calls.address(), count, 0L, 0L, 0L, 0L, 0L);
+    } catch (Throwable t) {
+      throw new AssertionError("batch downcall failed", t);
     }
   }
 
@@ -110,6 +129,21 @@ final class Native {
         JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
   }
 
+  /**
+   * {@code size} bytes of fresh anonymous pages, unmapped when {@code arena} closes. The kernel
+   * hands them out zeroed as they are first touched: {@code Arena.allocate} zeroes what it gives in
+   * a Java loop, which in cold code costs about as much per kilobyte as a system call.
+   */
+  static MemorySegment pages(Arena arena, long size) {
+    long addr =
+        syscall(Sysno.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr < 0) {
+      throw new SyscallException("mmap(NULL, " + size + ", PROT_READ|PROT_WRITE)", (int) -addr);
+    }
+    return MemorySegment.ofAddress(addr)
+        .reinterpret(size, arena, s -> syscall(Sysno.MUNMAP, s.address(), size, 0, 0, 0, 0));
+  }
+
   /** A view of {@code size} bytes of native memory at a raw address. */
   static MemorySegment at(long address, long size) {
     return MemorySegment.ofAddress(address).reinterpret(size);
@@ -128,6 +162,7 @@ final class Native {
     private static final MemorySegment PAGE_CODE = page();
     static final MemorySegment SYSCALL = PAGE_CODE.asSlice(0, 0);
     static final MemorySegment RUNNER = PAGE_CODE.asSlice(RUNNER_OFFSET, 0);
+    static final MemorySegment BATCH = PAGE_CODE.asSlice(BATCH_OFFSET, 0);
 
     private static MemorySegment page() {
       if (!supported()) {
@@ -138,7 +173,10 @@ final class Native {
       }
       byte[] syscall = X86_64Syscall.code();
       byte[] runner = X86_64Runner.code();
-      if (syscall.length > RUNNER_OFFSET || RUNNER_OFFSET + runner.length > PAGE) {
+      byte[] batch = X86_64Batch.code();
+      if (syscall.length > RUNNER_OFFSET
+          || RUNNER_OFFSET + runner.length > BATCH_OFFSET
+          || BATCH_OFFSET + batch.length > PAGE) {
         throw new AssertionError("the routines do not fit their places in one page");
       }
       // mmap's and mprotect's int arguments travel in the low halves of the registers, and the
@@ -150,6 +188,7 @@ final class Native {
       MemorySegment page = at(addr, PAGE);
       MemorySegment.copy(syscall, 0, page, JAVA_BYTE, 0, syscall.length);
       MemorySegment.copy(runner, 0, page, JAVA_BYTE, RUNNER_OFFSET, runner.length);
+      MemorySegment.copy(batch, 0, page, JAVA_BYTE, BATCH_OFFSET, batch.length);
       long r = libc("mprotect", addr, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0);
       if (r < 0) {
         throw new SyscallException("mprotect(code, 4096, PROT_READ|PROT_EXEC)", (int) -r);

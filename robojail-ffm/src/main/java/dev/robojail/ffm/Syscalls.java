@@ -225,12 +225,19 @@ public final class Syscalls {
   // A name as the kernel got it, bytes other than printable ASCII as \xNN: a name read from a
   // directory may hold any byte but / and NUL, terminal escapes included.
   static String quote(MemorySegment name) {
+    byte[] b = name.toArray(JAVA_BYTE);
+    int n = 0;
+    while (n < b.length && b[n] != 0) {
+      n++;
+    }
+    return quote(b, 0, n);
+  }
+
+  // The same, of n bytes of b from offset.
+  static String quote(byte[] bytes, int offset, int n) {
     StringBuilder b = new StringBuilder("\"");
-    for (long i = 0; i < name.byteSize(); i++) {
-      int c = Byte.toUnsignedInt(Structs.byteAt(name, i));
-      if (c == 0) {
-        break;
-      }
+    for (int i = offset; i < offset + n; i++) {
+      int c = Byte.toUnsignedInt(bytes[i]);
       if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
         b.append("\\x")
             .append(Character.forDigit(c >> 4, 16))
@@ -242,7 +249,7 @@ public final class Syscalls {
     return b.append('"').toString();
   }
 
-  private static String atFlags(int flags) {
+  static String atFlags(int flags) {
     return flags == AT_SYMLINK_NOFOLLOW ? "AT_SYMLINK_NOFOLLOW" : "0x" + Integer.toHexString(flags);
   }
 
@@ -633,7 +640,7 @@ public final class Syscalls {
     return sys(nr, args);
   }
 
-  private static String dirfd(int fd) {
+  static String dirfd(int fd) {
     return fd == AT_FDCWD ? "AT_FDCWD" : Integer.toString(fd);
   }
 }

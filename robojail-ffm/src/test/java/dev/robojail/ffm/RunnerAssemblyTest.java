@@ -12,12 +12,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The bytes of the routines called through the downcall (X86_64Runner, X86_64Syscall) are what GNU
- * as makes of the commented sources beside them.
+ * The bytes of the routines called through the downcall (X86_64Runner, X86_64Syscall, X86_64Batch)
+ * are what GNU as makes of the commented sources beside them.
  */
 class RunnerAssemblyTest {
   @ParameterizedTest
-  @CsvSource({"runner-x86_64.s, runner", "syscall-x86_64.s, syscall"})
+  @CsvSource({"runner-x86_64.s, runner", "syscall-x86_64.s, syscall", "batch-x86_64.s, batch"})
   void bytesMatchTheAssemblySource(String source, String routine, @TempDir Path dir)
       throws Exception {
     Path src = Path.of("src/main/java/dev/robojail/ffm", source);
@@ -27,7 +27,12 @@ class RunnerAssemblyTest {
     Path bin = dir.resolve(routine + ".bin");
     run("as", "--64", "-o", obj.toString(), src.toString());
     run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
-    String hex = routine.equals("runner") ? X86_64Runner.HEX : X86_64Syscall.HEX;
+    String hex =
+        switch (routine) {
+          case "runner" -> X86_64Runner.HEX;
+          case "batch" -> X86_64Batch.HEX;
+          default -> X86_64Syscall.HEX;
+        };
     assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), hex);
   }
 
