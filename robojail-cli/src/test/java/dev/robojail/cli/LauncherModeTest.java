@@ -9,6 +9,7 @@ import dev.robojail.ffm.Programs;
 import dev.robojail.testkit.TestWorld;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,9 +66,7 @@ class LauncherModeTest {
         StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     String script =
-        Files.readString(source(), StandardCharsets.UTF_8)
-            .replace("@CLASSPATH@", MainProcess.classPath())
-            .replace("@VERSION@", "test");
+        source().replace("@CLASSPATH@", MainProcess.classPath()).replace("@VERSION@", "test");
     launcher = tree.resolve("bin/robojail");
     Files.writeString(launcher, script, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -207,23 +206,13 @@ class LauncherModeTest {
     return Files.readString(log, StandardCharsets.UTF_8);
   }
 
-  /** The launcher's source in this checkout: from the module directory, or the repository's. */
-  private static Path source() {
-    List<Path> roots = new ArrayList<>();
-    String repo = System.getenv("ROBOJAIL_REPO");
-    if (repo != null) {
-      roots.add(Path.of(repo, "robojail-cli"));
-    }
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      roots.add(p);
-      roots.add(p.resolve("robojail-cli"));
-    }
-    for (Path root : roots) {
-      Path script = root.resolve("src/dist/robojail");
-      if (Files.isRegularFile(script)) {
-        return script;
+  /** The launcher's source, which the build copies beside this class (robojail-cli's pom). */
+  private static String source() throws IOException {
+    try (InputStream in = LauncherModeTest.class.getResourceAsStream("dist/robojail")) {
+      if (in == null) {
+        return fail("src/dist/robojail is not among the test resources");
       }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    return fail("src/dist/robojail not found from " + Path.of("").toAbsolutePath());
   }
 }
