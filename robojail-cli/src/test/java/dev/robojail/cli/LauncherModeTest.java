@@ -141,7 +141,9 @@ class LauncherModeTest {
     assertTrue(piped.contains("ran\nstatus=3\n"), piped);
     String relayed = output(inTerminal(run + "; echo status=$?"), Map.of());
     assertEquals(JIT, vmInfo(relayed), relayed);
-    assertTrue(relayed.contains("ran\r\nstatus=3"), relayed);
+    // The jail's terminal turns its newline into CRLF; what script echoes after the end varies.
+    int ran = relayed.indexOf("ran\r\n");
+    assertTrue(ran >= 0 && relayed.indexOf("status=3", ran) > ran, relayed);
   }
 
   private String shell(String words) {
