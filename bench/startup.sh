@@ -18,7 +18,9 @@
 # one lever out at a time from the same install: the AOT cache (-XX:AOTMode=off), C1-only and
 # SerialGC (the JVM's defaults instead), list's own cache (the cache of every command instead);
 # a third does the same for run: the cache's training profiles replayed (no -XX:-AOTReplayTraining),
-# the native linkage on the main thread at its first use (-Drobojail.noLinkAhead=true).
+# the native linkage on the main thread at its first use (-Drobojail.noLinkAhead=true), the JIT
+# (C1) instead of the interpreter alone that the launcher picks when no terminal is attached
+# (-Xint; hyperfine attaches none; list has a row of its own).
 #
 # Needs hyperfine, git, a JDK 25 (bin/require-jdk) for javac, and bwrap for its rows.
 set -euo pipefail
@@ -79,6 +81,8 @@ noreplay="-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining"
 cp=$(sed -n 's/.*-cp "\(.*\)" dev.*/\1/p' "$home/bin/robojail")
 cp=${cp//\$home/$home}
 main="-cp $cp dev.robojail.cli.Main"
+# The launcher's mode for list, and for run and exec without a terminal (src/dist/robojail).
+xint=-Xint
 aot="-XX:AOTCache=$home/lib/robojail-list.aot -Xlog:aot=off -Xlog:cds=off"
 run_aot="-XX:AOTCache=$home/lib/robojail-run.aot -Xlog:aot=off -Xlog:cds=off"
 
@@ -133,13 +137,15 @@ run "start-up: whole processes, one run" "${peers[@]}"
 run "levers: robojail list with one taken out" \
   "java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello" \
   "list: all levers (the launcher)" "$rj list" \
-  "list: no AOT cache" "$runtime_java $flags $noreplay -XX:AOTMode=off $main list" \
+  "list: no AOT cache" "$runtime_java $flags $noreplay -XX:AOTMode=off $xint $main list" \
   "list: JVM's default GC and JIT" "$runtime_java --enable-native-access=ALL-UNNAMED $noreplay $aot $main list" \
-  "list: the cache of every command" "$runtime_java $flags $noreplay -XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off $main list"
+  "list: the JIT (C1), not -Xint" "$runtime_java $flags $noreplay $aot $main list" \
+  "list: the cache of every command" "$runtime_java $flags $noreplay -XX:AOTCache=$home/lib/robojail.aot -Xlog:aot=off -Xlog:cds=off $xint $main list"
 
 run "levers: robojail run J -- true with one taken out" \
   "java Hello (JDK, defaults)" "$jdk/bin/java -cp $work/hello Hello" \
   "run: all levers (the launcher)" "$rj run bench -- true" \
-  "run: training profiles replayed" "$runtime_java $flags $run_aot $main run bench -- true" \
+  "run: training profiles replayed" "$runtime_java $flags $run_aot $xint $main run bench -- true" \
   "run: native linkage at first use" \
-  "$runtime_java $flags $noreplay $run_aot -Drobojail.noLinkAhead=true $main run bench -- true"
+  "$runtime_java $flags $noreplay $run_aot $xint -Drobojail.noLinkAhead=true $main run bench -- true" \
+  "run: the JIT (C1), not -Xint" "$runtime_java $flags $noreplay $run_aot $main run bench -- true"

@@ -120,7 +120,7 @@ final class MainProcess {
    * console launcher (the as-nobody pass) in a class loader of its own, so java.class.path names
    * neither. Every jar has a manifest, and the classes directories hold dev/robojail.
    */
-  private static String classPath() throws IOException {
+  static String classPath() throws IOException {
     Set<String> entries = new LinkedHashSet<>();
     ClassLoader loader = MainProcess.class.getClassLoader();
     for (String marker : List.of("dev/robojail/", "META-INF/MANIFEST.MF")) {
