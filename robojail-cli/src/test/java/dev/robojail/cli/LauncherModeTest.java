@@ -128,6 +128,25 @@ class LauncherModeTest {
     assertEquals(JIT, mode(shell("status x"), env));
   }
 
+  /** The user's own choice overrides the rule, either way; a value it does not know is refused. */
+  @Test
+  void robojailJitOverridesTheRule() throws Exception {
+    Map<String, String> on = Map.of("ROBOJAIL_JIT", "on");
+    assertEquals(JIT, mode(shell("run x -- true"), on));
+    assertEquals(JIT, mode(shell("list"), on));
+    Map<String, String> off = Map.of("ROBOJAIL_JIT", "off");
+    assertEquals(INTERPRETED, mode(inTerminal(shell("run x -- true")), off));
+    assertEquals(INTERPRETED, mode(shell("status x"), off));
+    Map<String, String> auto = Map.of("ROBOJAIL_JIT", "auto");
+    assertEquals(INTERPRETED, mode(shell("run x -- true"), auto));
+    assertEquals(JIT, mode(shell("status x"), auto));
+    String refused =
+        output(List.of("sh", "-c", shell("list") + "; echo rc=$?"), Map.of("ROBOJAIL_JIT", "fast"));
+    assertEquals(
+        "robojail: ROBOJAIL_JIT is 'fast'; it takes on, off or auto (the default)\nrc=125\n",
+        refused);
+  }
+
   /** A real run each way: the interpreter's with its output passed through, the JIT's relayed. */
   @Test
   @NeedsUserNamespaces

@@ -17,6 +17,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,7 +120,13 @@ class SessionStartRaceTest {
    * released: returns once each has taken it and let it go again, that is, has looked at the jail
    * as it is now.
    */
-  private void letEachLookOnce(Process... waiters) throws IOException {
+  private void letEachLookOnce(Process... waiters) throws IOException, InterruptedException {
+    letEachLookOnce(Duration.ZERO, waiters);
+  }
+
+  /** The same, with the lock held for {@code longer} once they all wait for it. */
+  private void letEachLookOnce(Duration longer, Process... waiters)
+      throws IOException, InterruptedException {
     Path lockFile = world.dirs().stateFile().resolveSibling("jails.json.lock");
     try (FileChannel channel =
             FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -133,6 +140,7 @@ class SessionStartRaceTest {
               return lockWaiters(inode).contains(p.pid());
             });
       }
+      Thread.sleep(longer);
     }
     long inode = (Long) Files.getAttribute(lockFile, "unix:ino");
     for (Process p : waiters) {
@@ -225,6 +233,20 @@ class SessionStartRaceTest {
     assertEquals(0, first.get(60, TimeUnit.SECONDS));
     assertEquals("1", seen("a-ppid"), "the first started the jail");
     assertEquals("0", seen("b-ppid"), "the second joined it");
+    assertEquals(seen("a-ns"), seen("b-ns"));
+  }
+
+  @Test
+  void aRunBlockedOnTheStateLockLongerThanItsWaitStillWaitsForTheStart() throws Exception {
+    CompletableFuture<Integer> first = firstSession(false, "sh", "-c", SESSION, "a", "b", "a");
+    Process b = session("b", "a", "b");
+    // Blocked behind a slow holder of the lock for longer than a run waits for a start: the wait
+    // begins when it first sees the jail starting, not when it asked.
+    letEachLookOnce(Duration.ofSeconds(6), b);
+    buildGoesOn.countDown();
+    assertEquals(0, exitOf(b), output(b));
+    assertEquals(0, first.get(60, TimeUnit.SECONDS));
+    assertEquals("0", seen("b-ppid"), "it joined the jail the first session started");
     assertEquals(seen("a-ns"), seen("b-ns"));
   }
 
