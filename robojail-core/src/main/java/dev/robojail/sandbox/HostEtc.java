@@ -253,28 +253,7 @@ final class HostEtc {
         b.run();
       }
       for (int i = 0; i < later.size(); i++) {
-        int at = later.get(i);
-        b.clear();
-        int o = b.openat(dirfd, buf, at, DIRECTORY);
-        b.fstatOpened(o);
-        closes(b);
-        b.run();
-        if (b.result(o) >= 0) {
-          opened(b.result(o));
-        } else if (exhausted(b.result(o))) {
-          // Spelled without SyscallBatch.failure, whose classes may not be loaded yet: loading a
-          // class from a directory takes a descriptor.
-          later.clear();
-          throw new SandboxException.InvalidSpec(
-              "cannot read "
-                  + etc
-                  + ": too many open files ("
-                  + (-b.result(o) == Errno.EMFILE ? "EMFILE" : "ENFILE")
-                  + ") under a limit of "
-                  + descriptorLimit
-                  + " descriptors; raise it (ulimit -n)");
-        }
-        subdirectory(b, o, dirfd, depth, buf, at, null, null);
+        subdirectory(dirfd, depth, buf, later.get(i), true);
       }
       later.clear();
     }
@@ -332,9 +311,10 @@ final class HostEtc {
       }
     }
 
-    // An entry a stat found to be a directory (its record did not say, or it changed since):
-    // opened and looked at in a batch of its own.
-    private void subdirectory(int dirfd, int depth, DirentBuffer buf, int at) {
+    // An entry a stat found to be a directory (its record did not say, or it changed since), or
+    // one to open again for want of a descriptor (retried): opened and looked at in a batch of its
+    // own.
+    private void subdirectory(int dirfd, int depth, DirentBuffer buf, int at, boolean retried) {
       SyscallBatch b = level(depth + 1).batch;
       b.clear();
       int o = b.openat(dirfd, buf, at, DIRECTORY);
@@ -343,6 +323,18 @@ final class HostEtc {
       b.run();
       if (b.result(o) >= 0) {
         opened(b.result(o));
+      } else if (retried && exhausted(b.result(o))) {
+        // Spelled without SyscallBatch.failure, whose classes may not be loaded yet: loading a
+        // class from a directory takes a descriptor.
+        level(depth).later.clear();
+        throw new SandboxException.InvalidSpec(
+            "cannot read "
+                + etc
+                + ": too many open files ("
+                + (-b.result(o) == Errno.EMFILE ? "EMFILE" : "ENFILE")
+                + ") under a limit of "
+                + descriptorLimit
+                + " descriptors; raise it (ulimit -n)");
       }
       subdirectory(b, o, dirfd, depth, buf, at, null, null);
     }
@@ -371,7 +363,7 @@ final class HostEtc {
         case Stat.S_IFLNK -> {}
         case Stat.S_IFDIR -> {
           if (openable) {
-            subdirectory(dirfd, depth, buf, at);
+            subdirectory(dirfd, depth, buf, at, false);
           } else {
             cover(buf, at, true);
           }
