@@ -47,6 +47,16 @@ class SyscallBatchTest {
     return names;
   }
 
+  // Opens dir and lists it into list in one run of b; returns the descriptor, the caller's to
+  // close.
+  private int listed(SyscallBatch b, DirentBuffer list) {
+    int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
+    b.getdents64Opened(open, list);
+    b.run();
+    assertTrue(b.result(open) >= 0, "opened");
+    return (int) b.result(open);
+  }
+
   @Test
   void resultsAreEachCallsOwnAndAFailureStopsNothing() throws Exception {
     Files.writeString(dir.resolve("readable"), "x");
@@ -113,10 +123,7 @@ class SyscallBatchTest {
     try (Arena a = Arena.ofConfined()) {
       DirentBuffer list = new DirentBuffer(a, 4096);
       SyscallBatch b = new SyscallBatch(a, 8, 4);
-      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      b.getdents64Opened(open, list);
-      b.run();
-      int fd = (int) b.result(open);
+      int fd = listed(b, list);
       try {
         int at = names(list).get("f");
         b.clear();
@@ -144,10 +151,7 @@ class SyscallBatchTest {
       SyscallBatch b = new SyscallBatch(a, 8, 4);
       // Nothing listed yet: no record at all.
       assertThrows(RuntimeException.class, () -> b.fstatat(Syscalls.AT_FDCWD, list, 0, 0));
-      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      b.getdents64Opened(open, list);
-      b.run();
-      int fd = (int) b.result(open);
+      int fd = listed(b, list);
       try {
         b.clear();
         for (int at : new int[] {-8, list.length(), list.length() - 8, 4096}) {
@@ -176,10 +180,7 @@ class SyscallBatchTest {
     try (Arena a = Arena.ofConfined()) {
       DirentBuffer list = new DirentBuffer(a, 8192);
       SyscallBatch b = new SyscallBatch(a, 8, 4);
-      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      b.getdents64Opened(open, list);
-      b.run();
-      int fd = (int) b.result(open);
+      int fd = listed(b, list);
       try {
         int inside = -1;
         for (int at : names(list).values()) {
@@ -234,10 +235,7 @@ class SyscallBatchTest {
     try (Arena a = Arena.ofConfined()) {
       DirentBuffer list = new DirentBuffer(a, 4096);
       SyscallBatch fill = new SyscallBatch(a, 8, 4);
-      int open = fill.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      fill.getdents64Opened(open, list);
-      fill.run();
-      int fd = (int) fill.result(open);
+      int fd = listed(fill, list);
       try {
         int at = names(list).get("f");
         SyscallBatch naming = new SyscallBatch(a, 8, 4);
@@ -250,15 +248,13 @@ class SyscallBatchTest {
         // Added again after the fill, it runs.
         naming.clear();
         fill.clear();
-        int reopened = fill.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-        fill.getdents64Opened(reopened, list);
-        fill.run();
+        int reopened = listed(fill, list);
         try {
           int again = naming.fstatat(fd, list, names(list).get("f"), 0);
           naming.run();
           assertEquals(0, naming.result(again));
         } finally {
-          Syscalls.close((int) fill.result(reopened));
+          Syscalls.close(reopened);
         }
       } finally {
         Syscalls.close(fd);
