@@ -3,6 +3,7 @@ package dev.robojail.sandbox;
 import dev.robojail.ffm.Dirent64;
 import dev.robojail.ffm.DirentBuffer;
 import dev.robojail.ffm.Errno;
+import dev.robojail.ffm.Rlimit;
 import dev.robojail.ffm.Stat;
 import dev.robojail.ffm.SyscallBatch;
 import dev.robojail.ffm.SyscallException;
@@ -84,6 +85,12 @@ final class HostEtc {
     private final MutableInts open = new MutableInts();
     private final MutableInts done = new MutableInts();
     private final int rootLength;
+    // The soft limit on descriptors, and the most the look-ahead of all levels together may hold
+    // open: a small fraction of it, so that the walk does not exhaust them (the JVM raises its
+    // soft limit to the hard one, which is large, and then the widths are as wide as ever).
+    private final long descriptorLimit;
+    private final long lookAhead;
+    private Path etc;
     private final List<byte[]> covered = new ArrayList<>();
     private final List<Boolean> directories = new ArrayList<>();
     // The path inside of the entry being looked at, as bytes: the target, then /name per level.
@@ -97,9 +104,12 @@ final class HostEtc {
       System.arraycopy(t, 0, path, 0, t.length);
       this.length = t.length;
       this.rootLength = t.length;
+      this.descriptorLimit = Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE).soft();
+      this.lookAhead = descriptorLimit < 0 ? Long.MAX_VALUE : descriptorLimit / 8;
     }
 
     void root(Path etc) {
+      this.etc = etc;
       Level here = level(0);
       SyscallBatch b = here.batch;
       b.clear();
@@ -220,7 +230,32 @@ final class HostEtc {
             byMode(b.mode(c), fd, depth, buf, entry, true);
           }
         }
+        retry(fd, depth, buf);
       }
+    }
+
+    private static boolean exhausted(long r) {
+      return -r == Errno.EMFILE || -r == Errno.ENFILE;
+    }
+
+    // The subdirectories of this batch that could not be opened for want of a descriptor, each
+    // opened on its own once every descriptor the walk is done with is closed; when even that
+    // fails, the walk is refused rather than a readable directory covered.
+    private void retry(int dirfd, int depth, DirentBuffer buf) {
+      MutableInts later = level(depth).later;
+      if (later.size() == 0) {
+        return;
+      }
+      SyscallBatch b = level(depth + 1).batch;
+      while (done.size() > 0) {
+        b.clear();
+        closes(b);
+        b.run();
+      }
+      for (int i = 0; i < later.size(); i++) {
+        subdirectory(dirfd, depth, buf, later.get(i), true);
+      }
+      later.clear();
     }
 
     /**
@@ -239,7 +274,11 @@ final class HostEtc {
         DirentBuffer second) {
       long r = b.result(o);
       if (r < 0) {
-        if (-r != Errno.ENOENT) {
+        if (exhausted(r)) {
+          // No descriptor free, while the batch's look-ahead holds some: opened again on its own
+          // once they are closed, never covered for it.
+          level(depth).later.add(at);
+        } else if (-r != Errno.ENOENT) {
           replaced(dirfd, depth, buf, at);
         }
         return;
@@ -272,9 +311,10 @@ final class HostEtc {
       }
     }
 
-    // An entry a stat found to be a directory (its record did not say, or it changed since):
-    // opened and looked at in a batch of its own.
-    private void subdirectory(int dirfd, int depth, DirentBuffer buf, int at) {
+    // An entry a stat found to be a directory (its record did not say, or it changed since), or
+    // one to open again for want of a descriptor (retried): opened and looked at in a batch of its
+    // own.
+    private void subdirectory(int dirfd, int depth, DirentBuffer buf, int at, boolean retried) {
       SyscallBatch b = level(depth + 1).batch;
       b.clear();
       int o = b.openat(dirfd, buf, at, DIRECTORY);
@@ -283,6 +323,18 @@ final class HostEtc {
       b.run();
       if (b.result(o) >= 0) {
         opened(b.result(o));
+      } else if (retried && exhausted(b.result(o))) {
+        // Spelled without SyscallBatch.failure, whose classes may not be loaded yet: loading a
+        // class from a directory takes a descriptor.
+        level(depth).later.clear();
+        throw new SandboxException.InvalidSpec(
+            "cannot read "
+                + etc
+                + ": too many open files ("
+                + (-b.result(o) == Errno.EMFILE ? "EMFILE" : "ENFILE")
+                + ") under a limit of "
+                + descriptorLimit
+                + " descriptors; raise it (ulimit -n)");
       }
       subdirectory(b, o, dirfd, depth, buf, at, null, null);
     }
@@ -311,7 +363,7 @@ final class HostEtc {
         case Stat.S_IFLNK -> {}
         case Stat.S_IFDIR -> {
           if (openable) {
-            subdirectory(dirfd, depth, buf, at);
+            subdirectory(dirfd, depth, buf, at, false);
           } else {
             cover(buf, at, true);
           }
@@ -354,7 +406,7 @@ final class HostEtc {
 
     private Level level(int depth) {
       while (levels.size() <= depth) {
-        levels.add(new Level(arena, levels.size()));
+        levels.add(new Level(arena, levels.size(), lookAhead));
       }
       return levels.get(depth);
     }
@@ -492,9 +544,22 @@ final class HostEtc {
     private final DirentBuffer[] second;
     private DirentBuffer rest;
 
-    Level(Arena arena, int depth) {
+    // The subdirectories of the batch at this depth to open again on their own (entries of the
+    // listing it looks at).
+    final MutableInts later = new MutableInts();
+
+    // Half the look-ahead at depth 1, a quarter at 2...: all levels together hold at most
+    // lookAhead, and one descriptor a level deeper down. (A shift is bounded: Java takes its count
+    // modulo the width, and 128 >> 32 is 128.)
+    Level(Arena arena, int depth, long lookAhead) {
       this.batch = new SyscallBatch(arena, CALLS, STATS);
-      int width = depth == 0 ? 1 : Math.max(2, 128 >> depth);
+      int width =
+          depth == 0
+              ? 1
+              : (int)
+                  Math.min(
+                      Math.max(2, 128L >> Math.min(depth, 63)),
+                      Math.max(1, lookAhead >> Math.min(depth, 63)));
       this.firstSize = depth == 0 ? REST : FIRST;
       this.first = new DirentBuffer[width];
       this.second = new DirentBuffer[width];
@@ -547,6 +612,10 @@ final class HostEtc {
 
     int pop() {
       return values[--size];
+    }
+
+    int get(int i) {
+      return values[i];
     }
 
     void remove(int v) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.ffm.Rlimit;
 import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -352,6 +353,60 @@ class HostEtcTest {
     List<String> covers = EtcTrees.spelled(HostEtc.covers(etc.toRealPath(), "/etc"));
     assertEquals(expected, covers);
     assertFalse(covers.isEmpty(), "the tree has secrets");
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  /**
+   * Under a soft descriptor limit just above what the JVM holds open, a tree of many readable
+   * subdirectories (wider than a batch looks ahead) and secrets: the walk covers what the reference
+   * walk covers, or refuses in one line naming the limit, and never covers a readable directory for
+   * want of a descriptor; no descriptor is left open either way.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2, 3, 8})
+  void underALowDescriptorLimitTheWalkHidesNoReadableDirectory(int margin) throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    for (int i = 0; i < 64; i++) {
+      Path d = Files.createDirectories(etc.resolve(String.format("d%02d/sub", i)));
+      file(d.resolve("pub"), "x", "rw-r--r--");
+      file(d.getParent().resolve("pub"), "x", "rw-r--r--");
+    }
+    file(etc.resolve("secret"), "x", "rw-------");
+    file(etc.resolve("d05/sub/secret"), "x", "rw-------");
+    Path real = etc.toRealPath();
+    List<String> expected = EtcTrees.expected(real, "/etc");
+    // Once at the usual limit, so that no class the walk or its refusal needs is loaded from a
+    // file under the low one.
+    assertEquals(expected, EtcTrees.spelled(HostEtc.covers(real, "/etc")));
+    assertNotNull(SandboxException.InvalidSpec.class.getName());
+    assertNotNull(dev.robojail.ffm.SyscallException.class.getName());
+    Rlimit old = Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE);
+    long before = openDescriptors();
+    List<String> covers = null;
+    SandboxException.InvalidSpec refused = null;
+    Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, before + margin, old.hard());
+    try {
+      covers = EtcTrees.spelled(HostEtc.covers(real, "/etc"));
+    } catch (SandboxException.InvalidSpec e) {
+      refused = e;
+    } finally {
+      Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, old.soft(), old.hard());
+    }
+    assertEquals(before, openDescriptors(), "descriptors left open");
+    // The count held the listing's own descriptor: at margin 0 one is free, the root's, and no
+    // subdirectory can be opened at all.
+    assertTrue(margin > 0 || refused != null, "refused when no subdirectory can be opened");
+    if (refused != null) {
+      assertTrue(refused.getMessage().contains("ulimit -n"), refused.getMessage());
+      assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+    } else {
+      assertEquals(expected, covers, "limit " + (before + margin));
+    }
   }
 
   /**

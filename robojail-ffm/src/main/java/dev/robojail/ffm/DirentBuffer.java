@@ -3,6 +3,7 @@ package dev.robojail.ffm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * A buffer that a {@link SyscallBatch}'s {@code getdents64} fills with {@link Dirent64} records,
@@ -22,6 +23,13 @@ public final class DirentBuffer {
   final MemorySegment records;
   private final byte[] copy;
   private int length;
+  // A bit per 8-byte offset of the copy: set where a record starts, found by following d_reclen
+  // from 0 on each fill, so that an offset inside a record (whose bytes may well parse as one, a
+  // name being any bytes) is refused.
+  private final long[] starts;
+  // How many fills it has had: a call that names one of its records remembers it, and its batch
+  // refuses to run once another batch has filled the buffer again.
+  int fills;
   // The batch that will fill it, and the last batch that names one of its records: a batch may
   // not do both, or a name would be read while the kernel rewrites it.
   SyscallBatch filling;
@@ -42,6 +50,7 @@ public final class DirentBuffer {
     }
     this.records = records;
     this.copy = new byte[checked(records.byteSize())];
+    this.starts = new long[(copy.length / 8 + 63) / 64];
   }
 
   /**
@@ -68,20 +77,40 @@ public final class DirentBuffer {
 
   // After the batch that filled it: n bytes, or a failure (n < 0).
   void filled(long n) {
+    fills++;
+    Arrays.fill(starts, 0);
     length = n > 0 ? (int) Math.min(n, copy.length) : 0;
     if (length > 0) {
       MemorySegment.copy(records, ValueLayout.JAVA_BYTE, 0, copy, 0, length);
     }
+    // The records, in order; one of a bad length ends them (next refuses it, and what follows).
+    for (int at = 0; at % 8 == 0 && at + Dirent64.NAME < length; ) {
+      starts[at >> 9] |= 1L << (at >> 3);
+      int next = at + Dirent64.reclen(copy, at);
+      if (next <= at + Dirent64.NAME || next > length) {
+        break;
+      }
+      at = next;
+    }
+  }
+
+  // Refuses an offset where no record of the last fill starts.
+  private int record(int at) {
+    if (at < 0
+        || at + Dirent64.NAME >= length
+        || at % 8 != 0
+        || (starts[at >> 9] & 1L << (at >> 3)) == 0) {
+      throw new IllegalStateException("no record at " + at);
+    }
+    return at;
   }
 
   /**
-   * Where the record after the one at {@code at} starts; refuses a record that would stall a walk
-   * or run past what the kernel filled.
+   * Where the record after the one at {@code at} starts; refuses an offset where no record of the
+   * last fill starts, and a record that would stall a walk or run past what the kernel filled.
    */
   public int next(int at) {
-    if (at < 0 || at + Dirent64.NAME >= length) {
-      throw new IllegalStateException("no record at " + at);
-    }
+    record(at);
     int next = at + Dirent64.reclen(copy, at);
     if (next <= at + Dirent64.NAME || next > length) {
       throw new IllegalStateException("getdents64 filled a record of a bad length");
@@ -91,12 +120,12 @@ public final class DirentBuffer {
 
   /** The record's {@code d_type}: one of the {@code DT_} values. */
   public int type(int at) {
-    return Dirent64.type(copy, at);
+    return Dirent64.type(copy, record(at));
   }
 
   /** Whether the record is {@code .} or {@code ..}. */
   public boolean isDotOrDotDot(int at) {
-    return Dirent64.isDotOrDotDot(copy, at);
+    return Dirent64.isDotOrDotDot(copy, record(at));
   }
 
   /** The length in bytes of the record's name, without its NUL, which is within the record. */

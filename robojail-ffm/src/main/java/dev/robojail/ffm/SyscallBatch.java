@@ -42,6 +42,8 @@ public final class SyscallBatch {
   private final DirentBuffer[] fills;
   private final DirentBuffer[] namesFrom;
   private final int[] nameAt;
+  // Per call naming a record: the fill of its buffer the name was checked against.
+  private final int[] nameFill;
   private final String[] paths;
   private int count;
   private int statCount;
@@ -59,6 +61,7 @@ public final class SyscallBatch {
     this.fills = new DirentBuffer[capacity];
     this.namesFrom = new DirentBuffer[capacity];
     this.nameAt = new int[capacity];
+    this.nameFill = new int[capacity];
     this.paths = new String[capacity];
   }
 
@@ -99,8 +102,7 @@ public final class SyscallBatch {
   /** {@code openat(dirfd, name, flags)} of the record at {@code at} of {@code names}. */
   public int openat(int dirfd, DirentBuffer names, int at, int flags) {
     int i = add(Sysno.OPENAT, dirfd, names.nameAddress(at, this), flags, 0, 0, 0, 0);
-    namesFrom[i] = names;
-    nameAt[i] = at;
+    named(i, names, at);
     return i;
   }
 
@@ -120,8 +122,7 @@ public final class SyscallBatch {
     int s = stat();
     int i = add(Sysno.NEWFSTATAT, dirfd, name, statAddress(s), flags, 0, 0, 0);
     statOf[i] = s;
-    namesFrom[i] = names;
-    nameAt[i] = at;
+    named(i, names, at);
     return i;
   }
 
@@ -148,10 +149,29 @@ public final class SyscallBatch {
     return add(Sysno.CLOSE, fd, 0, 0, 0, 0, 0, 0);
   }
 
-  /** Makes the calls, in order, through one downcall. */
+  /**
+   * Makes the calls, in order, through one downcall. Refuses the whole batch, making no call, when
+   * memory it would hand the kernel is gone (an arena closed) or a buffer it takes a name from was
+   * filled again since the name was added: the kernel would read or write freed memory, or a name
+   * Java did not bound.
+   */
   public void run() {
     if (count == 0) {
       return;
+    }
+    if (!calls.scope().isAlive()) {
+      throw new IllegalStateException("the batch's arena is closed");
+    }
+    for (int i = 0; i < count; i++) {
+      DirentBuffer f = fills[i];
+      DirentBuffer n = namesFrom[i];
+      if (f != null && !f.records.scope().isAlive() || n != null && !n.records.scope().isAlive()) {
+        throw new IllegalStateException("call " + i + " names a buffer whose arena is closed");
+      }
+      if (n != null && n.fills != nameFill[i]) {
+        throw new IllegalStateException(
+            "call " + i + " names a record of a buffer filled again since it was added");
+      }
     }
     MemorySegment.copy(words, 0, calls, ValueLayout.JAVA_LONG, 0, WORDS * count);
     Native.batch(calls, count);
@@ -235,6 +255,12 @@ public final class SyscallBatch {
     into.filling = this;
     fills[i] = into;
     return i;
+  }
+
+  private void named(int i, DirentBuffer names, int at) {
+    namesFrom[i] = names;
+    nameAt[i] = at;
+    nameFill[i] = names.fills;
   }
 
   private int stat() {

@@ -618,6 +618,17 @@ public final class Syscalls {
     }
   }
 
+  /** {@code prlimit64(2)} setting a limit of process {@code pid} (0: this one). */
+  public static void prlimit64(int pid, int resource, long soft, long hard) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment limit = a.allocate(Rlimit.LAYOUT);
+      MemorySegment.copy(Rlimit.bytes(soft, hard), 0, limit, JAVA_BYTE, 0, (int) limit.byteSize());
+      check(
+          sys(Sysno.PRLIMIT64, pid, resource, limit.address(), 0),
+          "prlimit64(" + pid + ", " + resource + ", {" + soft + ", " + hard + "}, NULL)");
+    }
+  }
+
   /** {@code prlimit64(2)} reading, not changing, a limit of process {@code pid} (0: this one). */
   public static Rlimit prlimit64(int pid, int resource) {
     try (Arena a = Arena.ofConfined()) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +45,16 @@ class SyscallBatchTest {
       }
     }
     return names;
+  }
+
+  // Opens dir and lists it into list in one run of b; returns the descriptor, the caller's to
+  // close.
+  private int listed(SyscallBatch b, DirentBuffer list) {
+    int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
+    b.getdents64Opened(open, list);
+    b.run();
+    assertTrue(b.result(open) >= 0, "opened");
+    return (int) b.result(open);
   }
 
   @Test
@@ -111,10 +123,7 @@ class SyscallBatchTest {
     try (Arena a = Arena.ofConfined()) {
       DirentBuffer list = new DirentBuffer(a, 4096);
       SyscallBatch b = new SyscallBatch(a, 8, 4);
-      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      b.getdents64Opened(open, list);
-      b.run();
-      int fd = (int) b.result(open);
+      int fd = listed(b, list);
       try {
         int at = names(list).get("f");
         b.clear();
@@ -142,10 +151,7 @@ class SyscallBatchTest {
       SyscallBatch b = new SyscallBatch(a, 8, 4);
       // Nothing listed yet: no record at all.
       assertThrows(RuntimeException.class, () -> b.fstatat(Syscalls.AT_FDCWD, list, 0, 0));
-      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
-      b.getdents64Opened(open, list);
-      b.run();
-      int fd = (int) b.result(open);
+      int fd = listed(b, list);
       try {
         b.clear();
         for (int at : new int[] {-8, list.length(), list.length() - 8, 4096}) {
@@ -156,6 +162,103 @@ class SyscallBatchTest {
         Syscalls.close(fd);
       }
       assertThrows(IllegalArgumentException.class, () -> new DirentBuffer(a, 279));
+    }
+  }
+
+  /**
+   * An offset inside a record whose bytes parse as an in-bounds record (a name is any bytes but
+   * {@code /} and NUL) is no record: its "name" is refused before any call is added.
+   */
+  @Test
+  void anOffsetInsideARecordThatParsesAsOneIsRefused() throws Exception {
+    // 24 bytes into the record, the name's bytes 21 and 22 are a d_reclen of 0x0120 (288), and
+    // the name's own NUL, and the records after it, lie within that.
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(
+          dir.resolve("a".repeat(21) + "\u0020\u0001" + "b".repeat(15) + (char) ('A' + i)), "x");
+    }
+    try (Arena a = Arena.ofConfined()) {
+      DirentBuffer list = new DirentBuffer(a, 8192);
+      SyscallBatch b = new SyscallBatch(a, 8, 4);
+      int fd = listed(b, list);
+      try {
+        int inside = -1;
+        for (int at : names(list).values()) {
+          if (at + 24 + 288 <= list.length()) {
+            inside = at + 24;
+            break;
+          }
+        }
+        assertTrue(inside > 0, "a record with 288 bytes after its middle");
+        // That the bytes there do parse as a record, read as the buffer reads one.
+        MemorySegment m = list.records.asSlice(inside);
+        assertEquals(288, Short.toUnsignedInt(m.get(ValueLayout.JAVA_SHORT_UNALIGNED, 16)));
+        b.clear();
+        int mid = inside;
+        assertThrows(IllegalStateException.class, () -> list.next(mid));
+        assertThrows(IllegalStateException.class, () -> b.openat(fd, list, mid, DIRECTORY));
+        assertThrows(IllegalStateException.class, () -> b.fstatat(fd, list, mid, 0));
+        assertEquals(0, b.size(), "nothing was added");
+      } finally {
+        Syscalls.close(fd);
+      }
+    }
+  }
+
+  /** A batch whose memory, or a buffer's, is gone refuses to run, making no call. */
+  @Test
+  void aBatchWithABufferOfAClosedArenaRefusesToRun() throws Exception {
+    try (Arena a = Arena.ofConfined()) {
+      SyscallBatch b = new SyscallBatch(a, 8, 4);
+      Arena gone = Arena.ofConfined();
+      DirentBuffer list = new DirentBuffer(gone, 4096);
+      int open = b.openat(Syscalls.AT_FDCWD, dir.toString(), DIRECTORY);
+      b.getdents64Opened(open, list);
+      gone.close();
+      assertThrows(IllegalStateException.class, b::run);
+      assertEquals(0, b.result(open), "the open was not made");
+    }
+    Arena closed = Arena.ofConfined();
+    SyscallBatch b = new SyscallBatch(closed, 8, 4);
+    b.close(-1);
+    closed.close();
+    assertThrows(IllegalStateException.class, b::run);
+  }
+
+  /**
+   * A name added to one batch, then its buffer filled again by another batch before the first runs:
+   * the first refuses to run, making no call, since the name it holds may no longer be there.
+   */
+  @Test
+  void aBatchNamingARecordOfABufferFilledAgainSinceRefusesToRun() throws Exception {
+    Files.writeString(dir.resolve("f"), "x");
+    try (Arena a = Arena.ofConfined()) {
+      DirentBuffer list = new DirentBuffer(a, 4096);
+      SyscallBatch fill = new SyscallBatch(a, 8, 4);
+      int fd = listed(fill, list);
+      try {
+        int at = names(list).get("f");
+        SyscallBatch naming = new SyscallBatch(a, 8, 4);
+        int stat = naming.fstatat(fd, list, at, 0);
+        fill.clear();
+        fill.getdents64(fd, list);
+        fill.run();
+        assertThrows(IllegalStateException.class, naming::run);
+        assertEquals(0, naming.result(stat), "the stat was not made");
+        // Added again after the fill, it runs.
+        naming.clear();
+        fill.clear();
+        int reopened = listed(fill, list);
+        try {
+          int again = naming.fstatat(fd, list, names(list).get("f"), 0);
+          naming.run();
+          assertEquals(0, naming.result(again));
+        } finally {
+          Syscalls.close(reopened);
+        }
+      } finally {
+        Syscalls.close(fd);
+      }
     }
   }
 
