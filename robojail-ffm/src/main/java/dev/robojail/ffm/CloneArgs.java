@@ -29,9 +29,17 @@ public final class CloneArgs {
    * A {@code struct clone_args} in {@code arena}; every other field 0.
    *
    * @param pidfd where the kernel stores the child's pidfd ({@code CLONE_PIDFD})
+   * @param cgroup a descriptor of the cgroup v2 directory the child is born in ({@code
+   *     CLONE_INTO_CGROUP}), or 0 without that flag
    */
   static MemorySegment of(
-      Arena arena, long flags, long pidfd, long exitSignal, long stack, long stackSize) {
+      Arena arena,
+      long flags,
+      long pidfd,
+      long exitSignal,
+      long stack,
+      long stackSize,
+      long cgroup) {
     // all fields are longs: an array of them, copied whole (see Structs)
     long[] f = new long[(int) (LAYOUT.byteSize() / 8)];
     f[index("flags")] = flags;
@@ -39,6 +47,7 @@ public final class CloneArgs {
     f[index("exit_signal")] = exitSignal;
     f[index("stack")] = stack;
     f[index("stack_size")] = stackSize;
+    f[index("cgroup")] = cgroup;
     return Structs.longs(arena, f);
   }
 

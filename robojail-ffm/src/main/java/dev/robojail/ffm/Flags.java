@@ -51,6 +51,7 @@ public final class Flags {
     Syscalls.CLONE_NEWUTS, "CLONE_NEWUTS", Syscalls.CLONE_NEWIPC, "CLONE_NEWIPC",
     Syscalls.CLONE_NEWUSER, "CLONE_NEWUSER", Syscalls.CLONE_NEWPID, "CLONE_NEWPID",
     Syscalls.CLONE_NEWNET, "CLONE_NEWNET", Syscalls.CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND",
+    Syscalls.CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP",
   };
 
   private static final Object[] OPEN = {

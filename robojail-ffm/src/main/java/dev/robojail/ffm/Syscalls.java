@@ -46,6 +46,7 @@ public final class Syscalls {
   public static final long CLONE_VM = 0x00000100L;
   public static final long CLONE_PIDFD = 0x00001000L;
   public static final long CLONE_CLEAR_SIGHAND = 0x100000000L;
+  public static final long CLONE_INTO_CGROUP = 0x200000000L;
 
   public static final int MNT_DETACH = 2;
 

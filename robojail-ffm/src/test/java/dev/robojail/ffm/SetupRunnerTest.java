@@ -34,7 +34,7 @@ class SetupRunnerTest {
           | Syscalls.CLONE_NEWUTS
           | Syscalls.CLONE_NEWIPC;
 
-  private static Step exec(String path, String... args) {
+  static Step exec(String path, String... args) {
     List<String> argv = new ArrayList<>();
     argv.add(path);
     argv.addAll(List.of(args));
@@ -52,13 +52,22 @@ class SetupRunnerTest {
 
   private static SetupRunner.Child start(
       List<Step> steps, int[] stdout, SetupRunner.ParentHook beforeExec) {
+    return start(steps, stdout, beforeExec, NAMESPACES, null);
+  }
+
+  private static SetupRunner.Child start(
+      List<Step> steps,
+      int[] stdout,
+      SetupRunner.ParentHook beforeExec,
+      long cloneFlags,
+      SetupRunner.Birthplace born) {
     List<Step> all = new ArrayList<>();
     if (stdout != null) {
       all.add(Step.of("dup3", Sysno.DUP3, of(stdout[1]), of(1), of(0)));
     }
     all.addAll(steps);
     return SetupRunner.start(
-        SetupProgram.of(all), NAMESPACES, UserNamespaces.rootInsideAsMe(), beforeExec);
+        SetupProgram.of(all), cloneFlags, UserNamespaces.rootInsideAsMe(), beforeExec, born);
   }
 
   /** Runs the program with stdout on a pipe; returns {exit status, output}. */
@@ -68,10 +77,20 @@ class SetupRunnerTest {
 
   private static Object[] run(List<Step> steps, SetupRunner.ParentHook beforeExec)
       throws IOException {
+    return run(steps, beforeExec, NAMESPACES, null);
+  }
+
+  /** {@link #run(List)} with these clone flags, born where {@code born} says (null: here). */
+  static Object[] run(
+      List<Step> steps,
+      SetupRunner.ParentHook beforeExec,
+      long cloneFlags,
+      SetupRunner.Birthplace born)
+      throws IOException {
     int[] out = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     SetupRunner.Child c;
     try {
-      c = start(steps, out, beforeExec);
+      c = start(steps, out, beforeExec, cloneFlags, born);
     } finally {
       Syscalls.close(out[1]);
     }
