@@ -1,6 +1,11 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.Kernel;
+import dev.robojail.ffm.SetupRunner;
+import dev.robojail.ffm.SyscallException;
+import dev.robojail.ffm.Syscalls;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -19,14 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the host's root too (the kernel exempts it from {@code RLIMIT_NPROC}) and a memory limit on all
  * of the sandbox's processes together.
  *
- * <p>The parent makes it and writes its limits, and moves the child into it between clone and
- * release, so that the child's very first step already counts; it is removed once the sandbox has
- * been reaped. It goes where the host lets the caller make one: with cgroup v2, beside the JVM's
- * own cgroup when their parent delegates {@code pids} and {@code memory} to its children and the
- * caller may write there (a systemd user session's delegated subtree; a v2 cgroup with processes
- * cannot have controlled children, so the JVM's own cannot be the parent), or below the root
- * cgroup; with v1, below the JVM's cgroup of each controller, where the caller may write (root).
- * Elsewhere there is none, and only the rlimits hold ({@link HostReport} says which).
+ * <p>The parent makes it and writes its limits, and the child is born in it ({@link #birthplace}),
+ * so that it counts there from its first instruction; it is removed once the sandbox has been
+ * reaped. It goes where the host lets the caller make one: with cgroup v2, beside the JVM's own
+ * cgroup when their parent delegates {@code pids} and {@code memory} to its children and the caller
+ * may write there (a systemd user session's delegated subtree; a v2 cgroup with processes cannot
+ * have controlled children, so the JVM's own cannot be the parent), or below the root cgroup; with
+ * v1, below the JVM's cgroup of each controller, where the caller may write (root). Elsewhere there
+ * is none, and only the rlimits hold ({@link HostReport} says which).
  */
 final class Cgroup {
   // package-private: a test plants the names it will give next
@@ -45,12 +50,28 @@ final class Cgroup {
     }
   }
 
+  /**
+   * Set once a cgroup v2 kernel has refused {@code CLONE_INTO_CGROUP} where a clone without it
+   * succeeded: children are then moved in by pid, as before that flag.
+   */
+  static volatile boolean intoRefused;
+
   private final String version;
   private final List<Path> dirs;
+  // v1: the pids.max to write, and its value, once the cloning thread has left (it counts there
+  // while inside); null for none
+  private final Path pidsMax;
+  private final byte[] processes;
 
   private Cgroup(String version, List<Path> dirs) {
+    this(version, dirs, null, -1);
+  }
+
+  private Cgroup(String version, List<Path> dirs, Path pidsMax, long processes) {
     this.version = version;
     this.dirs = List.copyOf(dirs);
+    this.pidsMax = pidsMax;
+    this.processes = Long.toString(processes).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Where this host lets the caller make cgroups, or empty. */
@@ -166,7 +187,9 @@ final class Cgroup {
           place.parents().containsKey("memory")
               ? place.parents().get("memory").resolve(name)
               : null;
-      if (pids != null && limits.processes() > 0) {
+      // With v1 the spawner thread is in the cgroup while it clones, and a limit of n would count
+      // it as one of the n (limitAfterClone).
+      if (pids != null && limits.processes() > 0 && v2) {
         write(pids.resolve("pids.max"), Long.toString(limits.processes()));
       }
       if (memory != null && limits.memory() > 0) {
@@ -180,7 +203,11 @@ final class Cgroup {
           writeIfPresent(memory.resolve("memory.memsw.limit_in_bytes"), bytes);
         }
       }
-      return new Cgroup(place.version(), made);
+      return new Cgroup(
+          place.version(),
+          made,
+          pids != null && !v2 && limits.processes() > 0 ? pids.resolve("pids.max") : null,
+          limits.processes());
     } catch (IOException e) {
       new Cgroup(place.version(), made).remove();
       throw new SandboxException(
@@ -285,6 +312,104 @@ final class Cgroup {
       }
     }
     return dirs.isEmpty() ? Optional.empty() : Optional.of(new Cgroup(version, dirs));
+  }
+
+  /**
+   * How a child of the spawner thread is born in this cgroup, or null when it must be moved in by
+   * pid ({@link #add}): with v2, {@code CLONE_INTO_CGROUP} (unless this kernel refused it); with
+   * v1, for a cgroup this JVM made, the spawner thread's own move. A session that joins a running
+   * sandbox with v1 is moved by pid: the spawner thread is never a member of a cgroup the sandbox
+   * has been filling. The descriptors it opens are added to {@code fds}, for the caller to close.
+   *
+   * @param ours whether this JVM made the cgroup for the sandbox it is starting
+   */
+  SetupRunner.Birthplace birthplace(Kernel kernel, boolean ours, List<Integer> fds) {
+    try {
+      if (version.equals("v2")) {
+        if (intoRefused) {
+          return null;
+        }
+        int fd =
+            kernel.openat(
+                Syscalls.AT_FDCWD,
+                dirs.getFirst().toString(),
+                Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC,
+                0);
+        fds.add(fd);
+        return SetupRunner.Birthplace.directory(fd);
+      }
+      if (!ours) {
+        return null;
+      }
+      int[] enter = new int[dirs.size()];
+      int[] leave = new int[dirs.size()];
+      for (int i = 0; i < dirs.size(); i++) {
+        enter[i] = openTasks(kernel, dirs.get(i), fds);
+        // The JVM's own cgroup of the hierarchy: find() puts a v1 cgroup right below it.
+        leave[i] = openTasks(kernel, dirs.get(i).getParent(), fds);
+      }
+      return SetupRunner.Birthplace.byThread(enter, leave);
+    } catch (SyscallException e) {
+      throw new SandboxException("cannot open the sandbox's cgroup: " + e.getMessage(), e);
+    }
+  }
+
+  private static int openTasks(Kernel kernel, Path dir, List<Integer> fds) {
+    int fd =
+        kernel.openat(
+            Syscalls.AT_FDCWD,
+            dir.resolve("tasks").toString(),
+            Syscalls.O_WRONLY | Syscalls.O_CLOEXEC,
+            0);
+    fds.add(fd);
+    return fd;
+  }
+
+  /**
+   * Writes the process limit that {@link #create} left for after the clone (v1: the spawner thread,
+   * a member while it cloned, has left); before the child's release, so that it binds the child's
+   * first fork. Raw system calls: this is the child's wait for its release.
+   */
+  void limitAfterClone(Kernel kernel) {
+    if (pidsMax == null) {
+      return;
+    }
+    int fd =
+        kernel.openat(
+            Syscalls.AT_FDCWD, pidsMax.toString(), Syscalls.O_WRONLY | Syscalls.O_CLOEXEC, 0);
+    try {
+      if (kernel.write(fd, processes, 0, processes.length) != processes.length) {
+        throw new SandboxException("cannot write " + pidsMax + ": a short write");
+      }
+    } finally {
+      kernel.close(fd);
+    }
+  }
+
+  /**
+   * Moves the calling thread back into the JVM's own cgroups, out of this one (v1), after a {@link
+   * SetupRunner.Birthplace#byThread} move back failed.
+   */
+  void leaveAsThread(Kernel kernel) {
+    byte[] self = {'0'};
+    for (Path dir : dirs) {
+      int fd =
+          kernel.openat(
+              Syscalls.AT_FDCWD,
+              dir.getParent().resolve("tasks").toString(),
+              Syscalls.O_WRONLY | Syscalls.O_CLOEXEC,
+              0);
+      try {
+        kernel.write(fd, self, 0, 1);
+      } finally {
+        kernel.close(fd);
+      }
+    }
+  }
+
+  /** "v2" or "v1". */
+  String version() {
+    return version;
   }
 
   /** Moves the process {@code pid} (as the host sees it) into this cgroup. */

@@ -105,6 +105,7 @@ final class Spawner {
     Kernel kernel = Kernel.linux();
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
+    List<Integer> cgroupFds = new ArrayList<>();
     int handoverEnd = -1;
     int terminalEnd = -1;
     try {
@@ -145,40 +146,22 @@ final class Spawner {
       byte[][] maps = join == null ? idMaps(kernel, s) : null;
       // A joining session counts against the limits of the sandbox's cgroup, not a new one.
       Optional<Cgroup> cgroup = join == null ? Cgroup.create(s.limits()) : Optional.empty();
-      Optional<Cgroup> shared = join == null ? Optional.empty() : Cgroup.of(join.pid());
+      Cgroup into = join == null ? cgroup.orElse(null) : Cgroup.of(join.pid()).orElse(null);
+      SetupRunner.Birthplace born = null;
       SetupRunner.Child child;
       try {
-        child =
-            onSpawnerThread(
-                () ->
-                    SetupRunner.start(
-                        program,
-                        cloneFlags,
-                        pid -> {
-                          if (join == null) {
-                            writeIdMaps(kernel, pid, maps);
-                          }
-                        },
-                        cgroup.isEmpty() && shared.isEmpty()
-                            ? null
-                            // The first move into a cgroup waits for an RCU grace period (5-15
-                            // ms measured), so it runs while the child sets up; the child forks
-                            // nothing before its first exec, and reaches that only once it is in.
-                            : pid -> {
-                              if (cgroup.isPresent()) {
-                                cgroup.get().add(pid);
-                              }
-                              if (shared.isPresent()) {
-                                shared.get().add(pid);
-                              }
-                            }));
+        born = into == null ? null : into.birthplace(kernel, join == null, cgroupFds);
+        SetupRunner.Birthplace bornIn = born;
+        child = onSpawnerThread(() -> startChild(program, cloneFlags, kernel, maps, into, bornIn));
       } catch (SetupStepException e) {
-        cgroup.ifPresent(Cgroup::remove);
+        removeUnlessStranded(cgroup, born);
         // Judged on the program that ran, whose steps carry their stages.
         throw Diagnosis.setupFailed(s, program, e, Diagnosis.Sysctls.read());
       } catch (RuntimeException | Error e) {
-        cgroup.ifPresent(Cgroup::remove);
+        removeUnlessStranded(cgroup, born);
         throw e;
+      } finally {
+        closeAll(kernel, cgroupFds);
       }
       closeAll(kernel, childEnds);
       childEnds.clear();
@@ -255,6 +238,7 @@ final class Spawner {
       }
       throw new SandboxException("cannot start the sandbox: " + e.getMessage(), e);
     } finally {
+      closeAll(kernel, cgroupFds);
       closeAll(kernel, childEnds);
       closeAll(kernel, parentEnds);
       if (handoverEnd >= 0) {
@@ -263,6 +247,90 @@ final class Spawner {
       if (terminalEnd >= 0) {
         kernel.close(terminalEnd);
       }
+    }
+  }
+
+  /**
+   * Clones the child, on the spawner thread, born in {@code into} where {@code born} says how
+   * (ARCHITECTURE.md, "Around the child"), or moved in by pid while it sets up.
+   */
+  private static SetupRunner.Child startChild(
+      SetupProgram program,
+      long cloneFlags,
+      Kernel kernel,
+      byte[][] maps,
+      Cgroup into,
+      SetupRunner.Birthplace born) {
+    SetupRunner.ParentHook release =
+        pid -> {
+          if (maps != null) {
+            writeIdMaps(kernel, pid, maps);
+          }
+          if (into != null) {
+            into.limitAfterClone(kernel);
+          }
+        };
+    if (born == null) {
+      return SetupRunner.start(program, cloneFlags, release, into == null ? null : moveIn(into));
+    }
+    try {
+      return SetupRunner.start(program, cloneFlags, release, null, born);
+    } catch (SyscallException e) {
+      if (born.stranded()) {
+        strandedIn = into;
+        throw e;
+      }
+      // With v2, a clone that fails with CLONE_INTO_CGROUP and succeeds without it tells that
+      // this kernel refuses the flag there (E2BIG or EINVAL before Linux 5.7, a cgroup the kernel
+      // will not bear children in); a full cgroup (EAGAIN, ENOMEM) is the sandbox's limit, which
+      // a move by pid would pass over.
+      if (!e.call().startsWith("clone3")
+          || !into.version().equals("v2")
+          || e.errno() == Errno.EAGAIN
+          || e.errno() == Errno.ENOMEM) {
+        throw e;
+      }
+      SetupRunner.Child child = SetupRunner.start(program, cloneFlags, release, moveIn(into));
+      Cgroup.intoRefused = true;
+      return child;
+    }
+  }
+
+  /**
+   * Moves the child in by pid while it sets up: the first move of a process into a cgroup waits for
+   * an RCU grace period (5-15 ms measured), so it runs while the child sets up; the child forks
+   * nothing before its first exec, and reaches that only once it is in.
+   */
+  private static SetupRunner.ParentHook moveIn(Cgroup into) {
+    return into::add;
+  }
+
+  // The cgroup the spawner thread could not leave after a clone; touched on that thread only.
+  private static Cgroup strandedIn;
+
+  // A child inherits its cloning thread's cgroups: none is cloned while the thread is not back.
+  private static void comeBack(Kernel kernel) {
+    if (strandedIn == null) {
+      return;
+    }
+    try {
+      strandedIn.leaveAsThread(kernel);
+      // its sandbox was ended when the thread could not leave
+      strandedIn.remove();
+      strandedIn = null;
+    } catch (RuntimeException e) {
+      throw new SandboxException(
+          "cannot start the sandbox: the spawner thread cannot leave an earlier sandbox's"
+              + " cgroup, where its children would be born: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  // A cgroup the spawner thread is still in cannot be removed: it stays, named for its JVM.
+  private static void removeUnlessStranded(Optional<Cgroup> cgroup, SetupRunner.Birthplace born) {
+    if (born == null || !born.stranded()) {
+      cgroup.ifPresent(Cgroup::remove);
     }
   }
 
@@ -387,7 +455,12 @@ final class Spawner {
   }
 
   private static <T> T onSpawnerThread(java.util.concurrent.Callable<T> task) {
-    Future<T> f = THREAD.submit(task);
+    Future<T> f =
+        THREAD.submit(
+            () -> {
+              comeBack(Kernel.linux());
+              return task.call();
+            });
     boolean interrupted = false;
     try {
       while (true) {

@@ -4,6 +4,7 @@ import static dev.robojail.sandbox.Jailed.base;
 import static dev.robojail.sandbox.Jailed.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Procfs;
 import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,16 +49,20 @@ class LimitsTest {
     assertTrue(out.contains("Cannot fork"), "the 41st process must not start: " + out);
   }
 
+  /** A sandbox with both limits, which waits until its standard input closes. */
+  private static SandboxProcess waitingWithLimits() {
+    return base()
+        .processes(33)
+        .memory(96L << 20)
+        .command("/bin/sh", "-c", "read x || true")
+        .stdin(Stdio.pipe())
+        .start();
+  }
+
   @Test
   void theSandboxRunsInItsOwnCgroupWithItsLimitsAndItIsRemovedAfterwards() throws Exception {
     assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
-    SandboxProcess p =
-        base()
-            .processes(33)
-            .memory(96L << 20)
-            .command("/bin/sh", "-c", "read x || true")
-            .stdin(Stdio.pipe())
-            .start();
+    SandboxProcess p = waitingWithLimits();
     List<Path> dirs;
     try {
       String cgroups = Files.readString(Path.of("/proc/" + p.pid() + "/cgroup"));
@@ -87,6 +93,117 @@ class LimitsTest {
     assertEquals(0, p.waitFor());
     // Gone by the time waitFor returns, not some time after: a command halts the JVM then.
     assertFalse(dirs.stream().anyMatch(Files::exists), "removed once the sandbox ended: " + dirs);
+  }
+
+  /** This JVM's threads, each with its cgroups (the lines of its {@code /proc/.../cgroup}). */
+  private static java.util.Map<String, String> threadsCgroups() throws java.io.IOException {
+    java.util.Map<String, String> all = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          all.put(t.getFileName().toString(), Files.readString(t.resolve("cgroup")));
+        } catch (java.io.IOException e) {
+          // a thread that ended meanwhile
+        }
+      }
+    }
+    return all;
+  }
+
+  /** The sandbox's cgroup directories, from its PID 1's {@code /proc/PID/cgroup}. */
+  private static List<Path> cgroupOf(long pid) throws java.io.IOException {
+    List<Path> dirs = new java.util.ArrayList<>();
+    Cgroup.Place place = Cgroup.find().orElseThrow();
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String path = line.split(":", 3)[2];
+      if (path.contains("/robojail-")) {
+        for (Path parent : place.parents().values()) {
+          Path dir = parent.resolve(path.substring(path.lastIndexOf('/') + 1));
+          if (Files.isDirectory(dir) && !dirs.contains(dir)) {
+            dirs.add(dir);
+          }
+        }
+      }
+    }
+    return dirs;
+  }
+
+  @Test
+  void noThreadOfTheJvmIsEverInTheSandboxsCgroupAndEachIsBackAfterASpawnOrAFailedOne()
+      throws Exception {
+    assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
+    String own = Files.readString(Path.of("/proc/self/cgroup"));
+    SandboxProcess p = waitingWithLimits();
+    List<Path> dirs;
+    try {
+      dirs = cgroupOf(p.pid());
+      assertFalse(dirs.isEmpty(), Files.readString(Path.of("/proc/" + p.pid() + "/cgroup")));
+      java.util.Set<String> jvm = threadsCgroups().keySet();
+      for (Path dir : dirs) {
+        // the sandbox's own processes only (v1 lists threads in tasks, v2 has no tasks file)
+        Path members =
+            Files.exists(dir.resolve("tasks")) ? dir.resolve("tasks") : dir.resolve("cgroup.procs");
+        for (String tid : Files.readAllLines(members)) {
+          assertFalse(jvm.contains(tid), "a thread of the JVM in " + dir + ": " + tid);
+        }
+      }
+      threadsCgroups().forEach((tid, cgroups) -> assertEquals(own, cgroups, "thread " + tid));
+    } finally {
+      p.getOutputStream().close();
+    }
+    assertEquals(0, p.waitFor());
+    assertFalse(dirs.stream().anyMatch(Files::exists), "removed once the sandbox ended: " + dirs);
+    // A start that fails after its clone (no such command): every thread is back all the same,
+    // and the cgroup it made is gone.
+    assertThrows(
+        SandboxException.class,
+        () -> base().processes(33).command("/no/such/command").start().waitFor());
+    threadsCgroups().forEach((tid, cgroups) -> assertEquals(own, cgroups, "thread " + tid));
+    try (var left = Files.list(Cgroup.find().orElseThrow().parents().get("pids"))) {
+      assertFalse(
+          left.anyMatch(d -> d.getFileName().toString().startsWith(Cgroup.prefix())),
+          "no cgroup of this JVM's left");
+    }
+  }
+
+  @Test
+  void aSandboxOfOneProcessHasRoomForItsOwnFirstProcess() throws Exception {
+    // The spawner thread is in the cgroup while it clones (cgroup v1), and must not take the one
+    // place: the limit is written once it has left, before the child may run anything.
+    assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
+    assertEquals("0 ", run(base().processes(1).init(false), "exit 0"));
+    String out = run(base().processes(1).init(false), "/bin/true; echo status $?");
+    assertTrue(out.contains("Cannot fork"), "the second is refused: " + out);
+  }
+
+  @Test
+  void aJoinedSessionIsInTheRunningSandboxsCgroup() throws Exception {
+    assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
+    Sandbox.Builder b = base().processes(33);
+    SandboxProcess first =
+        b.command("/bin/sh", "-c", "exec sleep 600").stdout(Stdio.discard()).start();
+    int pidfd = dev.robojail.ffm.Kernel.linux().pidfdOpen((int) first.pid(), 0);
+    try {
+      String expected = Files.readString(Path.of("/proc/" + first.pid() + "/cgroup"));
+      SandboxProcess joined =
+          b.command("/bin/cat", "/proc/self/cgroup")
+              .stdin(Stdio.discard())
+              .stdout(Stdio.pipe())
+              .redirectErrorStream(true)
+              .build()
+              .join((int) first.pid(), pidfd);
+      String out = new String(joined.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, joined.waitFor(), out);
+      for (String line : expected.lines().toList()) {
+        if (line.contains("/robojail-")) {
+          assertTrue(out.lines().anyMatch(line::equals), line + " in " + out);
+        }
+      }
+    } finally {
+      dev.robojail.ffm.Kernel.linux().close(pidfd);
+      first.destroy();
+      first.waitFor();
+    }
   }
 
   private static boolean contains(Path procs, long pid) {
