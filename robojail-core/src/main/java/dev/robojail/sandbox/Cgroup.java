@@ -315,11 +315,13 @@ final class Cgroup {
   }
 
   /**
-   * How a child of the spawner thread is born in this cgroup, or null when it must be moved in by
-   * pid ({@link #add}): with v2, {@code CLONE_INTO_CGROUP} (unless this kernel refused it); with
-   * v1, for a cgroup this JVM made, the spawner thread's own move. A session that joins a running
-   * sandbox with v1 is moved by pid: the spawner thread is never a member of a cgroup the sandbox
-   * has been filling. The descriptors it opens are added to {@code fds}, for the caller to close.
+   * How a child of the spawner thread gets into this cgroup without being moved in by pid ({@link
+   * #add}), or null when it must be: with v2, born there through {@code CLONE_INTO_CGROUP} (unless
+   * this kernel refused it); with v1, for a cgroup this JVM made for the sandbox it starts, born
+   * there through the spawner thread's own move. A session that joins a running sandbox with v1
+   * moves itself in, just before its exec: the spawner thread is never a member of a cgroup the
+   * sandbox has been filling, where its kernel allocations would count against the sandbox's full
+   * limits. The descriptors it opens are added to {@code fds}, for the caller to close.
    *
    * @param ours whether this JVM made the cgroup for the sandbox it is starting
    */
@@ -339,7 +341,11 @@ final class Cgroup {
         return SetupRunner.Birthplace.directory(fd);
       }
       if (!ours) {
-        return null;
+        int[] tasks = new int[dirs.size()];
+        for (int i = 0; i < dirs.size(); i++) {
+          tasks[i] = openTasks(kernel, dirs.get(i), fds);
+        }
+        return SetupRunner.Birthplace.bySelf(tasks);
       }
       int[] enter = new int[dirs.size()];
       int[] leave = new int[dirs.size()];

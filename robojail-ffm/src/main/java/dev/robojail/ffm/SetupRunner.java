@@ -73,17 +73,29 @@ public final class SetupRunner {
     private final int directory;
     private final int[] enter;
     private final int[] leave;
+    private final int[] self;
     private boolean stranded;
 
-    private Birthplace(int directory, int[] enter, int[] leave) {
+    private Birthplace(int directory, int[] enter, int[] leave, int[] self) {
       this.directory = directory;
       this.enter = enter.clone();
       this.leave = leave.clone();
+      this.self = self.clone();
     }
 
     /** cgroup v2: born in the cgroup whose directory {@code fd} is open (not {@code O_PATH}). */
     public static Birthplace directory(int fd) {
-      return new Birthplace(fd, new int[0], new int[0]);
+      return new Birthplace(fd, new int[0], new int[0], new int[0]);
+    }
+
+    /**
+     * cgroup v1, for a cgroup no thread of the caller's may enter: not born there, but the child
+     * moves itself in, writing {@code "0"} into each of {@code tasks} (open for writing) as its
+     * last steps before its first exec, so that nothing it execs runs outside, and no grace period
+     * is waited for, as a move by pid would.
+     */
+    public static Birthplace bySelf(int[] tasks) {
+      return new Birthplace(-1, new int[0], new int[0], tasks);
     }
 
     /**
@@ -92,7 +104,7 @@ public final class SetupRunner {
      * back through each of {@code leave} (its own cgroups' {@code tasks}).
      */
     public static Birthplace byThread(int[] enter, int[] leave) {
-      return new Birthplace(-1, enter, leave);
+      return new Birthplace(-1, enter, leave, new int[0]);
     }
 
     /**
@@ -236,8 +248,12 @@ public final class SetupRunner {
     int syncWrite = sync[1];
     int execRead = exec[0];
     int gateWrite = gate[1];
-    // the index, in the full program, of the wait before the last step; -1 without it
+    // the index, in the full program, of the wait before the first exec; -1 without it
     int gateStep = -1;
+    // where the steps put before the first exec (the gate, the child's own moves) begin, and how
+    // many there are
+    int insertAt = -1;
+    int inserted = 0;
     try (Arena arena = Arena.ofConfined()) {
       List<SetupProgram.Step> steps = new ArrayList<>();
       // The child's own copies of the write ends go first: the parent's alone then keep its
@@ -266,13 +282,28 @@ public final class SetupRunner {
               SetupProgram.Arg.of(Syscalls.CLOSE_RANGE_CLOEXEC, "CLOSE_RANGE_CLOEXEC")));
       int prologue = steps.size();
       List<SetupProgram.Step> caller = program.steps();
-      if (beforeExec != null && !caller.isEmpty()) {
+      int[] moves = born == null ? new int[0] : born.self;
+      if ((beforeExec != null || moves.length > 0) && !caller.isEmpty()) {
         // Before the first exec, not the last step: a PATH lookup is one execve per candidate,
         // each but the last tolerating ENOENT, and any of them may be the one that runs.
         int firstExec = firstExec(caller);
         steps.addAll(caller.subList(0, firstExec));
-        gateStep = steps.size();
-        steps.add(waitingOn(gate[0], "exec gate"));
+        insertAt = steps.size();
+        if (beforeExec != null) {
+          gateStep = steps.size();
+          steps.add(waitingOn(gate[0], "exec gate"));
+        }
+        for (int fd : moves) {
+          steps.add(
+              SetupProgram.Step.of(
+                      "write",
+                      Sysno.WRITE,
+                      SetupProgram.Arg.of(fd, "tasks"),
+                      SetupProgram.Arg.bytes(new byte[] {'0'}, "\"0\""),
+                      SetupProgram.Arg.of(1))
+                  .expecting(1));
+        }
+        inserted = steps.size() - insertAt;
         steps.addAll(caller.subList(firstExec, caller.size()));
       } else {
         steps.addAll(caller);
@@ -383,12 +414,26 @@ public final class SetupRunner {
         if (late != null && index == gateStep) {
           throw late;
         }
+        if (index != gateStep && index >= insertAt && index < insertAt + inserted) {
+          // one of the child's own moves: no step of the caller's program
+          SyscallException move =
+              new SyscallException(
+                  "write("
+                      + born.self[index - insertAt - (gateStep >= 0 ? 1 : 0)]
+                      + ", \"0\") moving the child into its cgroup",
+                  (int) errno);
+          if (late != null) {
+            move.addSuppressed(late);
+          }
+          throw move;
+        }
         SetupStepException e;
         if (index >= full.steps().size()) {
           e = new SetupStepException(program.steps().size());
         } else {
-          // the caller's index: the gate is no step of its program
-          int own = index - prologue - (gateStep >= 0 && index > gateStep ? 1 : 0);
+          // the caller's index: the gate and the moves are no steps of its program
+          int own =
+              index - prologue - (insertAt >= 0 && index >= insertAt + inserted ? inserted : 0);
           e = new SetupStepException(own, full.steps().get(index), (int) errno, result);
         }
         if (late != null) {

@@ -168,6 +168,22 @@ class SetupRunnerCgroupTest {
     }
   }
 
+  @Test
+  void withV1AChildThatMovesItselfIsInTheCgroupWhenItExecsAndNoThreadOfTheJvmWentThere()
+      throws Exception {
+    try (V1 cg = V1.make("self")) {
+      String mine = Files.readString(Path.of("/proc/thread-self/cgroup"));
+      SetupRunner.Birthplace born = SetupRunner.Birthplace.bySelf(new int[] {cg.enter()});
+      String child = run(born, NAMESPACES, "/bin/cat", "/proc/self/cgroup");
+      String name = cg.dir().getFileName().toString();
+      assertTrue(child.lines().anyMatch(l -> l.matches("\\d+:pids:(.*/)?" + name)), child);
+      assertEquals(mine, Files.readString(Path.of("/proc/thread-self/cgroup")));
+      for (String t : threadsCgroups()) {
+        assertFalse(t.contains(name), t);
+      }
+    }
+  }
+
   // Without a cgroup (anyone): pipes stand in for the tasks files, so that a move that fails is
   // one that cannot write.
 
@@ -208,6 +224,33 @@ class SetupRunnerCgroupTest {
       assertFalse(Files.exists(ran), "the child was ended before its release");
     } finally {
       closeAll(in[0], in[1], back[0], back[1]);
+    }
+  }
+
+  @Test
+  void aChildThatMovesItselfDoesSoBeforeItsExecAndOnlyExecsOnceItHas(@TempDir Path tmp)
+      throws Exception {
+    int[] tasks = Syscalls.pipe2(Syscalls.O_CLOEXEC);
+    try {
+      Path ran = tmp.resolve("ran");
+      run(SetupRunner.Birthplace.bySelf(new int[] {tasks[1]}), NAMESPACES, "/bin/touch", "" + ran);
+      assertEquals('0', (char) readByte(tasks[0]), "written by the child");
+      assertTrue(Files.exists(ran));
+      // the read end: the child's move fails, and so does the start, before anything is exec'd
+      SyscallException e =
+          assertThrows(
+              SyscallException.class,
+              () ->
+                  run(
+                      SetupRunner.Birthplace.bySelf(new int[] {tasks[0]}),
+                      NAMESPACES,
+                      "/bin/rm",
+                      "" + ran));
+      assertTrue(
+          e.getMessage().contains("moving the child into its cgroup: EBADF"), e.getMessage());
+      assertTrue(Files.exists(ran), "not exec'd");
+    } finally {
+      closeAll(tasks[0], tasks[1]);
     }
   }
 
