@@ -189,39 +189,38 @@ class SetupRunnerCgroupTest {
 
   @Test
   void aMoveInThatFailsClonesNothingAndMovesBack(@TempDir Path tmp) throws Exception {
-    int[] in = Syscalls.pipe2(Syscalls.O_CLOEXEC);
-    int[] back = Syscalls.pipe2(Syscalls.O_CLOEXEC);
-    try {
-      // the read end: the write that moves the thread in fails (EBADF)
-      SetupRunner.Birthplace born =
-          SetupRunner.Birthplace.byThread(new int[] {in[0]}, new int[] {back[1]});
-      Path ran = tmp.resolve("ran");
-      SyscallException e =
-          assertThrows(SyscallException.class, () -> run(born, NAMESPACES, "/bin/touch", "" + ran));
-      assertTrue(e.getMessage().contains("into the child's cgroup"), e.getMessage());
-      assertFalse(born.stranded());
-      assertEquals('0', (char) readByte(back[0]), "moved back (undoing a part done)");
-      assertFalse(Files.exists(ran), "nothing was cloned");
-    } finally {
-      closeAll(in[0], in[1], back[0], back[1]);
-    }
+    // the read end: the write that moves the thread in fails (EBADF)
+    movesThroughPipes(
+        tmp, true, "into the child's cgroup", false, "moved back (undoing a part done)");
   }
 
   @Test
   void aMoveBackThatFailsEndsTheChildBeforeItRunsAnything(@TempDir Path tmp) throws Exception {
+    movesThroughPipes(
+        tmp, false, "back into the cloning thread's own cgroup", true, "moved in before the clone");
+  }
+
+  /**
+   * A child of {@code /bin/touch} born through a thread move whose tasks are pipes, one of them its
+   * read end, so that the move in ({@code inFails}) or back fails; the other's pipe gets the {@code
+   * "0"} written. The child never runs.
+   */
+  private static void movesThroughPipes(
+      Path tmp, boolean inFails, String failure, boolean stranded, String written)
+      throws Exception {
     int[] in = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     int[] back = Syscalls.pipe2(Syscalls.O_CLOEXEC);
     try {
       SetupRunner.Birthplace born =
-          SetupRunner.Birthplace.byThread(new int[] {in[1]}, new int[] {back[0]});
+          SetupRunner.Birthplace.byThread(
+              new int[] {inFails ? in[0] : in[1]}, new int[] {inFails ? back[1] : back[0]});
       Path ran = tmp.resolve("ran");
       SyscallException e =
           assertThrows(SyscallException.class, () -> run(born, NAMESPACES, "/bin/touch", "" + ran));
-      assertTrue(
-          e.getMessage().contains("back into the cloning thread's own cgroup"), e.getMessage());
-      assertTrue(born.stranded());
-      assertEquals('0', (char) readByte(in[0]), "moved in before the clone");
-      assertFalse(Files.exists(ran), "the child was ended before its release");
+      assertTrue(e.getMessage().contains(failure), e.getMessage());
+      assertEquals(stranded, born.stranded());
+      assertEquals('0', (char) readByte(inFails ? back[0] : in[0]), written);
+      assertFalse(Files.exists(ran), "nothing ran: not cloned, or ended before its release");
     } finally {
       closeAll(in[0], in[1], back[0], back[1]);
     }
