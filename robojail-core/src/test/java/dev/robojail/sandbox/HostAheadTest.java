@@ -168,6 +168,21 @@ class HostAheadTest {
     }
   }
 
+  // Native access denied: the link fails, nothing runs after it, and the start fails as it does
+  // with nothing started ahead, also when the spec waits for a walk that never comes (spec-first).
+  @ParameterizedTest
+  @ValueSource(ints = {0, 20})
+  void aLinkThatFailsAheadFailsTheStartAsWithoutIt(int delayMillis) throws Exception {
+    List<String> deny = List.of("--illegal-native-access=deny");
+    for (String first : List.of("terminal-first", "spec-first")) {
+      List<String> without = probe(deny, "none", delayMillis, first);
+      assertTrue(
+          without.stream().anyMatch(l -> l.startsWith("java.lang.IllegalCallerException")),
+          () -> "the probe did not meet the refusal: " + without);
+      assertEquals(without, probe(deny, "ahead", delayMillis, first), first);
+    }
+  }
+
   private static List<Mount> covers(Sandbox spec) {
     List<Mount> covers = new ArrayList<>();
     for (Mount m : spec.mounts()) {
@@ -179,12 +194,18 @@ class HostAheadTest {
   }
 
   private static List<String> probe(String order, int delayMillis) throws Exception {
+    return probe(List.of("--enable-native-access=ALL-UNNAMED"), order, delayMillis, "");
+  }
+
+  private static List<String> probe(List<String> jvm, String order, int delayMillis, String first)
+      throws Exception {
     return FreshJvm.run(
-            List.of("--enable-native-access=ALL-UNNAMED"),
+            jvm,
             List.of(Sandbox.class, Kernel.class, HostAheadProbe.class),
             HostAheadProbe.class,
             order,
-            Integer.toString(delayMillis))
+            Integer.toString(delayMillis),
+            first)
         .lines();
   }
 }
