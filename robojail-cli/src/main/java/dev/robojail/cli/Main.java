@@ -32,11 +32,14 @@ public final class Main {
    */
   static int execute(String[] args, PrintWriter out, PrintWriter err) {
     // The commands that start or join a jail make native calls; the first one's linking (~15 ms)
-    // runs beside picocli, the configuration and the state file on the second core. The property
-    // turns it off, for bench/startup.sh's row without it.
+    // runs beside picocli, the configuration and the state file on the second core, and so does
+    // the host's part of a sandbox's start (the walk of /etc, the host's facts), which needs no
+    // jail. The property turns it off, for bench/startup.sh's row without it.
     if (args.length > 0 && !Boolean.getBoolean(NO_LINK_AHEAD)) {
       switch (args[0]) {
-        case "run", "enter", "exec", "forward" -> Jails.linkNativeAhead();
+        case "run", "enter" -> Jails.prepareSandboxAhead(false);
+        case "exec" -> Jails.prepareSandboxAhead(true);
+        case "forward" -> Jails.linkNativeAhead();
         default -> {}
       }
     }

@@ -2,6 +2,7 @@ package dev.robojail.jail;
 
 import dev.robojail.ffm.Kernel;
 import dev.robojail.net.PortForward;
+import dev.robojail.sandbox.HostAhead;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.TerminalRelay;
 import java.nio.file.Path;
@@ -85,6 +86,18 @@ public final class Jails {
    */
   public static void linkNativeAhead() {
     Kernel.linkAhead();
+  }
+
+  /**
+   * {@link #linkNativeAhead()}, for a caller about to start a jail's sandbox or join it ({@code
+   * run}, {@code enter}, {@code exec}): the same thread then does the host's part of the sandbox's
+   * start, which depends on no jail (the walk of the host's {@code /etc}, unless {@code join}; the
+   * host's limits and kernel facts), and the next sandbox built and started in this JVM takes it.
+   *
+   * @param join whether the caller only joins a running jail ({@code exec}), which needs no walk
+   */
+  public static void prepareSandboxAhead(boolean join) {
+    HostAhead.start(join);
   }
 
   /**

@@ -47,16 +47,38 @@ record HostFacts(
 
   /**
    * This host's facts for {@code spec}. The init is only looked for when the spec runs its command
-   * under it: making it costs a memfd.
+   * under it: making it costs a memfd. The rest comes from the host's facts gathered ahead ({@link
+   * HostAhead}) when a command started that and nothing took them yet.
    */
   static HostFacts probe(Sandbox spec) {
     boolean init = spec.lifecycle().init() && spec.namespaces().contains(Namespace.PID);
+    HostFacts host = HostAhead.takeFacts();
+    if (host == null) {
+      host = probeHost();
+    }
+    if (!init) {
+      return host;
+    }
+    return new HostFacts(
+        host.openFilesHardLimit,
+        host.processesHardLimit,
+        host.landlockAbi,
+        host.lastCapability,
+        InitBinary.fd(),
+        host.userLimits);
+  }
+
+  /**
+   * The facts that depend on the host and this process only, without the init. Its initialisers:
+   * {@link Rlimit}'s and {@link SetupPlan}'s need only the JDK's classes (see {@link HostAhead}).
+   */
+  static HostFacts probeHost() {
     return new HostFacts(
         hardLimit(Rlimit.RLIMIT_NOFILE),
         hardLimit(Rlimit.RLIMIT_NPROC),
         Landlock.abi(),
         capLastCap(),
-        init ? InitBinary.fd() : -1,
+        -1,
         probeUserLimits());
   }
 

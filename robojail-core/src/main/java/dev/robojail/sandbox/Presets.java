@@ -31,7 +31,14 @@ final class Presets {
       throw new SandboxException.InvalidSpec("cannot resolve " + source + ": " + e);
     }
     b.readOnlyBind(real, "/etc");
-    HostEtc.covers(real, "/etc").forEach(b::mount);
+    // A walk started ahead is waited for only when the spec is built, so that the rest of its
+    // making overlaps it too; without one, the walk is made here.
+    HostAhead.Work ahead = HostAhead.claimWalk(source);
+    if (ahead != null) {
+      b.coversLater(ahead, real, "/etc");
+    } else {
+      HostEtc.covers(real, "/etc").forEach(b::mount);
+    }
     return b;
   }
 
@@ -77,7 +84,9 @@ final class Presets {
         b.readOnlyBind(p);
       }
     }
-    if (hostEtc.isPresent()) {
+    if (hostEtc.isEmpty()) {
+      HostAhead.dropCovers(); // made for this sandbox, which has no use for it: for no other
+    } else {
       Path etc = hostEtc.get();
       hostEtc(b, etc);
       for (String name : etc.equals(Path.of("/etc")) ? FOLLOWED : List.<String>of()) {

@@ -313,6 +313,7 @@ public record Sandbox(
     private Network network = Network.loopback();
     private String hostname = "sandbox";
     private final List<Mount> mounts = new ArrayList<>();
+    private PendingCovers pendingCovers;
     private String workingDirectory = "/";
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Stdio stdin = Stdio.inherit();
@@ -616,8 +617,21 @@ public record Sandbox(
 
     /** Adds a mount in place of any earlier one at its target. */
     Builder replace(Mount mount) {
-      mounts.removeIf(m -> m.target().equals(mount.target()));
+      if (pendingCovers != null) {
+        pendingCovers.replace(mounts, mount.target());
+      } else {
+        mounts.removeIf(m -> m.target().equals(mount.target()));
+      }
       return mount(mount);
+    }
+
+    // The host's /etc's covers that the walk ahead is making, to go in where they would have been
+    // added once it has: see build().
+    void coversLater(HostAhead.Work walk, Path real, String target) {
+      if (pendingCovers != null) {
+        pendingCovers.splice(mounts); // never dropped for another
+      }
+      pendingCovers = new PendingCovers(walk, real, target, mounts.size());
     }
 
     public Builder workingDirectory(String dir) {
@@ -733,6 +747,11 @@ public record Sandbox(
 
     /** Checks the spec and freezes it; the builder is left as it was and can be built again. */
     public Sandbox build() {
+      if (pendingCovers != null) {
+        // Forgotten only once they are in: a build that fails here leaves them to the next.
+        pendingCovers.splice(mounts);
+        pendingCovers = null;
+      }
       return new Sandbox(
           command,
           namespaces,

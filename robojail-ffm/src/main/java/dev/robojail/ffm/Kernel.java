@@ -24,7 +24,21 @@ public interface Kernel {
    * native call waits for it. A failure there is the first native call's to report.
    */
   static void linkAhead() {
-    Native.linkAhead();
+    Native.linkAhead(null);
+  }
+
+  /**
+   * {@link #linkAhead()}, then {@code then} on the same thread once the link has worked (never when
+   * it failed: the first native call reports that). {@code then} may make native calls; a class of
+   * robojail's it initialises must need nothing of robojail's in its initialiser but classes whose
+   * own initialisers need only the JDK's, so that the two threads' class initialisation cannot
+   * deadlock.
+   *
+   * @return the thread, for a caller that waits for {@code then}; null when nothing was started
+   *     (this architecture has no native calls of robojail's)
+   */
+  static Thread linkAhead(Runnable then) {
+    return Native.linkAhead(then);
   }
 
   /** {@code pipe2(2)}; returns {read end, write end}. */

@@ -94,21 +94,47 @@ final class Native {
    * 15 ms, which then overlaps the caller's own start instead of stalling its first native call.
    * The linker keeps the handle it made for a shape, and a thread that asks for the same shape
    * while it is being made waits for it, so {@link Code} gets that handle; one call through it
-   * warms its first use. The thread runs only the JDK's code (and the C library's {@code getpid}),
-   * never a class of robojail's with an initialiser: class initialisation on two threads cannot
-   * deadlock on a lock it holds. Any failure is left to the first native call, which then fails as
-   * it would have without this.
+   * warms its first use. Any failure there is left to the first native call, which then fails as it
+   * would have without this, and {@code then} is not run: its native calls would initialise {@link
+   * Code} on this thread, and a failure of that would reach the first caller as another error.
+   *
+   * <p>Class initialisation on two threads deadlocks only on a cycle: a class whose initialiser,
+   * run by one thread, needs a class whose initialiser the other thread is running and which needs
+   * the first. The link itself runs only the JDK's code (and the C library's {@code getpid}), never
+   * an initialiser of robojail's. {@code then} may run robojail's, so each of those must need
+   * nothing of robojail's but classes whose own initialisers need only the JDK: then no wait of
+   * either thread can lead back to a class the waiting thread is initialising. {@link Code}'s needs
+   * the JDK's linker and robojail's routines' bytes ({@code X86_64Syscall}…, which have none).
+   *
+   * @return the thread, for a caller that waits for {@code then}; null when nothing was started
    */
-  static void linkAhead() {
+  static Thread linkAhead(Runnable then) {
     if (!supported()) {
-      return;
+      return null;
     }
-    Thread t = new Thread(Native::link, "robojail-link");
+    Thread t = new Thread(new Link(then), "robojail-link");
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
-  private static void link() {
+  // What the link thread runs: a class rather than a lambda, to hold then.
+  private static final class Link implements Runnable {
+    private final Runnable then;
+
+    Link(Runnable then) {
+      this.then = then;
+    }
+
+    @Override
+    public void run() {
+      if (link() && then != null) {
+        then.run();
+      }
+    }
+  }
+
+  private static boolean link() {
     try {
       Linker linker = Linker.nativeLinker();
       MethodHandle call = linker.downcallHandle(shape());
@@ -118,8 +144,10 @@ final class Native {
       // would otherwise pay on the caller's thread. Its value is of no use.
       MemorySegment getpid = linker.defaultLookup().find("getpid").orElseThrow();
       long unused = (long) call.invokeExact(getpid, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+      return true;
     } catch (Throwable e) {
       // The first native call links again and reports the failure itself.
+      return false;
     }
   }
 

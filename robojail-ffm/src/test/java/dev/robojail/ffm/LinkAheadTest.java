@@ -3,11 +3,7 @@ package dev.robojail.ffm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,8 +17,8 @@ class LinkAheadTest {
   @ParameterizedTest
   @ValueSource(ints = {0, 0, 1, 2, 4, 6, 8, 12, 20, 40})
   void theFirstNativeCallIsRightWhereverItMeetsTheLink(int delayMillis) throws Exception {
-    Probe p = probe(List.of("--enable-native-access=ALL-UNNAMED"), "ahead", delayMillis);
-    assertEquals(List.of(Long.toString(p.pid)), p.lines);
+    FreshJvm.Output p = probe(List.of("--enable-native-access=ALL-UNNAMED"), "ahead", delayMillis);
+    assertEquals(List.of(Long.toString(p.pid())), p.lines());
   }
 
   @ParameterizedTest
@@ -31,35 +27,21 @@ class LinkAheadTest {
     // Native access denied: the linker refuses on both threads, and the first call must report
     // it as it does when nothing linked ahead.
     List<String> deny = List.of("--illegal-native-access=deny");
-    List<String> without = probe(deny, "now", delayMillis).lines;
-    List<String> ahead = probe(deny, "ahead", delayMillis).lines;
+    List<String> without = probe(deny, "now", delayMillis).lines();
+    List<String> ahead = probe(deny, "ahead", delayMillis).lines();
     assertTrue(
         without.stream().anyMatch(l -> l.startsWith("java.lang.IllegalCallerException")),
         () -> "the probe did not meet the refusal: " + without);
     assertEquals(without, ahead);
   }
 
-  private record Probe(long pid, List<String> lines) {}
-
-  private static Probe probe(List<String> jvm, String mode, int delayMillis) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.addAll(jvm);
-    command.add("-cp");
-    command.add(where(Kernel.class) + ":" + where(LinkAheadProbe.class));
-    command.add(LinkAheadProbe.class.getName());
-    command.add(mode);
-    command.add(Integer.toString(delayMillis));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the probe hung");
-    assertEquals(0, p.exitValue(), out);
-    List<String> lines = out.lines().filter(l -> !l.startsWith("WARNING:")).toList();
-    return new Probe(p.pid(), lines);
-  }
-
-  private static String where(Class<?> c) throws Exception {
-    return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+  private static FreshJvm.Output probe(List<String> jvm, String mode, int delayMillis)
+      throws Exception {
+    return FreshJvm.run(
+        jvm,
+        List.of(Kernel.class, LinkAheadProbe.class),
+        LinkAheadProbe.class,
+        mode,
+        Integer.toString(delayMillis));
   }
 }

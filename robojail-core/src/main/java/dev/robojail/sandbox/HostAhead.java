@@ -1,0 +1,204 @@
+package dev.robojail.sandbox;
+
+import dev.robojail.ffm.Kernel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The work of a sandbox's start that depends only on the host and this process, done ahead on the
+ * thread that links the native calls ({@link Kernel#linkAhead(Runnable)}), for a caller about to
+ * start or join a sandbox: the walk of the host's {@code /etc} ({@code HostEtc.covers}, ~7.5 ms of
+ * an interpreted {@code run}) and the host's facts ({@code HostFacts.probeHost}), which then
+ * overlap the caller's own work before the start on the second core.
+ *
+ * <p>Each result is taken at most once, by the first to ask for it: the walk by the next spec made
+ * with the minimal system ({@code Presets}; a spec to join drops it), whose builder waits for it
+ * only when it builds the spec ({@code PendingCovers}), and the facts by the next {@code
+ * HostFacts.probe}. One that finds no work started, a walk of another {@code /etc} or for another
+ * target, an {@code /etc} that resolves elsewhere since, or a failed walk (the thread leaves no
+ * result then) does the work itself, so that its errors read as they would have without this. A
+ * walk is a snapshot of {@code /etc} taken before the clone either way, now as the command starts
+ * rather than a few milliseconds later (SECURITY.md).
+ *
+ * <p>Class initialisation on the two threads: the link thread initialises, besides the JDK's
+ * classes, the walk's ({@code SyscallBatch}, which needs {@code Stat}; {@code Stat}, {@code
+ * Dirent64}, {@code Rlimit}, {@code Errno}, ffm's {@code Native$Code}) and the probe's ({@code
+ * Rlimit}, {@code SetupPlan}, whose initialiser makes lists of strings), none of which needs in its
+ * initialiser a class of robojail's but {@code Stat}, whose own needs only the JDK's layouts. The
+ * caller's thread may initialise any of them too, and waits for the other thread where both meet;
+ * but a wait of one thread for a class the other initialises can lead only into the JDK, never back
+ * to a class the waiting thread holds, so no cycle, and so no deadlock, can form. This class, its
+ * work and {@code PendingCovers} have no initialiser, and the caller waits for the work only from a
+ * spec's build or a start, never from a class initialiser. A class added to the work keeps that
+ * rule ({@code HostAheadTest} starts both sides in fresh JVMs in either order).
+ */
+public final class HostAhead {
+  private static final String ETC = "/etc";
+  private static final long RECHECK_MILLIS = 5;
+
+  // The work started last, until both its results are taken; guarded by HostAhead.class.
+  private static Work pending;
+
+  private HostAhead() {}
+
+  /**
+   * Starts linking the native calls on a thread of its own and then, on that thread, gathers the
+   * host's facts and, unless {@code join}, walks the host's {@code /etc}, for the next sandbox this
+   * JVM starts or joins (a session that joins a running sandbox does not walk {@code /etc}).
+   *
+   * @param join whether the sandbox to come joins a running one, for which nothing reads {@code
+   *     /etc}
+   */
+  public static void start(boolean join) {
+    start(join, Path.of(ETC));
+  }
+
+  /** {@link #start(boolean)} with {@code etc} as the host's {@code /etc}. */
+  static void start(boolean join, Path etc) {
+    Work w = new Work(!join, etc);
+    Thread t = Kernel.linkAhead(w);
+    if (t == null) {
+      return;
+    }
+    synchronized (HostAhead.class) {
+      w.thread = t;
+      pending = w;
+    }
+  }
+
+  /**
+   * The walk started ahead, if it is of {@code source} (as given, before its links are resolved)
+   * and no spec has asked for it yet; null when the caller must walk itself. The first spec to ask
+   * takes it, for itself or for none: it serves no later one.
+   */
+  static Work claimWalk(Path source) {
+    synchronized (HostAhead.class) {
+      Work w = pending;
+      if (w == null || !w.walks || w.coversTaken) {
+        return null;
+      }
+      w.coversTaken = true;
+      release(w);
+      return w.source.equals(source) ? w : null;
+    }
+  }
+
+  /**
+   * The covers the claimed walk {@code w} made, waiting for it, if it walked {@code real} for
+   * {@code target} and worked; null when the caller must walk itself (and meet the failure).
+   */
+  static List<Mount.Cover> covers(Work w, Path real, String target) {
+    if (!await(w, true) || w.covers == null || !ETC.equals(target) || !w.etc.equals(real)) {
+      return null;
+    }
+    return w.covers;
+  }
+
+  /** Drops the walk started ahead, for a sandbox that has no host's {@code /etc} of its own. */
+  static void dropCovers() {
+    synchronized (HostAhead.class) {
+      Work w = pending;
+      if (w != null && w.walks) {
+        w.coversTaken = true;
+        release(w);
+      }
+    }
+  }
+
+  /** The host's facts gathered ahead, once; null when the caller must probe itself. */
+  static HostFacts takeFacts() {
+    Work w;
+    synchronized (HostAhead.class) {
+      w = pending;
+      if (w == null || w.factsTaken) {
+        return null;
+      }
+      w.factsTaken = true;
+      release(w);
+    }
+    return await(w, false) ? w.facts : null;
+  }
+
+  // Forgets the work once nothing of it is left to take.
+  private static void release(Work w) {
+    if (w.factsTaken && (w.coversTaken || !w.walks)) {
+      pending = null;
+    }
+  }
+
+  /**
+   * Waits for the walk ({@code walk}) or the probe of {@code w}, each told as it is done rather
+   * than at the thread's end, so that the spec does not wait for the facts; whether it was done. A
+   * thread whose link failed ends without running the work, which the wait notices within {@link
+   * #RECHECK_MILLIS}; an interrupted wait leaves the work to the caller.
+   */
+  private static boolean await(Work w, boolean walk) {
+    synchronized (w) {
+      while (!(walk ? w.walked : w.probed)) {
+        if (!w.thread.isAlive()) {
+          return false;
+        }
+        try {
+          w.wait(RECHECK_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * What the link thread runs after the link. Its results are written there before the flag that
+   * tells them done, under the lock {@link #await} reads that flag under, which orders them.
+   */
+  static final class Work implements Runnable {
+    final boolean walks;
+    final Path source;
+    Thread thread;
+    boolean coversTaken;
+    boolean factsTaken;
+    Path etc;
+    List<Mount.Cover> covers;
+    HostFacts facts;
+    // guarded by this
+    private boolean walked;
+    private boolean probed;
+
+    Work(boolean walks, Path source) {
+      this.walks = walks;
+      this.source = source;
+    }
+
+    @Override
+    public void run() {
+      // The caller needs the walk first (its spec), the facts later (its plan).
+      if (walks) {
+        try {
+          Path real = source.toRealPath();
+          covers = HostEtc.covers(real, ETC);
+          etc = real;
+        } catch (IOException | RuntimeException | Error e) {
+          // No result: the caller walks again and reports the failure as it would have (and an
+          // error printed by this thread's end would be a line the caller never wrote).
+          covers = null;
+        }
+        synchronized (this) {
+          walked = true;
+          notifyAll();
+        }
+      }
+      try {
+        facts = HostFacts.probeHost();
+      } catch (RuntimeException | Error e) {
+        facts = null; // the caller probes again and meets the failure itself
+      }
+      synchronized (this) {
+        probed = true;
+        notifyAll();
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.robojail.sandbox;
+
+import dev.robojail.ffm.Kernel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Started by {@link HostAheadTest} in a fresh JVM, where every class is initialised for the first
+ * time: {@code ahead D} starts the work ahead, then after {@code D} ms does what a {@code run}'s
+ * main thread does (its first native call, a spec with the host's {@code /etc}, a sandbox started
+ * and waited for); {@code behind D} starts that at once and the work ahead {@code D} ms later from
+ * another thread, so that the two threads meet the classes they share in the other order; {@code
+ * none D} starts no work ahead. With {@code spec-first}, the spec is built before any native call
+ * of the main thread, which then first waits for the walk. Prints whether the spec's covers are a
+ * fresh walk's and the exit, or the failure with its causes.
+ */
+final class HostAheadProbe {
+  private HostAheadProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    long delay = Long.parseLong(args[1]);
+    Thread starter = null;
+    if (args[0].equals("ahead")) {
+      HostAhead.start(false);
+      Thread.sleep(delay);
+    } else if (args[0].equals("behind")) {
+      starter =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                HostAhead.start(false);
+              });
+      starter.start();
+    } else {
+      Thread.sleep(delay);
+    }
+    try {
+      run(args.length > 2 && args[2].equals("spec-first"));
+    } catch (Throwable t) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        System.out.println(c.getClass().getName() + ": " + c.getMessage());
+      }
+    }
+    if (starter != null) {
+      starter.join();
+    }
+  }
+
+  private static void run(boolean specFirst) throws Exception {
+    boolean unused = !specFirst && Kernel.linux().isTerminal(0);
+    Sandbox spec = Sandbox.builder().minimalSystem().command("/bin/true").build();
+    int exit = spec.start().waitFor();
+    List<Mount> covers = new ArrayList<>();
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Cover) {
+        covers.add(m);
+      }
+    }
+    List<Mount.Cover> fresh = HostEtc.covers(Path.of("/etc").toRealPath(), "/etc");
+    System.out.println(covers.equals(fresh) ? "covers: a fresh walk's" : "covers differ");
+    System.out.println("exit " + exit);
+  }
+}
