@@ -13,12 +13,16 @@ public final class CStrings {
     // the last stays 0: the NULL that ends the array
     long[] pointers = new long[strings.size() + 1];
     for (int i = 0; i < strings.size(); i++) {
-      String s = strings.get(i);
-      if (s.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s);
-      }
-      pointers[i] = Structs.cString(memory, s).address();
+      pointers[i] = Structs.cString(memory, withoutNul(strings.get(i))).address();
     }
     return Structs.longs(memory, pointers);
+  }
+
+  /** {@code s}, which must hold no NUL byte: the kernel would read it as the end. */
+  static String withoutNul(String s) {
+    if (s.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s);
+    }
+    return s;
   }
 }

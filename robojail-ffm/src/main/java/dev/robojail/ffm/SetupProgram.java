@@ -474,7 +474,8 @@ public record SetupProgram(List<Step> steps) {
   /**
    * Writes the program in the layout the runner reads (see {@code runner-x86_64.s}): a header
    * followed by the steps, with every string, array and buffer in fresh pages that are unmapped
-   * when {@code arena} closes ({@link PageAllocator}).
+   * when {@code arena} closes: the strings and bytes the calls read through one Java array ({@link
+   * StagedPages}), the rest cut from pages of its own ({@link PageAllocator}).
    *
    * @param cloneArgs the {@code struct clone_args} for the runner's clone3
    * @return the header
@@ -482,6 +483,7 @@ public record SetupProgram(List<Step> steps) {
   MemorySegment marshal(Arena arena, MemorySegment cloneArgs) {
     // Written from Java arrays by copies, never field by field: see Structs on why.
     SegmentAllocator memory = new PageAllocator(arena);
+    StagedPages staged = new StagedPages(arena);
     Map<Slot, MemorySegment> slots = new IdentityHashMap<>();
     Map<Arg, MemorySegment> embedded = new IdentityHashMap<>();
     for (Step s : steps) {
@@ -508,7 +510,7 @@ public record SetupProgram(List<Step> steps) {
     }
     int width = STEP_SIZE / 8;
     long[] table = new long[width * Math.max(1, steps.size())];
-    Values values = new Values(memory, embedded, slots);
+    Values values = new Values(memory, staged, embedded, slots);
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       int e = i * width;
@@ -539,6 +541,7 @@ public record SetupProgram(List<Step> steps) {
     header[(int) (Header.STEP_COUNT / 8)] = steps.size();
     header[(int) (Header.STEPS / 8)] = stepTable.address();
     header[(int) (Header.FAILED_STEP / 8)] = -1;
+    staged.flush();
     return Structs.longs(memory, header);
   }
 
@@ -547,6 +550,7 @@ public record SetupProgram(List<Step> steps) {
    */
   private static final class Values implements Arg.Visitor<Long> {
     private final SegmentAllocator memory;
+    private final StagedPages staged;
     private final Map<Arg, MemorySegment> embedded;
     private final Map<Slot, MemorySegment> slots;
     int step;
@@ -554,8 +558,12 @@ public record SetupProgram(List<Step> steps) {
     boolean loaded;
 
     Values(
-        SegmentAllocator memory, Map<Arg, MemorySegment> embedded, Map<Slot, MemorySegment> slots) {
+        SegmentAllocator memory,
+        StagedPages staged,
+        Map<Arg, MemorySegment> embedded,
+        Map<Slot, MemorySegment> slots) {
       this.memory = memory;
+      this.staged = staged;
       this.embedded = embedded;
       this.slots = slots;
     }
@@ -567,17 +575,22 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long string(Arg.Str str) {
-      return Structs.cString(memory, str.value()).address();
+      return staged.string(str.value());
     }
 
     @Override
     public Long strings(Arg.Strings ss) {
-      return CStrings.array(memory, ss.values()).address();
+      // the last stays 0: the NULL that ends the array
+      long[] pointers = new long[ss.values().size() + 1];
+      for (int i = 0; i < ss.values().size(); i++) {
+        pointers[i] = staged.string(CStrings.withoutNul(ss.values().get(i)));
+      }
+      return Structs.longs(memory, pointers).address();
     }
 
     @Override
     public Long bytes(Arg.Bytes b) {
-      return Structs.copy(memory, b.data(), 1).address();
+      return staged.put(b.data(), 0, 1);
     }
 
     @Override
@@ -597,12 +610,12 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long bpf(Arg.Bpf b) {
-      MemorySegment insns = Structs.copy(memory, b.instructions(), 8);
+      long insns = staged.put(b.instructions(), 0, 8);
       // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
       // little-endian x86-64 the short is the low bytes of the first long
       long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
       fprog[(int) (SOCK_FPROG_LEN / 8)] = b.instructions().length / 8;
-      fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns.address();
+      fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns;
       return Structs.longs(memory, fprog).address();
     }
 
