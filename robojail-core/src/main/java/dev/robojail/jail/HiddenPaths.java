@@ -210,7 +210,16 @@ final class HiddenPaths {
         e);
   }
 
+  /**
+   * The real path of {@code p}, or {@code p} made absolute and normal where it has none. Most
+   * hidden paths do not exist: a stat that follows links fails exactly where {@code realpath(3)}
+   * would, and says so without the exceptions {@code toRealPath} makes on the way (each with a deep
+   * stack trace) or its {@code readlink} of every component.
+   */
   static Path realPath(Path p) {
+    if (!Files.exists(p)) {
+      return p.toAbsolutePath().normalize();
+    }
     try {
       return p.toRealPath();
     } catch (IOException e) {

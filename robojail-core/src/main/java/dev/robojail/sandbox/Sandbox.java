@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -314,6 +315,8 @@ public record Sandbox(
     private String hostname = "sandbox";
     private final List<Mount> mounts = new ArrayList<>();
     private PendingCovers pendingCovers;
+    // The mounts of the spec this builder copies: resolved when that spec was built.
+    private final Set<Mount> resolved = Collections.newSetFromMap(new IdentityHashMap<>());
     private String workingDirectory = "/";
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Stdio stdin = Stdio.inherit();
@@ -347,6 +350,7 @@ public record Sandbox(
       gid = s.identity().gid();
       hostname = s.hostname();
       mounts.addAll(s.mounts());
+      resolved.addAll(s.mounts());
       workingDirectory = s.environment().workingDirectory();
       environment.putAll(s.environment().variables());
       stdin = s.streams().stdin();
@@ -758,7 +762,7 @@ public record Sandbox(
           network,
           hostname,
           new Identity(uid, gid),
-          mounts,
+          new Validation.Resolved(mounts, resolved),
           new Environment(workingDirectory, environment),
           new Streams(stdin, stdout, stderr, redirectErrorStream),
           new Security(

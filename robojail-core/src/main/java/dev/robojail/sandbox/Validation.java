@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,38 @@ final class Validation {
   private static final int MAX_PATH = 4095;
 
   private Validation() {}
+
+  /**
+   * The mounts of a builder, some of which (by identity) an earlier build already resolved: a spec
+   * rebuilt with other streams (as a {@code run} does) or without its overlays. Those keep the real
+   * path and file type found then, rather than being looked up again a moment later: the child
+   * opens a bind's source without following any link, so a link planted in the meantime fails its
+   * setup instead of being followed to somewhere else, and the checks made against that real path
+   * (the hidden paths a jail masks) still hold for the path it mounts.
+   */
+  static final class Resolved extends AbstractList<Mount> {
+    private final List<Mount> mounts;
+    private final Set<Mount> resolved;
+
+    Resolved(List<Mount> mounts, Set<Mount> resolved) {
+      this.mounts = mounts;
+      this.resolved = resolved;
+    }
+
+    @Override
+    public Mount get(int index) {
+      return mounts.get(index);
+    }
+
+    @Override
+    public int size() {
+      return mounts.size();
+    }
+
+    boolean resolved(Mount m) {
+      return resolved.contains(m);
+    }
+  }
 
   /**
    * Checks the parts of a spec as a whole.
@@ -56,8 +89,9 @@ final class Validation {
     checkId("gid", ids.gid());
     insidePath("working directory", environment.workingDirectory());
 
+    Resolved carried = mounts instanceof Resolved r ? r : new Resolved(mounts, Set.of());
     Set<String> targets = new HashSet<>();
-    MountCheck check = new MountCheck(ns);
+    MountCheck check = new MountCheck(ns, carried);
     for (Mount m : mounts) {
       String t = m.target();
       insidePath("mount target", t);
@@ -78,7 +112,9 @@ final class Validation {
     }
     List<Mount> resolved = new ArrayList<>(mounts.size());
     for (Mount m : mounts) {
-      if (m instanceof Mount.Bind b) {
+      if (carried.resolved(m)) {
+        resolved.add(m);
+      } else if (m instanceof Mount.Bind b) {
         resolved.add(resolve(b));
       } else if (m instanceof Mount.Overlay o) {
         resolved.add(resolve(o));
@@ -92,10 +128,12 @@ final class Validation {
   /** The checks of each kind of mount on its own, given the mounts before it in order. */
   private static final class MountCheck implements Mount.Visitor {
     private final Set<Namespace> ns;
+    private final Resolved carried;
     private final List<String> bindTargets = new ArrayList<>();
 
-    MountCheck(Set<Namespace> ns) {
+    MountCheck(Set<Namespace> ns, Resolved carried) {
       this.ns = ns;
+      this.carried = carried;
     }
 
     @Override
@@ -104,7 +142,7 @@ final class Validation {
         fail("bind source must be an absolute path: " + bind.source());
       }
       noNul("bind source", bind.source().toString());
-      if (!Files.exists(bind.source())) {
+      if (!carried.resolved(bind) && !Files.exists(bind.source())) {
         fail("bind source does not exist: " + bind.source());
       }
       bindTargets.add(bind.target());
@@ -151,7 +189,7 @@ final class Validation {
         }
         noNul("overlay layer", layer.toString());
       }
-      if (!Files.isDirectory(o.lower())) {
+      if (!carried.resolved(o) && !Files.isDirectory(o.lower())) {
         fail("overlay lower directory does not exist: " + o.lower());
       }
       Path upper = o.upper().normalize();

@@ -522,6 +522,12 @@ class SandboxTest {
     SandboxException.SetupFailed e = assertThrows(SandboxException.SetupFailed.class, s::start);
     assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
     assertTrue(e.call().contains("= openat2(AT_FDCWD, \"/oldroot" + project + "\""), e.call());
+
+    // A spec rebuilt now (as run's is, with its streams) keeps the source its first build
+    // resolved: the link is not followed to the secret, the child refuses it as well.
+    Sandbox rebuilt = s.toBuilder().stdout(Stdio.discard()).build();
+    e = assertThrows(SandboxException.SetupFailed.class, rebuilt::start);
+    assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
   }
 
   @Test

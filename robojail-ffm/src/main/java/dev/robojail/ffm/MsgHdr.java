@@ -4,9 +4,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 
 /**
@@ -70,20 +70,20 @@ public final class MsgHdr {
   }
 
   /**
-   * A {@code struct msghdr} in {@code arena} for one byte at {@code data} and the control message
-   * at {@code control} ({@link #RIGHTS_BYTES} long).
+   * A {@code struct msghdr} from {@code memory} for one byte at {@code data} and the control
+   * message at {@code control} ({@link #RIGHTS_BYTES} long).
    */
-  static MemorySegment message(Arena arena, MemorySegment data, MemorySegment control) {
+  static MemorySegment message(SegmentAllocator memory, MemorySegment data, MemorySegment control) {
     // Every field is 8 bytes wide or padded to 8, so both structs are arrays of longs (see
     // Structs on why they are not set field by field); the name, its length and the flags are 0.
     long[] iov = new long[(int) (IOVEC.byteSize() / 8)];
     iov[(int) (Structs.offset(IOVEC, "iov_base") / 8)] = data.address();
     iov[(int) (Structs.offset(IOVEC, "iov_len") / 8)] = 1;
     long[] msg = new long[(int) (LAYOUT.byteSize() / 8)];
-    msg[(int) (IOV / 8)] = Structs.longs(arena, iov).address();
+    msg[(int) (IOV / 8)] = Structs.longs(memory, iov).address();
     msg[(int) (IOVLEN / 8)] = 1;
     msg[(int) (CONTROL / 8)] = control.address();
     msg[(int) (CONTROLLEN / 8)] = RIGHTS_BYTES;
-    return Structs.longs(arena, msg);
+    return Structs.longs(memory, msg);
   }
 }

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -472,26 +473,30 @@ public record SetupProgram(List<Step> steps) {
 
   /**
    * Writes the program in the layout the runner reads (see {@code runner-x86_64.s}): a header
-   * followed by the steps, with every string, array and buffer allocated in {@code arena}.
+   * followed by the steps, with every string, array and buffer in fresh pages that are unmapped
+   * when {@code arena} closes: the strings and bytes the calls read through one Java array ({@link
+   * StagedPages}), the rest cut from pages of its own ({@link PageAllocator}).
    *
    * @param cloneArgs the {@code struct clone_args} for the runner's clone3
    * @return the header
    */
   MemorySegment marshal(Arena arena, MemorySegment cloneArgs) {
     // Written from Java arrays by copies, never field by field: see Structs on why.
+    SegmentAllocator memory = new PageAllocator(arena);
+    StagedPages staged = new StagedPages(arena);
     Map<Slot, MemorySegment> slots = new IdentityHashMap<>();
     Map<Arg, MemorySegment> embedded = new IdentityHashMap<>();
     for (Step s : steps) {
       for (Arg a : s.args()) {
         if (a instanceof Arg.Embedding e) {
-          MemorySegment data = Structs.copy(arena, e.data(), 8);
+          MemorySegment data = Structs.copy(memory, e.data(), 8);
           embedded.put(a, data);
           if (slots.putIfAbsent(e.slot(), data.asSlice(e.offset(), 8)) != null) {
             throw new IllegalArgumentException(e.slot() + " is embedded twice");
           }
         } else if (a instanceof Arg.FdMessage m) {
-          MemorySegment control = Structs.copy(arena, MsgHdr.rights(0), 8);
-          embedded.put(a, MsgHdr.message(arena, arena.allocate(1), control));
+          MemorySegment control = Structs.copy(memory, MsgHdr.rights(0), 8);
+          embedded.put(a, MsgHdr.message(memory, memory.allocate(1), control));
           if (slots.putIfAbsent(m.slot(), control.asSlice(MsgHdr.RIGHTS_FD, 8)) != null) {
             throw new IllegalArgumentException(m.slot() + " is embedded twice");
           }
@@ -500,12 +505,12 @@ public record SetupProgram(List<Step> steps) {
     }
     for (Step s : steps) {
       if (s.resultTo() != null) {
-        slots.putIfAbsent(s.resultTo(), arena.allocate(JAVA_LONG));
+        slots.putIfAbsent(s.resultTo(), memory.allocate(JAVA_LONG));
       }
     }
     int width = STEP_SIZE / 8;
     long[] table = new long[width * Math.max(1, steps.size())];
-    Values values = new Values(arena, embedded, slots);
+    Values values = new Values(memory, staged, embedded, slots);
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       int e = i * width;
@@ -529,27 +534,36 @@ public record SetupProgram(List<Step> steps) {
       }
       table[e + (int) (STEP_FLAGS / 8)] = flags;
     }
-    MemorySegment stepTable = Structs.longs(arena, table);
+    MemorySegment stepTable = Structs.longs(memory, table);
     long[] header = new long[(int) (Header.LAYOUT.byteSize() / 8)];
     header[(int) (Header.CLONE_ARGS / 8)] = cloneArgs.address();
     header[(int) (Header.CLONE_ARGS_SIZE / 8)] = cloneArgs.byteSize();
     header[(int) (Header.STEP_COUNT / 8)] = steps.size();
     header[(int) (Header.STEPS / 8)] = stepTable.address();
     header[(int) (Header.FAILED_STEP / 8)] = -1;
-    return Structs.longs(arena, header);
+    staged.flush();
+    return Structs.longs(memory, header);
   }
 
-  /** The register value of each kind of argument, with what it points to allocated in the arena. */
+  /**
+   * The register value of each kind of argument, with what it points to in the program's memory.
+   */
   private static final class Values implements Arg.Visitor<Long> {
-    private final Arena arena;
+    private final SegmentAllocator memory;
+    private final StagedPages staged;
     private final Map<Arg, MemorySegment> embedded;
     private final Map<Slot, MemorySegment> slots;
     int step;
     // Whether the value is a slot's address, whose contents the runner loads when the step runs.
     boolean loaded;
 
-    Values(Arena arena, Map<Arg, MemorySegment> embedded, Map<Slot, MemorySegment> slots) {
-      this.arena = arena;
+    Values(
+        SegmentAllocator memory,
+        StagedPages staged,
+        Map<Arg, MemorySegment> embedded,
+        Map<Slot, MemorySegment> slots) {
+      this.memory = memory;
+      this.staged = staged;
       this.embedded = embedded;
       this.slots = slots;
     }
@@ -561,22 +575,27 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long string(Arg.Str str) {
-      return Structs.cString(arena, str.value()).address();
+      return staged.string(str.value());
     }
 
     @Override
     public Long strings(Arg.Strings ss) {
-      return CStrings.array(arena, ss.values()).address();
+      // the last stays 0: the NULL that ends the array
+      long[] pointers = new long[ss.values().size() + 1];
+      for (int i = 0; i < ss.values().size(); i++) {
+        pointers[i] = staged.string(CStrings.withoutNul(ss.values().get(i)));
+      }
+      return Structs.longs(memory, pointers).address();
     }
 
     @Override
     public Long bytes(Arg.Bytes b) {
-      return Structs.copy(arena, b.data(), 1).address();
+      return staged.put(b.data(), 0, 1);
     }
 
     @Override
     public Long buffer(Arg.Buffer b) {
-      return arena.allocate(b.size(), 16).address();
+      return memory.allocate(b.size(), 16).address();
     }
 
     @Override
@@ -591,13 +610,13 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long bpf(Arg.Bpf b) {
-      MemorySegment insns = Structs.copy(arena, b.instructions(), 8);
+      long insns = staged.put(b.instructions(), 0, 8);
       // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
       // little-endian x86-64 the short is the low bytes of the first long
       long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
       fprog[(int) (SOCK_FPROG_LEN / 8)] = b.instructions().length / 8;
-      fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns.address();
-      return Structs.longs(arena, fprog).address();
+      fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns;
+      return Structs.longs(memory, fprog).address();
     }
 
     @Override

@@ -312,7 +312,8 @@ public final class SetupRunner {
 
       // a long the kernel stores the pidfd's int into; -1 until then
       MemorySegment pidfd = Structs.longs(arena, -1L);
-      MemorySegment stack = arena.allocate(STACK_SIZE, 16);
+      // fresh pages: Arena.allocate would zero all of it in a Java loop first
+      MemorySegment stack = Native.pages(arena, STACK_SIZE);
       long flags =
           cloneFlags | Syscalls.CLONE_VM | Syscalls.CLONE_PIDFD | Syscalls.CLONE_CLEAR_SIGHAND;
       long cgroup = 0;

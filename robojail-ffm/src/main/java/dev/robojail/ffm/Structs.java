@@ -3,6 +3,7 @@ package dev.robojail.ffm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -20,26 +21,29 @@ import java.nio.ByteOrder;
 final class Structs {
   private Structs() {}
 
-  /** {@code values} as consecutive native longs in {@code arena}, 16-byte aligned. */
-  static MemorySegment longs(Arena arena, long... values) {
-    MemorySegment s = arena.allocate(8L * Math.max(1, values.length), 16);
+  /** {@code values} as consecutive native longs from {@code memory}, 16-byte aligned. */
+  static MemorySegment longs(SegmentAllocator memory, long... values) {
+    MemorySegment s = memory.allocate(8L * Math.max(1, values.length), 16);
     MemorySegment.copy(values, 0, s, ValueLayout.JAVA_LONG, 0, values.length);
     return s;
   }
 
-  /** A copy of {@code data} in {@code arena}. */
-  static MemorySegment copy(Arena arena, byte[] data, long alignment) {
-    MemorySegment s = arena.allocate(Math.max(1, data.length), alignment);
+  /** A copy of {@code data} from {@code memory}. */
+  static MemorySegment copy(SegmentAllocator memory, byte[] data, long alignment) {
+    MemorySegment s = memory.allocate(Math.max(1, data.length), alignment);
     MemorySegment.copy(data, 0, s, ValueLayout.JAVA_BYTE, 0, data.length);
     return s;
   }
 
-  /** {@code s} as a NUL-terminated UTF-8 string in {@code arena}, as {@code allocateFrom} makes. */
-  static MemorySegment cString(Arena arena, String s) {
+  /**
+   * {@code s} as a NUL-terminated UTF-8 string from {@code memory}, as {@code allocateFrom} makes.
+   */
+  static MemorySegment cString(SegmentAllocator memory, String s) {
     byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    // allocate zeroes the memory: the byte after the string is its NUL
-    MemorySegment c = arena.allocate(utf8.length + 1L, 1);
-    MemorySegment.copy(utf8, 0, c, ValueLayout.JAVA_BYTE, 0, utf8.length);
+    // the NUL is copied with the string, so memory that is not zeroed serves as well
+    byte[] nul = java.util.Arrays.copyOf(utf8, utf8.length + 1);
+    MemorySegment c = memory.allocate(nul.length, 1);
+    MemorySegment.copy(nul, 0, c, ValueLayout.JAVA_BYTE, 0, nul.length);
     return c;
   }
 

@@ -58,6 +58,40 @@ class SetupProgramTest {
   }
 
   @Test
+  void everyStringAndArrayIsInPlaceBeyondOnePageChunk() {
+    // more than one chunk of staged pages: strings and arrays land wherever they were put
+    List<String> argv = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      argv.add("argument-" + i + "-" + "x".repeat(i % 50));
+    }
+    SetupProgram p =
+        SetupProgram.of(
+            List.of(
+                Step.of("openat", Sysno.OPENAT, of(-100), str("/first"), of(0)),
+                Step.of("execve", Sysno.EXECVE, str("/bin/true"), Arg.strings(argv), of(0)),
+                Step.of("write", Sysno.WRITE, of(1), Arg.bytes(new byte[] {7, 0, 9}, "b"), of(3))));
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment h = p.marshal(a, a.allocate(88));
+      MemorySegment table = Native.at(h.get(JAVA_LONG, 24), 3L * SetupProgram.STEP_SIZE);
+      long step = SetupProgram.STEP_SIZE;
+      assertEquals("/first", Native.at(table.get(JAVA_LONG, 16), 7).getString(0));
+      assertEquals("/bin/true", Native.at(table.get(JAVA_LONG, step + 8), 10).getString(0));
+      MemorySegment array = Native.at(table.get(JAVA_LONG, step + 16), 8L * (argv.size() + 1));
+      for (int i = 0; i < argv.size(); i++) {
+        assertEquals(argv.get(i), Native.at(array.getAtIndex(JAVA_LONG, i), 200).getString(0));
+      }
+      assertEquals(0, array.getAtIndex(JAVA_LONG, argv.size()));
+      MemorySegment bytes = Native.at(table.get(JAVA_LONG, 2 * step + 16), 3);
+      assertEquals(
+          List.of((byte) 7, (byte) 0, (byte) 9),
+          List.of(
+              bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+              bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1),
+              bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 2)));
+    }
+  }
+
+  @Test
   void aResultNoStepProducesIsRejected() {
     SetupProgram p =
         SetupProgram.of(List.of(Step.of("close", Sysno.CLOSE, Arg.result(new Slot("x")))));
