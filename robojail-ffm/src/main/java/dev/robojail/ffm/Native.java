@@ -45,6 +45,7 @@ final class Native {
    */
   static long syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
     try {
+      Code.check();
       return (long) Code.CALL.invokeExact(Code.SYSCALL, nr, a0, a1, a2, a3, a4, a5);
     } catch (Throwable t) {
       throw new AssertionError("syscall downcall failed", t);
@@ -57,6 +58,7 @@ final class Native {
    */
   static long run(MemorySegment header) {
     try {
+      Code.check();
       return (long) Code.CALL.invokeExact(Code.RUNNER, header.address(), 0L, 0L, 0L, 0L, 0L, 0L);
     } catch (Throwable t) {
       throw new AssertionError("runner downcall failed", t);
@@ -70,6 +72,7 @@ final class Native {
    */
   static void batch(MemorySegment calls, long count) {
     try {
+      Code.check();
       long unused =
           (long) Code.CALL.invokeExact(Code.BATCH, calls.address(), count, 0L, 0L, 0L, 0L, 0L);
     } catch (Throwable t) {
@@ -79,6 +82,7 @@ final class Native {
 
   /** Where the system call routine is, for the test that checks its page's protection. */
   static long routineAddress() {
+    Code.check();
     return Code.SYSCALL.address();
   }
 
@@ -95,8 +99,9 @@ final class Native {
    * The linker keeps the handle it made for a shape, and a thread that asks for the same shape
    * while it is being made waits for it, so {@link Code} gets that handle; one call through it
    * warms its first use. Any failure there is left to the first native call, which then fails as it
-   * would have without this, and {@code then} is not run: its native calls would initialise {@link
-   * Code} on this thread, and a failure of that would reach the first caller as another error.
+   * would have without this, and {@code then} is not run, since its native calls would fail. A
+   * failure of {@link Code}'s initialiser on this thread reaches the caller's native calls as it
+   * would have without it (see {@link Code}).
    *
    * <p>Class initialisation on two threads deadlocks only on a cycle: a class whose initialiser,
    * run by one thread, needs a class whose initialiser the other thread is running and which needs
@@ -181,18 +186,47 @@ final class Native {
    * The downcall and the code page, made on the first native call: the system call routine at its
    * start and the runner after it, written while the page is writable and only then made read and
    * execute, never both at once.
+   *
+   * <p>Its initialiser never throws: a failure to make them (native access denied, an architecture
+   * without robojail's routines, a refused mmap or mprotect) is kept, and every native call, on
+   * whichever thread first initialised the class (the link thread ahead, or the caller's), throws
+   * it the same way, as the first call without the work ahead would have: the call's {@link
+   * AssertionError}, caused by an {@link ExceptionInInitializerError} caused by it. A class whose
+   * initialiser threw would instead fail every later use, and so the caller's after a failure on
+   * the link thread, with a {@link NoClassDefFoundError} that does not say why.
    */
   private static final class Code {
-    private static final Linker LINKER = Linker.nativeLinker();
+    static final MethodHandle CALL;
+    static final MemorySegment SYSCALL;
+    static final MemorySegment RUNNER;
+    static final MemorySegment BATCH;
+    private static final Throwable FAILURE;
 
-    static final MethodHandle CALL = LINKER.downcallHandle(shape());
+    static {
+      MethodHandle call = null;
+      MemorySegment page = MemorySegment.NULL;
+      Throwable failure = null;
+      try {
+        call = Linker.nativeLinker().downcallHandle(shape());
+        page = page(call);
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+      CALL = call;
+      SYSCALL = page.asSlice(0, 0);
+      RUNNER = failure == null ? page.asSlice(RUNNER_OFFSET, 0) : page;
+      BATCH = failure == null ? page.asSlice(BATCH_OFFSET, 0) : page;
+      FAILURE = failure;
+    }
 
-    private static final MemorySegment PAGE_CODE = page();
-    static final MemorySegment SYSCALL = PAGE_CODE.asSlice(0, 0);
-    static final MemorySegment RUNNER = PAGE_CODE.asSlice(RUNNER_OFFSET, 0);
-    static final MemorySegment BATCH = PAGE_CODE.asSlice(BATCH_OFFSET, 0);
+    // A fresh error each time, so that each caller's stack is its own; the cause is the one kept.
+    static void check() {
+      if (FAILURE != null) {
+        throw new ExceptionInInitializerError(FAILURE);
+      }
+    }
 
-    private static MemorySegment page() {
+    private static MemorySegment page(MethodHandle call) {
       if (!supported()) {
         throw new UnsupportedOperationException(
             "robojail's system calls exist for x86-64 only; "
@@ -209,7 +243,8 @@ final class Native {
       }
       // mmap's and mprotect's int arguments travel in the low halves of the registers, and the
       // seventh long is a stack slot neither reads: the C ABI makes the one shape fit them.
-      long addr = libc("mmap", 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      long addr =
+          libc(call, "mmap", 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (addr < 0) {
         throw new SyscallException("mmap(NULL, 4096, PROT_READ|PROT_WRITE)", (int) -addr);
       }
@@ -217,7 +252,7 @@ final class Native {
       MemorySegment.copy(syscall, 0, page, JAVA_BYTE, 0, syscall.length);
       MemorySegment.copy(runner, 0, page, JAVA_BYTE, RUNNER_OFFSET, runner.length);
       MemorySegment.copy(batch, 0, page, JAVA_BYTE, BATCH_OFFSET, batch.length);
-      long r = libc("mprotect", addr, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0);
+      long r = libc(call, "mprotect", addr, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0);
       if (r < 0) {
         throw new SyscallException("mprotect(code, 4096, PROT_READ|PROT_EXEC)", (int) -r);
       }
@@ -227,14 +262,15 @@ final class Native {
     // A C library function that returns -1 and sets errno on failure; returns -errno then. errno
     // is read at once through __errno_location (the thread's own), since robojail's routine that
     // would return it directly does not exist yet.
-    private static long libc(String name, long a0, long a1, long a2, long a3, long a4, long a5) {
+    private static long libc(
+        MethodHandle call, String name, long a0, long a1, long a2, long a3, long a4, long a5) {
       try {
-        long r = (long) CALL.invokeExact(symbol(name), a0, a1, a2, a3, a4, a5, 0L);
+        long r = (long) call.invokeExact(symbol(name), a0, a1, a2, a3, a4, a5, 0L);
         if (r != -1) {
           return r;
         }
         long errno =
-            (long) CALL.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+            (long) call.invokeExact(symbol("__errno_location"), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
         // The JVM runs between the two calls and may set errno itself; a failure must never read
         // as a success (-0), so an errno lost that way is EIO.
         int e = Structs.intAt(at(errno, 4), 0);
@@ -245,7 +281,7 @@ final class Native {
     }
 
     private static MemorySegment symbol(String name) {
-      return LINKER.defaultLookup().find(name).orElseThrow();
+      return Linker.nativeLinker().defaultLookup().find(name).orElseThrow();
     }
   }
 }

@@ -2,8 +2,11 @@ package dev.robojail.ffm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +28,15 @@ public final class FreshJvm {
    */
   public static Output run(
       List<String> jvm, List<Class<?>> classPath, Class<?> main, String... args) throws Exception {
+    return run(Duration.ofSeconds(60), jvm, classPath, main, args);
+  }
+
+  /**
+   * {@link #run(List, List, Class, String...)}, which fails once it ran longer than {@code max}.
+   */
+  public static Output run(
+      Duration max, List<String> jvm, List<Class<?>> classPath, Class<?> main, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.addAll(jvm);
@@ -36,14 +48,26 @@ public final class FreshJvm {
     command.add(String.join(":", path));
     command.add(main.getName());
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(main.getSimpleName() + " hung: " + out);
+    // Into a file, read once the JVM is gone: a pipe read to its end would wait as long as a hung
+    // JVM holds it open, before the timeout could be seen.
+    Path log = Files.createTempFile("fresh-jvm", ".out");
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
+      if (!p.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly().waitFor();
+        throw new AssertionError(
+            main.getSimpleName() + " hung: " + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      String out = Files.readString(log, StandardCharsets.UTF_8);
+      assertEquals(0, p.exitValue(), out);
+      return new Output(p.pid(), out.lines().filter(l -> !l.startsWith("WARNING:")).toList());
+    } finally {
+      Files.deleteIfExists(log);
     }
-    assertEquals(0, p.exitValue(), out);
-    return new Output(p.pid(), out.lines().filter(l -> !l.startsWith("WARNING:")).toList());
   }
 }
