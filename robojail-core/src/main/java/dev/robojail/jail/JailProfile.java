@@ -4,6 +4,7 @@ import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.EgressPolicy;
 import dev.robojail.net.HostPorts;
 import dev.robojail.net.ProxyEnvironment;
+import dev.robojail.sandbox.HostAhead;
 import dev.robojail.sandbox.Network;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.Stdio;
@@ -111,6 +112,10 @@ final class JailProfile {
     Optional<AgentProfile> agent = agent(jail);
     Sandbox.Builder b = Sandbox.builder();
     system(b, user, joining);
+    // Before the first step that changes something outside the spec (the jail's home, the agent's
+    // login copied into it, the object view): a host's /etc that cannot be walked fails the run
+    // with nothing done, as when the walk was made in system().
+    HostAhead.awaitCovers(b);
     Path jailHome = home(b, jail, user);
     agent.ifPresent(
         a -> AgentHome.refuseOwnSandbox(a, argv, jail.worktree(), jailHome, user.home()));

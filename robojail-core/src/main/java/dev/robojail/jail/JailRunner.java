@@ -5,6 +5,7 @@ import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.SyscallException;
 import dev.robojail.ffm.Syscalls;
 import dev.robojail.net.PortForward;
+import dev.robojail.sandbox.HostAhead;
 import dev.robojail.sandbox.Network;
 import dev.robojail.sandbox.Sandbox;
 import dev.robojail.sandbox.SandboxException;
@@ -155,6 +156,9 @@ final class JailRunner {
               .startSession(name, me, all -> !JailRecovery.needed(all), admit)
               .orElseGet(
                   () -> {
+                    // Recovery can take long, and the walk ahead would then be older than the
+                    // start: the spec walks /etc itself (also below, when the start waits).
+                    HostAhead.dropCovers();
                     recover.run();
                     return store.startSession(name, me, all -> true, admit).orElseThrow();
                   });
@@ -167,6 +171,7 @@ final class JailRunner {
       } else if (System.nanoTime() - deadline > 0) {
         throw startingOrEnding(name.value());
       }
+      HostAhead.dropCovers();
       pause(name, "waiting for jail ");
     }
   }

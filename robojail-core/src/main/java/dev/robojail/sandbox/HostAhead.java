@@ -37,6 +37,16 @@ public final class HostAhead {
   private static final String ETC = "/etc";
   private static final long RECHECK_MILLIS = 5;
 
+  /**
+   * How long after the work was started a spec may still claim its walk; a later one walks itself.
+   * A {@code run}'s spec asks some 30 ms after the start on a quiet machine and rarely more than
+   * 100 on a loaded one, so that the bound costs a second walk (~7.5 ms) almost never; a library
+   * caller's spec made minutes later, or one whose start waited for the state, gets a walk of its
+   * own. Counted from {@link #start}, the earliest the walk can begin, so that it bounds the walk's
+   * age whether or not the walk has begun by the claim.
+   */
+  static final long MAX_AGE_NANOS = 200_000_000L;
+
   // The work started last, until both its results are taken; guarded by HostAhead.class.
   private static Work pending;
 
@@ -54,25 +64,34 @@ public final class HostAhead {
     start(join, Path.of(ETC));
   }
 
-  /** {@link #start(boolean)} with {@code etc} as the host's {@code /etc}. */
-  static void start(boolean join, Path etc) {
-    Work w = new Work(!join, etc);
+  /**
+   * {@link #start(boolean)} with {@code etc} as the host's {@code /etc}; the work started, or null.
+   */
+  static Work start(boolean join, Path etc) {
+    Work w = new Work(!join, etc, System.nanoTime());
     Thread t = Kernel.linkAhead(w);
     if (t == null) {
-      return;
+      return null;
     }
     synchronized (HostAhead.class) {
       w.thread = t;
       pending = w;
     }
+    return w;
   }
 
   /**
    * The walk started ahead, if it is of {@code source} (as given, before its links are resolved)
    * and no spec has asked for it yet; null when the caller must walk itself. The first spec to ask
-   * takes it, for itself or for none: it serves no later one.
+   * takes it, for itself or for none: it serves no later one, nor one later than {@link
+   * #MAX_AGE_NANOS}.
    */
   static Work claimWalk(Path source) {
+    return claimWalk(source, System.nanoTime());
+  }
+
+  /** {@link #claimWalk(Path)} at {@code now} ({@link System#nanoTime()}). */
+  static Work claimWalk(Path source, long now) {
     synchronized (HostAhead.class) {
       Work w = pending;
       if (w == null || !w.walks || w.coversTaken) {
@@ -80,7 +99,8 @@ public final class HostAhead {
       }
       w.coversTaken = true;
       release(w);
-      return w.source.equals(source) ? w : null;
+      boolean young = now - w.startedNanos <= MAX_AGE_NANOS;
+      return young && w.source.equals(source) ? w : null;
     }
   }
 
@@ -95,15 +115,33 @@ public final class HostAhead {
     return w.covers;
   }
 
-  /** Drops the walk started ahead, for a sandbox that has no host's {@code /etc} of its own. */
-  static void dropCovers() {
+  /**
+   * Drops the walk started ahead, so that the next spec with the host's {@code /etc} walks it
+   * itself: for a sandbox that has no host's {@code /etc} of its own (one that joins), or a start
+   * that waited (for another session's start, the state, a recovery), after which the walk would be
+   * older than the spec needs. A walk not begun yet is not made.
+   */
+  public static void dropCovers() {
     synchronized (HostAhead.class) {
       Work w = pending;
       if (w != null && w.walks) {
         w.coversTaken = true;
+        w.dropped = true;
         release(w);
       }
     }
+  }
+
+  /**
+   * Puts into {@code b} the covers of the host's {@code /etc} that a walk ahead is still making for
+   * it, waiting for them, and fails as the walk would have failed without the work ahead: for a
+   * caller whose next steps change things outside the spec, which a failed walk must never leave
+   * behind. Nothing when {@code b} waits for no walk.
+   *
+   * @throws SandboxException.InvalidSpec when the host's {@code /etc} cannot be walked
+   */
+  public static void awaitCovers(Sandbox.Builder b) {
+    b.spliceCovers();
   }
 
   /** The host's facts gathered ahead, once; null when the caller must probe itself. */
@@ -157,25 +195,31 @@ public final class HostAhead {
   static final class Work implements Runnable {
     final boolean walks;
     final Path source;
+    final long startedNanos;
     Thread thread;
     boolean coversTaken;
     boolean factsTaken;
     Path etc;
     List<Mount.Cover> covers;
     HostFacts facts;
+    // Set when the walk is no longer wanted, read by the link thread before it walks.
+    volatile boolean dropped;
     // guarded by this
     private boolean walked;
     private boolean probed;
 
-    Work(boolean walks, Path source) {
+    Work(boolean walks, Path source, long startedNanos) {
       this.walks = walks;
       this.source = source;
+      this.startedNanos = startedNanos;
     }
 
     @Override
     public void run() {
-      // The caller needs the walk first (its spec), the facts later (its plan).
-      if (walks) {
+      // The caller needs the walk first (its spec), the facts later (its plan). A walk dropped
+      // before it began (a spec to join, a start that waited) is not made, so that the facts a
+      // joining session's probe waits for do not wait behind a walk nothing uses.
+      if (walks && !dropped) {
         try {
           Path real = source.toRealPath();
           covers = HostEtc.covers(real, ETC);

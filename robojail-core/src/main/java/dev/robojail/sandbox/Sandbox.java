@@ -749,13 +749,18 @@ public record Sandbox(
       return this;
     }
 
-    /** Checks the spec and freezes it; the builder is left as it was and can be built again. */
-    public Sandbox build() {
+    // The covers the walk ahead is making put in now (HostAhead.awaitCovers, build). Forgotten
+    // only once they are in: a failure here leaves them to the next call.
+    void spliceCovers() {
       if (pendingCovers != null) {
-        // Forgotten only once they are in: a build that fails here leaves them to the next.
         pendingCovers.splice(mounts);
         pendingCovers = null;
       }
+    }
+
+    /** Checks the spec and freezes it; the builder is left as it was and can be built again. */
+    public Sandbox build() {
+      spliceCovers();
       return new Sandbox(
           command,
           namespaces,

@@ -11,9 +11,10 @@ import java.util.List;
  * main thread does (its first native call, a spec with the host's {@code /etc}, a sandbox started
  * and waited for); {@code behind D} starts that at once and the work ahead {@code D} ms later from
  * another thread, so that the two threads meet the classes they share in the other order; {@code
- * none D} starts no work ahead. With {@code spec-first}, the spec is built before any native call
- * of the main thread, which then first waits for the walk. Prints whether the spec's covers are a
- * fresh walk's and the exit, or the failure with its causes.
+ * none D} starts no work ahead. With {@code spec-first}, the main thread first claims the walk and
+ * waits for its covers, before any native call of its own (a builder would make one): prints
+ * whether it got covers. Prints whether the spec's covers are a fresh walk's and the exit, or the
+ * failure with its causes.
  */
 final class HostAheadProbe {
   private HostAheadProbe() {}
@@ -52,7 +53,14 @@ final class HostAheadProbe {
   }
 
   private static void run(boolean specFirst) throws Exception {
-    boolean unused = !specFirst && Kernel.linux().isTerminal(0);
+    if (specFirst) {
+      Path etc = Path.of("/etc");
+      HostAhead.Work w = HostAhead.claimWalk(etc);
+      boolean got = w != null && HostAhead.covers(w, etc.toRealPath(), "/etc") != null;
+      System.out.println(got ? "walked ahead" : "nothing walked ahead");
+    } else {
+      boolean unused = Kernel.linux().isTerminal(0);
+    }
     Sandbox spec = Sandbox.builder().minimalSystem().command("/bin/true").build();
     int exit = spec.start().waitFor();
     List<Mount> covers = new ArrayList<>();

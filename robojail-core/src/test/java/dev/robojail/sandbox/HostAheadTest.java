@@ -40,8 +40,7 @@ class HostAheadTest {
   @Test
   void theWalkAheadIsAFreshWalksAndServesOnce() throws Exception {
     Path etc = Path.of("/etc").toRealPath();
-    HostAhead.start(false);
-    HostAhead.Work w = HostAhead.claimWalk(Path.of("/etc"));
+    HostAhead.Work w = claimAtOnce(HostAhead.start(false, Path.of("/etc")), Path.of("/etc"));
     assertNotNull(w, "nothing walked ahead");
     List<Mount.Cover> ahead = HostAhead.covers(w, etc, "/etc");
     assertNotNull(ahead, "the walk ahead left no result");
@@ -69,11 +68,13 @@ class HostAheadTest {
     assertNull(HostAhead.claimWalk(other), "served another /etc");
     assertNull(HostAhead.claimWalk(Path.of("/etc")), "kept for a later spec");
 
-    HostAhead.start(false);
-    assertNull(HostAhead.covers(HostAhead.claimWalk(Path.of("/etc")), etc, "/elsewhere"));
+    Path source = Path.of("/etc");
+    assertNull(
+        HostAhead.covers(claimAtOnce(HostAhead.start(false, source), source), etc, "/elsewhere"));
     // /etc resolving elsewhere since the walk
-    HostAhead.start(false);
-    assertNull(HostAhead.covers(HostAhead.claimWalk(Path.of("/etc")), other.toRealPath(), "/etc"));
+    assertNull(
+        HostAhead.covers(
+            claimAtOnce(HostAhead.start(false, source), source), other.toRealPath(), "/etc"));
 
     // The spec of another /etc walks that one: its covers are its own.
     HostAhead.start(false);
@@ -109,19 +110,71 @@ class HostAheadTest {
         without.mounts().contains(new Mount.Cover("/etc/passwd", false)), "" + without.mounts());
   }
 
+  @Test
+  void aWalkOlderThanItsBoundServesNoSpec() throws Exception {
+    // A spec made long after the command started (a library caller's, a start that waited) walks
+    // /etc itself: a file made secret meanwhile is covered.
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    HostAhead.Work w = HostAhead.start(false, etc);
+    assertNull(HostAhead.claimWalk(etc, w.startedNanos + HostAhead.MAX_AGE_NANOS + 1));
+    // and it is dropped: no later spec takes it either
+    assertNull(HostAhead.claimWalk(etc, w.startedNanos));
+    HostAhead.Work young = HostAhead.start(false, etc);
+    assertNotNull(HostAhead.claimWalk(etc, young.startedNanos + HostAhead.MAX_AGE_NANOS));
+  }
+
+  @Test
+  void aWalkDroppedBeforeItBeginsIsNotMadeAndTheFactsStillAre() {
+    // A spec to join drops the walk; the link thread, not yet at it, makes only the facts, which
+    // the joining session's probe waits for.
+    HostAhead.Work w = new HostAhead.Work(true, Path.of("/etc"), System.nanoTime());
+    w.dropped = true;
+    w.run();
+    assertNull(w.covers, "walked a dropped /etc");
+    assertNull(w.etc, "walked a dropped /etc");
+    assertEquals(HostFacts.probeHost(), w.facts);
+  }
+
+  @Test
+  void aSpecToJoinOrAWaitingStartDropsTheWalkForTheLinkThread() throws Exception {
+    HostAhead.Work w = HostAhead.start(false, Path.of("/etc"));
+    Sandbox.builder().minimalSystemToJoin();
+    assertTrue(w.dropped, "the link thread was not told");
+    HostAhead.Work waited = HostAhead.start(false, Path.of("/etc"));
+    HostAhead.dropCovers();
+    assertTrue(waited.dropped, "the link thread was not told");
+    assertNull(HostAhead.claimWalk(Path.of("/etc"), waited.startedNanos));
+  }
+
+  // A file whose name a cover cannot be made of: the walk fails.
+  private static void secretWithAnUnsafeName(Path etc) throws Exception {
+    EtcTrees.python(
+        etc,
+        "open(b'top-\\xff\\x1b[2J', 'w').write('SECRET'); os.chmod(b'top-\\xff\\x1b[2J', 0o600)",
+        "");
+  }
+
+  // The claim at the very moment the work was started: never past the bound, however slow the
+  // machine is between the two.
+  private static HostAhead.Work claimAtOnce(HostAhead.Work started, Path source) {
+    assertNotNull(started, "nothing started");
+    return HostAhead.claimWalk(source, started.startedNanos);
+  }
+
   private static Sandbox spec(Path etc) {
     Sandbox.Builder b = Presets.minimalSystem(Sandbox.builder(), etc);
     b.replace(new Mount.Tmpfs("/usr", 0, 0755));
     return b.etcFile("passwd", "root:x:0:0::/:/bin/sh\n", 0644).command("/bin/true").build();
   }
 
-  @Test
-  void aWalkThatFailsAheadFailsTheSpecAsWithoutIt() throws Exception {
+  // Met at the build, or before it where JailProfile waits for the covers ahead of its first side
+  // effect (awaitCovers): either way as the walk's own failure in minimalSystem without the walk
+  // ahead, and kept for the next build.
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aWalkThatFailsAheadFailsTheSpecAsWithoutIt(boolean awaited) throws Exception {
     Path etc = Files.createDirectories(tmp.resolve("etc"));
-    EtcTrees.python(
-        etc,
-        "open(b'top-\\xff\\x1b[2J', 'w').write('SECRET'); os.chmod(b'top-\\xff\\x1b[2J', 0o600)",
-        "");
+    secretWithAnUnsafeName(etc);
     String without =
         assertThrows(
                 SandboxException.InvalidSpec.class,
@@ -129,11 +182,27 @@ class HostAheadTest {
             .getMessage();
     HostAhead.start(false, etc);
     Sandbox.Builder b = Presets.minimalSystem(Sandbox.builder(), etc).command("/bin/true");
-    String ahead = assertThrows(SandboxException.InvalidSpec.class, b::build).getMessage();
+    String ahead =
+        assertThrows(
+                SandboxException.InvalidSpec.class,
+                awaited ? () -> HostAhead.awaitCovers(b) : b::build)
+            .getMessage();
     assertTrue(without.startsWith("cannot hide "), without);
     assertEquals(without, ahead);
     // and the builder the failure left still has its covers to make: never a spec without them
     assertThrows(SandboxException.InvalidSpec.class, b::build);
+  }
+
+  @Test
+  void coversAwaitedOnceAreInAndAwaitNothingMore() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    HostEtcTest.file(etc.resolve("shadow"), "SECRET", "rw-------");
+    HostAhead.start(false, etc);
+    Sandbox.Builder b = Presets.minimalSystem(Sandbox.builder(), etc);
+    HostAhead.awaitCovers(b);
+    HostAhead.awaitCovers(b);
+    assertEquals(
+        List.of(new Mount.Cover("/etc/shadow", false)), covers(b.command("/bin/true").build()));
   }
 
   @Test
@@ -143,8 +212,7 @@ class HostAheadTest {
     // the command started).
     Path etc = Files.createDirectories(tmp.resolve("etc"));
     Path later = HostEtcTest.file(etc.resolve("later"), "public", "rw-r--r--");
-    HostAhead.start(false, etc);
-    HostAhead.Work w = HostAhead.claimWalk(etc);
+    HostAhead.Work w = claimAtOnce(HostAhead.start(false, etc), etc);
     List<Mount.Cover> before = HostAhead.covers(w, etc.toRealPath(), "/etc");
     Files.setPosixFilePermissions(later, PosixFilePermissions.fromString("rw-------"));
     assertEquals(List.of(), before);
@@ -169,7 +237,8 @@ class HostAheadTest {
   }
 
   // Native access denied: the link fails, nothing runs after it, and the start fails as it does
-  // with nothing started ahead, also when the spec waits for a walk that never comes (spec-first).
+  // with nothing started ahead; with spec-first, the claim and the wait for the walk come before
+  // any native call, and the wait for a walk that never comes ends with the dead thread.
   @ParameterizedTest
   @ValueSource(ints = {0, 20})
   void aLinkThatFailsAheadFailsTheStartAsWithoutIt(int delayMillis) throws Exception {
