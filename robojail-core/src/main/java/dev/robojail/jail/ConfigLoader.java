@@ -120,7 +120,7 @@ public final class ConfigLoader {
         positive(toml, "max_open_files", d.maxOpenFiles()),
         positive(toml, "max_processes", d.maxProcesses()),
         bool(toml, "core_dumps", d.coreDumps()),
-        size(toml, "max_memory", d.maxMemory()),
+        memory(toml, "max_memory", d.maxMemory()),
         size(toml, "tmp_size", d.tmpSize()),
         size(toml, "home_size", d.homeSize()),
         list(toml, "toolchains", d.toolchains(), ConfigLoader::toolchainKind),
@@ -183,6 +183,30 @@ public final class ConfigLoader {
         key
             + " must be a size such as 512M or 4G (or a positive number of bytes), not "
             + describe(value));
+  }
+
+  /**
+   * The least {@code max_memory} a jail may have: 32 MiB. A fresh sandbox's child sets up inside
+   * its memory cgroup while it still shares the JVM's memory (CLONE_VM), and what the kernel
+   * charges there for that setup (its namespaces, mounts, the init's exec) must never fill the
+   * cgroup: the OOM killer would score the child by the JVM's memory and kill every process sharing
+   * it, the JVM included (250000 bytes did that on every run). The floor is a wide margin over what
+   * those kernel objects take, not a measured bound for every kernel.
+   */
+  static final long MIN_MEMORY = 32L << 20;
+
+  private long memory(TomlTable toml, String key, long fallback) {
+    long bytes = size(toml, key, fallback);
+    if (bytes < MIN_MEMORY) {
+      throw error(
+          toml,
+          key,
+          key
+              + " must be at least 32M (the sandbox's own setup is charged there), not "
+              + bytes
+              + " bytes");
+    }
+    return bytes;
   }
 
   private long positive(TomlTable toml, String key, long fallback) {

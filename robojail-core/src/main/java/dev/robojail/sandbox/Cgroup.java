@@ -62,16 +62,20 @@ final class Cgroup {
   // while inside); null for none
   private final Path pidsMax;
   private final byte[] processes;
+  // v1, a cgroup this JVM made: the memory hierarchy's directory, which the child enters by itself
+  // before its exec instead of through the spawner thread (birthplace); null for none
+  private final Path memory;
 
   private Cgroup(String version, List<Path> dirs) {
-    this(version, dirs, null, -1);
+    this(version, dirs, null, -1, null);
   }
 
-  private Cgroup(String version, List<Path> dirs, Path pidsMax, long processes) {
+  private Cgroup(String version, List<Path> dirs, Path pidsMax, long processes, Path memory) {
     this.version = version;
     this.dirs = List.copyOf(dirs);
     this.pidsMax = pidsMax;
     this.processes = Long.toString(processes).getBytes(StandardCharsets.US_ASCII);
+    this.memory = memory;
   }
 
   /** Where this host lets the caller make cgroups, or empty. */
@@ -207,7 +211,8 @@ final class Cgroup {
           place.version(),
           made,
           pids != null && !v2 && limits.processes() > 0 ? pids.resolve("pids.max") : null,
-          limits.processes());
+          limits.processes(),
+          v2 ? null : memory);
     } catch (IOException e) {
       new Cgroup(place.version(), made).remove();
       throw new SandboxException(
@@ -318,17 +323,22 @@ final class Cgroup {
    * How a child of the spawner thread gets into this cgroup without being moved in by pid ({@link
    * #add}), or null when it must be: with v2, born there through {@code CLONE_INTO_CGROUP} (unless
    * this kernel refused it); with v1, for a cgroup this JVM made for the sandbox it starts, born
-   * there through the spawner thread's own move. A session that joins a running sandbox with v1
-   * moves itself in, just before its exec: the spawner thread is never a member of a cgroup the
-   * sandbox has been filling, where its kernel allocations would count against the sandbox's full
-   * limits. The descriptors it opens are added to {@code fds}, for the caller to close.
+   * there through the spawner thread's own move, but for the memory hierarchy, which the child
+   * enters by itself before its exec. A joining session with v2 gets null. A session that joins a
+   * running sandbox with v1 moves itself in, just before its exec: the spawner thread is never a
+   * member of a cgroup the sandbox has been filling, where its kernel allocations would count
+   * against the sandbox's full limits. The descriptors it opens are added to {@code fds}, for the
+   * caller to close.
    *
    * @param ours whether this JVM made the cgroup for the sandbox it is starting
    */
   SetupRunner.Birthplace birthplace(Kernel kernel, boolean ours, List<Integer> fds) {
     try {
       if (version.equals("v2")) {
-        if (intoRefused) {
+        // A joining child sets up outside and is moved in by pid behind its exec gate: while it
+        // sets up it shares the JVM's memory (CLONE_VM), and an OOM in a cgroup the sandbox keeps
+        // full would score it by the JVM's memory and kill the JVM with it.
+        if (intoRefused || !ours) {
           return null;
         }
         int fd =
@@ -347,17 +357,29 @@ final class Cgroup {
         }
         return SetupRunner.Birthplace.bySelf(tasks);
       }
-      int[] enter = new int[dirs.size()];
-      int[] leave = new int[dirs.size()];
-      for (int i = 0; i < dirs.size(); i++) {
-        enter[i] = openTasks(kernel, dirs.get(i), fds);
-        // The JVM's own cgroup of the hierarchy: find() puts a v1 cgroup right below it.
-        leave[i] = openTasks(kernel, dirs.get(i).getParent(), fds);
+      // The memory hierarchy the child enters by itself, as its last steps before its exec: born
+      // there, its setup (sharing the JVM's memory) would be charged inside, and an OOM there
+      // would kill the JVM with it. The pids hierarchy it is born in, through the thread's move.
+      List<Integer> enter = new ArrayList<>();
+      List<Integer> leave = new ArrayList<>();
+      List<Integer> self = new ArrayList<>();
+      for (Path dir : dirs) {
+        if (dir.equals(memory)) {
+          self.add(openTasks(kernel, dir, fds));
+        } else {
+          enter.add(openTasks(kernel, dir, fds));
+          // The JVM's own cgroup of the hierarchy: find() puts a v1 cgroup right below it.
+          leave.add(openTasks(kernel, dir.getParent(), fds));
+        }
       }
-      return SetupRunner.Birthplace.byThread(enter, leave);
+      return SetupRunner.Birthplace.byThread(ints(enter), ints(leave), ints(self));
     } catch (SyscallException e) {
       throw new SandboxException("cannot open the sandbox's cgroup: " + e.getMessage(), e);
     }
+  }
+
+  private static int[] ints(List<Integer> list) {
+    return list.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static int openTasks(Kernel kernel, Path dir, List<Integer> fds) {

@@ -276,24 +276,57 @@ final class Spawner {
     try {
       return SetupRunner.start(program, cloneFlags, release, null, born);
     } catch (SyscallException e) {
+      if (born.stranded() || !e.call().startsWith("clone3")) {
+        throw e;
+      }
+      switch (cloneRefusal(into.version(), e.errno())) {
+        case CGROUP ->
+            throw new SandboxException(
+                "cannot start the sandbox: the sandbox's cgroup refused the process (its pids or"
+                    + " memory limit): "
+                    + e.getMessage(),
+                e);
+        case INTO_CGROUP -> {
+          SetupRunner.Child child = SetupRunner.start(program, cloneFlags, release, moveIn(into));
+          Cgroup.intoRefused = true;
+          return child;
+        }
+        case OTHER -> throw e;
+      }
+      throw e;
+    } finally {
+      // Whatever was thrown: the thread must come back before it clones again, and the cgroup it
+      // may still be in cannot be removed.
       if (born.stranded()) {
         strandedIn = into;
-        throw e;
       }
-      // With v2, a clone that fails with CLONE_INTO_CGROUP and succeeds without it tells that
-      // this kernel refuses the flag there (E2BIG or EINVAL before Linux 5.7, a cgroup the kernel
-      // will not bear children in); a full cgroup (EAGAIN, ENOMEM) is the sandbox's limit, which
-      // a move by pid would pass over.
-      if (!e.call().startsWith("clone3")
-          || !into.version().equals("v2")
-          || e.errno() == Errno.EAGAIN
-          || e.errno() == Errno.ENOMEM) {
-        throw e;
-      }
-      SetupRunner.Child child = SetupRunner.start(program, cloneFlags, release, moveIn(into));
-      Cgroup.intoRefused = true;
-      return child;
     }
+  }
+
+  /** What a clone3 of a child born in a cgroup of {@code version} that failed with errno says. */
+  enum CloneRefusal {
+    /** The sandbox's own limit (a full memory cgroup, pids.max): reported, never retried. */
+    CGROUP,
+    /**
+     * This kernel refuses CLONE_INTO_CGROUP there (E2BIG or EINVAL before Linux 5.7, or a cgroup it
+     * will not bear children in): retried with the move by pid.
+     */
+    INTO_CGROUP,
+    /**
+     * Anything else, such as a namespace refused (copy_process makes the namespaces before the
+     * cgroup's check): told as for a clone outside any cgroup.
+     */
+    OTHER
+  }
+
+  static CloneRefusal cloneRefusal(String version, int errno) {
+    if (errno == Errno.EAGAIN || errno == Errno.ENOMEM || errno == Errno.ENOBUFS) {
+      return CloneRefusal.CGROUP;
+    }
+    if (version.equals("v2") && (errno == Errno.E2BIG || errno == Errno.EINVAL)) {
+      return CloneRefusal.INTO_CGROUP;
+    }
+    return CloneRefusal.OTHER;
   }
 
   /**

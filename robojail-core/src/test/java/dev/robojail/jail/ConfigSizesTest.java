@@ -48,4 +48,23 @@ class ConfigSizesTest {
         e.getMessage());
     assertEquals(-1, e.getMessage().indexOf('\n'));
   }
+
+  // Below the floor, the sandbox's own setup could fill its memory cgroup, and the OOM killer would
+  // end the JVM that shares the child's memory while it sets up.
+  @ParameterizedTest
+  @ValueSource(strings = {"250000", "\"1M\"", "33554431"})
+  void aMemoryLimitBelowTheFloorIsOneClearLineNamingTheFileAndTheLine(String value)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("config.toml"), "\n\nmax_memory = " + value + "\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, HOME));
+    assertTrue(
+        e.getMessage().startsWith(file + ":3: max_memory must be at least 32M"), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'));
+  }
+
+  @Test
+  void theFloorItselfIsAllowed() throws Exception {
+    assertEquals(ConfigLoader.MIN_MEMORY, load("max_memory = \"32M\"\n").maxMemory());
+    assertEquals(ConfigLoader.MIN_MEMORY, load("max_memory = 33554432\n").maxMemory());
+  }
 }

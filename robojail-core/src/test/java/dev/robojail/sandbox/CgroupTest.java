@@ -36,6 +36,24 @@ class CgroupTest {
     assertEquals(Optional.empty(), Cgroup.find(self, Map.of("cgroup2", v2)));
   }
 
+  // A joining child sets up sharing the JVM's memory: born in a cgroup the sandbox keeps full, an
+  // OOM there would kill the JVM with it. It is moved in by pid behind its exec gate instead.
+  @Test
+  void withV2AJoiningChildIsNotBornInTheSandboxsCgroupButAFreshOneIs() throws Exception {
+    Path v2 = root.resolve("v2");
+    Path dir = cgroup(v2.resolve("robojail-1-2-3"), "");
+    Cgroup running = Cgroup.of("0::/robojail-1-2-3\n", Map.of("cgroup2", v2)).orElseThrow();
+    dev.robojail.ffm.Kernel kernel = dev.robojail.ffm.Kernel.linux();
+    java.util.List<Integer> fds = new java.util.ArrayList<>();
+    try {
+      assertEquals(null, running.birthplace(kernel, false, fds));
+      assertEquals(java.util.List.of(), fds, "nothing opened for a join");
+      assertTrue(running.birthplace(kernel, true, fds) != null, "born there: " + dir);
+    } finally {
+      fds.forEach(kernel::close);
+    }
+  }
+
   @Test
   void withV2AtTheRootTheRootItselfIsTheParent() throws Exception {
     Path v2 = cgroup(root.resolve("v2"), "memory pids");

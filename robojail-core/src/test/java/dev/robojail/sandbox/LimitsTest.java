@@ -129,8 +129,7 @@ class LimitsTest {
   }
 
   @Test
-  void noThreadOfTheJvmIsEverInTheSandboxsCgroupAndEachIsBackAfterASpawnOrAFailedOne()
-      throws Exception {
+  void whileASandboxRunsAndAfterAFailedSpawnNoThreadOfTheJvmIsInItsCgroup() throws Exception {
     assumeTrue(cgroupHas("pids"), "no cgroup can be made here: " + Cgroup.describe(Cgroup.find()));
     String own = Files.readString(Path.of("/proc/self/cgroup"));
     SandboxProcess p = waitingWithLimits();
@@ -214,20 +213,51 @@ class LimitsTest {
     }
   }
 
+  // 512 MiB touched, page by page, in 1 MiB pieces
+  private static final String HOG =
+      "/usr/bin/python3 -c 'b = [bytearray(1 << 20) for _ in range(512)]; print(\"survived\")'";
+
   @Test
   void aMemoryHogIsKilledAtTheMemoryLimit() throws Exception {
     assumeTrue(cgroupHas("memory"), "no memory cgroup here: " + Cgroup.describe(Cgroup.find()));
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
-    // 64 MiB allowed; 512 MiB touched, page by page, in 1 MiB pieces.
-    String hog =
-        "/usr/bin/python3 -c 'b = [bytearray(1 << 20) for _ in range(512)]; print(\"survived\")'";
-    String out = run(base().memory(64L << 20), hog + "; echo status $?");
+    String out = run(base().memory(64L << 20), HOG + "; echo status $?");
     assertTrue(out.contains("status 137"), "killed (SIGKILL) by the kernel: " + out);
     assertFalse(out.contains("survived"), out);
     // within the limit, the same program lives
     String small =
         "/usr/bin/python3 -c 'b = [bytearray(1 << 20) for _ in range(16)]; print(\"survived\")'";
     assertEquals("0 survived\n", run(base().memory(64L << 20), small));
+  }
+
+  // The child sets up sharing the JVM's memory (CLONE_VM): were that setup charged in the
+  // sandbox's memory cgroup, an OOM there would score the child by the JVM's memory and kill the
+  // JVM with it. At the least limit config.toml allows (32M), a hog ends the sandbox, not the JVM.
+  @Test
+  void atTheLeastMemoryLimitAHogIsKilledAndTheJvmLives() throws Exception {
+    assumeTrue(cgroupHas("memory"), "no memory cgroup here: " + Cgroup.describe(Cgroup.find()));
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
+    for (int i = 0; i < 3; i++) {
+      String out = run(base().memory(32L << 20), HOG + "; echo status $?");
+      assertTrue(out.contains("status 137"), "killed (SIGKILL) by the kernel: " + out);
+    }
+  }
+
+  // With v1, the child is born in the pids hierarchy only and enters the memory one itself right
+  // before its exec: a limit its setup alone would overflow ends the sandbox, never the JVM (this
+  // test's own JVM, which would not get to its assertions).
+  @Test
+  void withV1ALimitBelowTheSetupsOwnNeedEndsTheSandboxNotTheJvm() throws Exception {
+    assumeTrue(cgroupHas("memory"), "no memory cgroup here: " + Cgroup.describe(Cgroup.find()));
+    assumeTrue(Cgroup.find().orElseThrow().version().equals("v1"), "cgroup v1 only");
+    for (int i = 0; i < 3; i++) {
+      try {
+        SandboxProcess p = base().memory(250_000).command("/bin/true").start();
+        assertTrue(p.waitFor() != 0, "it cannot live within 250000 bytes");
+      } catch (SandboxException e) {
+        // or it ended before its exec: told, and the JVM is here to tell it
+      }
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ public final class Errno {
   public static final int ENOENT = 2;
   public static final int ESRCH = 3;
   public static final int EINTR = 4;
+  public static final int E2BIG = 7;
   public static final int ENOEXEC = 8;
   public static final int EBADF = 9;
   public static final int ECHILD = 10;
@@ -26,6 +27,7 @@ public final class Errno {
   public static final int ENOSYS = 38;
   public static final int ELOOP = 40;
   public static final int EOPNOTSUPP = 95;
+  public static final int ENOBUFS = 105;
   public static final int EXDEV = 18;
   public static final int ENOTTY = 25;
   public static final int ENXIO = 6;

@@ -104,7 +104,16 @@ public final class SetupRunner {
      * back through each of {@code leave} (its own cgroups' {@code tasks}).
      */
     public static Birthplace byThread(int[] enter, int[] leave) {
-      return new Birthplace(-1, enter, leave, new int[0]);
+      return byThread(enter, leave, new int[0]);
+    }
+
+    /**
+     * As {@link #byThread(int[], int[])}, and the child moves itself into each of {@code self}
+     * before its first exec, as with {@link #bySelf}: for the memory hierarchy, where its setup,
+     * done in the caller's memory (CLONE_VM), must not be charged.
+     */
+    public static Birthplace byThread(int[] enter, int[] leave, int[] self) {
+      return new Birthplace(-1, enter, leave, self);
     }
 
     /**
@@ -135,6 +144,8 @@ public final class SetupRunner {
 
     // Tries every hierarchy; returns the first failure, null when the thread is back in all.
     private SyscallException leave() {
+      // until every move back has worked, even if something other than a write's failure ends it
+      stranded = leave.length > 0;
       SyscallException first = null;
       for (int fd : leave) {
         try {
@@ -326,7 +337,7 @@ public final class SetupRunner {
               arena, flags, pidfd.address(), Syscalls.SIGCHLD, stack.address(), STACK_SIZE, cgroup);
       MemorySegment header = full.marshal(arena, cloneArgs);
 
-      long pid;
+      long pid = -1;
       SyscallException stranded = null;
       try {
         // As late as can be: while the thread is in the child's cgroup it counts there, and any
@@ -343,6 +354,17 @@ public final class SetupRunner {
         }
       } catch (RuntimeException | Error e) {
         closeQuietly(sync[0], exec[1], gate[0]);
+        if (pid > 0) {
+          // Cloned, then something failed (even an Error in the move back): the child runs on this
+          // arena's memory, which closes on the way out, so it must be dead and reaped first.
+          try {
+            syncWrite = closeQuietly(syncWrite);
+            gateWrite = closeQuietly(gateWrite);
+            killAndReap((int) Structs.longAt(pidfd, 0));
+          } catch (RuntimeException | Error again) {
+            e.addSuppressed(again);
+          }
+        }
         throw e;
       }
       // The child holds its own copies now; the parent's would keep the exec pipe from EOF.
