@@ -1,7 +1,8 @@
 package dev.robojail.cli;
 
-import dev.robojail.ffm.Termios;
 import dev.robojail.jail.Jails;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,8 +15,8 @@ import java.util.List;
 public final class JailsOnTerminalMain {
   private JailsOnTerminalMain() {}
 
-  public static void main(String[] args) {
-    Termios before = Termios.get(0);
+  public static void main(String[] args) throws Exception {
+    String before = modes();
     String outcome;
     try {
       List<String> command = Arrays.asList(args).subList(1, args.length);
@@ -23,7 +24,21 @@ public final class JailsOnTerminalMain {
     } catch (RuntimeException e) {
       outcome = e.getClass().getSimpleName();
     }
-    boolean restored = Termios.get(0).equals(before);
+    boolean restored = modes().equals(before);
     System.out.println("[" + outcome + (restored ? ", modes restored]" : ", modes changed]"));
+  }
+
+  // stty(1) on this JVM's standard input, the terminal: its modes as a string it can set again.
+  private static String modes() throws IOException, InterruptedException {
+    Process stty =
+        new ProcessBuilder("stty", "-g")
+            .redirectInput(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String modes = new String(stty.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (stty.waitFor() != 0) {
+      throw new IllegalStateException("stty -g failed");
+    }
+    return modes;
   }
 }
