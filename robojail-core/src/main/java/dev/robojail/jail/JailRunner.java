@@ -62,7 +62,15 @@ final class JailRunner {
    * then this run joins the PID 1 that session recorded, or, if that session failed or ended
    * without one, starts the jail itself.
    *
-   * @param relay the terminal relay that {@code customize} attached, or null
+   * <p>With {@code openRelay}, whether a standard stream is a terminal is asked only once the jail
+   * is admitted and its sandbox prepared: a jail that does not exist, is not running ({@code
+   * joinOnly}) or cannot be prepared fails before the caller's terminal is touched at all, and
+   * those questions (the JVM's first native calls) come after the state's read, which needs none.
+   * The relay opened then is closed, restoring the terminal, however the session ends.
+   *
+   * @param relay the terminal relay that {@code customize} attached, or null; the caller's to close
+   * @param openRelay relay the caller's terminal, if any standard stream is one ({@link
+   *     TerminalRelay#available}): opened, attached after {@code customize} and closed here
    * @param joinOnly refuse, rather than start the jail, when it is not running ({@code exec})
    * @param recover finishes or undoes what interrupted robojail processes left
    */
@@ -72,6 +80,7 @@ final class JailRunner {
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize,
       TerminalRelay relay,
+      boolean openRelay,
       boolean joinOnly,
       Runnable recover) {
     Objects.requireNonNull(customize, "customize");
@@ -99,10 +108,18 @@ final class JailRunner {
     boolean joining = joined[0] != null;
     JailState jail = started.jail();
     boolean built = false;
+    TerminalRelay opened = null;
+    TerminalRelay relayed = relay;
     try {
       JailLayout.requirePresent(jail);
       JailProfile.Prepared prepared = profile.prepare(jail, command, interactive, joining);
-      Sandbox sandbox = customize.apply(prepared.sandbox().toBuilder()).build();
+      Sandbox.Builder spec = customize.apply(prepared.sandbox().toBuilder());
+      if (openRelay && TerminalRelay.available()) {
+        opened = TerminalRelay.open();
+        relayed = opened;
+        spec = opened.attach(spec);
+      }
+      Sandbox sandbox = spec.build();
       built = true;
       if (sandbox.network() instanceof Network.Host) {
         warnings.accept(JailNetwork.HOST_WARNING);
@@ -118,23 +135,39 @@ final class JailRunner {
       }
       // Ctrl-C or SIGTERM to this JVM: the jail's command gets SIGTERM and a moment to end.
       try (var _ = process.endWithJvm(STOP_GRACE)) {
-        return relay == null ? process.waitFor() : relay.relay(process);
+        return relayed == null ? process.waitFor() : relayed.relay(process);
       } catch (InterruptedException e) {
         process.destroy();
         Thread.currentThread().interrupt();
         throw new JailException("interrupted while jail " + name + " ran", e);
       }
     } finally {
-      if (built && !joining) {
+      // First: what the end of the session prints, it prints on the terminal as it was.
+      try {
+        if (opened != null) {
+          opened.close();
+        }
+      } finally {
+        end(jail, initRecord, built && !joining, started);
+      }
+    }
+  }
+
+  // A joined session leaves the jail's end to the one that started it.
+  private void end(
+      JailState jail, Path initRecord, boolean startedJail, StateStore.Started started) {
+    try {
+      if (startedJail) {
         deleteQuietly(initRecord);
         // The jail's PID 1 is gone, and every process of its PID namespace with it: nothing in the
-        // jail can change its home under the write-back. A joined session leaves that to the first.
+        // jail can change its home under the write-back.
         try {
           profile.afterRun(jail);
         } catch (JailException e) {
           System.err.println("robojail: " + e.getMessage());
         }
       }
+    } finally {
       // Last: until the write-back is done, another run must wait rather than start the jail.
       started.session().close();
     }

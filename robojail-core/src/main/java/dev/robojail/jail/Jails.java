@@ -377,7 +377,22 @@ public final class Jails {
       List<String> command,
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize) {
-    return session(name, command, interactive, customize, null, false);
+    return session(name, command, interactive, customize, null, false, false);
+  }
+
+  /**
+   * Runs a command in the jail, as {@link #run(String, List)}, on the caller's terminal when any of
+   * the caller's standard streams is one, through a {@link TerminalRelay} of this run's own: the
+   * command gets a terminal of its own from the jail's own {@code devpts}, relayed to the caller's,
+   * and never the caller's terminal itself. Whether a stream is a terminal is asked, and the relay
+   * opened (the caller's terminal made raw), only once the jail is found, admitted and its sandbox
+   * prepared: a jail that does not exist, or cannot be run, fails before the caller's terminal is
+   * touched at all. The relay is closed, and the terminal restored, however the run ends.
+   *
+   * @param interactive see {@link #sandbox(JailState, List, boolean)}
+   */
+  public int runOnTerminal(String name, List<String> command, boolean interactive) {
+    return session(name, command, interactive, UnaryOperator.identity(), null, true, false);
   }
 
   /**
@@ -388,7 +403,7 @@ public final class Jails {
    * @param interactive see {@link #sandbox(JailState, List, boolean)}
    */
   public int run(String name, List<String> command, boolean interactive, TerminalRelay relay) {
-    return session(name, command, interactive, relay::attach, relay, false);
+    return session(name, command, interactive, relay::attach, relay, false, false);
   }
 
   /**
@@ -404,8 +419,17 @@ public final class Jails {
    */
   public int exec(String name, List<String> command, TerminalRelay relay) {
     return relay == null
-        ? session(name, command, false, UnaryOperator.identity(), null, true)
-        : session(name, command, false, relay::attach, relay, true);
+        ? session(name, command, false, UnaryOperator.identity(), null, false, true)
+        : session(name, command, false, relay::attach, relay, false, true);
+  }
+
+  /**
+   * Runs a command in the running jail, as {@link #exec(String, List, TerminalRelay)}, on the
+   * caller's terminal when any standard stream is one, as {@link #runOnTerminal}: a jail that does
+   * not exist or is not running is refused before the caller's terminal is touched at all.
+   */
+  public int execOnTerminal(String name, List<String> command) {
+    return session(name, command, false, UnaryOperator.identity(), null, true, true);
   }
 
   // A run reads the state once, in the runner, which calls for the recovery only when that read
@@ -416,10 +440,12 @@ public final class Jails {
       boolean interactive,
       UnaryOperator<Sandbox.Builder> customize,
       TerminalRelay relay,
+      boolean openRelay,
       boolean joinOnly) {
     JailName jail = JailName.of(name);
     recovery.sweep();
-    return runner.run(jail, command, interactive, customize, relay, joinOnly, this::recover);
+    return runner.run(
+        jail, command, interactive, customize, relay, openRelay, joinOnly, this::recover);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -309,8 +310,10 @@ public record Sandbox(
             Namespace.IPC,
             Namespace.UTS,
             Namespace.NET);
-    private int uid = Syscalls.getuid();
-    private int gid = Syscalls.getgid();
+    // The caller's own until set: asked of the kernel at build(), not here, so that a builder made
+    // early (a jail's profile) makes no native call, which would wait for the link ahead.
+    private OptionalInt uid = OptionalInt.empty();
+    private OptionalInt gid = OptionalInt.empty();
     private Network network = Network.loopback();
     private String hostname = "sandbox";
     private final List<Mount> mounts = new ArrayList<>();
@@ -346,8 +349,8 @@ public record Sandbox(
       namespaces.clear();
       namespaces.addAll(s.namespaces());
       network = s.network();
-      uid = s.identity().uid();
-      gid = s.identity().gid();
+      uid = OptionalInt.of(s.identity().uid());
+      gid = OptionalInt.of(s.identity().gid());
       hostname = s.hostname();
       mounts.addAll(s.mounts());
       resolved.addAll(s.mounts());
@@ -433,13 +436,13 @@ public record Sandbox(
 
     /** The uid inside; outside it is always the caller's. */
     public Builder uid(int uid) {
-      this.uid = uid;
+      this.uid = OptionalInt.of(uid);
       return this;
     }
 
     /** The gid inside; outside it is always the caller's. */
     public Builder gid(int gid) {
-      this.gid = gid;
+      this.gid = OptionalInt.of(gid);
       return this;
     }
 
@@ -766,7 +769,7 @@ public record Sandbox(
           namespaces,
           network,
           hostname,
-          new Identity(uid, gid),
+          new Identity(uid.orElseGet(Syscalls::getuid), gid.orElseGet(Syscalls::getgid)),
           new Validation.Resolved(mounts, resolved),
           new Environment(workingDirectory, environment),
           new Streams(stdin, stdout, stderr, redirectErrorStream),
