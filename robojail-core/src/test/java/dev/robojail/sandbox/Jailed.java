@@ -1,8 +1,10 @@
 package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /** What the hardening tests share: a base and a shell. */
 final class Jailed {
@@ -18,6 +20,24 @@ final class Jailed {
         b.command("/bin/sh", "-c", script).stdout(Stdio.pipe()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return p.waitFor() + " " + out;
+  }
+
+  /**
+   * Runs {@code command} as a session joining the running sandbox whose PID 1 is {@code pid}
+   * ({@code pidfd} open on it), its input empty; returns its exit status, a space, and its output
+   * (both streams). A session still running after a minute fails the test.
+   */
+  static String joined(Sandbox.Builder b, int pid, int pidfd, String... command) throws Exception {
+    SandboxProcess p =
+        b.command(command)
+            .stdin(Stdio.discard())
+            .stdout(Stdio.pipe())
+            .redirectErrorStream(true)
+            .build()
+            .join(pid, pidfd);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+    return p.exitValue() + " " + out;
   }
 
   /** Runs a shell script that must succeed; returns its output. */

@@ -12,7 +12,6 @@ import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Procfs;
 import dev.robojail.ffm.Programs;
 import dev.robojail.ffm.Syscalls;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -184,15 +183,9 @@ class LimitsTest {
     int pidfd = dev.robojail.ffm.Kernel.linux().pidfdOpen((int) first.pid(), 0);
     try {
       String expected = Files.readString(Path.of("/proc/" + first.pid() + "/cgroup"));
-      SandboxProcess joined =
-          b.command("/bin/cat", "/proc/self/cgroup")
-              .stdin(Stdio.discard())
-              .stdout(Stdio.pipe())
-              .redirectErrorStream(true)
-              .build()
-              .join((int) first.pid(), pidfd);
-      String out = new String(joined.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, joined.waitFor(), out);
+      String result = Jailed.joined(b, (int) first.pid(), pidfd, "/bin/cat", "/proc/self/cgroup");
+      assertTrue(result.startsWith("0 "), result);
+      String out = result.substring(2);
       for (String line : expected.lines().toList()) {
         if (line.contains("/robojail-")) {
           assertTrue(out.lines().anyMatch(line::equals), line + " in " + out);

@@ -186,16 +186,8 @@ class ProxyRequestsTest {
     dev.robojail.ffm.Kernel kernel = dev.robojail.ffm.Kernel.linux();
     int pidfd = kernel.pidfdOpen((int) first.pid(), 0);
     try {
-      SandboxProcess joined =
-          b.command("python3", "/joined.py")
-              .stdin(Stdio.discard())
-              .stdout(Stdio.pipe())
-              .redirectErrorStream(true)
-              .build()
-              .join((int) first.pid(), pidfd);
-      String out = new String(joined.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, joined.waitFor(), out);
-      assertEquals("HTTP/1.1 200 OK|ok /joined\nHTTP/1.1 403 Forbidden", out.strip());
+      String result = Jailed.joined(b, (int) first.pid(), pidfd, "python3", "/joined.py");
+      assertEquals("0 HTTP/1.1 200 OK|ok /joined\nHTTP/1.1 403 Forbidden", result.strip());
       assertEquals(List.of("GET /joined allowed.test:" + port + " []"), seen);
       assertEquals(2, first.egress().orElseThrow().connectionsServed(), "the first's proxy");
       Await.until(

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.robojail.ffm.Kernel;
 import dev.robojail.ffm.NeedsUserNamespaces;
 import dev.robojail.ffm.Programs;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -78,16 +77,7 @@ class SandboxJoinTest {
   }
 
   private String joined(Sandbox.Builder b, String script) throws Exception {
-    SandboxProcess p =
-        b.command("/bin/sh", "-c", script)
-            .stdin(Stdio.discard())
-            .stdout(Stdio.pipe())
-            .redirectErrorStream(true)
-            .build()
-            .join((int) first.pid(), pidfd);
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-    return p.exitValue() + " " + out;
+    return Jailed.joined(b, (int) first.pid(), pidfd, "/bin/sh", "-c", script);
   }
 
   @Test
