@@ -14,6 +14,7 @@ import dev.robojail.ffm.Syscalls;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -112,5 +113,74 @@ class SandboxProcessTest {
     SandboxProcess p = process();
     IllegalStateException e = assertThrows(IllegalStateException.class, p::waitFor);
     assertEquals(Errno.ECHILD, ((SyscallException) e.getCause()).errno());
+  }
+
+  @Test
+  void aReaperIsNamedForItsSandboxWhileItWaitsAndTheNextSandboxReusesIt() throws Exception {
+    List<Thread> waiters = new CopyOnWriteArrayList<>();
+    CountDownLatch exit = new CountDownLatch(1);
+    kernel.on(
+        "waitid",
+        (Supplier<Object>)
+            () -> {
+              waiters.add(Thread.currentThread());
+              return exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 0)).get();
+            });
+    SandboxProcess first = process();
+    await(() -> !waiters.isEmpty());
+    Thread reaper = waiters.get(0);
+    assertEquals("robojail-reaper-" + PID, reaper.getName());
+    assertTrue(reaper.isDaemon(), "a sandbox left running does not hold the JVM");
+    exit.countDown();
+    assertEquals(0, first.waitFor());
+    for (int i = 0; i < 20; i++) {
+      // idle again: its name given back and parked in the pool's timed wait for more work
+      await(() -> reaper.getName().equals("robojail-reaper"));
+      await(() -> reaper.getState() == Thread.State.TIMED_WAITING);
+      kernel.on(
+          "waitid",
+          (Supplier<Object>)
+              () -> {
+                waiters.add(Thread.currentThread());
+                return new SigInfo(PID, SigInfo.CLD_EXITED, 0);
+              });
+      assertEquals(0, process().waitFor());
+    }
+    assertEquals(21, waiters.size());
+    assertEquals(List.of(reaper), waiters.stream().distinct().toList(), "one thread for all");
+  }
+
+  @Test
+  void sandboxesRunningAtOnceEachHaveAReaperOfTheirOwn() throws Exception {
+    CountDownLatch exit = new CountDownLatch(1);
+    List<Thread> waiters = new CopyOnWriteArrayList<>();
+    Supplier<Object> blocks =
+        () -> {
+          waiters.add(Thread.currentThread());
+          return exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 7)).get();
+        };
+    for (int i = 0; i < 5; i++) {
+      kernel.on("waitid", blocks);
+    }
+    List<SandboxProcess> running = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      running.add(process());
+    }
+    await(() -> waiters.size() == 5);
+    assertEquals(5, waiters.stream().distinct().count(), "none waits behind another");
+    exit.countDown();
+    for (SandboxProcess p : running) {
+      assertEquals(7, p.waitFor());
+    }
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within 30 s");
+      }
+      Thread.sleep(1);
+    }
   }
 }
