@@ -73,14 +73,46 @@ record HostFacts(
    * {@link Rlimit}'s and {@link SetupPlan}'s need only the JDK's classes (see {@link HostAhead}).
    */
   static HostFacts probeHost() {
+    return probeHost(System.nanoTime());
+  }
+
+  /**
+   * {@link #probeHost()} at {@code now} ({@link System#nanoTime}), for tests of the age bound. The
+   * JVM's own limits are asked every time: it may change them itself. The kernel's Landlock ABI and
+   * last capability cannot change while it runs, and the user's {@code /proc/sys/user} limits, a
+   * dozen files read at ~15 µs each (a sixth of a warm JVM's start of a sandbox, measured), are
+   * read again once they are {@link #USER_LIMITS_MAX_AGE_NANOS} old: a sandbox started within a
+   * second of a change to them gets half of the old value, and the kernel holds every count charged
+   * inside to the user's own limits either way.
+   */
+  static HostFacts probeHost(long now) {
+    Kept kept = HostFacts.kept;
+    if (kept == null || now - kept.readAt() > USER_LIMITS_MAX_AGE_NANOS || now < kept.readAt()) {
+      kept =
+          new Kept(
+              kept == null ? Landlock.abi() : kept.landlockAbi(),
+              kept == null ? capLastCap() : kept.lastCapability(),
+              Map.copyOf(probeUserLimits()),
+              now);
+      HostFacts.kept = kept;
+    }
     return new HostFacts(
         hardLimit(Rlimit.RLIMIT_NOFILE),
         hardLimit(Rlimit.RLIMIT_NPROC),
-        Landlock.abi(),
-        capLastCap(),
+        kept.landlockAbi(),
+        kept.lastCapability(),
         -1,
-        probeUserLimits());
+        kept.userLimits());
   }
+
+  /** How old the user's limits read by {@link #probeHost()} may be: a second. */
+  static final long USER_LIMITS_MAX_AGE_NANOS = 1_000_000_000L;
+
+  // What probeHost read last; a race between two threads only reads the same files twice.
+  private record Kept(
+      int landlockAbi, int lastCapability, Map<String, Long> userLimits, long readAt) {}
+
+  private static volatile Kept kept;
 
   private static Map<String, Long> probeUserLimits() {
     Map<String, Long> limits = new LinkedHashMap<>();

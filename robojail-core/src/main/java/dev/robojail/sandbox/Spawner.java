@@ -133,9 +133,7 @@ final class Spawner {
           new SetupPlan.Descriptors(in[1], out[1], err[1], handover[1], terminal[1]);
       HostFacts facts = HostFacts.probe(s);
       SetupProgram program =
-          join == null
-              ? SetupPlan.program(s, facts, fds)
-              : SetupPlan.join(s, facts, join.pidfd(), fds);
+          join == null ? program(s, facts, fds) : SetupPlan.join(s, facts, join.pidfd(), fds);
       long flags = 0;
       if (join == null) {
         for (Namespace n : s.namespaces()) {
@@ -249,6 +247,29 @@ final class Spawner {
       }
     }
   }
+
+  /**
+   * The program of a start of {@code s} on a host with {@code facts}, giving the child {@code fds}:
+   * the last one made when it was made for the same spec object, facts and descriptors, since a
+   * program is a function of those alone ({@link SetupPlan}) and is never changed once made. Making
+   * one took a third of a warm JVM's start of a sandbox (measured), which a caller that starts one
+   * spec again and again, as a pool of agents' commands does, now pays once.
+   */
+  static SetupProgram program(Sandbox s, HostFacts facts, SetupPlan.Descriptors fds) {
+    Made last = lastMade;
+    if (last != null && last.spec() == s && last.facts().equals(facts) && last.fds().equals(fds)) {
+      return last.program();
+    }
+    SetupProgram program = SetupPlan.program(s, facts, fds);
+    lastMade = new Made(s, facts, fds, program);
+    return program;
+  }
+
+  private record Made(
+      Sandbox spec, HostFacts facts, SetupPlan.Descriptors fds, SetupProgram program) {}
+
+  // One entry: a spec started again, or another spec that then takes its place.
+  private static volatile Made lastMade;
 
   /**
    * Clones the child, on the spawner thread, born in {@code into} where {@code born} says how
