@@ -245,8 +245,10 @@ class LimitsTest {
     assumeTrue(Cgroup.find().orElseThrow().version().equals("v1"), "cgroup v1 only");
     for (int i = 0; i < 3; i++) {
       try {
-        SandboxProcess p = base().memory(250_000).command("/bin/true").start();
-        assertTrue(p.waitFor() != 0, "it cannot live within 250000 bytes");
+        // /bin/true after robojail-init lives within 250,000 bytes two runs in ten on a warm page
+        // cache (measured): 100,000 is well below what it needs
+        SandboxProcess p = base().memory(100_000).command("/bin/true").start();
+        assertTrue(p.waitFor() != 0, "it cannot live within 100000 bytes");
       } catch (SandboxException e) {
         // or it ended before its exec: told, and the JVM is here to tell it
       }
