@@ -83,18 +83,17 @@ record HostFacts(
    * dozen files read at ~15 µs each (a sixth of a warm JVM's start of a sandbox, measured), are
    * read again once they are {@link #USER_LIMITS_MAX_AGE_NANOS} old: a sandbox started within a
    * second of a change to them gets half of the old value, and the kernel holds every count charged
-   * inside to the user's own limits either way.
+   * inside to the user's own limits either way. Only a read of every file that exists is kept: one
+   * that failed otherwise (a JVM out of descriptors) serves its own start alone, with what was read
+   * before for the files it could not read, and the next start reads again.
    */
   static HostFacts probeHost(long now) {
     Kept kept = HostFacts.kept;
     if (kept == null || now - kept.readAt() > USER_LIMITS_MAX_AGE_NANOS || now < kept.readAt()) {
-      kept =
-          new Kept(
-              kept == null ? Landlock.abi() : kept.landlockAbi(),
-              kept == null ? capLastCap() : kept.lastCapability(),
-              Map.copyOf(probeUserLimits()),
-              now);
-      HostFacts.kept = kept;
+      kept = read(kept, now);
+      if (kept.whole()) {
+        HostFacts.kept = kept;
+      }
     }
     return new HostFacts(
         hardLimit(Rlimit.RLIMIT_NOFILE),
@@ -108,22 +107,48 @@ record HostFacts(
   /** How old the user's limits read by {@link #probeHost()} may be: a second. */
   static final long USER_LIMITS_MAX_AGE_NANOS = 1_000_000_000L;
 
-  // What probeHost read last; a race between two threads only reads the same files twice.
+  // What probeHost read, whole when every file that exists was read; a race between two threads
+  // only reads the same files twice.
   private record Kept(
-      int landlockAbi, int lastCapability, Map<String, Long> userLimits, long readAt) {}
+      int landlockAbi,
+      int lastCapability,
+      Map<String, Long> userLimits,
+      long readAt,
+      boolean whole) {}
 
   private static volatile Kept kept;
 
-  private static Map<String, Long> probeUserLimits() {
+  // The facts read again, but for the kernel's own, which a whole read before has (none is kept
+  // unless whole). Dropping a capability above the last one fails with EINVAL.
+  private static Kept read(Kept before, long now) {
+    boolean whole = true;
+    int lastCapability = LAST_KNOWN_CAP;
+    if (before != null) {
+      lastCapability = before.lastCapability();
+    } else {
+      try {
+        lastCapability =
+            Procfs.sysctlIfAny("kernel/cap_last_cap").map(Integer::parseInt).orElse(LAST_KNOWN_CAP);
+      } catch (SyscallException | NumberFormatException e) {
+        whole = false;
+      }
+    }
     Map<String, Long> limits = new LinkedHashMap<>();
     for (String name : SetupPlan.SHARED_USER_LIMITS) {
       try {
-        Procfs.sysctl("user/" + name).ifPresent(v -> limits.put(name, Long.parseLong(v.trim())));
+        Procfs.sysctlIfAny("user/" + name).ifPresent(v -> limits.put(name, Long.parseLong(v)));
+      } catch (SyscallException e) {
+        whole = false;
+        Long was = before == null ? null : before.userLimits().get(name);
+        if (was != null) {
+          limits.put(name, was);
+        }
       } catch (NumberFormatException e) {
         // not a count: leave the sandbox's at the kernel's
       }
     }
-    return limits;
+    int abi = before != null ? before.landlockAbi() : Landlock.abi();
+    return new Kept(abi, lastCapability, Map.copyOf(limits), now, whole);
   }
 
   /** The JVM's own hard limit: the child inherits it and cannot raise it without privilege. */
@@ -136,14 +161,5 @@ record HostFacts(
     }
     // RLIM_INFINITY reads as -1: no cap
     return hard < 0 ? Long.MAX_VALUE : hard;
-  }
-
-  /** Dropping a capability above this one fails with EINVAL. */
-  private static int capLastCap() {
-    try {
-      return Procfs.sysctl("kernel/cap_last_cap").map(Integer::parseInt).orElse(LAST_KNOWN_CAP);
-    } catch (NumberFormatException e) {
-      return LAST_KNOWN_CAP;
-    }
   }
 }

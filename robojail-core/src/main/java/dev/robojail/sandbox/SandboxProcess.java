@@ -72,16 +72,24 @@ public final class SandboxProcess extends Process {
    * blocking native call would pin a virtual thread's carrier instead. They are kept for a minute
    * once idle, as the JDK keeps its own process reaper's, because making and ending a thread per
    * sandbox cost a warm JVM ~0.2 ms of each start (measured): a library that starts one sandbox
-   * after another reuses the same thread.
+   * after another reuses the same thread. A thread serves one caller after another, so it takes
+   * nothing of the caller that made it (no inheritable thread locals, robojail's own class loader
+   * as its context's), and no caller's code runs on it ({@link #onExit()} completes
+   * asynchronously).
    */
   private static final ExecutorService REAPERS =
       Executors.newCachedThreadPool(
-          r ->
-              Thread.ofPlatform()
-                  .daemon()
-                  .name("robojail-reaper")
-                  .stackSize(256 * 1024)
-                  .unstarted(r));
+          r -> {
+            Thread t =
+                Thread.ofPlatform()
+                    .daemon()
+                    .name("robojail-reaper")
+                    .stackSize(256 * 1024)
+                    .inheritInheritableThreadLocals(false)
+                    .unstarted(r);
+            t.setContextClassLoader(SandboxProcess.class.getClassLoader());
+            return t;
+          });
 
   private void reap() {
     // Named for its sandbox while it waits, for a thread dump.
@@ -120,6 +128,10 @@ public final class SandboxProcess extends Process {
       }
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
+    } catch (Error e) {
+      // told to the waiter, who would otherwise wait for ever, and to the thread's handler
+      exit.completeExceptionally(e);
+      throw e;
     }
   }
 
@@ -203,9 +215,13 @@ public final class SandboxProcess extends Process {
     return !exit.isDone();
   }
 
+  /**
+   * Completes once the sandbox has ended, as {@link Process#onExit()}; what depends on it runs in
+   * the common pool, as for the JDK's own processes, never on the thread that reaped the sandbox.
+   */
   @Override
   public CompletableFuture<Process> onExit() {
-    return exit.handle((v, e) -> this);
+    return exit.handleAsync((v, e) -> this);
   }
 
   /**

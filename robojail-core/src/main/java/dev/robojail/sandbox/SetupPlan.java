@@ -812,16 +812,18 @@ final class SetupPlan {
    * --disable-userns} does. The child may write them, holding {@code CAP_SYS_RESOURCE} over its own
    * namespace; once proc's {@code sys} is read-only nothing inside can raise them, and a count
    * charged inside is charged outside too, so half stays the user's. Only the limits the host
-   * showed are written: the same kernel has them inside.
+   * showed are written, since the same kernel has them inside, but for {@code max_user_namespaces}
+   * when nested ones are not allowed: its 0 needs no value of the host's, and every kernel robojail
+   * runs on has it (Linux 4.9), so a host whose file could not be read loses nothing.
    */
   private void shareUserLimits(String proc, boolean nestedUserNamespaces) {
     for (String name : SHARED_USER_LIMITS) {
       Long hosts = host.userLimits().get(name);
-      if (hosts == null) {
+      boolean none = name.equals("max_user_namespaces") && !nestedUserNamespaces;
+      if (hosts == null && !none) {
         continue;
       }
-      long limit =
-          name.equals("max_user_namespaces") && !nestedUserNamespaces ? 0 : Math.max(1, hosts / 2);
+      long limit = none ? 0 : Math.max(1, hosts / 2);
       byte[] value = (limit + "\n").getBytes(StandardCharsets.US_ASCII);
       Slot fd = new Slot("fd" + slots++);
       add(

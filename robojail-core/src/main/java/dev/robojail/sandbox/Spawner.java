@@ -17,6 +17,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -257,16 +258,28 @@ final class Spawner {
    */
   static SetupProgram program(Sandbox s, HostFacts facts, SetupPlan.Descriptors fds) {
     Made last = lastMade;
-    if (last != null && last.spec() == s && last.facts().equals(facts) && last.fds().equals(fds)) {
-      return last.program();
+    if (last != null
+        && last.spec().get() == s
+        && last.facts().equals(facts)
+        && last.fds().equals(fds)) {
+      SetupProgram kept = last.program().get();
+      if (kept != null) {
+        return kept;
+      }
     }
     SetupProgram program = SetupPlan.program(s, facts, fds);
-    lastMade = new Made(s, facts, fds, program);
+    lastMade = new Made(new WeakReference<>(s), facts, fds, new WeakReference<>(program));
     return program;
   }
 
+  // Weakly: a program holds the spec's environment and files, which may be secrets, so nothing is
+  // kept alive once its caller is done with it; a garbage collection between two starts of one
+  // spec costs the second one a program made again.
   private record Made(
-      Sandbox spec, HostFacts facts, SetupPlan.Descriptors fds, SetupProgram program) {}
+      WeakReference<Sandbox> spec,
+      HostFacts facts,
+      SetupPlan.Descriptors fds,
+      WeakReference<SetupProgram> program) {}
 
   // One entry: a spec started again, or another spec that then takes its place.
   private static volatile Made lastMade;

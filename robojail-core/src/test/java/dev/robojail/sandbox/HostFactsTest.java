@@ -1,10 +1,15 @@
 package dev.robojail.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.robojail.ffm.Procfs;
+import dev.robojail.ffm.Rlimit;
+import dev.robojail.ffm.Syscalls;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +52,43 @@ class HostFactsTest {
     assertEquals(
         Integer.parseInt(Procfs.sysctl("kernel/cap_last_cap").orElseThrow()), f.lastCapability());
     assertEquals(-1, f.initFd());
+  }
+
+  @Test
+  void aReadThatFailedServesItsOwnStartWithWhatWasReadBeforeAndIsNotKept() {
+    long t = System.nanoTime() + 1000 * AGE;
+    HostFacts whole = HostFacts.probeHost(t);
+    assertEquals(limitsAsProcShowsThem(), whole.userLimits());
+    assertNotNull(dev.robojail.ffm.SyscallException.class.getName());
+    // No descriptor above the standard streams can be opened: every file's read fails (EMFILE).
+    Rlimit old = Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE);
+    HostFacts failed;
+    Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, 3, old.hard());
+    try {
+      failed = HostFacts.probeHost(t + AGE + 1);
+    } finally {
+      Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, old.soft(), old.hard());
+    }
+    assertEquals(whole.userLimits(), failed.userLimits(), "the limits read before, not none");
+    assertEquals(whole.lastCapability(), failed.lastCapability());
+    // Had the failed read been kept (at t + AGE + 1), this one would be within its second.
+    HostFacts next = HostFacts.probeHost(t + AGE + 2);
+    assertNotSame(failed.userLimits(), next.userLimits(), "read again");
+    assertEquals(limitsAsProcShowsThem(), next.userLimits());
+  }
+
+  @Test
+  void withoutTheHostsLimitsASandboxStillGetsNoNestedUserNamespaceUnlessAllowed() {
+    HostFacts none = new HostFacts(1024, 4096, 6, 40, -1, Map.of());
+    Sandbox.Builder b = Sandbox.builder().minimalSystem().command("/bin/true");
+    String program = SetupPlan.program(b.build(), none, -1, -1, -1, -1).toString();
+    assertTrue(
+        program.contains("/proc/sys/user/max_user_namespaces") && program.contains("\"0\\n\""),
+        program);
+    assertFalse(program.contains("max_inotify_instances"), "no value of the host's to halve");
+    String allowed =
+        SetupPlan.program(b.allowUserNamespaces(true).build(), none, -1, -1, -1, -1).toString();
+    assertFalse(allowed.contains("max_user_namespaces"), allowed);
   }
 
   private static Map<String, Long> limitsAsProcShowsThem() {

@@ -124,9 +124,17 @@ class ProcPlanTest {
           c.stream().filter(l -> l.contains("/proc/sys/user/")).count(),
           "only what the host has");
     }
-    assertEquals(
-        0,
-        calls().stream().filter(l -> l.contains("/proc/sys/user/")).count(),
-        "without the host's limits, none");
+    // Without the host's limits, none to halve; but nested user namespaces are still refused,
+    // for which no value of the host's is needed.
+    List<String> none = calls();
+    List<String> user = none.stream().filter(l -> l.contains("/proc/sys/user/")).toList();
+    assertEquals(1, user.size(), "only max_user_namespaces: " + user);
+    assertTrue(
+        user.get(0)
+            .endsWith(
+                "openat(AT_FDCWD, \"/newroot/proc/sys/user/max_user_namespaces\","
+                    + " O_WRONLY|O_CLOEXEC)"),
+        user.get(0));
+    assertTrue(none.get(none.indexOf(user.get(0)) + 1).contains("\"0\\n\""), none.toString());
   }
 }

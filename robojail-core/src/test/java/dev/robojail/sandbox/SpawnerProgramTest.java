@@ -85,6 +85,25 @@ class SpawnerProgramTest {
     }
   }
 
+  /** The memo keeps nothing alive: a spec's environment may be a secret its caller dropped. */
+  @Test
+  void aProgramAndItsSpecAreKeptOnlyWhileTheCallerHoldsThem() throws Exception {
+    Sandbox secret =
+        Sandbox.builder().command("/bin/true").env("TOKEN", "s3cret-" + System.nanoTime()).build();
+    SetupProgram program = Spawner.program(secret, facts(128), INHERITED);
+    assertSame(program, Spawner.program(secret, facts(128), INHERITED));
+    java.lang.ref.WeakReference<Sandbox> spec = new java.lang.ref.WeakReference<>(secret);
+    java.lang.ref.WeakReference<SetupProgram> made = new java.lang.ref.WeakReference<>(program);
+    secret = null;
+    program = null;
+    for (int i = 0; i < 50 && (spec.get() != null || made.get() != null); i++) {
+      System.gc();
+      Thread.sleep(10);
+    }
+    assertEquals(null, spec.get(), "the spec is not held");
+    assertEquals(null, made.get(), "nor its program");
+  }
+
   // Step by step, argument by argument, arrays by their contents (an argument's record holds them).
   private static void assertSameSteps(SetupProgram expected, SetupProgram actual) throws Exception {
     List<SetupProgram.Step> e = expected.steps();

@@ -180,7 +180,7 @@ public record SetupProgram(List<Step> steps) {
 
     /** A pointer to a copy of these bytes (a struct, say). */
     static Arg bytes(byte[] data, String shown) {
-      return new Bytes(data.clone(), shown);
+      return new Bytes(data, shown);
     }
 
     /** A pointer to a scratch buffer of {@code size} bytes that the call may write. */
@@ -196,7 +196,7 @@ public record SetupProgram(List<Step> steps) {
       if (instructions.length % 8 != 0 || instructions.length / 8 > 4096) {
         throw new IllegalArgumentException("a BPF program is 1-4096 instructions of 8 bytes");
       }
-      return new Bpf(instructions.clone(), shown);
+      return new Bpf(instructions, shown);
     }
 
     /**
@@ -208,7 +208,7 @@ public record SetupProgram(List<Step> steps) {
       if (offset < 0 || offset + 8 > data.length) {
         throw new IllegalArgumentException("the slot must lie within the data");
       }
-      return new Embedding(data.clone(), offset, slot, shown);
+      return new Embedding(data, offset, slot, shown);
     }
 
     /**
@@ -266,9 +266,20 @@ public record SetupProgram(List<Step> steps) {
 
     /** Bytes the call reads. */
     record Bytes(byte[] data, String shown) implements Arg {
+      public Bytes {
+        data = data.clone();
+      }
+
       @Override
       public <R> R accept(Visitor<R> visitor) {
         return visitor.bytes(this);
+      }
+
+      // A copy: a program is reused by every start of its spec (Spawner.program), so its bytes
+      // must never change in place.
+      @Override
+      public byte[] data() {
+        return data.clone();
       }
 
       @Override
@@ -291,9 +302,19 @@ public record SetupProgram(List<Step> steps) {
 
     /** A BPF program. */
     record Bpf(byte[] instructions, String shown) implements Arg {
+      public Bpf {
+        instructions = instructions.clone();
+      }
+
       @Override
       public <R> R accept(Visitor<R> visitor) {
         return visitor.bpf(this);
+      }
+
+      // A copy, as Bytes.data().
+      @Override
+      public byte[] instructions() {
+        return instructions.clone();
       }
 
       @Override
@@ -316,9 +337,19 @@ public record SetupProgram(List<Step> steps) {
 
     /** Bytes with a slot inside. */
     record Embedding(byte[] data, int offset, Slot slot, String shown) implements Arg {
+      public Embedding {
+        data = data.clone();
+      }
+
       @Override
       public <R> R accept(Visitor<R> visitor) {
         return visitor.embedding(this);
+      }
+
+      // A copy, as Bytes.data().
+      @Override
+      public byte[] data() {
+        return data.clone();
       }
 
       @Override
@@ -489,7 +520,7 @@ public record SetupProgram(List<Step> steps) {
     for (Step s : steps) {
       for (Arg a : s.args()) {
         if (a instanceof Arg.Embedding e) {
-          MemorySegment data = Structs.copy(memory, e.data(), 8);
+          MemorySegment data = Structs.copy(memory, e.data, 8);
           embedded.put(a, data);
           if (slots.putIfAbsent(e.slot(), data.asSlice(e.offset(), 8)) != null) {
             throw new IllegalArgumentException(e.slot() + " is embedded twice");
@@ -590,7 +621,7 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long bytes(Arg.Bytes b) {
-      return staged.put(b.data(), 0, 1);
+      return staged.put(b.data, 0, 1);
     }
 
     @Override
@@ -610,11 +641,11 @@ public record SetupProgram(List<Step> steps) {
 
     @Override
     public Long bpf(Arg.Bpf b) {
-      long insns = staged.put(b.instructions(), 0, 8);
+      long insns = staged.put(b.instructions, 0, 8);
       // struct sock_fprog: an unsigned short, padded to 8 bytes, then the pointer; on
       // little-endian x86-64 the short is the low bytes of the first long
       long[] fprog = new long[(int) (SOCK_FPROG.byteSize() / 8)];
-      fprog[(int) (SOCK_FPROG_LEN / 8)] = b.instructions().length / 8;
+      fprog[(int) (SOCK_FPROG_LEN / 8)] = b.instructions.length / 8;
       fprog[(int) (SOCK_FPROG_FILTER / 8)] = insns;
       return Structs.longs(memory, fprog).address();
     }

@@ -42,4 +42,26 @@ class ProcfsTest {
     // reported as a value, never printed: the CLI's error output stays one line
     assertEquals(InitBinary.fd() < 0, InitBinary.unavailable().isPresent());
   }
+
+  @Test
+  void sysctlIfAnyTellsASettingThisKernelLacksFromOneItCannotRead() {
+    assertEquals(
+        Files.exists(Path.of("/proc/sys/kernel/cap_last_cap")),
+        Procfs.sysctlIfAny("kernel/cap_last_cap").isPresent());
+    assertTrue(Procfs.sysctlIfAny("kernel/no_such_setting_here").isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> Procfs.sysctlIfAny("../../etc/passwd"));
+    Rlimit old = Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE);
+    SyscallException refused = null;
+    // no descriptor above the standard streams can be opened
+    Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, 3, old.hard());
+    try {
+      Procfs.sysctlIfAny("kernel/cap_last_cap");
+    } catch (SyscallException e) {
+      refused = e;
+    } finally {
+      Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, old.soft(), old.hard());
+    }
+    assertTrue(refused != null && refused.errno() == Errno.EMFILE, String.valueOf(refused));
+    assertTrue(Procfs.sysctl("kernel/cap_last_cap").isPresent(), "readable again");
+  }
 }

@@ -153,4 +153,25 @@ class SetupProgramTest {
       }
     }
   }
+
+  @Test
+  void anArgumentsBytesNeverChangeInPlace() {
+    byte[] given = {1, 2, 3};
+    SetupProgram.Arg.Bytes made = new SetupProgram.Arg.Bytes(given, "b");
+    given[0] = 9;
+    made.data()[1] = 9;
+    assertEquals("[1, 2, 3]", java.util.Arrays.toString(made.data()));
+    byte[] insns = new byte[8];
+    SetupProgram.Arg.Bpf bpf = new SetupProgram.Arg.Bpf(insns, "f");
+    insns[0] = 1;
+    bpf.instructions()[1] = 1;
+    assertEquals("[0, 0, 0, 0, 0, 0, 0, 0]", java.util.Arrays.toString(bpf.instructions()));
+    byte[] data = new byte[16];
+    SetupProgram.Arg.Embedding e =
+        new SetupProgram.Arg.Embedding(data, 8, new SetupProgram.Slot("s"), "%s");
+    data[0] = 1;
+    e.data()[1] = 1;
+    assertEquals(16, e.data().length);
+    assertEquals(0, e.data()[0] + e.data()[1]);
+  }
 }
