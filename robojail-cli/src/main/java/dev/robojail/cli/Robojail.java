@@ -88,6 +88,10 @@ public final class Robojail implements Runnable {
    * missing command) all of them.
    */
   public static CommandLine commandLine(Supplier<Jails> jails, String[] args) {
+    // The version alone is the root's to print: every model built for it took most of its time.
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return commandLine(jails, Set.of());
+    }
     for (String arg : args) {
       if (!arg.startsWith("-")) {
         return commandLine(

@@ -61,6 +61,28 @@ class CliConventionsTest {
     assertTrue(r.err().strip().endsWith(endsWith), r.err());
   }
 
+  /**
+   * {@code --version} alone is answered from the root's model (no subcommand's built), with the
+   * line picocli prints from the annotations, as after any other option.
+   */
+  @Test
+  void theVersionIsOneLineFromTheRootAlone() {
+    String line = "robojail " + Robojail.VERSION + "\n";
+    for (String flag : List.of("--version", "-V")) {
+      Result r = robojail(flag);
+      assertEquals(0, r.code(), r.toString());
+      assertEquals(line, r.out());
+      assertEquals("", r.err());
+      assertTrue(
+          Robojail.commandLine(() -> null, new String[] {flag}).getSubcommands().isEmpty(),
+          "no subcommand's model for " + flag);
+    }
+    // with other options it is the whole model's, as before: help lists every command
+    Result both = robojail("--version", "--help");
+    assertEquals(0, both.code(), both.toString());
+    assertTrue(both.out().contains("destroy"), both.out());
+  }
+
   @Test
   void helpCommandIsTheCommandsOwnHelp() {
     for (String name : subcommands()) {
