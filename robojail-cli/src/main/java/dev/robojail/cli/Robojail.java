@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "robojail",
     mixinStandardHelpOptions = true,
-    version = "robojail " + Robojail.VERSION,
+    version = Robojail.VERSION_LINE,
     description = "Runs AI coding agents in a jail: a git worktree of your project in namespaces.",
     footerHeading = "%nExamples:%n",
     footer = {
@@ -63,6 +63,9 @@ public final class Robojail implements Runnable {
   /** The version shown by {@code --version}. */
   public static final String VERSION = "0.1.0-SNAPSHOT";
 
+  /** The line {@code --version} prints. */
+  static final String VERSION_LINE = "robojail " + VERSION;
+
   @Spec CommandSpec spec;
 
   private final Supplier<Jails> jailsFactory;
@@ -88,10 +91,6 @@ public final class Robojail implements Runnable {
    * missing command) all of them.
    */
   public static CommandLine commandLine(Supplier<Jails> jails, String[] args) {
-    // The version alone is the root's to print: every model built for it took most of its time.
-    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-      return commandLine(jails, Set.of());
-    }
     for (String arg : args) {
       if (!arg.startsWith("-")) {
         return commandLine(

@@ -83,7 +83,10 @@ class LauncherModeTest {
     "status x --watch, " + JIT,
     "enter x, " + JIT,
     "doctor, " + JIT,
-    "--version, " + JIT,
+    // The version alone is one line printed: short, as list is.
+    "--version, " + INTERPRETED,
+    "-V, " + INTERPRETED,
+    "--version --help, " + JIT,
     // A jail named like a command, or a command word after robojail's: the first word decides.
     "status run, " + JIT,
     "create --name list --repo /nonexistent, " + JIT,
