@@ -1,5 +1,6 @@
 package dev.robojail.sandbox;
 
+import dev.robojail.ffm.InitBinary;
 import dev.robojail.ffm.Kernel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,8 +12,8 @@ import java.util.Optional;
  * thread that links the native calls ({@link Kernel#linkAhead(Runnable)}), for a caller about to
  * start or join a sandbox: the walk of the host's {@code /etc} ({@code HostEtc.covers}, ~7.5 ms of
  * an interpreted {@code run}), the host's facts ({@code HostFacts.probeHost}) and, for a start,
- * where its cgroup can go ({@code Cgroup.find}), which then overlap the caller's own work before
- * the start on the second core.
+ * where its cgroup can go ({@code Cgroup.find}) and the init's memfd ({@code InitBinary.fd}, once
+ * per JVM), which then overlap the caller's own work before the start on the second core.
  *
  * <p>Each result is taken at most once, by the first to ask for it: the walk by the next spec made
  * with the minimal system ({@code Presets}; a spec to join drops it), whose builder waits for it
@@ -27,8 +28,9 @@ import java.util.Optional;
  * <p>Class initialisation on the two threads: the link thread initialises, besides the JDK's
  * classes, the walk's ({@code SyscallBatch}, which needs {@code Stat}; {@code Stat}, {@code
  * Dirent64}, {@code Rlimit}, {@code Errno}, ffm's {@code Native$Code}) and the probe's ({@code
- * Rlimit}, {@code SetupPlan}, whose initialiser makes lists of strings) and the place's ({@code
- * Cgroup}, whose initialiser makes an {@code AtomicLong}), none of which needs in its initialiser a
+ * Rlimit}, {@code SetupPlan}, whose initialiser makes lists of strings), the place's ({@code
+ * Cgroup}, whose initialiser makes an {@code AtomicLong}) and the init's ({@code InitBinary},
+ * {@code X86_64Init}, {@code Procfs}, {@code Structs}), none of which needs in its initialiser a
  * class of robojail's but {@code Stat}, whose own needs only the JDK's layouts. The caller's thread
  * may initialise any of them too, and waits for the other thread where both meet; but a wait of one
  * thread for a class the other initialises can lead only into the JDK, never back to a class the
@@ -303,6 +305,14 @@ public final class HostAhead {
         synchronized (this) {
           placed = true;
           notifyAll();
+        }
+        // And the init's sealed memfd, made once per JVM (~0.7 ms interpreted), which the start's
+        // probe asks for between its spec and its clone, whichever thread makes it first; a
+        // failure to make it is kept there and told as it is without this.
+        try {
+          InitBinary.fd();
+        } catch (RuntimeException | Error e) {
+          // the probe asks again
         }
       }
     }
