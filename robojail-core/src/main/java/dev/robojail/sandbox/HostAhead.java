@@ -154,6 +154,11 @@ public final class HostAhead {
    * @throws SandboxException.InvalidSpec when the host's {@code /etc} cannot be walked
    */
   public static void awaitCovers(Sandbox.Builder b) {
+    if (b.awaitsCovers()) {
+      // The caller's thread is about to wait for the link thread's walk: the plan's classes are
+      // initialised meanwhile, rather than on the way from the walk to the clone.
+      SetupPlan.initialiseAhead();
+    }
     b.spliceCovers();
   }
 
