@@ -153,7 +153,11 @@ final class Cgroup {
     if (limits.processes() <= 0 && limits.memory() <= 0) {
       return Optional.empty();
     }
-    Optional<Place> place = find();
+    // Found ahead on the link thread when a command started that (HostAhead), else here.
+    Optional<Place> place = HostAhead.takePlace();
+    if (place == null) {
+      place = find();
+    }
     if (place.isEmpty()) {
       return Optional.empty();
     }
@@ -221,9 +225,25 @@ final class Cgroup {
     }
   }
 
+  // The prefix, once its start time was read: both name this process for as long as it runs.
+  private static volatile String prefix;
+
+  /**
+   * The names this JVM gives its cgroups start with: its pid and start time. Kept once the start
+   * time was read, which then cannot change: the link thread reads it ahead ({@link HostAhead}).
+   */
   static String prefix() {
+    String p = prefix;
+    if (p != null) {
+      return p;
+    }
     long pid = ProcessHandle.current().pid();
-    return "robojail-" + pid + "-" + startTicks(pid).orElse(0L) + "-";
+    Optional<Long> started = startTicks(pid);
+    p = "robojail-" + pid + "-" + started.orElse(0L) + "-";
+    if (started.isPresent()) {
+      prefix = p;
+    }
+    return p;
   }
 
   // The process's start time in clock ticks since boot (/proc/PID/stat field 22): with its pid,

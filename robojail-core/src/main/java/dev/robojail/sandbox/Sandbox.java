@@ -752,6 +752,11 @@ public record Sandbox(
       return this;
     }
 
+    // Whether the covers of a walk ahead are still to be put in (HostAhead.awaitCovers).
+    boolean awaitsCovers() {
+      return pendingCovers != null;
+    }
+
     // The covers the walk ahead is making put in now (HostAhead.awaitCovers, build). Forgotten
     // only once they are in: a failure here leaves them to the next call.
     void spliceCovers() {

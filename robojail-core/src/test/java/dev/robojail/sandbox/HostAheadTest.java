@@ -124,6 +124,33 @@ class HostAheadTest {
   }
 
   @Test
+  void theCgroupPlaceAheadIsAFreshFindsAndServesTheFirstCgroupOnly() {
+    HostAhead.start(false);
+    java.util.Optional<Cgroup.Place> ahead = HostAhead.takePlace();
+    assertNotNull(ahead, "the place ahead left no result");
+    assertEquals(Cgroup.find(), ahead);
+    assertNull(HostAhead.takePlace(), "the place ahead served twice");
+    // the prefix was read ahead too, and is what a fresh read gives
+    assertTrue(Cgroup.prefix().startsWith("robojail-" + ProcessHandle.current().pid() + "-"));
+
+    // A start that joins makes no cgroup: nothing is found for it.
+    HostAhead.start(true);
+    assertNull(HostAhead.takePlace());
+    HostAhead.takeFacts();
+
+    // A start that waited (the walk dropped) finds it again, as it walks again.
+    HostAhead.start(false);
+    HostAhead.dropCovers();
+    assertNull(HostAhead.takePlace(), "served past a dropped walk");
+
+    // So does a cgroup made past the walk's age bound.
+    HostAhead.Work w = HostAhead.start(false, Path.of("/etc"));
+    assertNull(HostAhead.takePlace(w.startedNanos + HostAhead.MAX_AGE_NANOS + 1));
+    HostAhead.Work young = HostAhead.start(false, Path.of("/etc"));
+    assertEquals(Cgroup.find(), HostAhead.takePlace(young.startedNanos + HostAhead.MAX_AGE_NANOS));
+  }
+
+  @Test
   void aWalkDroppedBeforeItBeginsIsNotMadeAndTheFactsStillAre() {
     // A spec to join drops the walk; the link thread, not yet at it, makes only the facts, which
     // the joining session's probe waits for.
@@ -132,6 +159,7 @@ class HostAheadTest {
     w.run();
     assertNull(w.covers, "walked a dropped /etc");
     assertNull(w.etc, "walked a dropped /etc");
+    assertNull(w.place, "found a place for a dropped start");
     assertEquals(HostFacts.probeHost(), w.facts);
   }
 

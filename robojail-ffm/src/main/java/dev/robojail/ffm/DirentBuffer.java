@@ -2,7 +2,6 @@ package dev.robojail.ffm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -22,6 +21,8 @@ public final class DirentBuffer {
 
   final MemorySegment records;
   private final byte[] copy;
+  // The copy as a segment: a copy between two segments skips the array copy's checks.
+  private final MemorySegment copyOnHeap;
   private int length;
   // A bit per 8-byte offset of the copy: set where a record starts, found by following d_reclen
   // from 0 on each fill, so that an offset inside a record (whose bytes may well parse as one, a
@@ -50,6 +51,7 @@ public final class DirentBuffer {
     }
     this.records = records;
     this.copy = new byte[checked(records.byteSize())];
+    this.copyOnHeap = MemorySegment.ofArray(copy);
     this.starts = new long[(copy.length / 8 + 63) / 64];
   }
 
@@ -81,7 +83,7 @@ public final class DirentBuffer {
     Arrays.fill(starts, 0);
     length = n > 0 ? (int) Math.min(n, copy.length) : 0;
     if (length > 0) {
-      MemorySegment.copy(records, ValueLayout.JAVA_BYTE, 0, copy, 0, length);
+      MemorySegment.copy(records, 0, copyOnHeap, 0, length);
     }
     // The records, in order; one of a bad length ends them (next refuses it, and what follows).
     for (int at = 0; at % 8 == 0 && at + Dirent64.NAME < length; ) {

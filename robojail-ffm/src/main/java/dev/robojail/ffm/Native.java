@@ -207,6 +207,7 @@ final class Native {
       MemorySegment page = MemorySegment.NULL;
       Throwable failure = null;
       try {
+        beforeTheHandle();
         call = Linker.nativeLinker().downcallHandle(shape());
         page = page(call);
       } catch (RuntimeException | Error e) {
@@ -217,6 +218,20 @@ final class Native {
       RUNNER = failure == null ? page.asSlice(RUNNER_OFFSET, 0) : page;
       BATCH = failure == null ? page.asSlice(BATCH_OFFSET, 0) : page;
       FAILURE = failure;
+    }
+
+    /**
+     * What the page needs of the JDK that needs no handle, first: the thread that initialises this
+     * class is most often the caller's, at its first native call, while the link thread is still
+     * making the handle (a run's reaches it ~5 ms before), and the link thread's walk ahead waits
+     * for the page. The C library's lookup, loaded once (which the link thread's call to {@code
+     * getpid} after its link would otherwise load while this thread waits for it), and the JDK's
+     * copy from a Java array into a segment, which tells the array's kind by a pattern switch
+     * bootstrapped at its first use with a class spun for it (~0.7 ms interpreted).
+     */
+    private static void beforeTheHandle() {
+      Linker.nativeLinker().defaultLookup();
+      MemorySegment.copy(new byte[1], 0, MemorySegment.ofArray(new byte[1]), JAVA_BYTE, 0, 1);
     }
 
     // A fresh error each time, so that each caller's stack is its own; the cause is the one kept.
