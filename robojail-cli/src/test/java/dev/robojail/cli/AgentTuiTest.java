@@ -120,7 +120,10 @@ class AgentTuiTest {
                 // is gone it would end this script and the pane before they are looked at.
                 + "\ntrap '' INT\nstty -g > before\n"
                 + enter
-                + "\necho $? > status\nstty -g > after\nexec sleep 600\n");
+                // Each by a rename: a file the shell's redirection made is there, empty, before
+                // what is written into it (the test read such an empty "after" once).
+                + "\necho $? > status.new && mv status.new status"
+                + "\nstty -g > after.new && mv after.new after\nexec sleep 600\n");
     script.toFile().setExecutable(true);
     socket = tmp.resolve("tmux.sock");
     tmux("new-session", "-d", "-x", "120", "-y", "40", script.toString());
