@@ -78,13 +78,37 @@ final class Cgroup {
     this.memory = memory;
   }
 
-  /** Where this host lets the caller make cgroups, or empty. */
+  /** Where this host lets the caller make cgroups, or empty; for the host's report. */
   static Optional<Place> find() {
     try {
-      return find(Files.readString(Path.of("/proc/self/cgroup")), mounts());
+      return read();
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * {@link #find()} for a start whose spec has limits: a host whose files could not be read (a JVM
+   * out of descriptors) is not a host without cgroups, and a sandbox without the limits it asked
+   * for is refused rather than started.
+   *
+   * @throws SandboxException if {@code /proc/self/cgroup} or {@code /proc/self/mountinfo} cannot be
+   *     read
+   */
+  static Optional<Place> findForStart() {
+    try {
+      return read();
+    } catch (IOException e) {
+      throw new SandboxException(
+          "cannot start the sandbox: cannot read where its cgroup goes, for its process and"
+              + " memory limits: "
+              + e,
+          e);
+    }
+  }
+
+  private static Optional<Place> read() throws IOException {
+    return find(Files.readString(Path.of("/proc/self/cgroup")), mounts());
   }
 
   /**
@@ -156,7 +180,7 @@ final class Cgroup {
     // Found ahead on the link thread when a command started that (HostAhead), else here.
     Optional<Place> place = HostAhead.takePlace();
     if (place == null) {
-      place = find();
+      place = findForStart();
     }
     if (place.isEmpty()) {
       return Optional.empty();
@@ -539,7 +563,10 @@ final class Cgroup {
   /** The cgroup mounts: "cgroup2", or each v1 controller's name, to its mount point. */
   private static Map<String, Path> mounts() throws IOException {
     Map<String, Path> m = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+    // As bytes, one char each: a mount point that is not UTF-8 (any user's FUSE mount) must not
+    // make the whole table unreadable; cgroup file systems are mounted at ASCII paths.
+    for (String line :
+        Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
       int dash = line.indexOf(" - ");
       if (dash < 0) {
         continue;

@@ -302,7 +302,7 @@ public final class HostAhead {
       // a start, which makes a cgroup; a join enters its jail's.
       if (walks && !dropped) {
         try {
-          place = Cgroup.find();
+          place = Cgroup.findForStart();
           Cgroup.prefix();
         } catch (RuntimeException | Error e) {
           place = null; // the caller finds it again and meets the failure itself

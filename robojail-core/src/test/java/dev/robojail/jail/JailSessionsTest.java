@@ -244,6 +244,9 @@ class JailSessionsTest {
             () -> jails.run("j", List.of("true"), false, b -> b.stdin(Stdio.discard())));
     assertTrue(e.getMessage().contains("starting or ending"), e.getMessage());
     assertEquals(true, aheadDropped(ahead), "the walk ahead outlived the wait");
+    var placing = Class.forName("dev.robojail.sandbox.HostAhead").getDeclaredField("placing");
+    placing.setAccessible(true);
+    assertEquals(null, placing.get(null), "the cgroup's place found ahead outlived the wait");
   }
 
   // HostAhead's work in progress, seen from outside its package: the test alone looks there.

@@ -139,4 +139,77 @@ class CgroupTest {
     }
     throw new IllegalStateException("no free pid number");
   }
+
+  /**
+   * A start whose spec has limits, on a JVM that cannot read where its cgroup goes, is refused in
+   * one line: it never runs without the limits it asked for, as if the host had no cgroups.
+   */
+  @Test
+  void aStartWithLimitsThatCannotReadWhereItsCgroupGoesIsRefused() {
+    Sandbox.Limits limits =
+        Sandbox.builder().processes(64).memory(64L << 20).command("/bin/true").build().limits();
+    assertTrue(HostAhead.takePlace() == null, "nothing found ahead in this JVM");
+    assertTrue(dev.robojail.ffm.SyscallException.class.getName() != null);
+    assertTrue(SandboxException.class.getName() != null);
+    dev.robojail.ffm.Rlimit old =
+        dev.robojail.ffm.Syscalls.prlimit64(0, dev.robojail.ffm.Rlimit.RLIMIT_NOFILE);
+    RuntimeException refused = null;
+    Optional<Cgroup> made = null;
+    // No descriptor above the standard streams can be opened (EMFILE).
+    dev.robojail.ffm.Syscalls.prlimit64(0, dev.robojail.ffm.Rlimit.RLIMIT_NOFILE, 3, old.hard());
+    try {
+      made = Cgroup.create(limits);
+    } catch (RuntimeException e) {
+      refused = e;
+    } finally {
+      dev.robojail.ffm.Syscalls.prlimit64(
+          0, dev.robojail.ffm.Rlimit.RLIMIT_NOFILE, old.soft(), old.hard());
+    }
+    if (made != null) {
+      made.ifPresent(Cgroup::remove);
+    }
+    assertTrue(refused instanceof SandboxException, String.valueOf(refused));
+    assertTrue(
+        refused.getMessage().startsWith("cannot start the sandbox: cannot read where its cgroup"),
+        refused.getMessage());
+    assertTrue(!refused.getMessage().contains("\n"), refused.getMessage());
+    // the host's report still says there is none to be found, rather than failing
+    assertEquals(Cgroup.find().isPresent(), Cgroup.find().isPresent());
+  }
+
+  /**
+   * A mount point that is not UTF-8 (any user's FUSE or tmpfs mount) leaves the cgroups found as
+   * they are: the mount table is read as bytes.
+   */
+  @Test
+  void aMountPointThatIsNotUtf8LeavesTheCgroupsFound() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.robojail.ffm.Syscalls.getuid() == 0, "mounts in the host's namespace: root only");
+    Optional<Cgroup.Place> before = Cgroup.find();
+    org.junit.jupiter.api.Assumptions.assumeTrue(before.isPresent(), "no cgroup here to lose");
+    String dir = "/tmp/robojail-cgroup-test-\\377";
+    assertEquals(
+        0,
+        sh(
+            "mkdir -p \"$(printf '"
+                + dir
+                + "')\" && mount -t tmpfs none \"$(printf '"
+                + dir
+                + "')\""));
+    try {
+      assertTrue(
+          Files.readString(
+                  Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)
+              .contains("robojail-cgroup-test-\u00ff"),
+          "the kernel shows the byte as it is");
+      assertEquals(before, Cgroup.find());
+      assertEquals(before, Cgroup.findForStart());
+    } finally {
+      sh("umount \"$(printf '" + dir + "')\"; rmdir \"$(printf '" + dir + "')\"");
+    }
+  }
+
+  private static int sh(String script) throws Exception {
+    return new ProcessBuilder("/bin/sh", "-c", script).inheritIO().start().waitFor();
+  }
 }

@@ -61,7 +61,14 @@ final class HostAheadProbe {
     } else {
       boolean unused = Kernel.linux().isTerminal(0);
     }
-    Sandbox spec = Sandbox.builder().minimalSystem().command("/bin/true").build();
+    // With limits, so that the start also takes the cgroup's place found ahead, and the init.
+    Sandbox spec =
+        Sandbox.builder()
+            .minimalSystem()
+            .processes(64)
+            .memory(256L << 20)
+            .command("/bin/true")
+            .build();
     int exit = spec.start().waitFor();
     List<Mount> covers = new ArrayList<>();
     for (Mount m : spec.mounts()) {

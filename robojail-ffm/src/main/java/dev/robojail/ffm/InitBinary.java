@@ -53,8 +53,10 @@ public final class InitBinary {
       made = true;
       try {
         fd = make();
-      } catch (RuntimeException e) {
-        unavailable = e.getMessage();
+      } catch (RuntimeException | Error e) {
+        // An Error too: kept and told, not a JVM that runs every command as PID 1 without a word
+        // (the link thread makes it ahead, where nothing else would report it).
+        unavailable = e.getMessage() != null ? e.getMessage() : e.toString();
       }
     }
     return fd;
