@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.ffm.OutOfDescriptors;
 import dev.robojail.ffm.Procfs;
-import dev.robojail.ffm.Rlimit;
-import dev.robojail.ffm.Syscalls;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -59,16 +58,9 @@ class HostFactsTest {
     long t = System.nanoTime() + 1000 * AGE;
     HostFacts whole = HostFacts.probeHost(t);
     assertEquals(limitsAsProcShowsThem(), whole.userLimits());
+    // loaded now: the read under the limit throws it for every file
     assertNotNull(dev.robojail.ffm.SyscallException.class.getName());
-    // No descriptor above the standard streams can be opened: every file's read fails (EMFILE).
-    Rlimit old = Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE);
-    HostFacts failed;
-    Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, 3, old.hard());
-    try {
-      failed = HostFacts.probeHost(t + AGE + 1);
-    } finally {
-      Syscalls.prlimit64(0, Rlimit.RLIMIT_NOFILE, old.soft(), old.hard());
-    }
+    HostFacts failed = OutOfDescriptors.during(() -> HostFacts.probeHost(t + AGE + 1));
     assertEquals(whole.userLimits(), failed.userLimits(), "the limits read before, not none");
     assertEquals(whole.lastCapability(), failed.lastCapability());
     // Had the failed read been kept (at t + AGE + 1), this one would be within its second.

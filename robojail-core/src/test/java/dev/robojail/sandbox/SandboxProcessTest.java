@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.robojail.ffm.Await;
 import dev.robojail.ffm.Errno;
 import dev.robojail.ffm.FakeKernel;
 import dev.robojail.ffm.SigInfo;
@@ -50,6 +51,15 @@ class SandboxProcessTest {
         Thread.currentThread().interrupt();
       }
       return info;
+    };
+  }
+
+  /** {@link #exitsWhen}, noting first who waits (the thread the fake's waitid runs on). */
+  private static Supplier<Object> noting(Runnable note, CountDownLatch exit, SigInfo info) {
+    Supplier<Object> waits = exitsWhen(exit, info);
+    return () -> {
+      note.run();
+      return waits.get();
     };
   }
 
@@ -121,13 +131,12 @@ class SandboxProcessTest {
     CountDownLatch exit = new CountDownLatch(1);
     kernel.on(
         "waitid",
-        (Supplier<Object>)
-            () -> {
-              waiters.add(Thread.currentThread());
-              return exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 0)).get();
-            });
+        noting(
+            () -> waiters.add(Thread.currentThread()),
+            exit,
+            new SigInfo(PID, SigInfo.CLD_EXITED, 0)));
     SandboxProcess first = process();
-    await(() -> !waiters.isEmpty());
+    Await.until("the reaper's wait", () -> !waiters.isEmpty());
     Thread reaper = waiters.get(0);
     assertEquals("robojail-reaper-" + PID, reaper.getName());
     assertTrue(reaper.isDaemon(), "a sandbox left running does not hold the JVM");
@@ -135,8 +144,8 @@ class SandboxProcessTest {
     assertEquals(0, first.waitFor());
     for (int i = 0; i < 20; i++) {
       // idle again: its name given back and parked in the pool's timed wait for more work
-      await(() -> reaper.getName().equals("robojail-reaper"));
-      await(() -> reaper.getState() == Thread.State.TIMED_WAITING);
+      Await.until("its name given back", () -> reaper.getName().equals("robojail-reaper"));
+      Await.until("it idles", () -> reaper.getState() == Thread.State.TIMED_WAITING);
       kernel.on(
           "waitid",
           (Supplier<Object>)
@@ -158,10 +167,10 @@ class SandboxProcessTest {
     CountDownLatch exit = new CountDownLatch(1);
     List<Thread> waiters = new CopyOnWriteArrayList<>();
     Supplier<Object> blocks =
-        () -> {
-          waiters.add(Thread.currentThread());
-          return exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 7)).get();
-        };
+        noting(
+            () -> waiters.add(Thread.currentThread()),
+            exit,
+            new SigInfo(PID, SigInfo.CLD_EXITED, 7));
     for (int i = 0; i < 5; i++) {
       kernel.on("waitid", blocks);
     }
@@ -169,7 +178,7 @@ class SandboxProcessTest {
     for (int i = 0; i < 5; i++) {
       running.add(process());
     }
-    await(() -> waiters.size() == 5);
+    Await.until("five waits", () -> waiters.size() == 5);
     assertEquals(5, waiters.stream().distinct().count(), "none waits behind another");
     exit.countDown();
     for (SandboxProcess p : running) {
@@ -184,22 +193,28 @@ class SandboxProcessTest {
     CountDownLatch exit = new CountDownLatch(1);
     List<String> seen = new CopyOnWriteArrayList<>();
     Supplier<Object> blocks =
-        () -> {
-          Thread t = Thread.currentThread();
-          seen.add(
-              TENANT.get()
-                  + " "
-                  + (t.getContextClassLoader() == SandboxProcess.class.getClassLoader()));
-          return exitsWhen(exit, new SigInfo(PID, SigInfo.CLD_EXITED, 0)).get();
-        };
-    int n = 8;
+        noting(
+            () ->
+                seen.add(
+                    TENANT.get()
+                        + " "
+                        + (Thread.currentThread().getContextClassLoader()
+                            == SandboxProcess.class.getClassLoader())),
+            exit,
+            new SigInfo(PID, SigInfo.CLD_EXITED, 0));
+    // More sandboxes at once than the pool has threads (idle ones of earlier tests among them):
+    // at least four reapers are made now, by the tenant's thread.
+    int n =
+        4
+            + (int)
+                Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("robojail-reaper"))
+                    .count();
     for (int i = 0; i < n; i++) {
       kernel.on("waitid", blocks);
     }
     ClassLoader tenantsLoader = new java.net.URLClassLoader(new java.net.URL[0]);
     List<SandboxProcess> running = new CopyOnWriteArrayList<>();
-    // More sandboxes at once than the pool can have idle threads for: some reapers are made now,
-    // by the tenant's thread.
     Thread tenant =
         new Thread(
             () -> {
@@ -211,7 +226,7 @@ class SandboxProcessTest {
             });
     tenant.start();
     tenant.join();
-    await(() -> seen.size() == n);
+    Await.until("every wait", () -> seen.size() == n);
     assertEquals(java.util.Collections.nCopies(n, "null true"), seen);
     List<String> ranOn = new CopyOnWriteArrayList<>();
     CountDownLatch told = new CountDownLatch(n);
@@ -241,15 +256,5 @@ class SandboxProcessTest {
     SandboxProcess p = process();
     IllegalStateException e = assertThrows(IllegalStateException.class, p::waitFor);
     assertEquals("made up", e.getCause().getMessage());
-  }
-
-  private static void await(java.util.function.BooleanSupplier condition) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 30 s");
-      }
-      Thread.sleep(1);
-    }
   }
 }
